@@ -1,0 +1,54 @@
+/// A usage error: printed as one line, exit status 2.
+struct UsageError: Error {
+    var message: String
+}
+
+/// A tiny command-line parser: positional arguments and `--name value` / `--flag` options.
+struct Arguments {
+    private(set) var positional: [String] = []
+    private var options: [(name: String, value: String?)] = []
+    private var consumed: Set<String> = []
+
+    /// `valued` lists options that take a value; anything else starting with `--` is a flag.
+    init(_ args: ArraySlice<String>, valued: Set<String>, flags: Set<String>) throws(UsageError) {
+        var i = args.startIndex
+        while i < args.endIndex {
+            let a = args[i]
+            if a.hasPrefix("--") && a.count > 2 {
+                var name = String(a.dropFirst(2))
+                var inline: String?
+                if let eq = name.firstIndex(of: "=") {
+                    inline = String(name[name.index(after: eq)...])
+                    name = String(name[..<eq])
+                }
+                if valued.contains(name) {
+                    if let inline {
+                        options.append((name, inline))
+                    } else {
+                        guard i + 1 < args.endIndex else { throw UsageError(message: "--\(name) needs a value") }
+                        options.append((name, args[i + 1]))
+                        i += 1
+                    }
+                } else if flags.contains(name) {
+                    guard inline == nil else { throw UsageError(message: "--\(name) takes no value") }
+                    options.append((name, nil))
+                } else {
+                    throw UsageError(message: "unknown option --\(name)")
+                }
+            } else {
+                positional.append(a)
+            }
+            i += 1
+        }
+    }
+
+    func value(_ name: String) throws(UsageError) -> String? {
+        let matches = options.filter { $0.name == name }
+        guard matches.count <= 1 else { throw UsageError(message: "--\(name) given more than once") }
+        return matches.first?.value
+    }
+
+    func flag(_ name: String) -> Bool {
+        options.contains { $0.name == name }
+    }
+}

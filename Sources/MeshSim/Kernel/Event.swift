@@ -1,0 +1,29 @@
+/// One scheduled happening in the simulation.
+///
+/// Deliberately tiny (a tag and two 32-bit indices) so that the event queue holds plain
+/// 32-byte entries: anything bigger (a datagram, a WebSocket message) lives in a slab owned by
+/// the world and the event names its slot.
+enum Event {
+    /// Run `scenario.events[index]`.
+    case scenarioAction(Int32)
+    /// A page (index into `World.pages`) loads and opens its WebSocket.
+    case pageLoad(Int32)
+    /// A WebSocket handshake completes; `epoch` guards against the socket having been torn down since.
+    case wsOpened(page: Int32, epoch: UInt32)
+    /// A WebSocket message arrives at its far end (slot in `World.wsInFlight`).
+    case wsArrive(Int32)
+    /// A UDP datagram arrives at its destination address (slot in `Network.datagrams`).
+    case datagramArrive(Int32)
+    /// A peer connection's operations chain runs its next queued task.
+    case pcTask(Int32)
+    /// A peer connection's timer (ICE pacing, STUN, DTLS/SCTP retransmission) is due.
+    case pcTimer(Int32, epoch: UInt32)
+    /// A page's WebSocket reconnect timer.
+    case wsReconnect(page: Int32, epoch: UInt32)
+    /// The signaling server comes back after a restart.
+    case serverUp
+    /// A timed disruption ends (index into `World.disruptionEnds`).
+    case disruptionEnd(Int32)
+    /// Kernel benchmark event (the hold model); carries nothing.
+    case bench
+}

@@ -1,0 +1,72 @@
+/// Keeps score of the full mesh as the run goes, from outside the system it judges.
+///
+/// The simulator tells it which peer names are live (page alive, host online) and, whenever a
+/// connection's observable state changes, whether a pair is connected by CONTRACT's
+/// definition. The oracle counts connected pairs against the expected C(live, 2) and records
+/// when the mesh last became full (`convergedAt`).
+struct MeshOracle {
+    private(set) var live: [Bool] = []
+    private(set) var liveCount = 0
+    /// Connected pairs, keyed `min << 32 | max` (membership and count only; never iterated).
+    private var good = Set<UInt64>()
+    /// Since when the mesh has been full, if it is full now.
+    private(set) var fullSince: Int64?
+    /// Every time the mesh became full or stopped being full: (time, full).
+    private(set) var transitions: [(time: Int64, full: Bool)] = []
+    /// The end of the run, once finished.
+    private(set) var endedAt: Int64?
+
+    mutating func reset(slots: Int) {
+        live = Array(repeating: false, count: slots)
+        liveCount = 0
+        good.removeAll()
+        fullSince = nil
+        transitions = []
+    }
+
+    var expectedPairs: Int { liveCount * (liveCount - 1) / 2 }
+    var connectedPairs: Int { good.count }
+    var isFull: Bool { good.count == expectedPairs }
+
+    static func key(_ a: Int32, _ b: Int32) -> UInt64 {
+        let lo = UInt64(UInt32(min(a, b))), hi = UInt64(UInt32(max(a, b)))
+        return lo << 32 | hi
+    }
+
+    func isConnected(_ a: Int32, _ b: Int32) -> Bool {
+        good.contains(Self.key(a, b))
+    }
+
+    mutating func setLive(_ slot: Int32, _ isLive: Bool, now: Int64) {
+        guard live[Int(slot)] != isLive else { return }
+        live[Int(slot)] = isLive
+        liveCount += isLive ? 1 : -1
+        if !isLive {
+            for other in live.indices where other != Int(slot) {
+                good.remove(Self.key(slot, Int32(other)))
+            }
+        }
+        update(now: now)
+    }
+
+    mutating func setPair(_ a: Int32, _ b: Int32, connected: Bool, now: Int64) {
+        let k = Self.key(a, b)
+        let changed = connected ? good.insert(k).inserted : good.remove(k) != nil
+        if changed { update(now: now) }
+    }
+
+    private mutating func update(now: Int64) {
+        let full = isFull
+        if full && fullSince == nil {
+            fullSince = now
+            transitions.append((now, true))
+        } else if !full && fullSince != nil {
+            fullSince = nil
+            transitions.append((now, false))
+        }
+    }
+
+    mutating func finish(at time: Int64) {
+        endedAt = time
+    }
+}

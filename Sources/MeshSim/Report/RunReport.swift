@@ -1,0 +1,121 @@
+import SignalProtocol
+
+/// The outcome of one run, as CONTRACT's report object describes it.
+struct RunReport {
+    var scenario: String
+    var file: String
+    var seed: UInt64
+    var policy: String
+    var fullMesh: Bool
+    /// Nanoseconds; nil when the mesh is not full at the end.
+    var convergedAt: Int64?
+    var pairsExpected: Int
+    var pairsConnected: Int
+    var signalingMessages: Int
+    var events: Int
+    var simulatedNs: Int64
+    var traceHash: String
+    var expectations: [ExpectationResult]
+    var violations: [String]
+    var stuck: [(a: String, b: String, reason: String)]
+    // Extensions (CONTRACT welcomes more keys).
+    var controlMessages: Int
+    var offersCreated: Int
+    var connectionsCreated: Int
+    var connectionsRefused: Int
+    var operationErrors: Int
+    var datagramsSent: Int
+    var datagramsLost: Int
+    var traceLines: Int
+    var budgetExhausted: Bool
+
+    /// Exit status contribution: 0 ok, 1 an expectation failed or an invariant was violated.
+    var passed: Bool { violations.isEmpty && expectations.allSatisfy(\.ok) }
+
+    init(simulation s: Simulation) {
+        scenario = s.scenario.name
+        file = s.scenario.file
+        seed = s.options.seed
+        policy = s.options.policy.name
+        fullMesh = s.oracle.isFull
+        convergedAt = s.oracle.fullSince
+        pairsExpected = s.oracle.expectedPairs
+        pairsConnected = s.oracle.connectedPairs
+        signalingMessages = s.server.relayedSignals
+        events = s.stats.events
+        simulatedNs = s.now
+        traceHash = s.trace.hexDigest
+        expectations = s.checkExpectations()
+        violations = s.invariants.violations
+        stuck = s.stuckPairs()
+        controlMessages = s.stats.controlMessages
+        offersCreated = s.stats.offersCreated
+        connectionsCreated = s.stats.connectionsCreated
+        connectionsRefused = s.stats.connectionsRefused
+        operationErrors = s.stats.operationErrors
+        datagramsSent = s.network.datagramsSent
+        datagramsLost = s.network.datagramsLost
+        traceLines = s.trace.lines
+        budgetExhausted = s.budgetExhausted
+    }
+
+    /// One JSON object, keys in a fixed order (CONTRACT "Report").
+    var json: String {
+        func millis(_ ns: Int64) -> JSONValue { .number(JSONNumber(text: formatMillis(ns))!) }
+        let object: JSONValue = [
+            "scenario": .string(scenario),
+            "file": .string(file),
+            "seed": .number(JSONNumber(seed)),
+            "policy": .string(policy),
+            "fullMesh": .bool(fullMesh),
+            "convergedAt": convergedAt.map(millis) ?? .null,
+            "pairs": ["expected": .number(JSONNumber(pairsExpected)), "connected": .number(JSONNumber(pairsConnected))],
+            "signalingMessages": .number(JSONNumber(signalingMessages)),
+            "events": .number(JSONNumber(events)),
+            "simulatedMs": millis(simulatedNs),
+            "traceHash": .string(traceHash),
+            "expectations": .array(expectations.map { ["name": .string($0.name), "ok": .bool($0.ok), "detail": .string($0.detail)] }),
+            "violations": .array(violations.map { .string($0) }),
+            "stuck": .array(stuck.map { ["between": [.string($0.a), .string($0.b)], "reason": .string($0.reason)] }),
+            "controlMessages": .number(JSONNumber(controlMessages)),
+            "offersCreated": .number(JSONNumber(offersCreated)),
+            "connectionsCreated": .number(JSONNumber(connectionsCreated)),
+            "connectionsRefused": .number(JSONNumber(connectionsRefused)),
+            "operationErrors": .number(JSONNumber(operationErrors)),
+            "datagrams": ["sent": .number(JSONNumber(datagramsSent)), "lost": .number(JSONNumber(datagramsLost))],
+            "traceLines": .number(JSONNumber(traceLines)),
+            "budgetExhausted": .bool(budgetExhausted),
+        ]
+        return JSONWriter.write(object)
+    }
+
+    /// Readable text for a terminal.
+    var text: String {
+        var lines: [String] = []
+        lines.append("\(scenario)  (\(file), seed \(seed), policy \(policy))")
+        let verdict = fullMesh ? "FULL MESH" : "NOT a full mesh"
+        let converged = convergedAt.map { ", converged at \(formatSeconds($0))" } ?? ""
+        lines.append("  \(verdict): \(pairsConnected) of \(pairsExpected) pairs connected\(converged)")
+        lines.append("  signaling: \(signalingMessages) signals relayed, \(controlMessages) control messages; \(offersCreated) offers, \(connectionsCreated) peer connections\(connectionsRefused > 0 ? " (\(connectionsRefused) refused)" : "")")
+        lines.append("  simulated \(formatSeconds(simulatedNs)) in \(events) events; \(datagramsSent) datagrams (\(datagramsLost) lost); trace \(traceLines) lines, hash \(traceHash)")
+        if budgetExhausted { lines.append("  RUN STOPPED: event budget exhausted") }
+        if !expectations.isEmpty {
+            lines.append("  expectations:")
+            for e in expectations { lines.append("    \(e.ok ? "ok  " : "FAIL") \(e.name): \(e.detail)") }
+        }
+        if violations.isEmpty {
+            lines.append("  invariants: no violations")
+        } else {
+            lines.append("  invariant violations (\(violations.count)):")
+            for v in violations.prefix(20) { lines.append("    \(v)") }
+            if violations.count > 20 { lines.append("    ... \(violations.count - 20) more (see --json)") }
+        }
+        if !stuck.isEmpty {
+            lines.append("  stuck pairs (\(stuck.count)):")
+            for s in stuck.prefix(20) { lines.append("    \(s.a) – \(s.b): \(s.reason)") }
+            if stuck.count > 20 { lines.append("    ... \(stuck.count - 20) more (see --json)") }
+        }
+        lines.append(passed ? "  PASS" : "  FAIL")
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,309 @@
+// The scenario model: what a scenario file says, validated and with every default filled in.
+// Produced by `ScenarioLoader`; all times are `SimDuration` (Int64 nanoseconds).
+
+/// RFC 4787 behaviour of a NAT's mapping or filtering.
+enum NATBehaviour: String, Equatable, CaseIterable {
+    case endpointIndependent
+    case addressDependent
+    case addressAndPortDependent
+}
+
+/// A NAT in front of a host (or a LAN). `nil` (`"none"` in files) means a public address.
+struct NATSpec: Equatable {
+    var mapping: NATBehaviour
+    var filtering: NATBehaviour
+
+    static let fullCone = NATSpec(mapping: .endpointIndependent, filtering: .endpointIndependent)
+    static let restrictedCone = NATSpec(mapping: .endpointIndependent, filtering: .addressDependent)
+    static let portRestrictedCone = NATSpec(mapping: .endpointIndependent, filtering: .addressAndPortDependent)
+    static let symmetric = NATSpec(mapping: .addressAndPortDependent, filtering: .addressAndPortDependent)
+
+    /// The classic names accepted in files, in documentation order.
+    static let named: [(name: String, spec: NATSpec)] = [
+        ("fullCone", .fullCone), ("restrictedCone", .restrictedCone),
+        ("portRestrictedCone", .portRestrictedCone), ("symmetric", .symmetric),
+    ]
+
+    /// The classic name if it is one of the four pairs, otherwise `{mapping/filtering}`.
+    var displayName: String {
+        for n in NATSpec.named where n.spec == self { return n.name }
+        return "{mapping: \(mapping.rawValue), filtering: \(filtering.rawValue)}"
+    }
+}
+
+/// ICE and consent timers, defaults calibrated to Chromium (libwebrtc). Each field can be
+/// overridden in a file under `network.ice` with the same name.
+struct ICESettings: Equatable {
+    /// Interval between connectivity checks while no pair is writable yet (libwebrtc WEAK_PING_INTERVAL).
+    var weakPingInterval: SimDuration = 48 * nsPerMs
+    /// Interval between checks on pairs other than the selected one once it is strong (STRONG_PING_INTERVAL).
+    var strongPingInterval: SimDuration = 480 * nsPerMs
+    /// Ping (consent) interval on a writable, stable selected pair (STABLE_WRITABLE_CONNECTION_PING_INTERVAL).
+    var stablePingInterval: SimDuration = 2500 * nsPerMs
+    /// Ping interval on a writable pair that is weak or still stabilizing (WEAK_OR_STABILIZING_WRITABLE_CONNECTION_PING_INTERVAL).
+    var weakOrStabilizingPingInterval: SimDuration = 900 * nsPerMs
+    /// Nothing received on a pair for this long: it stops "receiving" (iceConnectionState `disconnected`).
+    var receivingTimeout: SimDuration = 2500 * nsPerMs
+    /// Checks unanswered for this long (and at least `unwritableMinChecks` of them): the pair becomes unwritable.
+    var unwritableTimeout: SimDuration = 5 * nsPerSecond
+    /// Unanswered checks needed, besides `unwritableTimeout`, before a pair becomes unwritable.
+    var unwritableMinChecks: Int = 5
+    /// A pair unwritable for this long is inactive and dropped; with none left ICE `failed`.
+    var inactiveTimeout: SimDuration = 15 * nsPerSecond
+    /// Nothing received on a pair for this long: the pair is dead and pruned.
+    var deadConnectionTimeout: SimDuration = 30 * nsPerSecond
+    /// First retransmission timeout of a STUN/TURN server request; doubles on each retransmission.
+    var stunInitialRTO: SimDuration = 250 * nsPerMs
+    /// Retransmissions of a STUN/TURN server request before it is given up.
+    var stunMaxRetransmissions: Int = 8
+    /// Time for a host candidate to appear after gathering starts.
+    var gatheringDelay: SimDuration = 2 * nsPerMs
+    /// RTCPeerConnections one page may hold (Chromium's cap is 500); 0 means unlimited.
+    var maxPeerConnections: Int = 500
+
+    init() {}
+}
+
+/// Overrides of `ICESettings`: only the fields written in the file.
+struct ICEPatch: Equatable {
+    var weakPingInterval: SimDuration?
+    var strongPingInterval: SimDuration?
+    var stablePingInterval: SimDuration?
+    var weakOrStabilizingPingInterval: SimDuration?
+    var receivingTimeout: SimDuration?
+    var unwritableTimeout: SimDuration?
+    var unwritableMinChecks: Int?
+    var inactiveTimeout: SimDuration?
+    var deadConnectionTimeout: SimDuration?
+    var stunInitialRTO: SimDuration?
+    var stunMaxRetransmissions: Int?
+    var gatheringDelay: SimDuration?
+    var maxPeerConnections: Int?
+
+    init() {}
+
+    var isEmpty: Bool { self == ICEPatch() }
+
+    func applied(to s: ICESettings) -> ICESettings {
+        var r = s
+        if let v = weakPingInterval { r.weakPingInterval = v }
+        if let v = strongPingInterval { r.strongPingInterval = v }
+        if let v = stablePingInterval { r.stablePingInterval = v }
+        if let v = weakOrStabilizingPingInterval { r.weakOrStabilizingPingInterval = v }
+        if let v = receivingTimeout { r.receivingTimeout = v }
+        if let v = unwritableTimeout { r.unwritableTimeout = v }
+        if let v = unwritableMinChecks { r.unwritableMinChecks = v }
+        if let v = inactiveTimeout { r.inactiveTimeout = v }
+        if let v = deadConnectionTimeout { r.deadConnectionTimeout = v }
+        if let v = stunInitialRTO { r.stunInitialRTO = v }
+        if let v = stunMaxRetransmissions { r.stunMaxRetransmissions = v }
+        if let v = gatheringDelay { r.gatheringDelay = v }
+        if let v = maxPeerConnections { r.maxPeerConnections = v }
+        return r
+    }
+}
+
+/// Network parameters (`network` in the file).
+struct NetworkSettings: Equatable {
+    /// One-way delay of each host's access link (a packet from A to B takes A's plus B's).
+    var latency: SimDuration = 20 * nsPerMs
+    /// Random extra delay per packet, up to this much, from the run's seeded generator.
+    var jitter: SimDuration = 0
+    /// Probability that a UDP datagram is lost.
+    var loss: Double = 0
+    /// A STUN server is reachable.
+    var stun: Bool = true
+    /// A TURN server is reachable over UDP and TCP.
+    var turn: Bool = false
+    /// One-way delay from the internet core to the signaling server (`network.server.latency`).
+    var serverLatency: SimDuration = 10 * nsPerMs
+    /// ICE and consent timers (`network.ice`).
+    var ice = ICESettings()
+
+    init() {}
+}
+
+/// The fields present in a `network` object (top level or `network` event).
+struct NetworkPatch: Equatable {
+    var latency: SimDuration?
+    var jitter: SimDuration?
+    var loss: Double?
+    var stun: Bool?
+    var turn: Bool?
+    var serverLatency: SimDuration?
+    var ice = ICEPatch()
+
+    init() {}
+
+    func applied(to s: NetworkSettings) -> NetworkSettings {
+        var r = s
+        if let v = latency { r.latency = v }
+        if let v = jitter { r.jitter = v }
+        if let v = loss { r.loss = v }
+        if let v = stun { r.stun = v }
+        if let v = turn { r.turn = v }
+        if let v = serverLatency { r.serverLatency = v }
+        r.ice = ice.applied(to: r.ice)
+        return r
+    }
+}
+
+/// One peer (a browser tab on its own host, or on a shared LAN).
+struct PeerSpec: Equatable {
+    /// The uid the page keeps in sessionStorage.
+    var id: String
+    /// When the page opens (for a `join` event: the event's time).
+    var join: SimDuration = 0
+    /// nil: public address.
+    var nat: NATSpec?
+    /// Peers with the same `lan` share one NAT and reach each other's host candidates.
+    var lan: String?
+    /// Overrides the network's access-link latency for this host.
+    var latency: SimDuration?
+    /// false: only TCP gets out (TURN over TCP is the only way).
+    var udp: Bool = true
+    /// Where it was defined: "peers[2]", "peers[2] (member p07)", "events[4]".
+    var path: String
+
+    init(id: String, join: SimDuration = 0, nat: NATSpec? = nil, lan: String? = nil,
+         latency: SimDuration? = nil, udp: Bool = true, path: String) {
+        self.id = id
+        self.join = join
+        self.nat = nat
+        self.lan = lan
+        self.latency = latency
+        self.udp = udp
+        self.path = path
+    }
+}
+
+/// What an event does (the file's `do` and its fields, defaults filled in).
+enum ScenarioAction: Equatable {
+    /// A new page opens with this uid.
+    case join(PeerSpec)
+    /// The page reloads; the new one loads after `downtime`. `clean: false` is crash + session restore.
+    case refresh(peer: String, downtime: SimDuration, clean: Bool)
+    /// A second tab with a copy of sessionStorage (same uid), named `as` in reports and events.
+    case duplicateTab(peer: String, as: String)
+    /// Only the WebSocket breaks; the page reconnects after `reconnectAfter`.
+    case wsDrop(peer: String, reconnectAfter: SimDuration)
+    /// The tab closes.
+    case leave(peer: String)
+    /// The host vanishes for good.
+    case crash(peer: String)
+    /// The host loses all connectivity for a while.
+    case offline(peer: String, for: SimDuration)
+    /// UDP between the hosts of `a` and `b` is blocked for a while.
+    case partition(a: String, b: String, for: SimDuration)
+    /// The signaling server loses every socket and all state, back after `downtime`.
+    case serverRestart(downtime: SimDuration)
+    /// Network parameters change from now on.
+    case network(NetworkPatch)
+
+    /// Every `do` value, in documentation order.
+    static let kindNames = ["join", "refresh", "duplicateTab", "wsDrop", "leave", "crash", "offline",
+                            "partition", "serverRestart", "network"]
+
+    static let defaultRefreshDowntime: SimDuration = 500 * nsPerMs
+    static let defaultReconnectAfter: SimDuration = 1 * nsPerSecond
+    static let defaultServerRestartDowntime: SimDuration = 1 * nsPerSecond
+
+    /// The file's `do` value.
+    var kindName: String {
+        switch self {
+        case .join: return "join"
+        case .refresh: return "refresh"
+        case .duplicateTab: return "duplicateTab"
+        case .wsDrop: return "wsDrop"
+        case .leave: return "leave"
+        case .crash: return "crash"
+        case .offline: return "offline"
+        case .partition: return "partition"
+        case .serverRestart: return "serverRestart"
+        case .network: return "network"
+        }
+    }
+
+    /// The peer the event is about, if it is about one (for `partition`, the first).
+    var peer: String? {
+        switch self {
+        case .join(let p): return p.id
+        case .refresh(let p, _, _), .duplicateTab(let p, _), .wsDrop(let p, _), .leave(let p),
+             .crash(let p), .offline(let p, _):
+            return p
+        case .partition(let a, _, _): return a
+        case .serverRestart, .network: return nil
+        }
+    }
+}
+
+struct ScenarioEvent: Equatable {
+    var at: SimDuration
+    var action: ScenarioAction
+    /// Where it was defined, e.g. "events[3]" (index in the file, not in time order).
+    var path: String
+}
+
+/// Two peers named in an expectation.
+struct PeerPair: Equatable {
+    var a: String
+    var b: String
+
+    init(_ a: String, _ b: String) {
+        self.a = a
+        self.b = b
+    }
+}
+
+/// The `expect` object.
+struct Expectations: Equatable {
+    var fullMesh: Bool = true
+    var convergedWithin: SimDuration?
+    var connected: [PeerPair] = []
+    var notConnected: [PeerPair] = []
+    var relayed: [PeerPair] = []
+    var noRenegotiation: [String] = []
+    var maxSignalingMessages: Int?
+    /// The expect fields written in the file, in file order; `["fullMesh"]` when the file has
+    /// no `expect` (the default expectation), `[]` for `"expect": {}`.
+    var present: [String] = ["fullMesh"]
+
+    static let fieldNames = ["fullMesh", "convergedWithin", "connected", "notConnected", "relayed",
+                             "noRenegotiation", "maxSignalingMessages"]
+
+    init() {}
+}
+
+/// A validated scenario.
+struct Scenario: Equatable {
+    /// The file it was loaded from, as given to the loader.
+    var file: String
+    var name: String
+    var description: String?
+    var seed: UInt64 = 1
+    /// Length of the run (> 0).
+    var duration: SimDuration
+    /// Reconnect policy name; the loader does not check it against the known policies.
+    var policy: String = "seed"
+    var network = NetworkSettings()
+    /// Peers present from the start (groups expanded into their members), in file order.
+    var peers: [PeerSpec]
+    /// Events sorted by `at`, file order for equal times.
+    var events: [ScenarioEvent]
+    var expect = Expectations()
+
+    init(file: String, name: String, description: String? = nil, seed: UInt64 = 1, duration: SimDuration,
+         policy: String = "seed", network: NetworkSettings = NetworkSettings(), peers: [PeerSpec],
+         events: [ScenarioEvent] = [], expect: Expectations = Expectations()) {
+        self.file = file
+        self.name = name
+        self.description = description
+        self.seed = seed
+        self.duration = duration
+        self.policy = policy
+        self.network = network
+        self.peers = peers
+        self.events = events
+        self.expect = expect
+    }
+}

@@ -1,0 +1,1016 @@
+// Scenario files: JSON -> validated `Scenario`, or every problem found, each as
+// `FILE: JSON.PATH: message` (see docs/scenario-format.md).
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import SignalProtocol
+
+enum ScenarioLoader {
+    /// Files larger than this are refused before they are read in full.
+    static let maxFileBytes = 16 << 20
+    /// Arrays and objects nested deeper than this are refused.
+    static let maxNesting = 64
+    /// Peers after group expansion.
+    static let maxPeers = 100_000
+    /// Members of one group.
+    static let maxGroupCount = 10_000
+    /// Length of a peer id.
+    static let maxIdLength = 64
+
+    /// Reads and validates a scenario file. An unreadable or oversized file is one problem.
+    static func load(path: String) throws(ScenarioErrors) -> Scenario {
+        switch readFile(path, limit: maxFileBytes) {
+        case .success(let bytes):
+            return try load(bytes: bytes, file: path)
+        case .failure(let e):
+            throw ScenarioErrors(problems: [ScenarioProblem(file: path, path: "", message: e.message)])
+        }
+    }
+
+    /// Validates a scenario held in memory; `file` names it in problems and in `Scenario.file`.
+    static func load(bytes: [UInt8], file: String) throws(ScenarioErrors) -> Scenario {
+        if bytes.count > maxFileBytes {
+            throw ScenarioErrors(problems: [ScenarioProblem(
+                file: file, path: "", message: "the file is larger than 16 MiB (\(bytes.count) bytes)")])
+        }
+        let root: JSONValue
+        do {
+            root = try JSONParser.parse(bytes, limits: JSONParserLimits(
+                maxDepth: maxNesting, maxBytes: maxFileBytes, maxStringBytes: maxFileBytes))
+        } catch {
+            let message = error.message == "empty input" ? "the file is empty" : error.description
+            throw ScenarioErrors(problems: [ScenarioProblem(file: file, path: "", message: message)])
+        }
+        let checker = ScenarioChecker(file: file)
+        let scenario = checker.check(root)
+        let problems = checker.sortedProblems()
+        if let scenario = scenario, problems.isEmpty {
+            return scenario
+        }
+        if problems.isEmpty {  // not expected: every rejection reports why
+            throw ScenarioErrors(problems: [ScenarioProblem(file: file, path: "", message: "invalid scenario")])
+        }
+        throw ScenarioErrors(problems: problems)
+    }
+
+    struct ReadError: Error {
+        var message: String
+    }
+
+    /// Reads at most `limit` bytes; a larger file (or endless device) is refused, never read in full.
+    static func readFile(_ path: String, limit: Int) -> Result<[UInt8], ReadError> {
+        let fd = LibC.openForReading(path)
+        if fd < 0 {
+            return .failure(ReadError(message: "cannot read the file: \(LibC.lastErrorMessage())"))
+        }
+        defer { LibC.close(fd) }
+        switch LibC.kind(fd) {
+        case .directory:
+            return .failure(ReadError(message: "cannot read the file: it is a directory"))
+        case .regular(let size) where size > limit:
+            return .failure(ReadError(message: "the file is larger than 16 MiB (\(size) bytes)"))
+        default:
+            break
+        }
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = LibC.read(fd, into: &buffer)
+            if n < 0 {
+                if LibC.interrupted() { continue }
+                return .failure(ReadError(message: "cannot read the file: \(LibC.lastErrorMessage())"))
+            }
+            if n == 0 { break }
+            result.append(contentsOf: buffer[0..<n])
+            if result.count > limit {
+                return .failure(ReadError(message: "the file is larger than 16 MiB"))
+            }
+        }
+        return .success(result)
+    }
+}
+
+/// The few POSIX calls the loader needs, module-qualified so that nothing else in the module
+/// named `open` or `read` can shadow them.
+private enum LibC {
+    enum Kind { case directory, regular(Int), other }
+
+    static func openForReading(_ path: String) -> Int32 {
+        #if canImport(Glibc)
+        return Glibc.open(path, O_RDONLY)
+        #elseif canImport(Musl)
+        return Musl.open(path, O_RDONLY)
+        #else
+        return Darwin.open(path, O_RDONLY)
+        #endif
+    }
+
+    static func close(_ fd: Int32) {
+        #if canImport(Glibc)
+        _ = Glibc.close(fd)
+        #elseif canImport(Musl)
+        _ = Musl.close(fd)
+        #else
+        _ = Darwin.close(fd)
+        #endif
+    }
+
+    static func read(_ fd: Int32, into buffer: inout [UInt8]) -> Int {
+        buffer.withUnsafeMutableBytes { b -> Int in
+            #if canImport(Glibc)
+            return Glibc.read(fd, b.baseAddress, b.count)
+            #elseif canImport(Musl)
+            return Musl.read(fd, b.baseAddress, b.count)
+            #else
+            return Darwin.read(fd, b.baseAddress, b.count)
+            #endif
+        }
+    }
+
+    static func kind(_ fd: Int32) -> Kind {
+        #if canImport(Glibc)
+        var st = Glibc.stat()
+        guard Glibc.fstat(fd, &st) == 0 else { return .other }
+        #elseif canImport(Musl)
+        var st = Musl.stat()
+        guard Musl.fstat(fd, &st) == 0 else { return .other }
+        #else
+        var st = Darwin.stat()
+        guard Darwin.fstat(fd, &st) == 0 else { return .other }
+        #endif
+        if (st.st_mode & S_IFMT) == S_IFDIR { return .directory }
+        if (st.st_mode & S_IFMT) == S_IFREG { return .regular(Int(st.st_size)) }
+        return .other
+    }
+
+    static func interrupted() -> Bool {
+        errno == EINTR
+    }
+
+    static func lastErrorMessage() -> String {
+        #if canImport(Glibc)
+        return String(cString: Glibc.strerror(errno))
+        #elseif canImport(Musl)
+        return String(cString: Musl.strerror(errno))
+        #else
+        return String(cString: Darwin.strerror(errno))
+        #endif
+    }
+}
+
+// MARK: - Locations and messages
+
+/// A JSON path for messages plus an ordering key (member/element positions) so that problems
+/// found in different passes can be reported in file order.
+struct ScenarioPath {
+    var path: String
+    var order: [Int]
+
+    static let root = ScenarioPath(path: "", order: [])
+
+    func key(_ k: String, at position: Int) -> ScenarioPath {
+        let component: String
+        if ScenarioPath.isIdentifier(k) {
+            component = path.isEmpty ? k : "." + k
+        } else {
+            component = "[" + JSONWriter.quote(k) + "]"
+        }
+        return ScenarioPath(path: path + component, order: order + [position])
+    }
+
+    func index(_ i: Int) -> ScenarioPath {
+        ScenarioPath(path: path + "[\(i)]", order: order + [i])
+    }
+
+    static func isIdentifier(_ k: String) -> Bool {
+        guard let first = k.utf8.first, !(first >= 48 && first <= 57) else { return false }
+        for b in k.utf8 {
+            let ok = (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122) || b == 95
+            if !ok { return false }
+        }
+        return true
+    }
+}
+
+/// A JSON string literal for `s`, shortened if long, for messages (always one line).
+func scenarioQuote(_ s: String) -> String {
+    if s.count > 64 {
+        return JSONWriter.quote(String(s.prefix(64))) + "…"
+    }
+    return JSONWriter.quote(s)
+}
+
+/// "number 5", "string \"x\"", "boolean true", "null", "an array", "an object": for type errors.
+func scenarioTyped(_ v: JSONValue) -> String {
+    switch v {
+    case .null: return "null"
+    case .bool(let b): return "boolean \(b)"
+    case .number(let n): return "number \(scenarioNumberText(n))"
+    case .string(let s): return "string \(scenarioQuote(s))"
+    case .array: return "an array"
+    case .object: return "an object"
+    }
+}
+
+/// Numbers and strings as written ("-5", "\"5\""), other values typed: for range/format errors.
+func scenarioLiteral(_ v: JSONValue) -> String {
+    switch v {
+    case .number(let n): return scenarioNumberText(n)
+    case .string(let s): return scenarioQuote(s)
+    default: return scenarioTyped(v)
+    }
+}
+
+private func scenarioNumberText(_ n: JSONNumber) -> String {
+    n.text.utf8.count > 40 ? String(n.text.prefix(40)) + "…" : n.text
+}
+
+/// A JSON object being checked, with its location.
+struct CheckedObject {
+    let object: JSONObject
+    let at: ScenarioPath
+
+    /// The member named `name` and its location.
+    func member(_ name: String) -> (value: JSONValue, at: ScenarioPath)? {
+        for (i, e) in object.entries.enumerated() where e.key == name {
+            return (e.value, at.key(name, at: i))
+        }
+        return nil
+    }
+
+    func has(_ name: String) -> Bool {
+        object.entries.contains { $0.key == name }
+    }
+}
+
+// MARK: - The checker
+
+private struct PeerFields {
+    var nat: NATSpec?
+    var lan: String?
+    var lanAt: ScenarioPath?
+    var latency: SimDuration?
+    var udp = true
+}
+
+/// An id defined somewhere: initial peer (or group member), `join` event, `duplicateTab.as`.
+private struct Definition {
+    enum Kind { case initial, joinEvent, tabAs }
+    var id: String
+    var kind: Kind
+    /// Where, for messages: "peers[1]", "peers[2] (member p01)", "events[3]".
+    var path: String
+    var at: ScenarioPath
+    var join: SimDuration
+}
+
+/// What an event needs from or does to the set of live peers, in order.
+private enum PeerEffect {
+    case needAlive(String, ScenarioPath)
+    case create(String, ScenarioPath)
+    case createTab(String, ScenarioPath)
+    case end(String)
+}
+
+private struct CheckedEvent {
+    var index: Int
+    var at: SimDuration?
+    var action: ScenarioAction?
+    var effects: [PeerEffect]
+}
+
+final class ScenarioChecker {
+    let file: String
+    private var problems: [(order: [Int], seq: Int, problem: ScenarioProblem)] = []
+
+    init(file: String) {
+        self.file = file
+    }
+
+    func report(_ at: ScenarioPath, _ message: String) {
+        problems.append((at.order, problems.count, ScenarioProblem(file: file, path: at.path, message: message)))
+    }
+
+    /// Problems in file order (by JSON position), ties in the order found.
+    func sortedProblems() -> [ScenarioProblem] {
+        problems.sorted { x, y in
+            let n = min(x.order.count, y.order.count)
+            for i in 0..<n where x.order[i] != y.order[i] {
+                return x.order[i] < y.order[i]
+            }
+            if x.order.count != y.order.count { return x.order.count < y.order.count }
+            return x.seq < y.seq
+        }.map { $0.problem }
+    }
+
+    // MARK: generic readers
+
+    func object(_ v: JSONValue, _ at: ScenarioPath) -> CheckedObject? {
+        if case .object(let o) = v { return CheckedObject(object: o, at: at) }
+        report(at, "expected an object, got \(scenarioTyped(v))")
+        return nil
+    }
+
+    func array(_ v: JSONValue, _ at: ScenarioPath) -> [JSONValue]? {
+        if case .array(let a) = v { return a }
+        report(at, "expected an array, got \(scenarioTyped(v))")
+        return nil
+    }
+
+    func string(_ v: JSONValue, _ at: ScenarioPath) -> String? {
+        if case .string(let s) = v { return s }
+        report(at, "expected a string, got \(scenarioTyped(v))")
+        return nil
+    }
+
+    func nonEmptyString(_ v: JSONValue, _ at: ScenarioPath) -> String? {
+        guard let s = string(v, at) else { return nil }
+        if s.isEmpty {
+            report(at, "expected a non-empty string, got \"\"")
+            return nil
+        }
+        return s
+    }
+
+    func bool(_ v: JSONValue, _ at: ScenarioPath) -> Bool? {
+        if case .bool(let b) = v { return b }
+        report(at, "expected true or false, got \(scenarioTyped(v))")
+        return nil
+    }
+
+    /// A duration string; `positive` rejects zero.
+    func duration(_ v: JSONValue, _ at: ScenarioPath, positive: Bool = false) -> SimDuration? {
+        guard case .string(let s) = v else {
+            report(at, "expected a duration such as \"250ms\", got \(scenarioLiteral(v))")
+            return nil
+        }
+        switch DurationText.parse(s) {
+        case .success(let d):
+            if positive && d == 0 {
+                report(at, "expected a duration greater than 0, got \(scenarioQuote(s))")
+                return nil
+            }
+            return d
+        case .failure(.malformed):
+            report(at, "expected a duration such as \"250ms\", got \(scenarioQuote(s))")
+        case .failure(.finerThanNanosecond):
+            report(at, "expected a whole number of nanoseconds, got \(scenarioQuote(s))")
+        case .failure(.tooLong):
+            report(at, "expected a duration of at most 30 days, got \(scenarioQuote(s))")
+        }
+        return nil
+    }
+
+    /// An integer literal (no fraction, no exponent) within `range`.
+    func integer(_ v: JSONValue, _ at: ScenarioPath, _ range: ClosedRange<Int64>, expected: String? = nil) -> Int64? {
+        if case .number(let n) = v, let i = n.int64, range.contains(i) {
+            return i
+        }
+        let what = expected ?? "an integer from \(range.lowerBound) to \(range.upperBound)"
+        report(at, "expected \(what), got \(scenarioLiteral(v))")
+        return nil
+    }
+
+    /// Reports every member of `o` not in `allowed`.
+    func checkFields(_ o: CheckedObject, _ allowed: [String]) {
+        for (i, e) in o.object.entries.enumerated() where !allowed.contains(e.key) {
+            report(o.at.key(e.key, at: i), "unknown field (expected one of: \(allowed.joined(separator: ", ")))")
+        }
+    }
+
+    func missing(_ o: CheckedObject, _ name: String) {
+        report(o.at, "missing required field \"\(name)\"")
+    }
+
+    static func isValidId(_ s: String) -> Bool {
+        guard !s.isEmpty, s.utf8.count <= ScenarioLoader.maxIdLength else { return false }
+        for b in s.utf8 {
+            let ok = (b >= 48 && b <= 57) || (b >= 65 && b <= 90) || (b >= 97 && b <= 122)
+                || b == UInt8(ascii: ".") || b == UInt8(ascii: "_") || b == UInt8(ascii: "-")
+            if !ok { return false }
+        }
+        return true
+    }
+
+    static let idRule = "1 to 64 characters from A-Z a-z 0-9 . _ -"
+
+    /// A peer id being defined (peer, join event, duplicateTab `as`).
+    func peerId(_ v: JSONValue, _ at: ScenarioPath) -> String? {
+        guard let s = string(v, at) else { return nil }
+        if !ScenarioChecker.isValidId(s) {
+            report(at, "invalid peer id \(scenarioQuote(s)) (use \(ScenarioChecker.idRule))")
+        }
+        return s
+    }
+
+    // MARK: top level
+
+    static let topFields = ["name", "description", "seed", "duration", "policy", "network", "peers", "events", "expect"]
+
+    func check(_ root: JSONValue) -> Scenario? {
+        guard case .object(let rootObject) = root else {
+            report(.root, "expected a JSON object at the top level, got \(scenarioTyped(root))")
+            return nil
+        }
+        let top = CheckedObject(object: rootObject, at: .root)
+        checkFields(top, ScenarioChecker.topFields)
+
+        var name: String?
+        if let (v, at) = top.member("name") { name = nonEmptyString(v, at) } else { missing(top, "name") }
+        var description: String?
+        if let (v, at) = top.member("description") { description = string(v, at) }
+        var seed: UInt64 = 1
+        if let (v, at) = top.member("seed") {
+            if case .number(let n) = v, let u = n.uint64 {
+                seed = u
+            } else {
+                report(at, "expected an integer from 0 to \(UInt64.max), got \(scenarioLiteral(v))")
+            }
+        }
+        var duration: SimDuration?
+        if let (v, at) = top.member("duration") { duration = self.duration(v, at, positive: true) } else { missing(top, "duration") }
+        var policy = "seed"
+        if let (v, at) = top.member("policy"), let p = nonEmptyString(v, at) { policy = p }
+
+        var network = NetworkSettings()
+        if let (v, at) = top.member("network"), let o = object(v, at) {
+            network = networkPatch(o).applied(to: network)
+        }
+
+        var definitions: [Definition] = []
+        var lans: [(lan: String, nat: NATSpec?, path: String)] = []
+        var peers: [PeerSpec] = []
+        var tooManyPeers = false
+        if let (v, at) = top.member("peers") {
+            if let list = array(v, at) {
+                if list.isEmpty {
+                    report(at, "expected at least one peer, got an empty array")
+                }
+                (peers, tooManyPeers) = checkPeers(list, at, runEnd: duration, definitions: &definitions, lans: &lans)
+            }
+        } else {
+            missing(top, "peers")
+        }
+
+        var checkedEvents: [CheckedEvent] = []
+        if let (v, at) = top.member("events"), let list = array(v, at) {
+            for (i, e) in list.enumerated() {
+                if let ce = checkEvent(e, at.index(i), runEnd: duration, definitions: &definitions, lans: &lans) {
+                    checkedEvents.append(ce)
+                }
+            }
+        }
+        // Stable sort: by time, file order for equal times.
+        checkedEvents.sort { ($0.at ?? 0, $0.index) < ($1.at ?? 0, $1.index) }
+
+        if !tooManyPeers {
+            checkUniqueTabs(definitions)
+            checkLiveness(checkedEvents, definitions)
+        }
+
+        var expect = Expectations()
+        if let (v, at) = top.member("expect"), let o = object(v, at) {
+            expect = checkExpect(o, definitions, skipPeerChecks: tooManyPeers)
+        }
+
+        guard let name = name, let duration = duration else { return nil }
+        var events: [ScenarioEvent] = []
+        for ce in checkedEvents {
+            guard let t = ce.at, let action = ce.action else { return nil }
+            events.append(ScenarioEvent(at: t, action: action, path: "events[\(ce.index)]"))
+        }
+        return Scenario(file: file, name: name, description: description, seed: seed, duration: duration,
+                        policy: policy, network: network, peers: peers, events: events, expect: expect)
+    }
+
+    // MARK: network
+
+    static let networkFields = ["latency", "jitter", "loss", "stun", "turn", "server", "ice"]
+    static let iceDurationFields: [(name: String, positive: Bool, keyPath: WritableKeyPath<ICEPatch, SimDuration?>)] = [
+        ("weakPingInterval", true, \.weakPingInterval),
+        ("strongPingInterval", true, \.strongPingInterval),
+        ("stablePingInterval", true, \.stablePingInterval),
+        ("weakOrStabilizingPingInterval", true, \.weakOrStabilizingPingInterval),
+        ("receivingTimeout", true, \.receivingTimeout),
+        ("unwritableTimeout", true, \.unwritableTimeout),
+        ("inactiveTimeout", true, \.inactiveTimeout),
+        ("deadConnectionTimeout", true, \.deadConnectionTimeout),
+        ("stunInitialRTO", true, \.stunInitialRTO),
+        ("gatheringDelay", false, \.gatheringDelay),
+    ]
+    static let iceIntegerFields: [(name: String, range: ClosedRange<Int64>, keyPath: WritableKeyPath<ICEPatch, Int?>)] = [
+        ("unwritableMinChecks", 1...1_000, \.unwritableMinChecks),
+        ("stunMaxRetransmissions", 0...100, \.stunMaxRetransmissions),
+        ("maxPeerConnections", 0...1_000_000, \.maxPeerConnections),
+    ]
+    /// The `network.ice` names in documentation order.
+    static let iceFields = ["weakPingInterval", "strongPingInterval", "stablePingInterval",
+                            "weakOrStabilizingPingInterval", "receivingTimeout", "unwritableTimeout",
+                            "unwritableMinChecks", "inactiveTimeout", "deadConnectionTimeout", "stunInitialRTO",
+                            "stunMaxRetransmissions", "gatheringDelay", "maxPeerConnections"]
+
+    /// The network fields of `o`; `checkUnknown` false when the caller checked the fields.
+    func networkPatch(_ o: CheckedObject, checkUnknown: Bool = true) -> NetworkPatch {
+        if checkUnknown { checkFields(o, ScenarioChecker.networkFields) }
+        var p = NetworkPatch()
+        if let (v, at) = o.member("latency") { p.latency = duration(v, at) }
+        if let (v, at) = o.member("jitter") { p.jitter = duration(v, at) }
+        if let (v, at) = o.member("loss") {
+            if case .number(let n) = v, n.double >= 0, n.double <= 1 {
+                p.loss = n.double
+            } else {
+                report(at, "expected a number from 0 to 1, got \(scenarioLiteral(v))")
+            }
+        }
+        if let (v, at) = o.member("stun") { p.stun = bool(v, at) }
+        if let (v, at) = o.member("turn") { p.turn = bool(v, at) }
+        if let (v, at) = o.member("server"), let s = object(v, at) {
+            checkFields(s, ["latency"])
+            if let (v, at) = s.member("latency") { p.serverLatency = duration(v, at) }
+        }
+        if let (v, at) = o.member("ice"), let ice = object(v, at) {
+            checkFields(ice, ScenarioChecker.iceFields)
+            for f in ScenarioChecker.iceDurationFields {
+                if let (v, at) = ice.member(f.name) { p.ice[keyPath: f.keyPath] = duration(v, at, positive: f.positive) }
+            }
+            for f in ScenarioChecker.iceIntegerFields {
+                if let (v, at) = ice.member(f.name), let i = integer(v, at, f.range) { p.ice[keyPath: f.keyPath] = Int(i) }
+            }
+        }
+        return p
+    }
+
+    // MARK: peers
+
+    static let peerFields = ["id", "join", "nat", "lan", "latency", "udp"]
+    static let groupFields = ["count", "idPrefix", "join", "nat", "lan", "latency", "udp"]
+    static let natNames = ["none", "fullCone", "restrictedCone", "portRestrictedCone", "symmetric"]
+
+    /// `nat`: returns (ok, spec); spec nil with ok true is `"none"`.
+    func nat(_ v: JSONValue, _ at: ScenarioPath) -> (ok: Bool, spec: NATSpec?) {
+        switch v {
+        case .string(let s):
+            if s == "none" { return (true, nil) }
+            for n in NATSpec.named where n.name == s { return (true, n.spec) }
+            report(at, "unknown NAT \(scenarioQuote(s)) (expected one of: \(ScenarioChecker.natNames.joined(separator: ", ")), or {\"mapping\": M, \"filtering\": F})")
+            return (false, nil)
+        case .object(let obj):
+            let o = CheckedObject(object: obj, at: at)
+            checkFields(o, ["mapping", "filtering"])
+            var mapping: NATBehaviour?
+            var filtering: NATBehaviour?
+            for (field, isMapping) in [("mapping", true), ("filtering", false)] {
+                guard let (v, at) = o.member(field) else {
+                    missing(o, field)
+                    continue
+                }
+                guard let s = string(v, at) else { continue }
+                if let b = NATBehaviour(rawValue: s) {
+                    if isMapping { mapping = b } else { filtering = b }
+                } else {
+                    let names = NATBehaviour.allCases.map { $0.rawValue }.joined(separator: ", ")
+                    report(at, "unknown \(field) \(scenarioQuote(s)) (expected one of: \(names))")
+                }
+            }
+            if let m = mapping, let f = filtering { return (true, NATSpec(mapping: m, filtering: f)) }
+            return (false, nil)
+        default:
+            report(at, "expected a NAT name or a {\"mapping\": M, \"filtering\": F} object, got \(scenarioTyped(v))")
+            return (false, nil)
+        }
+    }
+
+    private func peerFields(_ o: CheckedObject) -> PeerFields {
+        var f = PeerFields()
+        if let (v, at) = o.member("nat") { f.nat = nat(v, at).spec }
+        if let (v, at) = o.member("lan") {
+            f.lan = nonEmptyString(v, at)
+            f.lanAt = at
+        }
+        if let (v, at) = o.member("latency") { f.latency = duration(v, at) }
+        if let (v, at) = o.member("udp"), let b = bool(v, at) { f.udp = b }
+        return f
+    }
+
+    private func checkLan(_ f: PeerFields, path: String, lans: inout [(lan: String, nat: NATSpec?, path: String)]) {
+        guard let lan = f.lan, let lanAt = f.lanAt else { return }
+        if let first = lans.first(where: { $0.lan == lan }) {
+            if first.nat != f.nat {
+                report(lanAt, "every peer on lan \(scenarioQuote(lan)) must have the same nat: \(first.path) has \(first.nat?.displayName ?? "none"), this one \(f.nat?.displayName ?? "none")")
+            }
+        } else {
+            lans.append((lan, f.nat, path))
+        }
+    }
+
+    private func checkPeers(_ list: [JSONValue], _ at: ScenarioPath, runEnd: SimDuration?,
+                            definitions: inout [Definition],
+                            lans: inout [(lan: String, nat: NATSpec?, path: String)]) -> ([PeerSpec], Bool) {
+        var peers: [PeerSpec] = []
+        var firstDefinition: [String: String] = [:]  // lookup only
+        var total = 0
+        var tooMany = false
+        for (i, entry) in list.enumerated() {
+            let entryAt = at.index(i)
+            guard let o = object(entry, entryAt) else { continue }
+            let path = "peers[\(i)]"
+            let isGroup = (o.has("count") || o.has("idPrefix")) && !o.has("id")
+            if !isGroup {
+                checkFields(o, ScenarioChecker.peerFields)
+                var id: String?
+                var idAt = entryAt
+                if let (v, a) = o.member("id") {
+                    id = peerId(v, a)
+                    idAt = a
+                } else {
+                    report(entryAt, "missing required field \"id\" (or \"count\" and \"idPrefix\" for a group)")
+                }
+                var join: SimDuration = 0
+                var joinAt = entryAt
+                if let (v, a) = o.member("join") {
+                    join = duration(v, a) ?? 0
+                    joinAt = a
+                }
+                if let end = runEnd, join >= end {
+                    report(joinAt, "joins at \(DurationText.format(join)), at or after the run's end (\(DurationText.format(end)))")
+                }
+                let f = peerFields(o)
+                checkLan(f, path: path, lans: &lans)
+                guard let id = id else { continue }
+                if let previous = firstDefinition[id] {
+                    report(idAt, "peer id \(scenarioQuote(id)) is already defined at \(previous)")
+                } else {
+                    firstDefinition[id] = path
+                }
+                total += 1
+                if total > ScenarioLoader.maxPeers {
+                    if !tooMany {
+                        report(entryAt, "too many peers: more than \(ScenarioLoader.maxPeers) after expanding groups")
+                    }
+                    tooMany = true
+                    continue
+                }
+                peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, path: path))
+                definitions.append(Definition(id: id, kind: .initial, path: path, at: idAt, join: join))
+            } else {
+                checkFields(o, ScenarioChecker.groupFields)
+                var count: Int?
+                if let (v, a) = o.member("count") {
+                    count = integer(v, a, 1...Int64(ScenarioLoader.maxGroupCount)).map { Int($0) }
+                } else {
+                    missing(o, "count")
+                }
+                var prefix: String?
+                var prefixAt = entryAt
+                if let (v, a) = o.member("idPrefix") {
+                    prefixAt = a
+                    if let s = string(v, a) {
+                        prefix = s
+                        if s.isEmpty || !ScenarioChecker.isValidId(s) {
+                            report(a, "invalid id prefix \(scenarioQuote(s)) (use \(ScenarioChecker.idRule))")
+                        } else if let c = count, s.utf8.count + String(c).count > ScenarioLoader.maxIdLength {
+                            report(a, "member ids would be longer than \(ScenarioLoader.maxIdLength) characters")
+                        }
+                    }
+                } else {
+                    missing(o, "idPrefix")
+                }
+                var start: SimDuration = 0
+                var every: SimDuration = 0
+                var joinAt = entryAt
+                if let (v, a) = o.member("join") {
+                    joinAt = a
+                    switch v {
+                    case .string:
+                        start = duration(v, a) ?? 0
+                    case .object(let jo):
+                        let j = CheckedObject(object: jo, at: a)
+                        checkFields(j, ["start", "every"])
+                        if let (v, a) = j.member("start") { start = duration(v, a) ?? 0 }
+                        if let (v, a) = j.member("every") { every = duration(v, a) ?? 0 }
+                    default:
+                        report(a, "expected a duration or {\"start\": D, \"every\": D}, got \(scenarioLiteral(v))")
+                    }
+                }
+                let f = peerFields(o)
+                checkLan(f, path: path, lans: &lans)
+                guard let c = count, let p = prefix else { continue }
+                let width = String(c).count
+                func memberId(_ k: Int) -> String {
+                    let n = String(k)
+                    return p + String(repeating: "0", count: width - n.count) + n
+                }
+                // The first member (if any) joining at or after the end.
+                if let end = runEnd {
+                    var late: Int?
+                    if start >= end {
+                        late = 0
+                    } else if every > 0 {
+                        let k = (end - start + every - 1) / every
+                        if k < c { late = Int(k) }
+                    }
+                    if let k = late {
+                        report(joinAt, "member \(memberId(k + 1)) joins at \(DurationText.format(start + SimDuration(k) * every)), at or after the run's end (\(DurationText.format(end)))")
+                    }
+                }
+                if total + c > ScenarioLoader.maxPeers {
+                    if !tooMany {
+                        report(entryAt, "too many peers: more than \(ScenarioLoader.maxPeers) after expanding groups")
+                    }
+                    tooMany = true
+                    total += c
+                    continue
+                }
+                total += c
+                var reportedCollision = false
+                for k in 1...c {
+                    let id = memberId(k)
+                    let memberPath = "\(path) (member \(id))"
+                    if let previous = firstDefinition[id] {
+                        if !reportedCollision {
+                            report(prefixAt, "member id \(scenarioQuote(id)) is already defined at \(previous)")
+                            reportedCollision = true
+                        }
+                    } else {
+                        firstDefinition[id] = memberPath
+                    }
+                    let (m, o1) = SimDuration(k - 1).multipliedReportingOverflow(by: every)
+                    let (t, o2) = start.addingReportingOverflow(m)
+                    let join = (o1 || o2) ? SimDuration.max : t
+                    peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, path: memberPath))
+                    definitions.append(Definition(id: id, kind: .initial, path: memberPath, at: prefixAt, join: join))
+                }
+            }
+        }
+        return (peers, tooMany)
+    }
+
+    // MARK: events
+
+    static func eventFields(_ kind: String) -> [String] {
+        let common = ["at", "do"]
+        switch kind {
+        case "join": return common + ["peer", "nat", "lan", "latency", "udp"]
+        case "refresh": return common + ["peer", "downtime", "clean"]
+        case "duplicateTab": return common + ["peer", "as"]
+        case "wsDrop": return common + ["peer", "reconnectAfter"]
+        case "leave", "crash": return common + ["peer"]
+        case "offline": return common + ["peer", "for"]
+        case "partition": return common + ["between", "for"]
+        case "serverRestart": return common + ["downtime"]
+        case "network": return common + networkFields
+        default: return common
+        }
+    }
+
+    private func checkEvent(_ v: JSONValue, _ at: ScenarioPath, runEnd: SimDuration?,
+                            definitions: inout [Definition],
+                            lans: inout [(lan: String, nat: NATSpec?, path: String)]) -> CheckedEvent? {
+        guard let o = object(v, at) else { return nil }
+        let index = at.order.last ?? 0
+        let path = "events[\(index)]"
+        var time: SimDuration?
+        if let (v, a) = o.member("at") {
+            time = duration(v, a)
+            if let t = time, let end = runEnd, t >= end {
+                report(a, "\(DurationText.format(t)) is at or after the run's end (\(DurationText.format(end)))")
+            }
+        } else {
+            missing(o, "at")
+        }
+        guard let (dv, da) = o.member("do") else {
+            missing(o, "do")
+            return CheckedEvent(index: index, at: time, action: nil, effects: [])
+        }
+        guard let kind = string(dv, da) else {
+            return CheckedEvent(index: index, at: time, action: nil, effects: [])
+        }
+        guard ScenarioAction.kindNames.contains(kind) else {
+            report(da, "unknown event \(scenarioQuote(kind)) (expected one of: \(ScenarioAction.kindNames.joined(separator: ", ")))")
+            return CheckedEvent(index: index, at: time, action: nil, effects: [])
+        }
+        checkFields(o, ScenarioChecker.eventFields(kind))
+
+        var effects: [PeerEffect] = []
+        /// The `peer` an event names (it must be alive then).
+        func namedPeer() -> String? {
+            guard let (v, a) = o.member("peer") else {
+                missing(o, "peer")
+                return nil
+            }
+            guard let s = string(v, a) else { return nil }
+            effects.append(.needAlive(s, a))
+            return s
+        }
+        func optionalDuration(_ name: String, _ d: SimDuration) -> SimDuration? {
+            guard let (v, a) = o.member(name) else { return d }
+            return duration(v, a)
+        }
+        func requiredDuration(_ name: String) -> SimDuration? {
+            guard let (v, a) = o.member(name) else {
+                missing(o, name)
+                return nil
+            }
+            return duration(v, a)
+        }
+
+        var action: ScenarioAction?
+        switch kind {
+        case "join":
+            var id: String?
+            if let (v, a) = o.member("peer") {
+                id = peerId(v, a)
+                if let id = id {
+                    effects.append(.create(id, a))
+                    definitions.append(Definition(id: id, kind: .joinEvent, path: path, at: a, join: time ?? 0))
+                }
+            } else {
+                missing(o, "peer")
+            }
+            let f = peerFields(o)
+            checkLan(f, path: path, lans: &lans)
+            if let id = id {
+                action = .join(PeerSpec(id: id, join: time ?? 0, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, path: path))
+            }
+        case "refresh":
+            let p = namedPeer()
+            let downtime = optionalDuration("downtime", ScenarioAction.defaultRefreshDowntime)
+            var clean: Bool? = true
+            if let (v, a) = o.member("clean") { clean = bool(v, a) }
+            if let p = p, let d = downtime, let c = clean { action = .refresh(peer: p, downtime: d, clean: c) }
+        case "duplicateTab":
+            let p = namedPeer()
+            var tab: String?
+            if let (v, a) = o.member("as") {
+                tab = peerId(v, a)
+                if let t = tab {
+                    effects.append(.createTab(t, a))
+                    definitions.append(Definition(id: t, kind: .tabAs, path: path, at: a, join: time ?? 0))
+                }
+            } else {
+                missing(o, "as")
+            }
+            if let p = p, let t = tab { action = .duplicateTab(peer: p, as: t) }
+        case "wsDrop":
+            let p = namedPeer()
+            let after = optionalDuration("reconnectAfter", ScenarioAction.defaultReconnectAfter)
+            if let p = p, let d = after { action = .wsDrop(peer: p, reconnectAfter: d) }
+        case "leave":
+            if let p = namedPeer() {
+                effects.append(.end(p))
+                action = .leave(peer: p)
+            }
+        case "crash":
+            if let p = namedPeer() {
+                effects.append(.end(p))
+                action = .crash(peer: p)
+            }
+        case "offline":
+            let p = namedPeer()
+            let d = requiredDuration("for")
+            if let p = p, let d = d { action = .offline(peer: p, for: d) }
+        case "partition":
+            var pair: (String, String)?
+            if let (v, a) = o.member("between") {
+                pair = peerPair(v, a) { id, at in effects.append(.needAlive(id, at)) }
+            } else {
+                missing(o, "between")
+            }
+            let d = requiredDuration("for")
+            if let (x, y) = pair, let d = d { action = .partition(a: x, b: y, for: d) }
+        case "serverRestart":
+            if let d = optionalDuration("downtime", ScenarioAction.defaultServerRestartDowntime) {
+                action = .serverRestart(downtime: d)
+            }
+        case "network":
+            let patch = networkPatch(o, checkUnknown: false)
+            action = .network(patch)
+        default:
+            break
+        }
+        return CheckedEvent(index: index, at: time, action: action, effects: effects)
+    }
+
+    /// `[a, b]`: two distinct peer-id strings. `each` sees each valid element.
+    func peerPair(_ v: JSONValue, _ at: ScenarioPath, _ each: (String, ScenarioPath) -> Void) -> (String, String)? {
+        guard case .array(let a) = v, a.count == 2 else {
+            report(at, "expected two peer ids such as [\"a\", \"b\"], got \(scenarioDescribePair(v))")
+            return nil
+        }
+        let x = string(a[0], at.index(0))
+        let y = string(a[1], at.index(1))
+        guard let x = x, let y = y else { return nil }
+        if x == y {
+            report(at, "expected two different peers, got \(scenarioQuote(x)) twice")
+            return nil
+        }
+        each(x, at.index(0))
+        each(y, at.index(1))
+        return (x, y)
+    }
+
+    private func scenarioDescribePair(_ v: JSONValue) -> String {
+        if case .array(let a) = v {
+            return a.count == 1 ? "an array of 1 element" : "an array of \(a.count) elements"
+        }
+        return scenarioTyped(v)
+    }
+
+    // MARK: cross-references
+
+    /// A `duplicateTab.as` must be an id used nowhere else in the scenario.
+    private func checkUniqueTabs(_ definitions: [Definition]) {
+        var byId: [String: [Int]] = [:]  // lookup only; the lists are in definition order
+        for (i, d) in definitions.enumerated() { byId[d.id, default: []].append(i) }
+        for (i, d) in definitions.enumerated() where d.kind == .tabAs {
+            guard let same = byId[d.id], same.count > 1 else { continue }
+            // Reported on this `as` unless the only clashes are later `as` names (reported there).
+            if let other = same.first(where: { $0 != i && !(definitions[$0].kind == .tabAs && $0 > i) }) {
+                report(d.at, "peer id \(scenarioQuote(d.id)) is already defined at \(definitions[other].path)")
+            }
+        }
+    }
+
+    /// Walks the events in time order tracking which peers are alive.
+    private func checkLiveness(_ events: [CheckedEvent], _ definitions: [Definition]) {
+        var initial: [Definition] = definitions.filter { $0.kind == .initial }
+        // Stable: by join time, then file order.
+        initial = initial.enumerated().sorted { ($0.element.join, $0.offset) < ($1.element.join, $1.offset) }.map { $0.element }
+        var initialJoin: [String: Definition] = [:]  // lookup only
+        for d in initial where initialJoin[d.id] == nil { initialJoin[d.id] = d }
+        var alive = Set<String>()  // membership only, never iterated
+        var next = 0
+        for e in events {
+            guard let t = e.at else { continue }
+            while next < initial.count && initial[next].join <= t {
+                alive.insert(initial[next].id)
+                next += 1
+            }
+            for effect in e.effects {
+                switch effect {
+                case .needAlive(let id, let at):
+                    if !alive.contains(id) {
+                        report(at, "no peer \(scenarioQuote(id)) exists at \(DurationText.format(t))")
+                    }
+                case .create(let id, let at):
+                    if alive.contains(id) {
+                        report(at, "peer \(scenarioQuote(id)) already exists at \(DurationText.format(t))")
+                    } else if let d = initialJoin[id], d.join > t {
+                        report(at, "peer \(scenarioQuote(id)) is also defined at \(d.path), which joins later (\(DurationText.format(d.join)))")
+                    }
+                    alive.insert(id)
+                case .createTab(let id, _):
+                    alive.insert(id)
+                case .end(let id):
+                    alive.remove(id)
+                }
+            }
+        }
+    }
+
+    // MARK: expect
+
+    private func checkExpect(_ o: CheckedObject, _ definitions: [Definition], skipPeerChecks: Bool) -> Expectations {
+        checkFields(o, Expectations.fieldNames)
+        var known = Set<String>()  // membership only
+        for d in definitions { known.insert(d.id) }
+        func checkKnown(_ id: String, _ at: ScenarioPath) {
+            if !skipPeerChecks && !known.contains(id) {
+                report(at, "unknown peer \(scenarioQuote(id))")
+            }
+        }
+        var e = Expectations()
+        e.present = o.object.keys.filter { Expectations.fieldNames.contains($0) }
+        if let (v, a) = o.member("fullMesh"), let b = bool(v, a) { e.fullMesh = b }
+        if let (v, a) = o.member("convergedWithin") { e.convergedWithin = duration(v, a) }
+        func pairs(_ name: String) -> [PeerPair] {
+            guard let (v, a) = o.member(name), let list = array(v, a) else { return [] }
+            var result: [PeerPair] = []
+            for (i, p) in list.enumerated() {
+                if let (x, y) = peerPair(p, a.index(i), checkKnown) { result.append(PeerPair(x, y)) }
+            }
+            return result
+        }
+        e.connected = pairs("connected")
+        e.notConnected = pairs("notConnected")
+        e.relayed = pairs("relayed")
+        if let (v, a) = o.member("noRenegotiation"), let list = array(v, a) {
+            for (i, p) in list.enumerated() {
+                if let s = string(p, a.index(i)) {
+                    checkKnown(s, a.index(i))
+                    e.noRenegotiation.append(s)
+                }
+            }
+        }
+        if let (v, a) = o.member("maxSignalingMessages"),
+           let n = integer(v, a, 0...Int64.max, expected: "a non-negative integer") {
+            e.maxSignalingMessages = Int(n)
+        }
+        return e
+    }
+}

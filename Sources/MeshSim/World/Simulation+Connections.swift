@@ -1,0 +1,203 @@
+import SignalProtocol
+
+/// Peer connections: carrying out the managers' and the connections' actions, datagrams.
+extension Simulation {
+    /// Carry out a page manager's actions.
+    func execute(_ actions: [MeshAction], page: Int32) {
+        let p = Int(page)
+        for action in actions {
+            switch action {
+            case .createConnection(let link, let remote, let role):
+                createConnection(page: page, link: link, remote: remote, role: role)
+            case .createDataChannel(let link, let label):
+                let c = pages[p].linkConnections[Int(link.raw)]
+                guard !connections[Int(c)].closed else { continue }
+                withPCActions(c) { slot, out in _ = slot.pc.createDataChannel(label: label, now: now, into: &out) }
+            case .operation(let link, let op):
+                let c = pages[p].linkConnections[Int(link.raw)]
+                guard !connections[Int(c)].refused else { continue }
+                withPCActions(c) { slot, out in slot.pc.enqueue(op, now: now, into: &out) }
+            case .close(let link):
+                closeConnection(pages[p].linkConnections[Int(link.raw)])
+            case .sendSignal(let to, let payload):
+                trace.line(now, "signal", peer: pages[p].name, remote: to, value: payload.kindName)
+                sendToServer(page: page, .signal(from: nil, to: to, payload: payload))
+            case .sendData(let link, let label, let size):
+                let c = pages[p].linkConnections[Int(link.raw)]
+                withPCActions(c) { slot, out in _ = slot.pc.send(label: label, size: size, now: now, into: &out) }
+            case .note(let remote, let text):
+                trace.line(now, "decision", peer: pages[p].name, remote: remote, value: text)
+            }
+        }
+    }
+
+    private func createConnection(page: Int32, link: LinkID, remote: String, role: LinkRole) {
+        let p = Int(page)
+        let index = Int32(connections.count)
+        let host = pages[p].host
+        let cap = scenario.network.ice.maxPeerConnections
+        let refused = cap > 0 && pages[p].openConnections >= cap
+        let port: UInt16 = refused ? 0 : allocatePort(host: host, connection: index)
+        let identity = PeerConnectionIdentity(sessionID: UInt64(index) + 1, ufrag: token(8), pwd: token(12),
+                                              fingerprint: "fp-\(index + 1)", tieBreaker: rng.next())
+        var configuration = PeerConnectionConfiguration(ice: scenario.network.ice.configuration)
+        configuration.stunServer = network.settings.stun ? Network.stunServer : nil
+        let pc = PeerConnection(configuration: configuration, identity: identity,
+                                base: TransportAddress(ip: network.hosts[Int(host)].ip, port: port))
+        connections.append(ConnectionSlot(pc: pc, page: page, link: link, remoteUID: remote, port: port))
+        while pages[p].linkConnections.count <= Int(link.raw) { pages[p].linkConnections.append(-1) }
+        pages[p].linkConnections[Int(link.raw)] = index
+        pages[p].latestConnection[remote] = index
+        stats.connectionsCreated += 1
+        if refused {
+            // Chromium throws on `new RTCPeerConnection` past its cap; the page's wrapper is left
+            // with a peer that never does anything.
+            connections[Int(index)].refused = true
+            connections[Int(index)].closed = true
+            stats.connectionsRefused += 1
+            trace.line(now, "connection", peer: pages[p].name, remote: remote, value: "refused",
+                       detail: "Chromium allows at most \(cap) RTCPeerConnections per page")
+        } else {
+            pages[p].openConnections += 1
+            trace.line(now, "connection", peer: pages[p].name, remote: remote, value: role == .active ? "active" : "passive")
+        }
+    }
+
+    /// A random token of ICE-char letters (ufrag, pwd), short enough to stay a small string.
+    private func token(_ length: Int) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(length)
+        var bits = rng.next()
+        for _ in 0..<length {
+            bytes.append(alphabet[Int(bits & 63)])
+            bits >>= 6
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    func closeConnection(_ c: Int32) {
+        let i = Int(c)
+        guard !connections[i].closed else { return }
+        withPCActions(c) { slot, out in slot.pc.close(now: now, into: &out) }
+        connections[i].closed = true
+        let page = Int(connections[i].page)
+        pages[page].openConnections -= 1
+        hostPorts[Int(pages[page].host)][connections[i].port] = nil
+        observedChanged(c)
+    }
+
+    /// Carry out a connection's actions, then re-arm its timer.
+    func carryOut(_ actions: [PCAction], connection c: Int32) {
+        let i = Int(c)
+        let page = connections[i].page
+        for action in actions {
+            switch action {
+            case .sendDatagram(let to, let packet):
+                let d = Datagram(from: connections[i].pc.base, to: to, packet: packet)
+                if let (slot, at) = network.send(d, fromHost: pages[Int(page)].host, now: now, rng: &rng) {
+                    queue.push(.datagramArrive(slot), at: at)
+                }
+            case .scheduleTask(let at):
+                queue.push(.pcTask(c), at: at)
+            case .event(let event):
+                if connections[i].closed {
+                    invariants.record(now, "\(pages[Int(page)].name)'s closed connection to \(connections[i].remoteUID) raised an event")
+                    continue
+                }
+                observe(event, connection: c)
+                deliveries.append((c, event))
+            }
+        }
+        if let d = connections[i].pc.nextDeadline, d < connections[i].timerAt, !connections[i].closed {
+            connections[i].timerEpoch &+= 1
+            connections[i].timerAt = d
+            queue.push(.pcTimer(c, epoch: connections[i].timerEpoch), at: max(d, now))
+        }
+    }
+
+    /// Trace an event and update what the oracle sees.
+    private func observe(_ event: PCEvent, connection c: Int32) {
+        let i = Int(c)
+        let name = pages[Int(connections[i].page)].name
+        let remote = connections[i].remoteUID
+        switch event {
+        case .signalingStateChange(let s):
+            trace.line(now, "signalingState", peer: name, remote: remote, value: s.w3cName)
+        case .iceGatheringStateChange(let s):
+            trace.line(now, "iceGatheringState", peer: name, remote: remote, value: s.w3cName)
+        case .iceConnectionStateChange(let s):
+            if s == .failed {
+                invariants.record(now, "\(name)'s connection to \(remote) reported iceConnectionState failed, which Chromium never reports")
+            }
+            trace.line(now, "iceConnectionState", peer: name, remote: remote, value: s.w3cName)
+        case .connectionStateChange(let s):
+            trace.line(now, "connectionState", peer: name, remote: remote, value: s.w3cName)
+            if s == .connected && connections[i].pc.signaling.remoteDescription == nil {
+                invariants.record(now, "\(name)'s connection to \(remote) is connected without a remote description")
+            }
+            connections[i].observedConnection = s
+            observedChanged(c)
+        case .iceCandidate(let candidate):
+            if let candidate {
+                trace.line(now, "candidate", peer: name, remote: remote, value: candidate.type.description)
+            }
+        case .candidateLearned(let candidate):
+            trace.line(now, "candidate", peer: name, remote: remote, value: candidate.type.description)
+        case .selectedPairChange(let l, let r):
+            connections[i].selectedRelay = l.type == .relay || r.type == .relay
+            trace.line(now, "selectedPair", peer: name, remote: remote, value: "\(l.type)/\(r.type)")
+        case .dataChannelOpen(let label, _):
+            if connections[i].pc.association.sctp != .established {
+                invariants.record(now, "\(name)'s data channel \(label) to \(remote) opened without an SCTP association")
+            }
+            trace.line(now, "dataChannel", peer: name, remote: remote, value: "open")
+            connections[i].observedChannelOpen = true
+            observedChanged(c)
+        case .dataChannelClosed:
+            trace.line(now, "dataChannel", peer: name, remote: remote, value: "closed")
+            connections[i].observedChannelOpen = false
+            observedChanged(c)
+        case .dataChannelMessage(_, let size):
+            trace.line(now, "data", peer: name, remote: remote, value: "\(size)")
+        case .operationComplete(let kind, let result):
+            switch result {
+            case .success:
+                if kind == .createOffer {
+                    stats.offersCreated += 1
+                    offerLog.append(OfferRecord(time: now, slot: pages[Int(connections[i].page)].slot, remoteUID: remote))
+                }
+            case .failure(let e):
+                stats.operationErrors += 1
+                trace.line(now, "error", peer: name, remote: remote, value: e.name.rawValue, detail: e.message)
+            }
+        }
+    }
+
+    // MARK: - Datagrams
+
+    func datagramArrived(_ slot: Int32) {
+        let d = network.take(slot)
+        if d.to == Network.stunServer {
+            // The STUN server answers a Binding request with the source address it saw.
+            if case .stun(let m) = d.packet, m.kind == .bindingRequest {
+                let response = STUNMessage(kind: .bindingSuccess, transactionID: m.transactionID, mappedAddress: d.from)
+                let reply = Datagram(from: Network.stunServer, to: d.from, packet: .stun(response))
+                if let (s, at) = network.send(reply, fromHost: nil, now: now, rng: &rng) {
+                    queue.push(.datagramArrive(s), at: at)
+                }
+            }
+            return
+        }
+        guard let host = network.host(at: d.to.ip), network.isReachable(host),
+              let c = hostPorts[Int(host)][d.to.port], !connections[Int(c)].closed else { return }
+        withPCActions(c) { slot, out in slot.pc.receive(d.packet, from: d.from, now: now, into: &out) }
+    }
+}
+
+/// An offer some page created, for the `noRenegotiation` expectation.
+struct OfferRecord {
+    let time: Int64
+    let slot: Int32
+    let remoteUID: String
+}

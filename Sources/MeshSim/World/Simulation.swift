@@ -1,0 +1,227 @@
+import SignalProtocol
+
+/// Options of one run that do not come from the scenario file.
+struct RunOptions {
+    var seed: UInt64
+    var policy: any MeshPolicy
+    /// Stop at this simulated time instead of the scenario's `duration` (`--until`).
+    var until: Int64?
+    /// Executed events after which the run stops and says so.
+    var eventBudget: Int = 200_000_000
+}
+
+/// One simulation run: the world (hosts, pages, connections, the signaling server), the network,
+/// the kernel (clock, queue, generator) and the observers (trace, oracle, invariants), in one
+/// place, as turmoil and TigerBeetle keep theirs.
+///
+/// Everything happens in `run()`: pop the earliest event, advance the clock, dispatch. Protocol
+/// machines (`SignalingServer`, `MeshManager`, `PeerConnection`) never see the simulator; they
+/// return actions that the handlers here carry out. Events a connection raises are delivered
+/// to its page's manager after the current handler finishes (as queued tasks in a browser),
+/// which also keeps the handlers free of re-entrancy.
+final class Simulation {
+    let scenario: Scenario
+    let options: RunOptions
+    var queue = EventQueue(reservingCapacity: 1 << 12)
+    var rng: SimRandom
+    var now: Int64 = 0
+    let endTime: Int64
+
+    var network: Network
+    var hostPorts: [[UInt16: Int32]] = []
+    var hostNextPort: [UInt16] = []
+    var pages: [Page] = []
+    var connections: [ConnectionSlot] = []
+    var server = SignalingServer()
+    var sockets: [WebSocketLink] = []
+    var frames: [WebSocketFrame?] = []
+    var freeFrames: [Int32] = []
+
+    var trace: TraceWriter
+    var oracle: MeshOracle
+    var invariants = InvariantLog()
+    var stats = RunStats()
+    var offerLog: [OfferRecord] = []
+    /// uid → peer names that use it (two when a tab was duplicated).
+    var uidSlots: [String: [Int32]] = [:]
+
+    /// Peer names (scenario ids and `as` names) → index; the current page of each.
+    var slotNames: [String] = []
+    var slotIndex: [String: Int32] = [:]
+    var slotUID: [String] = []
+    var currentPage: [Int32] = []
+    var slotHost: [Int32] = []
+
+    // Scratch buffers, reused to keep the hot path free of allocation.
+    var pcActions: [PCAction] = []
+    var meshActions: [MeshAction] = []
+    var serverActions: [ServerAction] = []
+    var deliveries: [(connection: Int32, event: PCEvent)] = []
+    var deliveryHead = 0
+
+    var budgetExhausted = false
+    var finished = false
+
+    init(scenario: Scenario, options: RunOptions, traceSink: TraceWriter) {
+        self.scenario = scenario
+        self.options = options
+        self.rng = SimRandom(seed: options.seed)
+        self.network = Network(settings: scenario.network)
+        self.trace = traceSink
+        self.endTime = min(options.until ?? scenario.duration, scenario.duration)
+        self.oracle = MeshOracle()
+        for p in scenario.peers { addSlot(p.id, uid: p.id) }
+        for e in scenario.events {
+            switch e.action {
+            case .join(let p): addSlot(p.id, uid: p.id)
+            case .duplicateTab(let peer, let name): addSlot(name, uid: slotUID[Int(slotIndex[peer] ?? 0)])
+            default: break
+            }
+        }
+        oracle.reset(slots: slotNames.count)
+    }
+
+    private func addSlot(_ name: String, uid: String) {
+        guard slotIndex[name] == nil else { return }
+        slotIndex[name] = Int32(slotNames.count)
+        slotNames.append(name)
+        slotUID.append(uid)
+        uidSlots[uid, default: []].append(Int32(slotNames.count - 1))
+        currentPage.append(-1)
+        slotHost.append(-1)
+    }
+
+    // MARK: - The loop
+
+    func run() {
+        for (i, p) in scenario.peers.enumerated() {
+            let host = ensureHost(slot: slotIndex[p.id]!, latency: p.latency)
+            _ = host
+            queue.push(.pageLoad(Int32(i)), at: p.join)
+        }
+        for (i, e) in scenario.events.enumerated() {
+            queue.push(.scenarioAction(Int32(i)), at: e.at)
+        }
+        var executed = 0
+        while let next = queue.nextTime, next <= endTime {
+            guard executed < options.eventBudget else {
+                budgetExhausted = true
+                invariants.record(now, "event budget of \(options.eventBudget) events exhausted; the run stopped early")
+                break
+            }
+            let entry = queue.pop()!
+            if entry.time < now {
+                invariants.record(now, "clock went backwards: event at \(formatMillis(entry.time)) ms after \(formatMillis(now)) ms")
+            }
+            now = entry.time
+            executed += 1
+            dispatch(entry.event)
+            drainDeliveries()
+        }
+        stats.events = executed
+        if !budgetExhausted { now = endTime }
+        oracle.finish(at: now)
+        trace.flush()
+        finished = true
+    }
+
+    private func dispatch(_ event: Event) {
+        switch event {
+        case .scenarioAction(let i):
+            runScenarioEvent(scenario.events[Int(i)])
+        case .pageLoad(let i):
+            let p = scenario.peers[Int(i)]
+            loadPage(slot: slotIndex[p.id]!, uid: p.id)
+        case .wsOpened(let page, let epoch):
+            webSocketOpened(page: page, epoch: epoch)
+        case .wsArrive(let slot):
+            frameArrived(slot)
+        case .datagramArrive(let slot):
+            datagramArrived(slot)
+        case .pcTask(let c):
+            guard !connections[Int(c)].closed else { return }
+            withPCActions(c) { slot, out in slot.pc.runTask(now: now, into: &out) }
+        case .pcTimer(let c, let epoch):
+            guard connections[Int(c)].timerEpoch == epoch, !connections[Int(c)].closed else { return }
+            connections[Int(c)].timerAt = .max
+            withPCActions(c) { slot, out in slot.pc.timerFired(now: now, into: &out) }
+        case .wsReconnect(let page, let epoch):
+            reconnectWebSocket(page: page, epoch: epoch)
+        case .serverUp, .disruptionEnd, .bench:
+            return
+        }
+    }
+
+    /// Deliver connection events to page managers, in the order they were raised.
+    private func drainDeliveries() {
+        while deliveryHead < deliveries.count {
+            let (c, event) = deliveries[deliveryHead]
+            deliveryHead += 1
+            let slot = connections[Int(c)]
+            let p = Int(slot.page)
+            guard pages[p].alive else { continue }
+            var out = takeMeshBuffer()
+            pages[p].manager.connectionEvent(slot.link, event, into: &out)
+            execute(out, page: Int32(p))
+            returnMeshBuffer(out)
+        }
+        deliveries.removeAll(keepingCapacity: true)
+        deliveryHead = 0
+    }
+
+    // MARK: - Hosts
+
+    func ensureHost(slot: Int32, latency: Int64?) -> Int32 {
+        if slotHost[Int(slot)] >= 0 { return slotHost[Int(slot)] }
+        let h = network.addHost(latency: latency)
+        hostPorts.append([:])
+        hostNextPort.append(50_000)
+        slotHost[Int(slot)] = h
+        return h
+    }
+
+    func allocatePort(host: Int32, connection: Int32) -> UInt16 {
+        let h = Int(host)
+        var port = hostNextPort[h]
+        while hostPorts[h][port] != nil {
+            port = port == UInt16.max ? 50_000 : port + 1
+        }
+        hostNextPort[h] = port == UInt16.max ? 50_000 : port + 1
+        hostPorts[h][port] = connection
+        return port
+    }
+
+    // MARK: - Buffers
+
+    func takeMeshBuffer() -> [MeshAction] {
+        var b = meshActions
+        meshActions = []
+        b.removeAll(keepingCapacity: true)
+        return b
+    }
+
+    func returnMeshBuffer(_ b: [MeshAction]) {
+        if b.capacity > meshActions.capacity { meshActions = b }
+    }
+
+    /// Call into one peer connection and carry out what it asks.
+    func withPCActions(_ c: Int32, _ body: (inout ConnectionSlot, inout [PCAction]) -> Void) {
+        var out = pcActions
+        pcActions = []
+        out.removeAll(keepingCapacity: true)
+        body(&connections[Int(c)], &out)
+        carryOut(out, connection: c)
+        if out.capacity > pcActions.capacity { pcActions = out }
+    }
+}
+
+/// Counters a report shows.
+struct RunStats {
+    var events = 0
+    var controlMessages = 0
+    var offersCreated = 0
+    var connectionsCreated = 0
+    var connectionsRefused = 0
+    var operationErrors = 0
+    var signalsDropped = 0
+}

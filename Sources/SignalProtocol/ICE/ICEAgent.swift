@@ -1,0 +1,476 @@
+/// What the ICE agent asks its owner to do or to report.
+public enum ICEOutput: Sendable {
+    /// Send a STUN message from the agent's base to `to`.
+    case send(to: TransportAddress, STUNMessage)
+    /// A local candidate was gathered and should be trickled (`icecandidate`).
+    case gathered(ICECandidate)
+    /// A local candidate was learned from a check response, not gathered (never trickled).
+    case learnedLocal(ICECandidate)
+    case gatheringStateChanged(ICEGatheringState)
+    case stateChanged(ICETransportState)
+    /// The selected candidate pair changed (`selectedcandidatepairchange`).
+    case selectedPairChanged(local: ICECandidate, remote: ICECandidate)
+}
+
+/// One ICE agent (one component, one data stream: BUNDLE and rtcp-mux, as browsers do).
+///
+/// Responsibilities:
+/// 1. Gathering: the host candidate of its socket after `gatheringDelay`, then a server-reflexive
+///    candidate from a Binding transaction to the STUN server (RFC 8489 retransmissions), then
+///    `complete` (webrtc-pc: gathering starts at setLocalDescription).
+/// 2. Checks: pairs of local and remote candidates with RFC 8445 priorities, paced like
+///    libwebrtc (48 ms while weak, 480 ms once a strong pair is selected), triggered checks
+///    answering incoming ones, peer-reflexive candidates learned from checks that arrive before
+///    the trickled candidate (38 of 186 Chromium connections did, calibration §1).
+/// 3. Roles and nomination: controlling/controlled with tie-breakers (§7.3.1.1); the controlling
+///    side selects its best writable pair and nominates it with USE-CANDIDATE; the controlled side
+///    selects its first writable pair and moves to the nominated one.
+/// 4. Liveness: the selected pair is pinged every 2.5 s (900 ms while not receiving); a pair goes
+///    unwritable after 5 unanswered pings spanning 5 s and dead 15 s after its first unanswered
+///    ping, which gives Chromium's disconnected (5–7.5 s) and failed (+10 s) timeline (T6).
+///
+/// The agent has no clock: every input carries `now`, and `nextDeadline` says when it next wants
+/// `timerFired`. It has no randomness: credentials and tie-breaker come from the owner.
+public struct ICEAgent: Sendable {
+    public let config: ICEConfiguration
+    public private(set) var role: ICERole
+    public let tieBreaker: UInt64
+    public private(set) var localUfrag: String
+    public private(set) var localPwd: String
+    public private(set) var remoteUfrag: String?
+    public private(set) var remotePwd: String?
+    /// The socket this agent sends from (the host candidate's address).
+    public let base: TransportAddress
+    public let stunServer: TransportAddress?
+
+    public private(set) var gatheringState: ICEGatheringState = .new
+    public private(set) var state: ICETransportState = .new
+    public private(set) var localCandidates: [LocalCandidate] = []
+    public private(set) var remoteCandidates: [ICECandidate] = []
+    public private(set) var pairs: [CandidatePair] = []
+    public private(set) var selectedPairIndex: Int?
+    public private(set) var remoteEndOfCandidates = false
+
+    private var hostDueAt: Int64?
+    private var stunTransaction: (id: UInt64, sends: Int, nextAt: Int64, rto: Int64)?
+    private var triggered: [Int] = []
+    private var lastCheckAt: Int64 = .min
+    private var hasBeenWritable = false
+    private var nextTransaction: UInt64
+    /// Outstanding check transactions: (transaction id, pair index, sent at).
+    private var outstanding: [(id: UInt64, pair: Int, sentAt: Int64)] = []
+
+    public init(config: ICEConfiguration, role: ICERole, tieBreaker: UInt64, ufrag: String, pwd: String,
+                base: TransportAddress, stunServer: TransportAddress?) {
+        self.config = config
+        self.role = role
+        self.tieBreaker = tieBreaker
+        self.localUfrag = ufrag
+        self.localPwd = pwd
+        self.base = base
+        self.stunServer = stunServer
+        self.nextTransaction = tieBreaker
+    }
+
+    public var selectedPair: CandidatePair? { selectedPairIndex.map { pairs[$0] } }
+
+    /// Local preference of the single (IPv4) interface: libwebrtc's NIC/address preference.
+    static let localPreference: UInt32 = 65_535 - 255
+
+    // MARK: - Inputs
+
+    public mutating func setRole(_ role: ICERole) {
+        if state != .closed { self.role = role }
+    }
+
+    /// Gathering starts when a local description is applied (RFC 9429 §5.9).
+    public mutating func startGathering(now: Int64, into out: inout [ICEOutput]) {
+        guard gatheringState == .new, state != .closed else { return }
+        gatheringState = .gathering
+        out.append(.gatheringStateChanged(.gathering))
+        hostDueAt = now + config.gatheringDelay
+    }
+
+    /// Remote ICE credentials from the remote description. New credentials (an ICE restart by
+    /// the remote side) drop the old remote candidates and pairs.
+    public mutating func setRemoteCredentials(ufrag: String, pwd: String, now: Int64, into out: inout [ICEOutput]) {
+        guard state != .closed else { return }
+        if let old = remoteUfrag, old != ufrag {
+            remoteCandidates.removeAll()
+            pairs.removeAll()
+            outstanding.removeAll()
+            triggered.removeAll()
+            selectedPairIndex = nil
+            remoteEndOfCandidates = false
+        } else {
+            // Early candidates (peer-reflexive, learned before the description) carry this ufrag.
+            remoteCandidates.removeAll { $0.ufrag != ufrag }
+        }
+        remoteUfrag = ufrag
+        remotePwd = pwd
+        refreshState(into: &out)
+    }
+
+    /// A trickled remote candidate (`addIceCandidate`). Returns false if it belongs to another
+    /// generation (Chromium resolves such calls without adding anything, calibration exp5).
+    @discardableResult
+    public mutating func addRemoteCandidate(_ c: ICECandidate, now: Int64, into out: inout [ICEOutput]) -> Bool {
+        guard state != .closed, c.ufrag == remoteUfrag, c.component == 1, c.transport == .udp else { return false }
+        if let i = remoteCandidates.firstIndex(where: { $0.address == c.address }) {
+            // libwebrtc MaybeUpdatePeerReflexiveCandidate: the signaled candidate replaces a prflx
+            // one with the same address; the pair keeps its state.
+            if remoteCandidates[i].type == .prflx && c.type != .prflx {
+                remoteCandidates[i] = c
+            }
+            return true
+        }
+        remoteCandidates.append(c)
+        formPairs(remote: remoteCandidates.count - 1)
+        refreshState(into: &out)
+        return true
+    }
+
+    public mutating func addRemoteEndOfCandidates() {
+        remoteEndOfCandidates = true
+    }
+
+    public mutating func close() {
+        state = .closed
+        hostDueAt = nil
+        stunTransaction = nil
+        triggered.removeAll()
+        outstanding.removeAll()
+    }
+
+    /// Something other than STUN (DTLS, SCTP) arrived from `from`: it keeps the pair receiving.
+    public mutating func noteReceived(from: TransportAddress, now: Int64) {
+        if let s = selectedPairIndex, remoteCandidates[pairs[s].remoteIndex].address == from {
+            pairs[s].lastReceived = now
+        }
+    }
+
+    /// A STUN message arrived at the agent's base from `from`.
+    public mutating func receive(_ m: STUNMessage, from: TransportAddress, now: Int64, into out: inout [ICEOutput]) {
+        guard state != .closed else { return }
+        switch m.kind {
+        case .bindingRequest:
+            receiveRequest(m, from: from, now: now, into: &out)
+        case .bindingSuccess:
+            if let tx = stunTransaction, tx.id == m.transactionID, from == stunServer {
+                receiveServerReflexive(m.mappedAddress, now: now, into: &out)
+            } else {
+                receiveSuccess(m, from: from, now: now, into: &out)
+            }
+        case .bindingError:
+            receiveError(m, now: now, into: &out)
+        }
+    }
+
+    // MARK: - Time
+
+    /// The earliest time the agent needs `timerFired`, if any.
+    public var nextDeadline: Int64? {
+        guard state != .closed else { return nil }
+        var d = Int64.max
+        if let h = hostDueAt { d = min(d, h) }
+        if let tx = stunTransaction { d = min(d, tx.nextAt) }
+        if let c = nextCheckTime { d = min(d, c) }
+        if let k = keepaliveTime { d = min(d, k) }
+        for p in pairs where p.unansweredPings > 0 && p.state != .failed {
+            // Unwritability also needs enough unanswered pings; until then the next ping re-judges.
+            if p.writable && p.unansweredPings >= config.unwritableMinChecks {
+                d = min(d, p.firstUnansweredAt + config.unwritableTimeout + 1)
+            }
+            d = min(d, p.firstUnansweredAt + config.inactiveTimeout + 1)
+        }
+        return d == .max ? nil : d
+    }
+
+    public mutating func timerFired(now: Int64, into out: inout [ICEOutput]) {
+        guard state != .closed else { return }
+        if let h = hostDueAt, h <= now {
+            hostDueAt = nil
+            gatherHost(now: now, into: &out)
+        }
+        if var tx = stunTransaction, tx.nextAt <= now, let server = stunServer {
+            if tx.sends > config.stunMaxRetransmissions {
+                stunTransaction = nil
+                completeGathering(into: &out)
+            } else {
+                out.append(.send(to: server, STUNMessage(kind: .bindingRequest, transactionID: tx.id)))
+                tx.sends += 1
+                tx.rto = min(tx.rto * 2, config.stunMaxRTO)
+                // RFC 8489 §6.2.1: the last transmission waits Rm = 16×RTO before failing.
+                tx.nextAt = now + (tx.sends > config.stunMaxRetransmissions ? 16 * config.stunInitialRTO : tx.rto)
+                stunTransaction = tx
+            }
+        }
+        expirePairs(now: now)
+        if let k = keepaliveTime, k <= now, let s = selectedPairIndex {
+            sendCheck(pair: s, now: now, into: &out)
+        }
+        if let c = nextCheckTime, c <= now, let p = nextPairToCheck() {
+            if let t = triggered.firstIndex(of: p) { triggered.remove(at: t) }
+            sendCheck(pair: p, now: now, into: &out)
+            lastCheckAt = now
+        }
+        refreshState(into: &out)
+    }
+
+    // MARK: - Gathering
+
+    private mutating func gatherHost(now: Int64, into out: inout [ICEOutput]) {
+        let priority = ICECandidate.priority(type: .host, localPreference: Self.localPreference, component: 1)
+        let host = ICECandidate(foundation: "1", priority: priority, address: base, type: .host, ufrag: localUfrag)
+        localCandidates.append(LocalCandidate(candidate: host, base: base))
+        out.append(.gathered(host))
+        for r in remoteCandidates.indices { formPair(local: localCandidates.count - 1, remote: r) }
+        if let server = stunServer {
+            nextTransaction &+= 0x9E37_79B9
+            let id = nextTransaction
+            out.append(.send(to: server, STUNMessage(kind: .bindingRequest, transactionID: id)))
+            stunTransaction = (id, 1, now + config.stunInitialRTO, config.stunInitialRTO)
+        } else {
+            completeGathering(into: &out)
+        }
+        refreshState(into: &out)
+    }
+
+    private mutating func receiveServerReflexive(_ mapped: TransportAddress, now: Int64, into out: inout [ICEOutput]) {
+        stunTransaction = nil
+        // A server-reflexive address equal to the host address (no NAT) is redundant and not
+        // signaled (RFC 8445 §5.1.3); one that differs is.
+        if mapped != base && !localCandidates.contains(where: { $0.candidate.address == mapped }) {
+            let priority = ICECandidate.priority(type: .srflx, localPreference: Self.localPreference, component: 1)
+            let srflx = ICECandidate(foundation: "2", priority: priority, address: mapped, type: .srflx,
+                                     relatedAddress: base, ufrag: localUfrag)
+            localCandidates.append(LocalCandidate(candidate: srflx, base: base))
+            out.append(.gathered(srflx))
+        }
+        completeGathering(into: &out)
+    }
+
+    private mutating func completeGathering(into out: inout [ICEOutput]) {
+        guard gatheringState == .gathering else { return }
+        gatheringState = .complete
+        out.append(.gatheringStateChanged(.complete))
+    }
+
+    // MARK: - Pairs
+
+    /// Candidates checks are sent from: host candidates. Server-reflexive candidates share the
+    /// host's base, so their pairs are redundant and pruned (RFC 8445 §6.1.2.4).
+    private func isPairable(_ l: LocalCandidate) -> Bool {
+        l.candidate.type == .host || l.candidate.type == .relay
+    }
+
+    private mutating func formPairs(remote r: Int) {
+        for l in localCandidates.indices { formPair(local: l, remote: r) }
+    }
+
+    private mutating func formPair(local l: Int, remote r: Int) {
+        guard isPairable(localCandidates[l]) else { return }
+        if pairs.contains(where: { $0.localIndex == l && $0.remoteIndex == r }) { return }
+        pairs.append(CandidatePair(localIndex: l, remoteIndex: r, priority: pairPriority(local: l, remote: r)))
+    }
+
+    private func pairPriority(local l: Int, remote r: Int) -> UInt64 {
+        let lp = localCandidates[l].candidate.priority, rp = remoteCandidates[r].priority
+        return role == .controlling ? CandidatePair.priority(controlling: lp, controlled: rp)
+                                    : CandidatePair.priority(controlling: rp, controlled: lp)
+    }
+
+    private mutating func recomputePriorities() {
+        for i in pairs.indices { pairs[i].priority = pairPriority(local: pairs[i].localIndex, remote: pairs[i].remoteIndex) }
+    }
+
+    private var isWeak: Bool {
+        guard let s = selectedPairIndex else { return true }
+        return !pairs[s].writable
+    }
+
+    /// When the next ordinary or triggered check is due, if any pair needs one.
+    private var nextCheckTime: Int64? {
+        guard remoteUfrag != nil, nextPairToCheck() != nil else { return nil }
+        let interval = isWeak || !triggered.isEmpty ? config.weakPingInterval : config.strongPingInterval
+        return lastCheckAt == .min ? .min : lastCheckAt + interval
+    }
+
+    /// Triggered checks first (RFC 8445 §6.1.4.2), then the least recently checked pair that is
+    /// not yet writable, highest priority first among equals.
+    private func nextPairToCheck() -> Int? {
+        if let t = triggered.first { return t }
+        var best: Int?
+        for i in pairs.indices {
+            let p = pairs[i]
+            if p.state == .failed || p.state == .succeeded { continue }
+            if i == selectedPairIndex { continue }
+            if let b = best {
+                let q = pairs[b]
+                if p.lastPingSent < q.lastPingSent || (p.lastPingSent == q.lastPingSent && p.priority > q.priority) {
+                    best = i
+                }
+            } else {
+                best = i
+            }
+        }
+        return best
+    }
+
+    /// Keep-alive and consent checks on the selected pair.
+    private var keepaliveTime: Int64? {
+        guard let s = selectedPairIndex, remoteUfrag != nil else { return nil }
+        let p = pairs[s]
+        guard p.state != .failed else { return nil }
+        let receiving = p.lastReceived != .min && p.lastReceived + config.receivingTimeout > p.lastPingSent
+        let interval = receiving && p.writable ? config.stablePingInterval : config.weakOrStabilizingPingInterval
+        return p.lastPingSent + interval
+    }
+
+    private mutating func sendCheck(pair i: Int, now: Int64, into out: inout [ICEOutput]) {
+        guard let ru = remoteUfrag else { return }
+        nextTransaction &+= 0x9E37_79B9
+        let id = nextTransaction
+        if pairs[i].unansweredPings == 0 { pairs[i].firstUnansweredAt = now }
+        pairs[i].unansweredPings += 1
+        pairs[i].pingsSent += 1
+        pairs[i].lastPingSent = now
+        if pairs[i].state == .waiting { pairs[i].state = .inProgress }
+        if outstanding.count >= 8 { outstanding.removeFirst() }
+        outstanding.append((id, i, now))
+        let prflxPriority = ICECandidate.priority(type: .prflx, localPreference: Self.localPreference, component: 1)
+        let m = STUNMessage(kind: .bindingRequest, transactionID: id, usernameTarget: ru, usernameSource: localUfrag,
+                            priority: prflxPriority, useCandidate: role == .controlling && pairs[i].nominated,
+                            controlling: role == .controlling, tieBreaker: tieBreaker)
+        out.append(.send(to: remoteCandidates[pairs[i].remoteIndex].address, m))
+    }
+
+    private mutating func receiveRequest(_ m: STUNMessage, from: TransportAddress, now: Int64, into out: inout [ICEOutput]) {
+        // Checks for another generation (an old ufrag) are not answered.
+        guard m.usernameTarget == localUfrag else { return }
+        if let ru = remoteUfrag, ru != m.usernameSource { return }
+        // RFC 8445 §7.3.1.1 role conflict.
+        if m.controlling == (role == .controlling) {
+            let weWin = tieBreaker >= m.tieBreaker
+            if (role == .controlling) == weWin {
+                out.append(.send(to: from, STUNMessage(kind: .bindingError, transactionID: m.transactionID, errorCode: 487)))
+                return
+            }
+            role = role == .controlling ? .controlled : .controlling
+            recomputePriorities()
+        }
+        var r = remoteCandidates.firstIndex(where: { $0.address == from })
+        if r == nil {
+            // RFC 8445 §7.3.1.3: a peer-reflexive remote candidate.
+            remoteCandidates.append(ICECandidate(foundation: "prflx", priority: m.priority, address: from, type: .prflx,
+                                                 ufrag: m.usernameSource))
+            r = remoteCandidates.count - 1
+            formPairs(remote: r!)
+        }
+        out.append(.send(to: from, STUNMessage(kind: .bindingSuccess, transactionID: m.transactionID, mappedAddress: from)))
+        guard let l = localCandidates.firstIndex(where: { isPairable($0) && $0.base == base }),
+              let p = pairs.firstIndex(where: { $0.localIndex == l && $0.remoteIndex == r! }) else {
+            // No local host candidate yet (gathering pending): the response is all we can do.
+            return
+        }
+        pairs[p].lastReceived = now
+        if m.useCandidate && role == .controlled {
+            pairs[p].nominated = true
+            if pairs[p].writable && selectedPairIndex != p { select(p, into: &out) }
+        }
+        if !pairs[p].writable && pairs[p].state != .failed && !triggered.contains(p) {
+            triggered.append(p)
+        }
+        refreshState(into: &out)
+    }
+
+    private mutating func receiveSuccess(_ m: STUNMessage, from: TransportAddress, now: Int64, into out: inout [ICEOutput]) {
+        guard let t = outstanding.firstIndex(where: { $0.id == m.transactionID }) else { return }
+        let tx = outstanding.remove(at: t)
+        let p = tx.pair
+        guard p < pairs.count, remoteCandidates[pairs[p].remoteIndex].address == from else { return }
+        let sample = now - tx.sentAt
+        pairs[p].rtt = pairs[p].rtt == 0 ? sample : (pairs[p].rtt * 3 + sample) / 4
+        pairs[p].state = .succeeded
+        pairs[p].writable = true
+        pairs[p].unansweredPings = 0
+        pairs[p].firstUnansweredAt = .min
+        pairs[p].lastReceived = now
+        if let t = triggered.firstIndex(of: p) { triggered.remove(at: t) }
+        // A mapped address we do not know is a local peer-reflexive candidate (RFC 8445 §7.2.5.3.1).
+        if m.mappedAddress != base && !localCandidates.contains(where: { $0.candidate.address == m.mappedAddress }) {
+            let priority = ICECandidate.priority(type: .prflx, localPreference: Self.localPreference, component: 1)
+            let c = ICECandidate(foundation: "3", priority: priority, address: m.mappedAddress, type: .prflx,
+                                 relatedAddress: base, ufrag: localUfrag)
+            localCandidates.append(LocalCandidate(candidate: c, base: base))
+            out.append(.learnedLocal(c))
+        }
+        switch role {
+        case .controlling:
+            if selectedPairIndex.map({ !pairs[$0].writable || pairs[p].priority > pairs[$0].priority }) ?? true {
+                pairs[p].nominated = true
+                select(p, into: &out)
+                // Nominate at once rather than waiting for the next keep-alive.
+                sendCheck(pair: p, now: now, into: &out)
+            }
+        case .controlled:
+            let current = selectedPairIndex.map { pairs[$0] }
+            if current == nil || !current!.writable || (pairs[p].nominated && !current!.nominated) {
+                select(p, into: &out)
+            }
+        }
+        hasBeenWritable = true
+        refreshState(into: &out)
+    }
+
+    private mutating func receiveError(_ m: STUNMessage, now: Int64, into out: inout [ICEOutput]) {
+        guard let t = outstanding.firstIndex(where: { $0.id == m.transactionID }) else { return }
+        let tx = outstanding.remove(at: t)
+        if m.errorCode == 487 {
+            // RFC 8445 §7.2.5.1: switch role and retry.
+            role = role == .controlling ? .controlled : .controlling
+            recomputePriorities()
+            if !triggered.contains(tx.pair) { triggered.append(tx.pair) }
+        }
+    }
+
+    private mutating func select(_ p: Int, into out: inout [ICEOutput]) {
+        selectedPairIndex = p
+        out.append(.selectedPairChanged(local: localCandidates[pairs[p].localIndex].candidate,
+                                        remote: remoteCandidates[pairs[p].remoteIndex]))
+    }
+
+    private mutating func expirePairs(now: Int64) {
+        for i in pairs.indices where pairs[i].unansweredPings > 0 && pairs[i].state != .failed {
+            let since = now - pairs[i].firstUnansweredAt
+            if pairs[i].writable && pairs[i].unansweredPings >= config.unwritableMinChecks && since > config.unwritableTimeout {
+                pairs[i].writable = false
+            }
+            if since > config.inactiveTimeout {
+                pairs[i].writable = false
+                pairs[i].state = .failed
+            }
+        }
+    }
+
+    private mutating func refreshState(into out: inout [ICEOutput]) {
+        guard state != .closed else { return }
+        let selectedWritable = selectedPairIndex.map { pairs[$0].writable } ?? false
+        let next: ICETransportState
+        if !pairs.isEmpty && !pairs.contains(where: { $0.state != .failed }) {
+            next = .failed
+        } else if selectedWritable {
+            next = .connected
+        } else if hasBeenWritable {
+            next = .disconnected
+        } else if pairs.isEmpty {
+            next = .new
+        } else {
+            next = .checking
+        }
+        if next != state {
+            state = next
+            out.append(.stateChanged(next))
+        }
+    }
+}

@@ -1,0 +1,32 @@
+/// Timers and limits of the ICE agent, in nanoseconds. Defaults are Chromium's (libwebrtc
+/// `p2p/base/p2p_transport_channel.cc`, `connection.cc`, `stun_request.cc`; see
+/// calibration/webrtc-facts.md T5 and T6).
+public struct ICEConfiguration: Sendable, Equatable {
+    /// Channel-level ping interval while no writable, receiving pair is selected (`kWeakPingInterval`).
+    public var weakPingInterval: Int64 = 48_000_000
+    /// Ping interval for non-selected pairs once a strong selection exists (`kStrongPingInterval`).
+    public var strongPingInterval: Int64 = 480_000_000
+    /// Keep-alive/consent ping interval of the selected pair when stable and strong.
+    public var stablePingInterval: Int64 = 2_500_000_000
+    /// Ping interval of the selected pair while it is weak (not receiving) or stabilizing.
+    public var weakOrStabilizingPingInterval: Int64 = 900_000_000
+    /// A pair stops "receiving" after this long without any packet (`kReceivingTimeout`).
+    public var receivingTimeout: Int64 = 2_500_000_000
+    /// A writable pair becomes unwritable after `unwritableMinChecks` unanswered pings spanning
+    /// more than this (`ice_unwritable_timeout`).
+    public var unwritableTimeout: Int64 = 5_000_000_000
+    public var unwritableMinChecks: Int = 5
+    /// A pair with no response for this long since its first unanswered ping is dead
+    /// (`kConnectionWriteTimeout`): the transport fails when every pair is.
+    public var inactiveTimeout: Int64 = 15_000_000_000
+    /// Initial retransmission timeout of STUN transactions towards STUN/TURN servers.
+    public var stunInitialRTO: Int64 = 250_000_000
+    /// Retransmissions of a STUN transaction before it fails (9 sends in all).
+    public var stunMaxRetransmissions: Int = 8
+    /// Upper bound of the STUN retransmission timeout (`STUN_MAX_RTO`).
+    public var stunMaxRTO: Int64 = 8_000_000_000
+    /// Time from the start of gathering until the host candidate is surfaced.
+    public var gatheringDelay: Int64 = 2_000_000
+
+    public init() {}
+}

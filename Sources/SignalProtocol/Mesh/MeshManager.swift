@@ -1,0 +1,213 @@
+/// Identifies one peer connection a page's mesh manager created (page-local, never reused).
+public struct LinkID: Hashable, Comparable, Sendable {
+    public var raw: UInt32
+    public init(_ raw: UInt32) { self.raw = raw }
+    public static func < (a: LinkID, b: LinkID) -> Bool { a.raw < b.raw }
+}
+
+/// Which side of the notes' handshake a link plays: active links dial (offer), passive wait.
+public enum LinkRole: UInt8, Sendable {
+    case active, passive
+    public var name: String { self == .active ? "active" : "passive" }
+}
+
+/// The manager's view of one peer connection, built from the events it observed.
+public struct MeshLink: Sendable {
+    public let id: LinkID
+    public let remote: String
+    public let role: LinkRole
+    public var signalingState: SignalingState = .stable
+    public var connectionState: PeerConnectionState = .new
+    public var dataChannelOpen = false
+    /// Torn down by the manager (pc.close()); kept so strategy 1 can see "not connected".
+    public var destroyed = false
+    /// An offer was applied and our answer is being made.
+    var answering = false
+}
+
+/// What the mesh manager asks the page to do.
+public enum MeshAction: Sendable {
+    /// `new RTCPeerConnection(...)` for `remote`.
+    case createConnection(LinkID, remote: String, role: LinkRole)
+    case createDataChannel(LinkID, label: String)
+    /// A chained RTCPeerConnection operation.
+    case operation(LinkID, PCOperation)
+    /// `pc.close()`.
+    case close(LinkID)
+    /// Send a signal through the server.
+    case sendSignal(to: String, SignalPayload)
+    /// `dc.send()` of a binary message of `size` bytes.
+    case sendData(LinkID, label: String, size: Int)
+    /// A decision worth a trace line (`decision` kind), e.g. "online ignored: connected".
+    case note(remote: String, String)
+}
+
+/// The notes' mesh manager (seed/rtc-mesh-notes.md, "为此我们要创建一个管理器").
+///
+/// Responsibilities:
+/// 1. On `init`: one passive connection per online id, waiting for the other side's offer.
+/// 2. On `online(id)`: an active connection that creates the `mesh` data channel and offers.
+///    Earlier pages therefore dial later ones.
+/// 3. Strategy 1 for an id already known: if the policy says the link is connected, ignore;
+///    otherwise tear it down and become the active side, whatever the old role was.
+/// 4. The simple-peer style wrapper around each connection: apply a received offer, answer it,
+///    apply answers and trickled candidates, trickle local candidates (the null end-of-candidates
+///    is not relayed, as in the recordings), send a 16-byte probe when the channel opens, tear the
+///    link down when the channel closes or the connection fails (as simple-peer does).
+///
+/// Signals from ids with no link are dropped with a note: the notes say nothing, and a plain
+/// map lookup in a page would fail the same way.
+public struct MeshManager: Sendable {
+    public let policy: any MeshPolicy
+    public private(set) var me: String?
+    public private(set) var links: [MeshLink] = []
+    private var current: [String: Int] = [:]
+    private var nextLink: UInt32 = 0
+
+    public static let channelLabel = "mesh"
+    public static let probeSize = 16
+
+    public init(policy: any MeshPolicy) {
+        self.policy = policy
+    }
+
+    /// The link the manager currently holds for `remote`, if any.
+    public func link(to remote: String) -> MeshLink? {
+        current[remote].map { links[$0] }
+    }
+
+    public func link(_ id: LinkID) -> MeshLink? {
+        let i = Int(id.raw)
+        return i < links.count ? links[i] : nil
+    }
+
+    // MARK: - From the signaling server
+
+    public mutating func receive(_ message: WireMessage, into out: inout [MeshAction]) {
+        switch message {
+        case .initial(let you, let online):
+            me = you
+            for uid in online where uid != you {
+                if let i = current[uid], !links[i].destroyed {
+                    if policy.isConnected(links[i]) {
+                        out.append(.note(remote: uid, "init: ignored, already connected"))
+                        continue
+                    }
+                    destroy(i, into: &out)
+                }
+                create(remote: uid, role: .passive, into: &out)
+            }
+        case .online(let uid):
+            guard uid != me else { return }
+            if let i = current[uid], !links[i].destroyed {
+                if policy.isConnected(links[i]) {
+                    out.append(.note(remote: uid, "online: ignored, already connected"))
+                    return
+                }
+                out.append(.note(remote: uid, "online: known and not connected, strategy 1: dial"))
+                destroy(i, into: &out)
+            }
+            create(remote: uid, role: .active, into: &out)
+        case .offline:
+            // The notes' pages only log it (calibration exp3, exp6).
+            return
+        case .signal(let from, _, let payload):
+            guard let from, let i = current[from], !links[i].destroyed else {
+                out.append(.note(remote: from ?? "?", "signal \(payload.kindName) dropped: no connection for this id"))
+                return
+            }
+            let id = links[i].id
+            switch payload {
+            case .description(let d):
+                if d.type == .offer { links[i].answering = true }
+                out.append(.operation(id, .setRemoteDescription(d)))
+            case .candidate, .endOfCandidates:
+                out.append(.operation(id, .addIceCandidate(payload)))
+            }
+        case .hello, .error:
+            return
+        }
+    }
+
+    // MARK: - From a peer connection
+
+    public mutating func connectionEvent(_ id: LinkID, _ event: PCEvent, into out: inout [MeshAction]) {
+        let i = Int(id.raw)
+        guard i < links.count, !links[i].destroyed else { return }
+        let remote = links[i].remote
+        switch event {
+        case .signalingStateChange(let s):
+            links[i].signalingState = s
+        case .connectionStateChange(let s):
+            links[i].connectionState = s
+            if s == .failed && policy.destroyOnConnectionFailed {
+                out.append(.note(remote: remote, "connection failed: destroyed"))
+                destroy(i, into: &out)
+            }
+        case .iceCandidate(let c):
+            if let c { out.append(.sendSignal(to: remote, .candidate(c))) }
+        case .dataChannelOpen(let label, _):
+            links[i].dataChannelOpen = true
+            out.append(.sendData(id, label: label, size: Self.probeSize))
+        case .dataChannelClosed:
+            links[i].dataChannelOpen = false
+            if policy.destroyOnChannelClose {
+                out.append(.note(remote: remote, "data channel closed: destroyed"))
+                destroy(i, into: &out)
+            }
+        case .operationComplete(let kind, let result):
+            operationComplete(i, kind, result, into: &out)
+        case .iceGatheringStateChange, .iceConnectionStateChange, .candidateLearned, .selectedPairChange,
+             .dataChannelMessage:
+            return
+        }
+    }
+
+    private mutating func operationComplete(_ i: Int, _ kind: PCOperationKind, _ result: Result<SessionDescription?, RTCError>,
+                                            into out: inout [MeshAction]) {
+        let id = links[i].id
+        let remote = links[i].remote
+        switch result {
+        case .failure(let e):
+            links[i].answering = false
+            out.append(.note(remote: remote, "\(kind.methodName) failed: \(e.name.rawValue): \(e.message)"))
+        case .success(let d):
+            switch kind {
+            case .createOffer, .createAnswer:
+                if let d { out.append(.operation(id, .setLocalDescription(d))) }
+            case .setLocalDescription:
+                if let d, d.type == .offer || d.type == .answer {
+                    out.append(.sendSignal(to: remote, .description(d)))
+                }
+            case .setRemoteDescription:
+                if links[i].answering {
+                    links[i].answering = false
+                    out.append(.operation(id, .createAnswer))
+                }
+            case .addIceCandidate:
+                return
+            }
+        }
+    }
+
+    // MARK: - Links
+
+    private mutating func create(remote: String, role: LinkRole, into out: inout [MeshAction]) {
+        let id = LinkID(nextLink)
+        nextLink += 1
+        links.append(MeshLink(id: id, remote: remote, role: role))
+        current[remote] = links.count - 1
+        out.append(.createConnection(id, remote: remote, role: role))
+        if role == .active {
+            out.append(.createDataChannel(id, label: Self.channelLabel))
+            out.append(.operation(id, .createOffer))
+        }
+    }
+
+    private mutating func destroy(_ i: Int, into out: inout [MeshAction]) {
+        guard !links[i].destroyed else { return }
+        links[i].destroyed = true
+        links[i].dataChannelOpen = false
+        out.append(.close(links[i].id))
+    }
+}

@@ -1,0 +1,292 @@
+/// What the DTLS/SCTP association asks its owner to do or to report.
+public enum AssociationOutput: Sendable {
+    /// Send over the selected candidate pair.
+    case send(PeerPacket)
+    case dtlsConnected
+    case dtlsFailed
+    case channelOpen(label: String, announced: Bool)
+    case channelMessage(label: String, size: Int)
+    case channelClosed(label: String, error: Bool)
+}
+
+/// The DTLS 1.2 handshake and the SCTP association with its data channels, as round trips over
+/// the selected ICE pair (calibration/webrtc-facts.md T10).
+///
+/// Responsibilities:
+/// 1. DTLS: the answerer (`a=setup:active`) is the client. The client sends flights 1 and 3 and
+///    retransmits them on a timer of clamp(2·RTT, 50 ms, 3 s), doubling (libwebrtc
+///    `ComputeRetransmissionTimeout`); the server answers each with flight 2 or 4. Each side checks
+///    the peer's certificate against the remote description's fingerprint, so a packet from a
+///    stale page never completes a handshake. Server done at 1.5 RTT, client at 2 RTT.
+/// 2. SCTP: once DTLS is up the DTLS server sends INIT; INIT-ACK, COOKIE-ECHO, COOKIE-ACK follow
+///    (2 RTT, T1 timers of 1 s, Chrome caps backoff at 3 s and never gives up).
+/// 3. Data channels: a locally created channel opens when the association does and announces
+///    itself with DATA_CHANNEL_OPEN; the remote opens on receipt (+0.5 RTT). DATA is reliable:
+///    retransmitted every RTO until SACKed, duplicates suppressed.
+/// 4. Teardown: `close()` sends an SCTP ABORT; a received ABORT closes every channel with an
+///    error (`error` then `close`, calibration exp3). Silence closes nothing (Chrome never
+///    aborts on retransmission limits).
+public struct Association: Sendable {
+    public enum DTLSState: UInt8, Sendable { case new, connecting, connected, failed, closed }
+    public enum SCTPState: UInt8, Sendable { case closed, cookieWait, cookieEchoed, established, aborted }
+
+    public private(set) var dtls: DTLSState = .new
+    public private(set) var sctp: SCTPState = .closed
+    public private(set) var channels: [DataChannel] = []
+    public let localFingerprint: String
+    public private(set) var remoteFingerprint: String = ""
+    /// The DTLS role; decided by the descriptions (nil until known).
+    public private(set) var isClient: Bool?
+
+    private var dtlsFlightSent: UInt8 = 0
+    private var dtlsRetransmitAt: Int64?
+    private var dtlsTimeout: Int64 = 0
+    private var dtlsSends = 0
+    private var sctpRetransmitAt: Int64?
+    private var sctpTimeout: Int64 = 1_000_000_000
+    private var nextTSN: UInt32 = 1
+    private var unacked: [(data: SCTPData, resendAt: Int64)] = []
+    private var receivedTSNs: [UInt32] = []
+    private var rtt: Int64 = 0
+
+    static let dtlsMinTimeout: Int64 = 50_000_000
+    static let dtlsMaxTimeout: Int64 = 3_000_000_000
+    static let dtlsMaxSends = 12
+    static let sctpT1: Int64 = 1_000_000_000
+    static let sctpMaxBackoff: Int64 = 3_000_000_000
+    static let sctpRTO: Int64 = 500_000_000
+
+    public init(localFingerprint: String) {
+        self.localFingerprint = localFingerprint
+    }
+
+    public var isClosed: Bool { dtls == .closed }
+
+    // MARK: - Inputs from the peer connection
+
+    public mutating func configure(isClient: Bool, remoteFingerprint: String) {
+        self.isClient = isClient
+        self.remoteFingerprint = remoteFingerprint
+    }
+
+    /// `createDataChannel(label)`. Returns the new channel's index.
+    public mutating func createChannel(label: String, into out: inout [AssociationOutput], now: Int64) {
+        let stream = UInt16(channels.count * 2 + 1)
+        channels.append(DataChannel(label: label, stream: stream, state: .connecting, locallyCreated: true))
+        if sctp == .established { openLocalChannel(channels.count - 1, now: now, into: &out) }
+    }
+
+    /// The ICE transport became writable for the first time (or again): the client starts.
+    public mutating func transportWritable(rtt: Int64, now: Int64, into out: inout [AssociationOutput]) {
+        self.rtt = rtt
+        guard dtls == .new, isClient == true else { return }
+        dtls = .connecting
+        dtlsTimeout = min(max(2 * rtt, Self.dtlsMinTimeout), Self.dtlsMaxTimeout)
+        sendFlight(1, now: now, into: &out)
+    }
+
+    /// `RTCDataChannel.send` of a binary message; false if the channel is not open.
+    public mutating func send(label: String, size: Int, now: Int64, into out: inout [AssociationOutput]) -> Bool {
+        guard let i = channels.firstIndex(where: { $0.label == label && $0.state == .open }) else { return false }
+        sendData(stream: channels[i].stream, content: .binary(size: size), now: now, into: &out)
+        return true
+    }
+
+    /// `pc.close()`: ABORT if the association is up; every channel closed without events.
+    public mutating func close(into out: inout [AssociationOutput]) {
+        if sctp == .established || sctp == .cookieEchoed { out.append(.send(.sctp(.abort))) }
+        for i in channels.indices { channels[i].state = .closed }
+        dtls = .closed
+        sctp = .aborted
+        dtlsRetransmitAt = nil
+        sctpRetransmitAt = nil
+        unacked.removeAll()
+    }
+
+    public mutating func receive(_ packet: PeerPacket, now: Int64, into out: inout [AssociationOutput]) {
+        guard dtls != .closed, dtls != .failed else { return }
+        switch packet {
+        case .stun:
+            return
+        case .dtls(let flight):
+            receiveFlight(flight, now: now, into: &out)
+        case .sctp(let chunk):
+            // Application data implies the peer finished its handshake (a reordered flight 4).
+            if dtls == .connecting && isClient == true && dtlsFlightSent == 3 {
+                dtlsConnected(now: now, into: &out)
+            }
+            guard dtls == .connected else { return }
+            receiveSCTP(chunk, now: now, into: &out)
+        }
+    }
+
+    // MARK: - Time
+
+    public var nextDeadline: Int64? {
+        var d = Int64.max
+        if let t = dtlsRetransmitAt { d = min(d, t) }
+        if let t = sctpRetransmitAt { d = min(d, t) }
+        for u in unacked { d = min(d, u.resendAt) }
+        return d == .max ? nil : d
+    }
+
+    public mutating func timerFired(now: Int64, into out: inout [AssociationOutput]) {
+        if let t = dtlsRetransmitAt, t <= now {
+            if dtlsSends >= Self.dtlsMaxSends {
+                dtlsRetransmitAt = nil
+                dtls = .failed
+                out.append(.dtlsFailed)
+            } else {
+                dtlsTimeout = min(dtlsTimeout * 2, Self.dtlsMaxTimeout)
+                sendFlight(dtlsFlightSent, now: now, into: &out)
+            }
+        }
+        if let t = sctpRetransmitAt, t <= now {
+            sctpTimeout = min(sctpTimeout * 2, Self.sctpMaxBackoff)
+            sctpRetransmitAt = now + sctpTimeout
+            switch sctp {
+            case .cookieWait: out.append(.send(.sctp(.initiate)))
+            case .cookieEchoed: out.append(.send(.sctp(.cookieEcho)))
+            default: sctpRetransmitAt = nil
+            }
+        }
+        for i in unacked.indices where unacked[i].resendAt <= now {
+            out.append(.send(.sctp(.data(unacked[i].data))))
+            unacked[i].resendAt = now + Self.sctpRTO
+        }
+    }
+
+    // MARK: - DTLS
+
+    private mutating func sendFlight(_ n: UInt8, now: Int64, into out: inout [AssociationOutput]) {
+        dtlsFlightSent = n
+        dtlsSends += 1
+        out.append(.send(.dtls(DTLSFlight(number: n, fingerprint: localFingerprint))))
+        if isClient == true { dtlsRetransmitAt = now + dtlsTimeout }
+    }
+
+    private mutating func receiveFlight(_ f: DTLSFlight, now: Int64, into out: inout [AssociationOutput]) {
+        guard let client = isClient else { return }
+        if client {
+            switch f.number {
+            case 2 where dtls == .connecting:
+                guard verify(f, into: &out) else { return }
+                sendFlight(3, now: now, into: &out)
+            case 4 where dtls == .connecting && dtlsFlightSent == 3:
+                dtlsConnected(now: now, into: &out)
+            default:
+                return
+            }
+        } else {
+            switch f.number {
+            case 1 where dtls != .connected:
+                dtls = .connecting
+                sendFlight(2, now: now, into: &out)
+            case 3:
+                guard verify(f, into: &out) else { return }
+                out.append(.send(.dtls(DTLSFlight(number: 4, fingerprint: localFingerprint))))
+                if dtls != .connected { dtlsConnected(now: now, into: &out) }
+            default:
+                return
+            }
+        }
+    }
+
+    /// The peer's certificate must match the remote description (RFC 8842 §5).
+    private mutating func verify(_ f: DTLSFlight, into out: inout [AssociationOutput]) -> Bool {
+        if f.fingerprint == remoteFingerprint { return true }
+        dtls = .failed
+        dtlsRetransmitAt = nil
+        out.append(.dtlsFailed)
+        return false
+    }
+
+    private mutating func dtlsConnected(now: Int64, into out: inout [AssociationOutput]) {
+        dtls = .connected
+        dtlsRetransmitAt = nil
+        out.append(.dtlsConnected)
+        if isClient == false {
+            sctp = .cookieWait
+            sctpTimeout = Self.sctpT1
+            sctpRetransmitAt = now + sctpTimeout
+            out.append(.send(.sctp(.initiate)))
+        }
+    }
+
+    // MARK: - SCTP
+
+    private mutating func receiveSCTP(_ chunk: SCTPPacket, now: Int64, into out: inout [AssociationOutput]) {
+        switch chunk {
+        case .initiate:
+            if sctp == .closed || sctp == .cookieWait && isClient == true { out.append(.send(.sctp(.initAck))) }
+            else if sctp == .established { out.append(.send(.sctp(.initAck))) }
+        case .initAck:
+            guard sctp == .cookieWait else { return }
+            sctp = .cookieEchoed
+            sctpTimeout = Self.sctpT1
+            sctpRetransmitAt = now + sctpTimeout
+            out.append(.send(.sctp(.cookieEcho)))
+        case .cookieEcho:
+            out.append(.send(.sctp(.cookieAck)))
+            if sctp != .established { established(now: now, into: &out) }
+        case .cookieAck:
+            if sctp == .cookieEchoed { established(now: now, into: &out) }
+        case .abort:
+            guard sctp != .aborted else { return }
+            sctp = .aborted
+            sctpRetransmitAt = nil
+            unacked.removeAll()
+            for i in channels.indices where channels[i].state != .closed {
+                channels[i].state = .closed
+                out.append(.channelClosed(label: channels[i].label, error: true))
+            }
+        case .data(let d):
+            guard sctp == .established else { return }
+            out.append(.send(.sctp(.sack(tsn: d.tsn))))
+            if receivedTSNs.contains(d.tsn) { return }
+            if receivedTSNs.count >= 64 { receivedTSNs.removeFirst() }
+            receivedTSNs.append(d.tsn)
+            receiveData(d, now: now, into: &out)
+        case .sack(let tsn):
+            unacked.removeAll { $0.data.tsn == tsn }
+        }
+    }
+
+    private mutating func established(now: Int64, into out: inout [AssociationOutput]) {
+        sctp = .established
+        sctpRetransmitAt = nil
+        for i in channels.indices where channels[i].locallyCreated && channels[i].state == .connecting {
+            openLocalChannel(i, now: now, into: &out)
+        }
+    }
+
+    private mutating func openLocalChannel(_ i: Int, now: Int64, into out: inout [AssociationOutput]) {
+        // RFC 8832: the creator may consider the channel open without waiting for the ACK.
+        channels[i].state = .open
+        sendData(stream: channels[i].stream, content: .dcepOpen(label: channels[i].label), now: now, into: &out)
+        out.append(.channelOpen(label: channels[i].label, announced: false))
+    }
+
+    private mutating func sendData(stream: UInt16, content: SCTPData.Content, now: Int64, into out: inout [AssociationOutput]) {
+        let d = SCTPData(tsn: nextTSN, stream: stream, content: content)
+        nextTSN &+= 1
+        unacked.append((d, now + Self.sctpRTO))
+        out.append(.send(.sctp(.data(d))))
+    }
+
+    private mutating func receiveData(_ d: SCTPData, now: Int64, into out: inout [AssociationOutput]) {
+        switch d.content {
+        case .dcepOpen(let label):
+            guard !channels.contains(where: { $0.stream == d.stream }) else { return }
+            channels.append(DataChannel(label: label, stream: d.stream, state: .open, locallyCreated: false))
+            out.append(.channelOpen(label: label, announced: true))
+            sendData(stream: d.stream, content: .dcepAck, now: now, into: &out)
+        case .dcepAck:
+            return
+        case .binary(let size):
+            guard let i = channels.firstIndex(where: { $0.stream == d.stream && $0.state == .open }) else { return }
+            channels[i].messagesReceived += 1
+            out.append(.channelMessage(label: channels[i].label, size: size))
+        }
+    }
+}

@@ -1,0 +1,387 @@
+/// Per-connection identity the owner provides, since the model draws no randomness itself.
+public struct PeerConnectionIdentity: Sendable, Equatable {
+    /// `o=` session id of this connection's descriptions: unique in the run.
+    public var sessionID: UInt64
+    public var ufrag: String
+    public var pwd: String
+    /// Stands for the certificate's SHA-256 fingerprint.
+    public var fingerprint: String
+    public var tieBreaker: UInt64
+
+    public init(sessionID: UInt64, ufrag: String, pwd: String, fingerprint: String, tieBreaker: UInt64) {
+        self.sessionID = sessionID
+        self.ufrag = ufrag
+        self.pwd = pwd
+        self.fingerprint = fingerprint
+        self.tieBreaker = tieBreaker
+    }
+}
+
+public struct PeerConnectionConfiguration: Sendable, Equatable {
+    public var ice = ICEConfiguration()
+    /// Time one chained operation takes (createOffer, setLocalDescription, ...): the browser's
+    /// work and task hops between the call and the promise settling.
+    public var operationDelay: Int64 = 3_000_000
+    public var stunServer: TransportAddress?
+
+    public init(ice: ICEConfiguration = ICEConfiguration(), operationDelay: Int64 = 3_000_000,
+                stunServer: TransportAddress? = nil) {
+        self.ice = ice
+        self.operationDelay = operationDelay
+        self.stunServer = stunServer
+    }
+}
+
+/// The RTCPeerConnection model: JSEP signaling, one ICE agent, DTLS/SCTP and data channels.
+///
+/// Responsibilities:
+/// 1. The operations chain (webrtc-pc "chain an operation"): createOffer, createAnswer,
+///    setLocalDescription, setRemoteDescription and addIceCandidate run one at a time, in call
+///    order, each settling `operationDelay` after the previous one; state changes and their
+///    events happen when an operation runs, never at the call (so reads right after a call see
+///    the old state, as in browsers, calibration webrtc-facts §2).
+/// 2. Applying descriptions: the signaling state machine decides legality and events; applying
+///    a local description starts gathering; the offerer is ICE-controlling; the answerer
+///    (`a=setup:active`) is the DTLS client.
+/// 3. Aggregate states (T3): iceConnectionState and connectionState from the ICE transport and
+///    DTLS, with Chromium's remap of an ICE transport `failed` to iceConnectionState
+///    `disconnected` (crbug 957487) while connectionState says `failed`.
+/// 4. `close()`: signalingState `closed`, no events, an SCTP ABORT to the remote.
+///
+/// Surprising corner: Chromium applies an offer received in `have-local-offer` by rolling back
+/// first (two `signalingstatechange` events), so glare never rejects the second offer; it is
+/// the two answers that then fail (calibration exp4).
+public struct PeerConnection: Sendable {
+    public let identity: PeerConnectionIdentity
+    public let configuration: PeerConnectionConfiguration
+    public private(set) var signaling = SignalingStateMachine()
+    public private(set) var ice: ICEAgent
+    public private(set) var association: Association
+    public private(set) var iceConnectionState: ICETransportState = .new
+    public private(set) var connectionState: PeerConnectionState = .new
+    public private(set) var iceGatheringState: ICEGatheringState = .new
+    public private(set) var isClosed = false
+    /// Offers this connection created (for `noRenegotiation` and reports).
+    public private(set) var offersCreated = 0
+
+    private var chain: [PCOperation] = []
+    private var taskPending = false
+    private var descriptionVersion: UInt32 = 0
+    private var iceOut: [ICEOutput] = []
+    private var assocOut: [AssociationOutput] = []
+
+    public init(configuration: PeerConnectionConfiguration, identity: PeerConnectionIdentity, base: TransportAddress) {
+        self.configuration = configuration
+        self.identity = identity
+        self.ice = ICEAgent(config: configuration.ice, role: .controlled, tieBreaker: identity.tieBreaker,
+                           ufrag: identity.ufrag, pwd: identity.pwd, base: base, stunServer: configuration.stunServer)
+        self.association = Association(localFingerprint: identity.fingerprint)
+    }
+
+    public var signalingState: SignalingState { signaling.state }
+    /// Session id of the remote description: which remote connection this one talks to.
+    public var remoteSessionID: UInt64? { signaling.remoteDescription?.sessionID }
+    public var base: TransportAddress { ice.base }
+
+    /// Is the data channel with this label open?
+    public func isChannelOpen(_ label: String) -> Bool {
+        association.channels.contains { $0.label == label && $0.state == .open }
+    }
+
+    // MARK: - Synchronous API
+
+    /// `createDataChannel(label)`: InvalidStateError once closed (calibration exp5).
+    public mutating func createDataChannel(label: String, now: Int64, into out: inout [PCAction]) -> Result<Void, RTCError> {
+        guard !isClosed else {
+            return .failure(RTCError(name: .invalidStateError, message: "Failed to execute 'createDataChannel' on 'RTCPeerConnection': The RTCPeerConnection's signalingState is 'closed'."))
+        }
+        association.createChannel(label: label, into: &assocOut, now: now)
+        drainAssociation(now: now, into: &out)
+        return .success(())
+    }
+
+    /// `RTCDataChannel.send` of a binary message.
+    public mutating func send(label: String, size: Int, now: Int64, into out: inout [PCAction]) -> Result<Void, RTCError> {
+        guard !isClosed, association.send(label: label, size: size, now: now, into: &assocOut) else {
+            return .failure(RTCError(name: .invalidStateError, message: "Failed to execute 'send' on 'RTCDataChannel': RTCDataChannel.readyState is not 'open'"))
+        }
+        drainAssociation(now: now, into: &out)
+        return .success(())
+    }
+
+    /// `pc.close()`: no events fire on this connection (webrtc-pc "close the connection").
+    public mutating func close(now: Int64, into out: inout [PCAction]) {
+        guard !isClosed else { return }
+        association.close(into: &assocOut)
+        drainAssociation(now: now, into: &out)
+        isClosed = true
+        signaling.close()
+        ice.close()
+        iceConnectionState = .closed
+        connectionState = .closed
+        chain.removeAll()
+    }
+
+    // MARK: - The operations chain
+
+    /// Queue a chained operation; it settles with `.operationComplete` when it runs.
+    public mutating func enqueue(_ op: PCOperation, now: Int64, into out: inout [PCAction]) {
+        chain.append(op)
+        if !taskPending {
+            taskPending = true
+            out.append(.scheduleTask(at: now + configuration.operationDelay))
+        }
+    }
+
+    public var pendingOperations: Int { chain.count }
+
+    /// Run the head of the operations chain (the owner calls this at the scheduled time).
+    public mutating func runTask(now: Int64, into out: inout [PCAction]) {
+        taskPending = false
+        guard !chain.isEmpty else { return }
+        let op = chain.removeFirst()
+        let result = perform(op, now: now, into: &out)
+        out.append(.event(.operationComplete(op.kind, result)))
+        if !chain.isEmpty && !isClosed {
+            taskPending = true
+            out.append(.scheduleTask(at: now + configuration.operationDelay))
+        }
+    }
+
+    private func closedError(_ kind: PCOperationKind) -> RTCError {
+        RTCError(name: .invalidStateError,
+                 message: "Failed to execute '\(kind.methodName)' on 'RTCPeerConnection': The RTCPeerConnection's signalingState is 'closed'.")
+    }
+
+    private mutating func perform(_ op: PCOperation, now: Int64, into out: inout [PCAction]) -> Result<SessionDescription?, RTCError> {
+        if isClosed { return .failure(closedError(op.kind)) }
+        switch op {
+        case .createOffer:
+            let offer = makeDescription(.offer)
+            switch signaling.createOffer(offer) {
+            case .success:
+                offersCreated += 1
+                return .success(offer)
+            case .failure(let e): return .failure(e)
+            }
+        case .createAnswer:
+            let answer = makeDescription(.answer)
+            switch signaling.createAnswer(answer) {
+            case .success: return .success(answer)
+            case .failure(let e): return .failure(e)
+            }
+        case .setLocalDescription(let given):
+            var d = given
+            if d == nil {
+                let type = signaling.implicitLocalType()
+                if type == .offer {
+                    let offer = signaling.lastCreatedOffer ?? makeDescription(.offer)
+                    if signaling.lastCreatedOffer == nil {
+                        if case .failure(let e) = signaling.createOffer(offer) { return .failure(e) }
+                        offersCreated += 1
+                    }
+                    d = offer
+                } else {
+                    let answer = signaling.lastCreatedAnswer ?? makeDescription(.answer)
+                    if signaling.lastCreatedAnswer == nil {
+                        if case .failure(let e) = signaling.createAnswer(answer) { return .failure(e) }
+                    }
+                    d = answer
+                }
+            }
+            let description = d!
+            switch signaling.setLocalDescription(description) {
+            case .failure(let e):
+                return .failure(e)
+            case .success(let states):
+                for s in states { out.append(.event(.signalingStateChange(s))) }
+                appliedLocal(description, now: now, into: &out)
+                return .success(signaling.localDescription)
+            }
+        case .setRemoteDescription(let description):
+            switch signaling.setRemoteDescription(description) {
+            case .failure(let e):
+                return .failure(e)
+            case .success(let states):
+                for s in states { out.append(.event(.signalingStateChange(s))) }
+                appliedRemote(description, now: now, into: &out)
+                return .success(nil)
+            }
+        case .addIceCandidate(let payload):
+            let hasCandidate: Bool
+            if case .candidate = payload { hasCandidate = true } else { hasCandidate = false }
+            if case .failure(let e) = signaling.checkAddIceCandidate(hasCandidate: hasCandidate) { return .failure(e) }
+            switch payload {
+            case .candidate(let c):
+                ice.addRemoteCandidate(c, now: now, into: &iceOut)
+            case .endOfCandidates:
+                ice.addRemoteEndOfCandidates()
+            case .description:
+                return .failure(RTCError(name: .typeError, message: "Failed to execute 'addIceCandidate' on 'RTCPeerConnection': not a candidate"))
+            }
+            drainICE(now: now, into: &out)
+            return .success(nil)
+        }
+    }
+
+    private mutating func makeDescription(_ type: SDPType) -> SessionDescription {
+        descriptionVersion += 1
+        return SessionDescription(type: type, sessionID: identity.sessionID, version: descriptionVersion,
+                                  iceUfrag: ice.localUfrag, icePwd: ice.localPwd,
+                                  setup: type == .offer ? .actpass : .active,
+                                  fingerprint: identity.fingerprint, hasDataChannel: true)
+    }
+
+    private mutating func appliedLocal(_ d: SessionDescription, now: Int64, into out: inout [PCAction]) {
+        switch d.type {
+        case .offer:
+            if signaling.remoteDescription == nil { ice.setRole(.controlling) }
+            ice.startGathering(now: now, into: &iceOut)
+        case .answer, .pranswer:
+            // Our answer says `a=setup:active`: we are the DTLS client.
+            if let remote = signaling.remoteDescription {
+                association.configure(isClient: d.setup == .active, remoteFingerprint: remote.fingerprint)
+            }
+            ice.startGathering(now: now, into: &iceOut)
+        case .rollback:
+            break
+        }
+        drainICE(now: now, into: &out)
+    }
+
+    private mutating func appliedRemote(_ d: SessionDescription, now: Int64, into out: inout [PCAction]) {
+        switch d.type {
+        case .offer:
+            ice.setRole(.controlled)
+            ice.setRemoteCredentials(ufrag: d.iceUfrag, pwd: d.icePwd, now: now, into: &iceOut)
+        case .answer, .pranswer:
+            // The answerer chose `active` or `passive`; we take the other DTLS role.
+            association.configure(isClient: d.setup == .passive, remoteFingerprint: d.fingerprint)
+            ice.setRemoteCredentials(ufrag: d.iceUfrag, pwd: d.icePwd, now: now, into: &iceOut)
+            if ice.state == .connected, let p = ice.selectedPair {
+                association.transportWritable(rtt: p.rtt, now: now, into: &assocOut)
+            }
+        case .rollback:
+            break
+        }
+        for c in d.candidates { ice.addRemoteCandidate(c, now: now, into: &iceOut) }
+        drainICE(now: now, into: &out)
+    }
+
+    // MARK: - Network and time
+
+    /// A datagram arrived at this connection's socket.
+    public mutating func receive(_ packet: PeerPacket, from: TransportAddress, now: Int64, into out: inout [PCAction]) {
+        guard !isClosed else { return }
+        switch packet {
+        case .stun(let m):
+            ice.receive(m, from: from, now: now, into: &iceOut)
+            drainICE(now: now, into: &out)
+        case .dtls, .sctp:
+            ice.noteReceived(from: from, now: now)
+            association.receive(packet, now: now, into: &assocOut)
+            drainAssociation(now: now, into: &out)
+        }
+    }
+
+    public var nextDeadline: Int64? {
+        guard !isClosed else { return nil }
+        switch (ice.nextDeadline, association.nextDeadline) {
+        case (nil, nil): return nil
+        case (let a?, nil): return a
+        case (nil, let b?): return b
+        case (let a?, let b?): return min(a, b)
+        }
+    }
+
+    public mutating func timerFired(now: Int64, into out: inout [PCAction]) {
+        guard !isClosed else { return }
+        ice.timerFired(now: now, into: &iceOut)
+        drainICE(now: now, into: &out)
+        association.timerFired(now: now, into: &assocOut)
+        drainAssociation(now: now, into: &out)
+    }
+
+    // MARK: - Translating the parts' outputs
+
+    private mutating func drainICE(now: Int64, into out: inout [PCAction]) {
+        var i = 0
+        while i < iceOut.count {
+            let o = iceOut[i]
+            i += 1
+            switch o {
+            case .send(let to, let m):
+                out.append(.sendDatagram(to: to, .stun(m)))
+            case .gathered(let c):
+                out.append(.event(.iceCandidate(c)))
+            case .learnedLocal(let c):
+                out.append(.event(.candidateLearned(c)))
+            case .gatheringStateChanged(let g):
+                iceGatheringState = g
+                out.append(.event(.iceGatheringStateChange(g)))
+                if g == .complete { out.append(.event(.iceCandidate(nil))) }
+            case .stateChanged(let s):
+                if s == .connected, let p = ice.selectedPair {
+                    association.transportWritable(rtt: p.rtt, now: now, into: &assocOut)
+                }
+                updateAggregates(into: &out)
+            case .selectedPairChanged(let l, let r):
+                out.append(.event(.selectedPairChange(local: l, remote: r)))
+            }
+        }
+        iceOut.removeAll(keepingCapacity: true)
+        if !assocOut.isEmpty { drainAssociation(now: now, into: &out) }
+    }
+
+    private mutating func drainAssociation(now: Int64, into out: inout [PCAction]) {
+        var i = 0
+        while i < assocOut.count {
+            let o = assocOut[i]
+            i += 1
+            switch o {
+            case .send(let packet):
+                if let p = ice.selectedPair {
+                    out.append(.sendDatagram(to: ice.remoteCandidates[p.remoteIndex].address, packet))
+                }
+            case .dtlsConnected, .dtlsFailed:
+                updateAggregates(into: &out)
+            case .channelOpen(let label, let announced):
+                out.append(.event(.dataChannelOpen(label: label, announced: announced)))
+            case .channelMessage(let label, let size):
+                out.append(.event(.dataChannelMessage(label: label, size: size)))
+            case .channelClosed(let label, let error):
+                out.append(.event(.dataChannelClosed(label: label, error: error)))
+            }
+        }
+        assocOut.removeAll(keepingCapacity: true)
+    }
+
+    /// webrtc-pc aggregate rules (T3) over one ICE transport and one DTLS transport.
+    private mutating func updateAggregates(into out: inout [PCAction]) {
+        guard !isClosed else { return }
+        let transport = ice.state
+        // Chromium (Blink rtc_ice_transport.cc) reports an ICE transport `failed` as `disconnected`.
+        let iceState: ICETransportState = transport == .failed ? .disconnected : transport
+        if iceState != iceConnectionState {
+            iceConnectionState = iceState
+            out.append(.event(.iceConnectionStateChange(iceState)))
+        }
+        let dtls = association.dtls
+        let next: PeerConnectionState
+        if transport == .failed || dtls == .failed {
+            next = .failed
+        } else if transport == .disconnected {
+            next = .disconnected
+        } else if transport == .new && dtls == .new {
+            next = .new
+        } else if (transport == .connected || transport == .completed) && dtls == .connected {
+            next = .connected
+        } else {
+            next = .connecting
+        }
+        if next != connectionState {
+            connectionState = next
+            out.append(.event(.connectionStateChange(next)))
+        }
+    }
+}

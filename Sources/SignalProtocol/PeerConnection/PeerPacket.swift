@@ -1,0 +1,44 @@
+/// A UDP datagram's content between two peer connections (or towards a STUN server), as
+/// structured values: the simulator never serialises these.
+public enum PeerPacket: Sendable {
+    case stun(STUNMessage)
+    case dtls(DTLSFlight)
+    case sctp(SCTPPacket)
+}
+
+/// One flight of the DTLS 1.2 handshake (RFC 6347 §4.2.4): 1 ClientHello, 2 ServerHello..Done,
+/// 3 Certificate..Finished, 4 ChangeCipherSpec/Finished. `fingerprint` stands for the sender's
+/// certificate, which the receiver checks against the remote description's `a=fingerprint`.
+public struct DTLSFlight: Sendable, Equatable {
+    public var number: UInt8
+    public var fingerprint: String
+    public init(number: UInt8, fingerprint: String) {
+        self.number = number
+        self.fingerprint = fingerprint
+    }
+}
+
+/// SCTP over DTLS (RFC 8261), chunk by chunk: the association set-up of RFC 9260 §5.1, ABORT,
+/// and DATA/SACK carrying DCEP (RFC 8832) and application messages.
+public enum SCTPPacket: Sendable, Equatable {
+    case initiate
+    case initAck
+    case cookieEcho
+    case cookieAck
+    case abort
+    case data(SCTPData)
+    case sack(tsn: UInt32)
+}
+
+public struct SCTPData: Sendable, Equatable {
+    public enum Content: Sendable, Equatable {
+        /// DATA_CHANNEL_OPEN with the channel label.
+        case dcepOpen(label: String)
+        case dcepAck
+        /// An application message of `size` bytes (binary, PPID 53).
+        case binary(size: Int)
+    }
+    public var tsn: UInt32
+    public var stream: UInt16
+    public var content: Content
+}

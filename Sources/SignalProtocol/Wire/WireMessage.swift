@@ -1,0 +1,53 @@
+/// Why the signaling server refused a message. The raw value is the `code` on the wire.
+public enum WireErrorCode: String, Sendable, CaseIterable {
+    /// A message the server does not accept from a page (`init`, `online`, `offline`, `error`).
+    case malformed
+    /// The message's `v` is not `WireCodec.protocolVersion`.
+    case unsupportedVersion
+    /// A signal from a socket that has not said `hello`.
+    case notRegistered
+    /// A second `hello` on a socket that is already registered.
+    case alreadyRegistered
+    /// A signal to a uid that is not online.
+    case unknownPeer
+    /// A signal whose `to` is the sender's own uid.
+    case signalToSelf
+    /// Another socket said `hello` with this socket's uid; the newest socket wins and this one is closed.
+    case uidReplaced
+    /// A `hello` whose uid is empty or longer than `SignalingServer.maxUIDLength` characters.
+    case invalidUid
+}
+
+/// One message on the signaling WebSocket, in either direction (DESIGN.md "In short").
+///
+/// A page says `hello`; the server answers `initial` (wire name `init`) and tells everyone else
+/// `online`; when the page's socket goes away the others hear `offline`. Pages talk to each other
+/// with `signal`, which the server relays after stamping `from` itself: a page cannot speak for
+/// another uid.
+public enum WireMessage: Hashable, Sendable {
+    /// Page → server: the uid this page keeps in sessionStorage.
+    case hello(uid: String)
+    /// Server → page, wire name `init`: the page's uid and the uids online now, in registration order.
+    case initial(you: String, online: [String])
+    /// Server → every other page: `uid` registered.
+    case online(uid: String)
+    /// Server → every other page: `uid`'s socket went away.
+    case offline(uid: String)
+    /// Page → server with `from == nil` (a `from` the page writes is ignored); server → page with
+    /// `from` stamped with the sender's uid.
+    case signal(from: String?, to: String, payload: SignalPayload)
+    /// Server → page: the server refused something; `peer` names the uid concerned, if any.
+    case error(code: WireErrorCode, detail: String, peer: String?)
+
+    /// The `type` field on the wire.
+    public var typeName: String {
+        switch self {
+        case .hello: return "hello"
+        case .initial: return "init"
+        case .online: return "online"
+        case .offline: return "offline"
+        case .signal: return "signal"
+        case .error: return "error"
+        }
+    }
+}

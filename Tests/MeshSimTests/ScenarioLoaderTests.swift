@@ -1,0 +1,566 @@
+import Foundation
+import Testing
+@testable import MeshSim
+
+private func load(_ json: String) throws(ScenarioErrors) -> Scenario {
+    try ScenarioLoader.load(bytes: Array(json.utf8), file: "t.json")
+}
+
+/// The problem lines for a scenario that must be rejected ([] if it loads).
+private func problems(_ json: String) -> [String] {
+    do {
+        _ = try load(json)
+        return []
+    } catch {
+        return error.problems.map { $0.description }
+    }
+}
+
+/// A minimal valid scenario with `extra` top-level members spliced in.
+private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {"id": "bob"}]"#) -> String {
+    #"{"name": "t", "duration": "60s", "peers": \#(peers)\#(extra.isEmpty ? "" : ", " + extra)}"#
+}
+
+@Suite struct DurationTextTests {
+    @Test func parsesExactly() {
+        #expect(DurationText.parse("1.5s") == .success(1_500_000_000))
+        #expect(DurationText.parse("0.5us") == .success(500))
+        #expect(DurationText.parse("1m") == .success(60 * nsPerSecond))
+        #expect(DurationText.parse("0.5m") == .success(30 * nsPerSecond))
+        #expect(DurationText.parse("250ms") == .success(250 * nsPerMs))
+        #expect(DurationText.parse("0s") == .success(0))
+        #expect(DurationText.parse("0.001us") == .success(1))
+        #expect(DurationText.parse("1.000000001s") == .success(1_000_000_001))
+        #expect(DurationText.parse("1.0000000000000000000000s") == .success(nsPerSecond))
+        #expect(DurationText.parse("007ms") == .success(7 * nsPerMs))
+        #expect(DurationText.parse("43200m") == .success(maxScenarioDuration))
+        #expect(DurationText.parse("2592000s") == .success(maxScenarioDuration))
+    }
+
+    @Test func rejects() {
+        #expect(DurationText.parse("1.0000000001s") == .failure(.finerThanNanosecond))
+        #expect(DurationText.parse("0.0001us") == .failure(.finerThanNanosecond))
+        #expect(DurationText.parse("0.1234567890123456789m") == .failure(.finerThanNanosecond))
+        #expect(DurationText.parse("2592000.000000001s") == .failure(.tooLong))
+        #expect(DurationText.parse("99999999999999999999999999s") == .failure(.tooLong))
+        for bad in ["", "5", "s", "-5s", "+5s", "5 s", " 5s", "5s ", "1.s", ".5s", "5S", "5ns", "5h", "1e3ms", "5sec", "1,5s", "٣s"] {
+            #expect(DurationText.parse(bad) == .failure(.malformed), "\(bad)")
+        }
+    }
+
+    @Test func formats() {
+        #expect(DurationText.format(0) == "0s")
+        #expect(DurationText.format(20 * nsPerSecond) == "20s")
+        #expect(DurationText.format(1_500_000_000) == "1.5s")
+        #expect(DurationText.format(250 * nsPerMs) == "250ms")
+        #expect(DurationText.format(500) == "0.5us")
+        #expect(DurationText.format(1) == "0.001us")
+        #expect(DurationText.format(90 * nsPerSecond) == "90s")
+        #expect(DurationText.format(1_000_000_001) == "1.000000001s")
+        for d: SimDuration in [1, 999, 1_000, 123_456_789, 60 * nsPerSecond + 1, maxScenarioDuration] {
+            #expect(DurationText.parse(DurationText.format(d)) == .success(d))
+        }
+    }
+}
+
+@Suite struct ScenarioLoaderTests {
+    // MARK: well-formed
+
+    @Test func defaults() throws {
+        let s = try load(#"{"name": "n", "duration": "2m", "peers": [{"id": "a"}]}"#)
+        #expect(s.file == "t.json")
+        #expect(s.name == "n")
+        #expect(s.description == nil)
+        #expect(s.seed == 1)
+        #expect(s.duration == 120 * nsPerSecond)
+        #expect(s.policy == "seed")
+        #expect(s.network == NetworkSettings())
+        #expect(s.network.latency == 20 * nsPerMs)
+        #expect(s.network.jitter == 0)
+        #expect(s.network.loss == 0)
+        #expect(s.network.stun == true)
+        #expect(s.network.turn == false)
+        #expect(s.network.serverLatency == 10 * nsPerMs)
+        #expect(s.network.ice.weakPingInterval == 48 * nsPerMs)
+        #expect(s.network.ice.maxPeerConnections == 500)
+        #expect(s.peers == [PeerSpec(id: "a", join: 0, nat: nil, lan: nil, latency: nil, udp: true, path: "peers[0]")])
+        #expect(s.events.isEmpty)
+        #expect(s.expect.fullMesh == true)
+        #expect(s.expect.present == ["fullMesh"])
+        #expect(s.expect.convergedWithin == nil)
+    }
+
+    @Test func contractExample() throws {
+        let s = try load(#"""
+        {
+          "name": "refresh during join",
+          "description": "optional free text",
+          "seed": 7,
+          "duration": "120s",
+          "policy": "seed",
+          "network": {
+            "latency": "20ms", "jitter": "4ms", "loss": 0.0,
+            "stun": true, "turn": false,
+            "server": {"latency": "15ms"}
+          },
+          "peers": [
+            {"id": "alice", "join": "0s", "nat": "portRestrictedCone"},
+            {"id": "bob",   "join": "300ms", "nat": "symmetric", "latency": "60ms"},
+            {"count": 98, "idPrefix": "p", "join": {"start": "1s", "every": "50ms"}, "nat": "fullCone"}
+          ],
+          "events": [
+            {"at": "20s", "do": "refresh", "peer": "p07", "downtime": "800ms"},
+            {"at": "30s", "do": "wsDrop", "peer": "p10", "reconnectAfter": "2s"}
+          ],
+          "expect": {"fullMesh": true, "convergedWithin": "15s"}
+        }
+        """#)
+        #expect(s.name == "refresh during join")
+        #expect(s.description == "optional free text")
+        #expect(s.seed == 7)
+        #expect(s.network.jitter == 4 * nsPerMs)
+        #expect(s.network.serverLatency == 15 * nsPerMs)
+        #expect(s.peers.count == 100)
+        #expect(s.peers[0].nat == .portRestrictedCone)
+        #expect(s.peers[1] == PeerSpec(id: "bob", join: 300 * nsPerMs, nat: .symmetric, latency: 60 * nsPerMs, path: "peers[1]"))
+        #expect(s.peers[2] == PeerSpec(id: "p01", join: nsPerSecond, nat: .fullCone, path: "peers[2] (member p01)"))
+        #expect(s.peers[99].id == "p98")
+        #expect(s.peers[99].join == nsPerSecond + 97 * 50 * nsPerMs)
+        #expect(s.events == [
+            ScenarioEvent(at: 20 * nsPerSecond, action: .refresh(peer: "p07", downtime: 800 * nsPerMs, clean: true), path: "events[0]"),
+            ScenarioEvent(at: 30 * nsPerSecond, action: .wsDrop(peer: "p10", reconnectAfter: 2 * nsPerSecond), path: "events[1]"),
+        ])
+        #expect(s.expect.present == ["fullMesh", "convergedWithin"])
+        #expect(s.expect.convergedWithin == 15 * nsPerSecond)
+    }
+
+    @Test func groupPadding() throws {
+        func ids(_ count: Int) throws -> [String] {
+            try load(minimal(peers: #"[{"count": \#(count), "idPrefix": "p"}]"#)).peers.map { $0.id }
+        }
+        #expect(try ids(9) == ["p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9"])
+        let ten = try ids(10)
+        #expect(ten.first == "p01" && ten.last == "p10")
+        let hundred = try ids(100)
+        #expect(hundred.first == "p001" && hundred[98] == "p099" && hundred.last == "p100")
+        let s = try load(minimal(peers: #"[{"count": 3, "idPrefix": "x-", "join": "5s", "lan": "office", "nat": "symmetric", "udp": false, "latency": "1ms"}]"#))
+        #expect(s.peers.map { $0.join } == [5 * nsPerSecond, 5 * nsPerSecond, 5 * nsPerSecond])
+        #expect(s.peers[2] == PeerSpec(id: "x-3", join: 5 * nsPerSecond, nat: .symmetric, lan: "office", latency: nsPerMs, udp: false, path: "peers[0] (member x-3)"))
+    }
+
+    @Test func natForms() throws {
+        let s = try load(minimal(peers: #"""
+        [{"id": "a", "nat": "none"}, {"id": "b", "nat": "fullCone"}, {"id": "c", "nat": "restrictedCone"},
+         {"id": "d", "nat": {"mapping": "endpointIndependent", "filtering": "addressDependent"}},
+         {"id": "e", "nat": {"filtering": "endpointIndependent", "mapping": "addressAndPortDependent"}}]
+        """#))
+        #expect(s.peers.map { $0.nat } == [nil, .fullCone, .restrictedCone, .restrictedCone,
+                                           NATSpec(mapping: .addressAndPortDependent, filtering: .endpointIndependent)])
+    }
+
+    @Test func eventsSortedStably() throws {
+        let s = try load(minimal(#"""
+        "events": [
+          {"at": "10s", "do": "wsDrop", "peer": "alice"},
+          {"at": "5s", "do": "offline", "peer": "bob", "for": "1s"},
+          {"at": "10s", "do": "serverRestart"},
+          {"at": "1s", "do": "partition", "between": ["alice", "bob"], "for": "2s"},
+          {"at": "10s", "do": "refresh", "peer": "bob", "clean": false, "downtime": "0s"}
+        ]
+        """#))
+        #expect(s.events.map { $0.path } == ["events[3]", "events[1]", "events[0]", "events[2]", "events[4]"])
+        #expect(s.events[0].action == .partition(a: "alice", b: "bob", for: 2 * nsPerSecond))
+        #expect(s.events[2].action == .wsDrop(peer: "alice", reconnectAfter: nsPerSecond))
+        #expect(s.events[3].action == .serverRestart(downtime: nsPerSecond))
+        #expect(s.events[4].action == .refresh(peer: "bob", downtime: 0, clean: false))
+        #expect(s.events.map { $0.action.kindName } == ["partition", "offline", "wsDrop", "serverRestart", "refresh"])
+    }
+
+    @Test func lifecycleEvents() throws {
+        let s = try load(minimal(#"""
+        "events": [
+          {"at": "1s", "do": "duplicateTab", "peer": "alice", "as": "alice2"},
+          {"at": "2s", "do": "refresh", "peer": "alice2"},
+          {"at": "3s", "do": "leave", "peer": "alice"},
+          {"at": "4s", "do": "join", "peer": "alice", "nat": "symmetric", "udp": false},
+          {"at": "5s", "do": "crash", "peer": "bob"},
+          {"at": "6s", "do": "join", "peer": "bob"},
+          {"at": "7s", "do": "join", "peer": "carol", "lan": "home"}
+        ],
+        "expect": {"connected": [["alice", "carol"]], "noRenegotiation": ["alice2"], "relayed": [], "fullMesh": false}
+        """#))
+        #expect(s.events[3].action == .join(PeerSpec(id: "alice", join: 4 * nsPerSecond, nat: .symmetric, udp: false, path: "events[3]")))
+        #expect(s.events[0].action == .duplicateTab(peer: "alice", as: "alice2"))
+        #expect(s.expect.present == ["connected", "noRenegotiation", "relayed", "fullMesh"])
+        #expect(s.expect.fullMesh == false)
+        #expect(s.expect.connected == [PeerPair("alice", "carol")])
+        #expect(s.expect.noRenegotiation == ["alice2"])
+    }
+
+    @Test func networkAndIce() throws {
+        let s = try load(minimal(#"""
+        "network": {"latency": "5ms", "loss": 0.25, "turn": true, "ice": {"weakPingInterval": "100ms", "maxPeerConnections": 0, "stunMaxRetransmissions": 2}},
+        "events": [{"at": "3s", "do": "network", "loss": 1, "jitter": "1ms", "server": {"latency": "1s"}, "ice": {"gatheringDelay": "0s"}}]
+        """#))
+        var expected = NetworkSettings()
+        expected.latency = 5 * nsPerMs
+        expected.loss = 0.25
+        expected.turn = true
+        expected.ice.weakPingInterval = 100 * nsPerMs
+        expected.ice.maxPeerConnections = 0
+        expected.ice.stunMaxRetransmissions = 2
+        #expect(s.network == expected)
+        guard case .network(let patch) = s.events[0].action else {
+            Issue.record("not a network event")
+            return
+        }
+        #expect(patch.loss == 1)
+        #expect(patch.latency == nil)
+        #expect(patch.jitter == nsPerMs)
+        #expect(patch.serverLatency == nsPerSecond)
+        #expect(patch.ice.gatheringDelay == 0)
+        let after = patch.applied(to: s.network)
+        #expect(after.loss == 1 && after.latency == 5 * nsPerMs && after.ice.gatheringDelay == 0 && after.ice.weakPingInterval == 100 * nsPerMs)
+    }
+
+    @Test func seedRangeAndEmptyExpect() throws {
+        let s = try load(minimal(#""seed": 18446744073709551615, "expect": {}"#))
+        #expect(s.seed == UInt64.max)
+        #expect(s.expect.present == [])
+        #expect(try load(minimal(#""seed": 0"#)).seed == 0)
+    }
+
+    @Test func eventAtPeerJoinTimeIsFine() throws {
+        let s = try load(minimal(#""events": [{"at": "2s", "do": "leave", "peer": "bob"}]"#,
+                                 peers: #"[{"id": "alice"}, {"id": "bob", "join": "2s"}]"#))
+        #expect(s.events.count == 1)
+    }
+
+    // MARK: malformed
+
+    @Test func fileLevelProblems() {
+        #expect(problems("") == ["t.json: the file is empty"])
+        #expect(problems("  \n") == ["t.json: the file is empty"])
+        #expect(problems("{\"name\": \"x\",}") == ["t.json: line 1, column 14: trailing comma in object"])
+        #expect(problems("[1]") == ["t.json: expected a JSON object at the top level, got an array"])
+        #expect(problems("{\"name\": \"x\", \"name\": \"y\"}") == [#"t.json: line 1, column 15: duplicate key "name""#])
+        let deep = #"{"name": "#+String(repeating: "[", count: 100_000)
+        #expect(problems(deep) == ["t.json: line 1, column 73: nesting deeper than 64 levels"])
+        let big = [UInt8](repeating: 0x20, count: 16 << 20 + 1)
+        do {
+            _ = try ScenarioLoader.load(bytes: big, file: "t.json")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.problems.map { $0.description } == ["t.json: the file is larger than 16 MiB (16777217 bytes)"])
+        }
+        do {
+            _ = try ScenarioLoader.load(path: "/nonexistent/x.json")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.problems.map { $0.description } == ["/nonexistent/x.json: cannot read the file: No such file or directory"])
+        }
+        do {
+            _ = try ScenarioLoader.load(path: "/tmp")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.problems.map { $0.description } == ["/tmp: cannot read the file: it is a directory"])
+        }
+    }
+
+    @Test func loadsFromDiskAndRefusesEndlessFiles() throws {
+        let path = NSTemporaryDirectory() + "meshsim-loader-\(getpid()).json"
+        try Data(minimal().utf8).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let s = try ScenarioLoader.load(path: path)
+        #expect(s.file == path)
+        #expect(s.peers.map { $0.id } == ["alice", "bob"])
+        do {
+            _ = try ScenarioLoader.load(path: "/dev/zero")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.problems.map { $0.description } == ["/dev/zero: the file is larger than 16 MiB"])
+        }
+    }
+
+    @Test func requiredFieldsAndTypes() {
+        #expect(problems("{}") == [
+            #"t.json: missing required field "name""#,
+            #"t.json: missing required field "duration""#,
+            #"t.json: missing required field "peers""#,
+        ])
+        #expect(problems(#"{"name": 5, "duration": "0s", "peers": [], "nmae": 1}"#) == [
+            "t.json: name: expected a string, got number 5",
+            #"t.json: duration: expected a duration greater than 0, got "0s""#,
+            "t.json: peers: expected at least one peer, got an empty array",
+            "t.json: nmae: unknown field (expected one of: name, description, seed, duration, policy, network, peers, events, expect)",
+        ])
+        #expect(problems(#"{"name": "", "duration": 60, "peers": {}}"#) == [
+            #"t.json: name: expected a non-empty string, got """#,
+            #"t.json: duration: expected a duration such as "250ms", got 60"#,
+            "t.json: peers: expected an array, got an object",
+        ])
+        #expect(problems(minimal(#""description": null, "policy": "", "events": {}, "expect": [], "network": true"#)) == [
+            "t.json: description: expected a string, got null",
+            #"t.json: policy: expected a non-empty string, got """#,
+            "t.json: events: expected an array, got an object",
+            "t.json: expect: expected an object, got an array",
+            "t.json: network: expected an object, got boolean true",
+        ])
+    }
+
+    @Test func fieldsWithOddNamesArePrintedSafely() {
+        #expect(problems(minimal(#""bad key\n": 1"#)) == [
+            #"t.json: ["bad key\n"]: unknown field (expected one of: name, description, seed, duration, policy, network, peers, events, expect)"#,
+        ])
+    }
+
+    @Test func seeds() {
+        #expect(problems(minimal(#""seed": 18446744073709551616"#)) == ["t.json: seed: expected an integer from 0 to 18446744073709551615, got 18446744073709551616"])
+        #expect(problems(minimal(#""seed": -1"#)) == ["t.json: seed: expected an integer from 0 to 18446744073709551615, got -1"])
+        #expect(problems(minimal(#""seed": 1.5"#)) == ["t.json: seed: expected an integer from 0 to 18446744073709551615, got 1.5"])
+        #expect(problems(minimal(#""seed": "7""#)) == [#"t.json: seed: expected an integer from 0 to 18446744073709551615, got "7""#])
+    }
+
+    @Test func durations() {
+        let at = { (d: String) in problems(minimal(#""events": [{"at": \#(d), "do": "serverRestart"}]"#)) }
+        #expect(at("-5") == [#"t.json: events[0].at: expected a duration such as "250ms", got -5"#])
+        #expect(at(#""5""#) == [#"t.json: events[0].at: expected a duration such as "250ms", got "5""#])
+        #expect(at(#""-5s""#) == [#"t.json: events[0].at: expected a duration such as "250ms", got "-5s""#])
+        #expect(at("true") == [#"t.json: events[0].at: expected a duration such as "250ms", got boolean true"#])
+        #expect(at(#""1.0000000001s""#) == [#"t.json: events[0].at: expected a whole number of nanoseconds, got "1.0000000001s""#])
+        #expect(at(#""31000000s""#) == [#"t.json: events[0].at: expected a duration of at most 30 days, got "31000000s""#])
+        #expect(at(#""60s""#) == ["t.json: events[0].at: 60s is at or after the run's end (60s)"])
+        #expect(at(#""2m""#) == ["t.json: events[0].at: 120s is at or after the run's end (60s)"])
+    }
+
+    @Test func networkProblems() {
+        #expect(problems(minimal(#""network": {"loss": 1.5, "jitter": "-1ms", "stun": "yes", "server": {"latancy": "1ms"}, "ice": {"weakPingInterval": "0ms", "unwritableMinChecks": 0, "bogus": 1}, "speed": 3}"#)) == [
+            "t.json: network.loss: expected a number from 0 to 1, got 1.5",
+            #"t.json: network.jitter: expected a duration such as "250ms", got "-1ms""#,
+            #"t.json: network.stun: expected true or false, got string "yes""#,
+            "t.json: network.server.latancy: unknown field (expected one of: latency)",
+            #"t.json: network.ice.weakPingInterval: expected a duration greater than 0, got "0ms""#,
+            "t.json: network.ice.unwritableMinChecks: expected an integer from 1 to 1000, got 0",
+            "t.json: network.ice.bogus: unknown field (expected one of: weakPingInterval, strongPingInterval, stablePingInterval, weakOrStabilizingPingInterval, receivingTimeout, unwritableTimeout, unwritableMinChecks, inactiveTimeout, deadConnectionTimeout, stunInitialRTO, stunMaxRetransmissions, gatheringDelay, maxPeerConnections)",
+            "t.json: network.speed: unknown field (expected one of: latency, jitter, loss, stun, turn, server, ice)",
+        ])
+        #expect(problems(minimal(#""network": {"loss": "0.1"}"#)) == [#"t.json: network.loss: expected a number from 0 to 1, got "0.1""#])
+    }
+
+    @Test func peerProblems() {
+        #expect(problems(minimal(peers: #"""
+        [{"id": "alice", "natt": "none"},
+         {"id": "a b"},
+         {"id": "alice"},
+         {"join": "1s"},
+         {"id": "x", "nat": "foo"},
+         {"id": "y", "nat": {"mapping": "endpointIndependent"}},
+         {"id": "z", "nat": {"mapping": "sometimes", "filtering": "addressDependent"}},
+         {"id": "w", "nat": 3, "udp": "no", "latency": "fast"},
+         5,
+         {"id": "late", "join": "61s"},
+         {"id": "\#(String(repeating: "x", count: 65))"}]
+        """#)) == [
+            "t.json: peers[0].natt: unknown field (expected one of: id, join, nat, lan, latency, udp)",
+            #"t.json: peers[1].id: invalid peer id "a b" (use 1 to 64 characters from A-Z a-z 0-9 . _ -)"#,
+            #"t.json: peers[2].id: peer id "alice" is already defined at peers[0]"#,
+            #"t.json: peers[3]: missing required field "id" (or "count" and "idPrefix" for a group)"#,
+            #"t.json: peers[4].nat: unknown NAT "foo" (expected one of: none, fullCone, restrictedCone, portRestrictedCone, symmetric, or {"mapping": M, "filtering": F})"#,
+            #"t.json: peers[5].nat: missing required field "filtering""#,
+            #"t.json: peers[6].nat.mapping: unknown mapping "sometimes" (expected one of: endpointIndependent, addressDependent, addressAndPortDependent)"#,
+            #"t.json: peers[7].nat: expected a NAT name or a {"mapping": M, "filtering": F} object, got number 3"#,
+            #"t.json: peers[7].udp: expected true or false, got string "no""#,
+            #"t.json: peers[7].latency: expected a duration such as "250ms", got "fast""#,
+            "t.json: peers[8]: expected an object, got number 5",
+            "t.json: peers[9].join: joins at 61s, at or after the run's end (60s)",
+            #"t.json: peers[10].id: invalid peer id "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"… (use 1 to 64 characters from A-Z a-z 0-9 . _ -)"#,
+        ])
+    }
+
+    @Test func groupProblems() {
+        #expect(problems(minimal(peers: #"""
+        [{"id": "p01"},
+         {"count": 10, "idPrefix": "p"},
+         {"count": 0, "idPrefix": "q"},
+         {"count": 10001, "idPrefix": "r"},
+         {"count": 2, "idPrefix": "s t"},
+         {"count": 2, "idPrefix": "u", "join": {"start": "1s", "evry": "1s"}},
+         {"count": 2, "idPrefix": "v", "join": 5},
+         {"idPrefix": "w", "id": "w"},
+         {"count": 1.0, "idPrefix": "x"},
+         {"count": 5},
+         {"count": 100, "idPrefix": "late", "join": {"start": "50s", "every": "1s"}}]
+        """#)) == [
+            #"t.json: peers[1].idPrefix: member id "p01" is already defined at peers[0]"#,
+            "t.json: peers[2].count: expected an integer from 1 to 10000, got 0",
+            "t.json: peers[3].count: expected an integer from 1 to 10000, got 10001",
+            #"t.json: peers[4].idPrefix: invalid id prefix "s t" (use 1 to 64 characters from A-Z a-z 0-9 . _ -)"#,
+            "t.json: peers[5].join.evry: unknown field (expected one of: start, every)",
+            #"t.json: peers[6].join: expected a duration or {"start": D, "every": D}, got 5"#,
+            "t.json: peers[7].idPrefix: unknown field (expected one of: id, join, nat, lan, latency, udp)",
+            "t.json: peers[8].count: expected an integer from 1 to 10000, got 1.0",
+            #"t.json: peers[9]: missing required field "idPrefix""#,
+            "t.json: peers[10].join: member late011 joins at 60s, at or after the run's end (60s)",
+        ])
+    }
+
+    @Test func tooManyPeers() {
+        let groups = (0..<11).map { #"{"count": 10000, "idPrefix": "g\#($0)-", "join": "1s"}"# }.joined(separator: ",")
+        #expect(problems(minimal(peers: "[\(groups)]")) == [
+            "t.json: peers[10]: too many peers: more than 100000 after expanding groups",
+        ])
+        let longPrefix = String(repeating: "p", count: 62)
+        #expect(problems(minimal(peers: #"[{"count": 100, "idPrefix": "\#(longPrefix)"}]"#)) == [
+            "t.json: peers[0].idPrefix: member ids would be longer than 64 characters",
+        ])
+    }
+
+    @Test func lanNatMustAgree() {
+        #expect(problems(minimal(peers: #"[{"id": "a", "lan": "office", "nat": "symmetric"}, {"id": "b", "lan": "office"}, {"id": "c", "lan": ""}]"#)) == [
+            #"t.json: peers[1].lan: every peer on lan "office" must have the same nat: peers[0] has symmetric, this one none"#,
+            #"t.json: peers[2].lan: expected a non-empty string, got """#,
+        ])
+    }
+
+    @Test func eventShapeProblems() {
+        #expect(problems(minimal(#"""
+        "events": [
+          {"do": "refresh", "peer": "alice"},
+          {"at": "1s"},
+          {"at": "1s", "do": "explode"},
+          {"at": "1s", "do": "refresh", "peer": "alice", "downtme": "1s"},
+          {"at": "1s", "do": "offline", "peer": "alice"},
+          {"at": "1s", "do": "partition", "between": ["alice"], "for": "1s"},
+          {"at": "1s", "do": "partition", "between": ["alice", "alice"], "for": "1s"},
+          {"at": "1s", "do": "partition", "between": ["alice", 7], "for": "1s"},
+          {"at": "1s", "do": "leave"},
+          {"at": "1s", "do": "join", "peer": "zed", "join": "2s"},
+          {"at": "1s", "do": "duplicateTab", "peer": "alice"},
+          {"at": "1s", "do": "refresh", "peer": "alice", "clean": "yes"},
+          {"at": "1s", "do": 3},
+          "x",
+          {"at": "1s", "do": "network", "loss": 2, "peer": "alice"}
+        ]
+        """#)) == [
+            #"t.json: events[0]: missing required field "at""#,
+            #"t.json: events[1]: missing required field "do""#,
+            #"t.json: events[2].do: unknown event "explode" (expected one of: join, refresh, duplicateTab, wsDrop, leave, crash, offline, partition, serverRestart, network)"#,
+            "t.json: events[3].downtme: unknown field (expected one of: at, do, peer, downtime, clean)",
+            #"t.json: events[4]: missing required field "for""#,
+            #"t.json: events[5].between: expected two peer ids such as ["a", "b"], got an array of 1 element"#,
+            #"t.json: events[6].between: expected two different peers, got "alice" twice"#,
+            "t.json: events[7].between[1]: expected a string, got number 7",
+            #"t.json: events[8]: missing required field "peer""#,
+            "t.json: events[9].join: unknown field (expected one of: at, do, peer, nat, lan, latency, udp)",
+            #"t.json: events[10]: missing required field "as""#,
+            #"t.json: events[11].clean: expected true or false, got string "yes""#,
+            "t.json: events[12].do: expected a string, got number 3",
+            #"t.json: events[13]: expected an object, got string "x""#,
+            "t.json: events[14].loss: expected a number from 0 to 1, got 2",
+            "t.json: events[14].peer: unknown field (expected one of: at, do, latency, jitter, loss, stun, turn, server, ice)",
+        ])
+    }
+
+    @Test func peersMustExistWhenNamed() {
+        #expect(problems(minimal(#"""
+        "events": [
+          {"at": "20s", "do": "refresh", "peer": "p07"},
+          {"at": "1s", "do": "wsDrop", "peer": "bob"},
+          {"at": "3s", "do": "crash", "peer": "alice"},
+          {"at": "4s", "do": "offline", "peer": "alice", "for": "1s"},
+          {"at": "2s", "do": "duplicateTab", "peer": "alice", "as": "tab2"},
+          {"at": "5s", "do": "leave", "peer": "tab2"},
+          {"at": "6s", "do": "partition", "between": ["tab2", "ghost"], "for": "1s"},
+          {"at": "7s", "do": "join", "peer": "alice"},
+          {"at": "8s", "do": "join", "peer": "alice"},
+          {"at": "9s", "do": "join", "peer": "bob"}
+        ]
+        """#, peers: #"[{"id": "alice"}, {"id": "bob", "join": "1.5s"}]"#)) == [
+            #"t.json: events[0].peer: no peer "p07" exists at 20s"#,
+            #"t.json: events[1].peer: no peer "bob" exists at 1s"#,
+            #"t.json: events[3].peer: no peer "alice" exists at 4s"#,
+            #"t.json: events[6].between[0]: no peer "tab2" exists at 6s"#,
+            #"t.json: events[6].between[1]: no peer "ghost" exists at 6s"#,
+            #"t.json: events[8].peer: peer "alice" already exists at 8s"#,
+            #"t.json: events[9].peer: peer "bob" already exists at 9s"#,
+        ])
+        #expect(problems(minimal(#"""
+        "events": [{"at": "1s", "do": "join", "peer": "bob"}]
+        """#, peers: #"[{"id": "alice"}, {"id": "bob", "join": "10s"}]"#)) == [
+            #"t.json: events[0].peer: peer "bob" is also defined at peers[1], which joins later (10s)"#,
+        ])
+    }
+
+    @Test func tabNamesMustBeNew() {
+        #expect(problems(minimal(#"""
+        "events": [
+          {"at": "1s", "do": "duplicateTab", "peer": "alice", "as": "bob"},
+          {"at": "2s", "do": "duplicateTab", "peer": "alice", "as": "t"},
+          {"at": "3s", "do": "duplicateTab", "peer": "alice", "as": "t"},
+          {"at": "4s", "do": "duplicateTab", "peer": "alice", "as": "a b"},
+          {"at": "5s", "do": "join", "peer": "u"},
+          {"at": "6s", "do": "leave", "peer": "u"},
+          {"at": "7s", "do": "duplicateTab", "peer": "alice", "as": "u"}
+        ]
+        """#)) == [
+            #"t.json: events[0].as: peer id "bob" is already defined at peers[1]"#,
+            #"t.json: events[2].as: peer id "t" is already defined at events[1]"#,
+            #"t.json: events[3].as: invalid peer id "a b" (use 1 to 64 characters from A-Z a-z 0-9 . _ -)"#,
+            #"t.json: events[6].as: peer id "u" is already defined at events[4]"#,
+        ])
+    }
+
+    @Test func expectProblems() {
+        #expect(problems(minimal(#"""
+        "expect": {
+          "fullMesh": "yes",
+          "convergedWithin": 15,
+          "connected": [["alice", "bob"], ["alice", "zed"], ["alice"], "bob"],
+          "notConnected": [["bob", "bob"]],
+          "relayed": {},
+          "noRenegotiation": ["alice", "nobody", 3],
+          "maxSignalingMessages": -1,
+          "fullmesh": true
+        }
+        """#)) == [
+            #"t.json: expect.fullMesh: expected true or false, got string "yes""#,
+            #"t.json: expect.convergedWithin: expected a duration such as "250ms", got 15"#,
+            #"t.json: expect.connected[1][1]: unknown peer "zed""#,
+            #"t.json: expect.connected[2]: expected two peer ids such as ["a", "b"], got an array of 1 element"#,
+            #"t.json: expect.connected[3]: expected two peer ids such as ["a", "b"], got string "bob""#,
+            #"t.json: expect.notConnected[0]: expected two different peers, got "bob" twice"#,
+            "t.json: expect.relayed: expected an array, got an object",
+            #"t.json: expect.noRenegotiation[1]: unknown peer "nobody""#,
+            "t.json: expect.noRenegotiation[2]: expected a string, got number 3",
+            "t.json: expect.maxSignalingMessages: expected a non-negative integer, got -1",
+            "t.json: expect.fullmesh: unknown field (expected one of: fullMesh, convergedWithin, connected, notConnected, relayed, noRenegotiation, maxSignalingMessages)",
+        ])
+    }
+
+    @Test func problemsAreInFileOrder() {
+        // `expect` before `peers` and `events` in the file: its problems come first; the
+        // liveness problems (found in time order) come out in file order.
+        #expect(problems(#"""
+        {"expect": {"connected": [["a", "x"]]}, "name": "n", "duration": "10s",
+         "events": [{"at": "5s", "do": "leave", "peer": "y"}, {"at": "1s", "do": "leave", "peer": "z"}],
+         "peers": [{"id": "a", "nat": "bad"}, {"id": "b"}]}
+        """#) == [
+            #"t.json: expect.connected[0][1]: unknown peer "x""#,
+            #"t.json: events[0].peer: no peer "y" exists at 5s"#,
+            #"t.json: events[1].peer: no peer "z" exists at 1s"#,
+            #"t.json: peers[0].nat: unknown NAT "bad" (expected one of: none, fullCone, restrictedCone, portRestrictedCone, symmetric, or {"mapping": M, "filtering": F})"#,
+        ])
+    }
+
+    @Test func neverCrashesOnMutations() {
+        let base = Array(minimal(#""seed": 3, "network": {"ice": {"maxPeerConnections": 3}}, "events": [{"at": "1s", "do": "partition", "between": ["alice", "bob"], "for": "1s"}], "expect": {"connected": [["alice", "bob"]]}"#).utf8)
+        let replacements: [UInt8] = Array(#"0"[]{},:-9.sm"#.utf8) + [0xFF]
+        for i in base.indices {
+            for r in replacements {
+                var m = base
+                m[i] = r
+                _ = try? ScenarioLoader.load(bytes: m, file: "t.json")
+            }
+        }
+    }
+}

@@ -1,0 +1,207 @@
+import Testing
+@testable import SignalProtocol
+
+/// Two RTCPeerConnection models wired back to back through a tiny fixed-latency network and a
+/// fixed-latency signaling relay, driven by the notes' offer/answer exchange.
+struct PeerConnectionPair {
+    struct Scheduled {
+        var time: Int64
+        var seq: Int
+        var what: What
+    }
+    enum What {
+        case task(Int)
+        case timer(Int)
+        case datagram(to: Int, from: TransportAddress, PeerPacket)
+        case signal(to: Int, SignalPayload)
+    }
+
+    var pcs: [PeerConnection]
+    var queue: [Scheduled] = []
+    var seq = 0
+    var now: Int64 = 0
+    var log: [[String]] = [[], []]
+    var lossEvery: Int = 0
+    /// Extra signaling delay of trickled candidates (a busy relay, a slow page).
+    var candidateExtraDelay: Int64 = 0
+    var sent = 0
+    let oneWay: Int64
+    let signalDelay: Int64
+
+    init(oneWay: Int64 = 20_000_000, signalDelay: Int64 = 30_000_000, ice: ICEConfiguration = ICEConfiguration()) {
+        self.oneWay = oneWay
+        self.signalDelay = signalDelay
+        var config = PeerConnectionConfiguration(ice: ice)
+        config.stunServer = nil
+        pcs = [
+            PeerConnection(configuration: config,
+                           identity: PeerConnectionIdentity(sessionID: 1, ufrag: "aaaa", pwd: "pa", fingerprint: "fa", tieBreaker: 7),
+                           base: TransportAddress(ip: 0x0A00_0001, port: 5000)),
+            PeerConnection(configuration: config,
+                           identity: PeerConnectionIdentity(sessionID: 2, ufrag: "bbbb", pwd: "pb", fingerprint: "fb", tieBreaker: 9),
+                           base: TransportAddress(ip: 0x0A00_0002, port: 5000)),
+        ]
+    }
+
+    mutating func schedule(_ w: What, at t: Int64) {
+        queue.append(Scheduled(time: t, seq: seq, what: w))
+        seq += 1
+    }
+
+    mutating func apply(_ i: Int, _ actions: [PCAction]) {
+        for a in actions {
+            switch a {
+            case .scheduleTask(let at): schedule(.task(i), at: at)
+            case .sendDatagram(let to, let p):
+                sent += 1
+                if lossEvery > 0 && sent % lossEvery == 0 { continue }
+                let target = to == pcs[0].base ? 0 : (to == pcs[1].base ? 1 : -1)
+                if target >= 0 { schedule(.datagram(to: target, from: pcs[i].base, p), at: now + oneWay) }
+            case .event(let e):
+                handle(i, e)
+            }
+        }
+        if let d = pcs[i].nextDeadline { schedule(.timer(i), at: max(d, now)) }
+    }
+
+    mutating func handle(_ i: Int, _ e: PCEvent) {
+        var out: [PCAction] = []
+        switch e {
+        case .signalingStateChange(let s): log[i].append("signaling:\(s.w3cName)")
+        case .iceConnectionStateChange(let s): log[i].append("ice:\(s.w3cName)")
+        case .connectionStateChange(let s): log[i].append("conn:\(s.w3cName)")
+        case .iceGatheringStateChange(let s): log[i].append("gathering:\(s.w3cName)")
+        case .dataChannelOpen(_, let announced): log[i].append(announced ? "datachannel+open" : "open")
+        case .dataChannelClosed(_, let error): log[i].append(error ? "error+close" : "close")
+        case .selectedPairChange(let l, let r): log[i].append("pair:\(l.type)/\(r.type)")
+        case .iceCandidate(let c):
+            if let c { schedule(.signal(to: 1 - i, .candidate(c)), at: now + signalDelay + candidateExtraDelay) }
+        case .operationComplete(let kind, let result):
+            guard case .success(let d) = result else { log[i].append("error:\(kind.methodName)"); return }
+            switch kind {
+            case .createOffer, .createAnswer: pcs[i].enqueue(.setLocalDescription(d!), now: now, into: &out)
+            case .setLocalDescription: schedule(.signal(to: 1 - i, .description(d!)), at: now + signalDelay)
+            case .setRemoteDescription:
+                if pcs[i].signalingState == .haveRemoteOffer { pcs[i].enqueue(.createAnswer, now: now, into: &out) }
+            case .addIceCandidate: break
+            }
+        default: break
+        }
+        if !out.isEmpty { apply(i, out) }
+    }
+
+    /// Pop and run events until `until`.
+    mutating func run(until: Int64) {
+        while let k = queue.indices.min(by: { (queue[$0].time, queue[$0].seq) < (queue[$1].time, queue[$1].seq) }),
+              queue[k].time <= until {
+            let s = queue.remove(at: k)
+            now = s.time
+            var out: [PCAction] = []
+            switch s.what {
+            case .task(let i): pcs[i].runTask(now: now, into: &out); apply(i, out)
+            case .timer(let i): pcs[i].timerFired(now: now, into: &out); apply(i, out)
+            case .datagram(let i, let from, let p): pcs[i].receive(p, from: from, now: now, into: &out); apply(i, out)
+            case .signal(let i, let payload):
+                switch payload {
+                case .description(let d): pcs[i].enqueue(.setRemoteDescription(d), now: now, into: &out)
+                default: pcs[i].enqueue(.addIceCandidate(payload), now: now, into: &out)
+                }
+                apply(i, out)
+            }
+        }
+        now = until
+    }
+
+    /// The offerer (0) dials the answerer (1) as the notes' active side does.
+    mutating func dial() {
+        var out: [PCAction] = []
+        _ = pcs[0].createDataChannel(label: "mesh", now: now, into: &out)
+        pcs[0].enqueue(.createOffer, now: now, into: &out)
+        apply(0, out)
+    }
+
+    func states(_ i: Int, _ prefix: String) -> [String] {
+        log[i].filter { $0.hasPrefix(prefix) }
+    }
+}
+
+@Suite struct PeerConnectionPairTests {
+    @Test func twoPeersConnectWithTheRecordedStateSequences() {
+        var pair = PeerConnectionPair()
+        pair.dial()
+        pair.run(until: 2_000_000_000)
+        // calibration §1: offerer have-local-offer → stable, answerer have-remote-offer → stable.
+        #expect(pair.states(0, "signaling:") == ["signaling:have-local-offer", "signaling:stable"])
+        #expect(pair.states(1, "signaling:") == ["signaling:have-remote-offer", "signaling:stable"])
+        #expect(pair.states(0, "ice:") == ["ice:checking", "ice:connected"])
+        #expect(pair.states(1, "ice:") == ["ice:checking", "ice:connected"])
+        #expect(pair.states(0, "conn:") == ["conn:connecting", "conn:connected"])
+        #expect(pair.states(1, "conn:") == ["conn:connecting", "conn:connected"])
+        #expect(pair.states(0, "gathering:") == ["gathering:gathering", "gathering:complete"])
+        #expect(pair.log[0].contains("open"))
+        #expect(pair.log[1].contains("datachannel+open"))
+        #expect(pair.pcs[0].connectionState == .connected && pair.pcs[1].connectionState == .connected)
+        #expect(pair.pcs[0].isChannelOpen("mesh") && pair.pcs[1].isChannelOpen("mesh"))
+    }
+
+    @Test func answererChecksArriveBeforeItsCandidateSoTheOffererSeesPeerReflexive() {
+        // Candidates relayed slower than the direct path: the answerer's check reaches the offerer
+        // before the trickled candidate does (calibration §1: prflx in 38 of 186 connections).
+        var pair = PeerConnectionPair(oneWay: 5_000_000, signalDelay: 30_000_000)
+        pair.candidateExtraDelay = 100_000_000
+        pair.dial()
+        pair.run(until: 3_000_000_000)
+        #expect(pair.log[0].contains("pair:host/prflx"))
+        #expect(pair.pcs[0].connectionState == .connected)
+    }
+
+    @Test func aVanishedPeerGoesDisconnectedThenFailedOnChromiumTimers() {
+        var pair = PeerConnectionPair()
+        pair.dial()
+        pair.run(until: 5_000_000_000)
+        #expect(pair.pcs[0].connectionState == .connected)
+        // The answerer vanishes: drop everything it would receive or send from now on.
+        let vanishAt: Int64 = 5_000_000_000
+        pair.pcs[1] = PeerConnection(configuration: pair.pcs[1].configuration, identity: pair.pcs[1].identity,
+                                     base: TransportAddress(ip: 0x0B00_0000, port: 1))
+        pair.queue.removeAll { if case .timer(1) = $0.what { return true }; if case .task(1) = $0.what { return true }; return false }
+        pair.run(until: 40_000_000_000)
+        let disconnectedAt = pair.log[0].firstIndex(of: "conn:disconnected")
+        #expect(disconnectedAt != nil)
+        #expect(pair.log[0].last == "conn:failed")
+        // Chromium never reports iceConnectionState failed (crbug 957487 remap).
+        #expect(!pair.log[0].contains("ice:failed"))
+        _ = vanishAt
+    }
+
+    @Test func dataChannelOpensDespiteLoss() {
+        var pair = PeerConnectionPair()
+        pair.lossEvery = 3
+        pair.dial()
+        pair.run(until: 20_000_000_000)
+        #expect(pair.pcs[0].isChannelOpen("mesh") && pair.pcs[1].isChannelOpen("mesh"))
+    }
+
+    @Test func closeSendsAnAbortThatClosesTheRemoteChannelWithAnError() {
+        var pair = PeerConnectionPair()
+        pair.dial()
+        pair.run(until: 2_000_000_000)
+        var out: [PCAction] = []
+        pair.pcs[0].close(now: pair.now, into: &out)
+        pair.apply(0, out)
+        pair.run(until: 2_500_000_000)
+        #expect(pair.pcs[0].signalingState == .closed)
+        #expect(pair.log[1].contains("error+close"))
+        // The remote connection itself still says connected for a while (calibration exp3).
+        #expect(pair.pcs[1].connectionState == .connected)
+    }
+
+    @Test func candidatePairPriorityFollowsRFC8445() {
+        // RFC 8445 §6.1.2.3 with G = controlling, D = controlled.
+        let g: UInt32 = 2_130_706_431, d: UInt32 = 1_694_498_815
+        #expect(CandidatePair.priority(controlling: g, controlled: d) == (UInt64(d) << 32) + 2 * UInt64(g) + 1)
+        #expect(CandidatePair.priority(controlling: d, controlled: g) == (UInt64(d) << 32) + 2 * UInt64(g))
+        // §5.1.2.1: host, local preference 65535, component 1.
+        #expect(ICECandidate.priority(type: .host, localPreference: 65535, component: 1) == 2_130_706_431)
+    }
+}

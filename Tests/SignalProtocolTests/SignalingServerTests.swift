@@ -1,0 +1,312 @@
+import Testing
+@testable import SignalProtocol
+
+// Tests of the signaling server state machine, one per rule of its documentation.
+
+private let s1 = SocketID(1), s2 = SocketID(2), s3 = SocketID(3), s4 = SocketID(4)
+
+private let offer = SignalPayload.description(SessionDescription(
+    type: .offer, sessionID: 7, version: 1, iceUfrag: "uf", icePwd: "pw", setup: .actpass, fingerprint: "fp"))
+private let candidate = SignalPayload.candidate(ICECandidate(
+    foundation: "1", priority: 2_130_706_431, address: TransportAddress(ip: 0x0A00_0001, port: 5000),
+    type: .host, ufrag: "uf"))
+
+/// A server plus the actions of the last event.
+private struct Harness {
+    var server = SignalingServer()
+
+    mutating func open(_ s: SocketID) -> [ServerAction] {
+        var actions: [ServerAction] = []
+        server.socketOpened(s, into: &actions)
+        return actions
+    }
+
+    mutating func close(_ s: SocketID) -> [ServerAction] {
+        var actions: [ServerAction] = []
+        server.socketClosed(s, into: &actions)
+        return actions
+    }
+
+    mutating func receive(_ m: WireMessage, from s: SocketID) -> [ServerAction] {
+        var actions: [ServerAction] = []
+        server.receive(m, from: s, into: &actions)
+        return actions
+    }
+
+    /// Opens `s` and registers `uid` on it.
+    @discardableResult
+    mutating func join(_ uid: String, on s: SocketID) -> [ServerAction] {
+        _ = open(s)
+        return receive(.hello(uid: uid), from: s)
+    }
+}
+
+private func errorCode(_ actions: [ServerAction], to s: SocketID) -> WireErrorCode? {
+    guard actions.count == 1, case .send(let target, .error(let code, _, _)) = actions[0], target == s else { return nil }
+    return code
+}
+
+@Suite struct SignalingServerTests {
+    // MARK: - Registration
+
+    @Test func firstHelloGetsEmptyInitAndNoBroadcast() {
+        var h = Harness()
+        #expect(h.open(s1).isEmpty)
+        #expect(h.receive(.hello(uid: "a"), from: s1) == [.send(s1, .initial(you: "a", online: []))])
+        #expect(h.server.uid(of: s1) == "a" && h.server.socket(of: "a") == s1)
+        #expect(h.server.onlineUIDs == ["a"])
+    }
+
+    @Test func helloGetsOthersInRegistrationOrderAndOthersGetOnline() {
+        var h = Harness()
+        h.join("c", on: s3)
+        h.join("a", on: s1)
+        h.join("b", on: s2)
+        #expect(h.join("d", on: s4) == [
+            .send(s4, .initial(you: "d", online: ["c", "a", "b"])),
+            .send(s3, .online(uid: "d")),
+            .send(s1, .online(uid: "d")),
+            .send(s2, .online(uid: "d")),
+        ])
+        #expect(h.server.onlineUIDs == ["c", "a", "b", "d"])
+    }
+
+    @Test func unregisteredSocketsHearNothing() {
+        var h = Harness()
+        _ = h.open(s2)  // never says hello
+        #expect(h.join("a", on: s1) == [.send(s1, .initial(you: "a", online: []))])
+        #expect(h.close(s1) == [], "s2 is not registered, so nobody hears offline")
+    }
+
+    @Test func secondHelloOnSameSocketIsAlreadyRegistered() {
+        var h = Harness()
+        h.join("a", on: s1)
+        #expect(errorCode(h.receive(.hello(uid: "a"), from: s1), to: s1) == .alreadyRegistered)
+        #expect(errorCode(h.receive(.hello(uid: "b"), from: s1), to: s1) == .alreadyRegistered)
+        #expect(h.server.onlineUIDs == ["a"] && h.server.socket(of: "b") == nil)
+    }
+
+    @Test("invalid uids", arguments: ["", String(repeating: "x", count: 65), String(repeating: "é", count: 65)])
+    func invalidUID(_ uid: String) {
+        var h = Harness()
+        _ = h.open(s1)
+        #expect(errorCode(h.receive(.hello(uid: uid), from: s1), to: s1) == .invalidUid)
+        #expect(h.server.uid(of: s1) == nil && h.server.onlineUIDs.isEmpty)
+        // The socket may try again with a valid uid.
+        #expect(h.receive(.hello(uid: "a"), from: s1) == [.send(s1, .initial(you: "a", online: []))])
+    }
+
+    @Test func longestValidUIDs() {
+        #expect(SignalingServer.isValidUID(String(repeating: "x", count: 64)))
+        #expect(SignalingServer.isValidUID(String(repeating: "é", count: 64)), "64 characters, 128 UTF-8 bytes")
+        #expect(SignalingServer.isValidUID("a"))
+    }
+
+    // MARK: - Departures
+
+    @Test func closeOfRegisteredSocketBroadcastsOfflineInOrder() {
+        var h = Harness()
+        h.join("a", on: s1)
+        h.join("b", on: s2)
+        h.join("c", on: s3)
+        #expect(h.close(s2) == [.send(s1, .offline(uid: "b")), .send(s3, .offline(uid: "b"))])
+        #expect(h.server.onlineUIDs == ["a", "c"] && h.server.socket(of: "b") == nil && h.server.uid(of: s2) == nil)
+        #expect(h.close(s2) == [], "a second close is ignored")
+    }
+
+    @Test func closeOfUnregisteredOrUnknownSocketIsSilent() {
+        var h = Harness()
+        h.join("a", on: s1)
+        _ = h.open(s2)
+        #expect(h.close(s2) == [])
+        #expect(h.close(s4) == [])
+        #expect(h.server.onlineUIDs == ["a"])
+    }
+
+    @Test func uidCanRegisterAgainAfterItsSocketClosed() {
+        var h = Harness()
+        h.join("a", on: s1)
+        h.join("b", on: s2)
+        _ = h.close(s1)
+        #expect(h.join("a", on: s3) == [.send(s3, .initial(you: "a", online: ["b"])), .send(s2, .online(uid: "a"))])
+        #expect(h.server.onlineUIDs == ["b", "a"])
+    }
+
+    // MARK: - Relaying
+
+    @Test func signalIsRelayedWithFromStampedByServer() {
+        var h = Harness()
+        h.join("a", on: s1)
+        h.join("b", on: s2)
+        #expect(h.receive(.signal(from: nil, to: "b", payload: offer), from: s1) ==
+            [.send(s2, .signal(from: "a", to: "b", payload: offer))])
+        #expect(h.receive(.signal(from: nil, to: "a", payload: candidate), from: s2) ==
+            [.send(s1, .signal(from: "b", to: "a", payload: candidate))])
+        #expect(h.server.relayedSignals == 2)
+    }
+
+    @Test func clientCannotSpeakForAnotherUID() {
+        var h = Harness()
+        h.join("a", on: s1)
+        h.join("b", on: s2)
+        h.join("mallory", on: s3)
+        #expect(h.receive(.signal(from: "a", to: "b", payload: offer), from: s3) ==
+            [.send(s2, .signal(from: "mallory", to: "b", payload: offer))])
+    }
+
+    @Test func signalToUnknownPeer() {
+        var h = Harness()
+        h.join("a", on: s1)
+        let actions = h.receive(.signal(from: nil, to: "ghost", payload: offer), from: s1)
+        #expect(actions == [.send(s1, .error(code: .unknownPeer, detail: "no peer 'ghost' is online", peer: "ghost"))])
+        #expect(h.server.relayedSignals == 0)
+    }
+
+    @Test func signalToSelf() {
+        var h = Harness()
+        h.join("a", on: s1)
+        #expect(errorCode(h.receive(.signal(from: nil, to: "a", payload: offer), from: s1), to: s1) == .signalToSelf)
+        #expect(h.server.relayedSignals == 0)
+    }
+
+    @Test func signalFromUnregisteredSocket() {
+        var h = Harness()
+        h.join("a", on: s1)
+        _ = h.open(s2)
+        let actions = h.receive(.signal(from: "b", to: "a", payload: offer), from: s2)
+        #expect(errorCode(actions, to: s2) == .notRegistered)
+        #expect(h.server.relayedSignals == 0)
+    }
+
+    @Test func signalToDepartedPeer() {
+        var h = Harness()
+        h.join("a", on: s1)
+        h.join("b", on: s2)
+        _ = h.close(s2)
+        #expect(errorCode(h.receive(.signal(from: nil, to: "b", payload: offer), from: s1), to: s1) == .unknownPeer)
+    }
+
+    @Test("server-to-page messages from a page are malformed", arguments: [
+        WireMessage.initial(you: "a", online: []), .online(uid: "b"), .offline(uid: "b"),
+        .error(code: .unknownPeer, detail: "x", peer: nil),
+    ])
+    func serverMessagesFromPage(_ m: WireMessage) {
+        var h = Harness()
+        h.join("a", on: s1)
+        h.join("b", on: s2)
+        #expect(errorCode(h.receive(m, from: s1), to: s1) == .malformed)
+        _ = h.open(s3)
+        #expect(errorCode(h.receive(m, from: s3), to: s3) == .malformed, "also before hello")
+        #expect(h.server.onlineUIDs == ["a", "b"])
+    }
+
+    @Test func messagesOnUnknownSocketsAreDropped() {
+        var h = Harness()
+        #expect(h.receive(.hello(uid: "a"), from: s1) == [], "never opened")
+        h.join("b", on: s2)
+        _ = h.close(s2)
+        #expect(h.receive(.signal(from: nil, to: "b", payload: offer), from: s2) == [], "already closed")
+        #expect(h.server.onlineUIDs.isEmpty)
+    }
+
+    @Test func reopeningAKnownSocketChangesNothing() {
+        var h = Harness()
+        h.join("a", on: s1)
+        #expect(h.open(s1) == [])
+        #expect(h.server.uid(of: s1) == "a")
+    }
+
+    // MARK: - Newest wins
+
+    @Test func secondSocketClaimingLiveUIDReplacesTheOld() {
+        var h = Harness()
+        h.join("a", on: s1)
+        h.join("b", on: s2)
+        h.join("c", on: s3)
+        // A crash-restored "a" comes back on s4 while the server still holds s1.
+        #expect(h.join("a", on: s4) == [
+            .send(s1, .error(code: .uidReplaced, detail: "another connection registered uid 'a'", peer: "a")),
+            .close(s1),
+            .send(s4, .initial(you: "a", online: ["b", "c"])),
+            .send(s2, .online(uid: "a")),
+            .send(s3, .online(uid: "a")),
+        ])
+        #expect(h.server.socket(of: "a") == s4 && h.server.uid(of: s4) == "a" && h.server.uid(of: s1) == nil)
+        #expect(h.server.onlineUIDs == ["b", "c", "a"], "the re-registered uid moves to the end")
+    }
+
+    @Test func closeOfReplacedSocketKeepsUIDOnline() {
+        var h = Harness()
+        h.join("a", on: s1)
+        h.join("b", on: s2)
+        h.join("a", on: s3)
+        #expect(h.close(s1) == [], "no offline for the replaced socket")
+        #expect(h.server.socket(of: "a") == s3 && h.server.onlineUIDs == ["b", "a"])
+        #expect(h.receive(.signal(from: nil, to: "a", payload: offer), from: s2) ==
+            [.send(s3, .signal(from: "b", to: "a", payload: offer))])
+    }
+
+    @Test func replacedSocketCannotSpeakForItsOldUID() {
+        var h = Harness()
+        h.join("a", on: s1)
+        h.join("b", on: s2)
+        h.join("a", on: s3)
+        // Before its close takes effect, the replaced socket is ignored entirely.
+        #expect(h.receive(.signal(from: nil, to: "b", payload: offer), from: s1) == [])
+        #expect(h.receive(.hello(uid: "a"), from: s1) == [], "it cannot take the uid back")
+        #expect(h.receive(.hello(uid: "z"), from: s1) == [])
+        #expect(h.server.relayedSignals == 0 && h.server.socket(of: "a") == s3)
+    }
+
+    @Test func closeOfNewSocketAfterReplacementBroadcastsOfflineOnce() {
+        var h = Harness()
+        h.join("a", on: s1)
+        h.join("b", on: s2)
+        h.join("a", on: s3)
+        _ = h.close(s1)
+        #expect(h.close(s3) == [.send(s2, .offline(uid: "a"))])
+        #expect(h.server.onlineUIDs == ["b"])
+    }
+
+    @Test func replacedSocketClosingAfterNewOneKeepsNothingStale() {
+        var h = Harness()
+        h.join("a", on: s1)
+        h.join("b", on: s2)
+        h.join("a", on: s3)
+        _ = h.close(s3)
+        #expect(h.close(s1) == [], "the replaced socket's late close is silent")
+        #expect(h.server.onlineUIDs == ["b"])
+    }
+
+    @Test func duplicateTabsPingPong() {
+        // Two tabs with the same uid: each hello takes the uid from the other; the newest holds it.
+        var h = Harness()
+        h.join("a", on: s1)
+        h.join("a", on: s2)
+        _ = h.close(s1)
+        let actions = h.join("a", on: s3)
+        #expect(actions.first == .send(s2, .error(code: .uidReplaced, detail: "another connection registered uid 'a'", peer: "a")))
+        #expect(actions.dropFirst().first == .close(s2))
+        #expect(actions.last == .send(s3, .initial(you: "a", online: [])))
+        #expect(h.server.onlineUIDs == ["a"] && h.server.socket(of: "a") == s3)
+    }
+
+    // MARK: - Scale
+
+    @Test func manyPeersKeepOrderAndRelayCount() {
+        var h = Harness()
+        let n = 300
+        for i in 0..<n { h.join("p\(i)", on: SocketID(UInt32(i))) }
+        #expect(h.server.onlineUIDs == (0..<n).map { "p\($0)" })
+        for i in 0..<n {
+            let actions = h.receive(.signal(from: nil, to: "p\((i + 1) % n)", payload: candidate), from: SocketID(UInt32(i)))
+            #expect(actions == [.send(SocketID(UInt32((i + 1) % n)),
+                                      .signal(from: "p\(i)", to: "p\((i + 1) % n)", payload: candidate))])
+        }
+        #expect(h.server.relayedSignals == n)
+        let offline = h.close(SocketID(5))
+        #expect(offline.count == n - 1)
+        #expect(offline.first == .send(SocketID(0), .offline(uid: "p5")))
+        #expect(offline.last == .send(SocketID(UInt32(n - 1)), .offline(uid: "p5")))
+    }
+}
