@@ -11,10 +11,19 @@ struct TraceWriter {
     private var hash = TraceHash()
     private let sink: FileHandle?
     private(set) var lines = 0
+    /// Every byte written, when asked for (tests read traces this way).
+    private(set) var captured: [UInt8]?
 
-    init(sink: FileHandle?) {
+    init(sink: FileHandle?, capture: Bool = false) {
         self.sink = sink
+        self.captured = capture ? [] : nil
         buffer.reserveCapacity(1 << 16)
+    }
+
+    /// The captured trace as lines of text.
+    var capturedLines: [String] {
+        guard let captured else { return [] }
+        return String(decoding: captured, as: UTF8.self).split(separator: "\n").map(String.init)
     }
 
     var hexDigest: String { hash.hexDigest }
@@ -49,6 +58,7 @@ struct TraceWriter {
     }
 
     mutating func flush() {
+        if captured != nil { captured!.append(contentsOf: buffer) }
         if let sink, !buffer.isEmpty {
             sink.write(Data(buffer))
         }
@@ -66,6 +76,16 @@ struct TraceWriter {
     /// A JSON string literal (RFC 8259 escaping).
     private mutating func appendString(_ s: String) {
         buffer.append(UInt8(ascii: "\""))
+        var s = s
+        let plain = s.withUTF8 { bytes -> Bool in
+            for b in bytes where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+            buffer.append(contentsOf: bytes)
+            return true
+        }
+        if plain {
+            buffer.append(UInt8(ascii: "\""))
+            return
+        }
         for b in s.utf8 {
             switch b {
             case UInt8(ascii: "\""): buffer.append(UInt8(ascii: "\\")); buffer.append(b)
@@ -86,7 +106,25 @@ struct TraceWriter {
 
     /// Nanoseconds as milliseconds with up to six decimals, exactly (no floating point).
     private mutating func appendMillis(_ ns: Int64) {
-        append(formatMillis(ns))
+        if ns < 0 { buffer.append(UInt8(ascii: "-")) }
+        let v = ns.magnitude
+        appendDecimal(v / 1_000_000)
+        var frac = v % 1_000_000
+        guard frac != 0 else { return }
+        var digits = 6
+        while frac % 10 == 0 { frac /= 10; digits -= 1 }
+        buffer.append(UInt8(ascii: "."))
+        var divisor: UInt64 = 1
+        for _ in 1..<digits { divisor *= 10 }
+        while divisor > 0 {
+            buffer.append(UInt8(ascii: "0") + UInt8(frac / divisor % 10))
+            divisor /= 10
+        }
+    }
+
+    private mutating func appendDecimal(_ v: UInt64) {
+        if v >= 10 { appendDecimal(v / 10) }
+        buffer.append(UInt8(ascii: "0") + UInt8(v % 10))
     }
 }
 

@@ -28,13 +28,18 @@ struct Page {
 }
 
 /// One RTCPeerConnection in the world, with the bookkeeping the simulator keeps around it.
-struct ConnectionSlot {
+///
+/// A class, so that the simulator mutates the (large) connection state in place instead of
+/// copying it out of an array on every access.
+final class ConnectionSlot {
     var pc: PeerConnection
     let page: Int32
     let link: LinkID
     /// The uid the page's manager created it for.
     let remoteUID: String
     let port: UInt16
+    /// The connection's socket address (its host candidate), kept here for the hot path.
+    let base: TransportAddress
     /// The pending timer event: when and which epoch (older timer events are stale).
     var timerAt: Int64 = .max
     var timerEpoch: UInt32 = 0
@@ -45,6 +50,15 @@ struct ConnectionSlot {
     var observedConnection: PeerConnectionState = .new
     var observedChannelOpen = false
     var selectedRelay = false
+
+    init(pc: PeerConnection, page: Int32, link: LinkID, remoteUID: String, port: UInt16) {
+        self.pc = pc
+        self.page = page
+        self.link = link
+        self.remoteUID = remoteUID
+        self.port = port
+        self.base = pc.base
+    }
 }
 
 /// One WebSocket between a page and the signaling server.

@@ -90,11 +90,12 @@ extension Simulation {
     /// Carry out a connection's actions, then re-arm its timer.
     func carryOut(_ actions: [PCAction], connection c: Int32) {
         let i = Int(c)
-        let page = connections[i].page
+        let slot = connections[i]
+        let page = slot.page
         for action in actions {
             switch action {
             case .sendDatagram(let to, let packet):
-                let d = Datagram(from: connections[i].pc.base, to: to, packet: packet)
+                let d = Datagram(from: slot.base, to: to, packet: packet)
                 if let (slot, at) = network.send(d, fromHost: pages[Int(page)].host, now: now, rng: &rng) {
                     queue.push(.datagramArrive(slot), at: at)
                 }
@@ -109,10 +110,10 @@ extension Simulation {
                 deliveries.append((c, event))
             }
         }
-        if let d = connections[i].pc.nextDeadline, d < connections[i].timerAt, !connections[i].closed {
-            connections[i].timerEpoch &+= 1
-            connections[i].timerAt = d
-            queue.push(.pcTimer(c, epoch: connections[i].timerEpoch), at: max(d, now))
+        if let d = slot.pc.nextDeadline, d < slot.timerAt, !slot.closed {
+            slot.timerEpoch &+= 1
+            slot.timerAt = d
+            queue.push(.pcTimer(c, epoch: slot.timerEpoch), at: max(d, now))
         }
     }
 

@@ -205,11 +205,11 @@ final class Simulation {
     }
 
     /// Call into one peer connection and carry out what it asks.
-    func withPCActions(_ c: Int32, _ body: (inout ConnectionSlot, inout [PCAction]) -> Void) {
+    func withPCActions(_ c: Int32, _ body: (ConnectionSlot, inout [PCAction]) -> Void) {
         var out = pcActions
         pcActions = []
         out.removeAll(keepingCapacity: true)
-        body(&connections[Int(c)], &out)
+        body(connections[Int(c)], &out)
         carryOut(out, connection: c)
         if out.capacity > pcActions.capacity { pcActions = out }
     }

@@ -92,6 +92,7 @@ public struct PeerConnection: Sendable {
 
     /// `createDataChannel(label)`: InvalidStateError once closed (calibration exp5).
     public mutating func createDataChannel(label: String, now: Int64, into out: inout [PCAction]) -> Result<Void, RTCError> {
+        defer { refreshDeadline() }
         guard !isClosed else {
             return .failure(RTCError(name: .invalidStateError, message: "Failed to execute 'createDataChannel' on 'RTCPeerConnection': The RTCPeerConnection's signalingState is 'closed'."))
         }
@@ -102,6 +103,7 @@ public struct PeerConnection: Sendable {
 
     /// `RTCDataChannel.send` of a binary message.
     public mutating func send(label: String, size: Int, now: Int64, into out: inout [PCAction]) -> Result<Void, RTCError> {
+        defer { refreshDeadline() }
         guard !isClosed, association.send(label: label, size: size, now: now, into: &assocOut) else {
             return .failure(RTCError(name: .invalidStateError, message: "Failed to execute 'send' on 'RTCDataChannel': RTCDataChannel.readyState is not 'open'"))
         }
@@ -111,6 +113,7 @@ public struct PeerConnection: Sendable {
 
     /// `pc.close()`: no events fire on this connection (webrtc-pc "close the connection").
     public mutating func close(now: Int64, into out: inout [PCAction]) {
+        defer { refreshDeadline() }
         guard !isClosed else { return }
         association.close(into: &assocOut)
         drainAssociation(now: now, into: &out)
@@ -126,6 +129,7 @@ public struct PeerConnection: Sendable {
 
     /// Queue a chained operation; it settles with `.operationComplete` when it runs.
     public mutating func enqueue(_ op: PCOperation, now: Int64, into out: inout [PCAction]) {
+        defer { refreshDeadline() }
         chain.append(op)
         if !taskPending {
             taskPending = true
@@ -137,6 +141,7 @@ public struct PeerConnection: Sendable {
 
     /// Run the head of the operations chain (the owner calls this at the scheduled time).
     public mutating func runTask(now: Int64, into out: inout [PCAction]) {
+        defer { refreshDeadline() }
         taskPending = false
         guard !chain.isEmpty else { return }
         let op = chain.removeFirst()
@@ -272,6 +277,7 @@ public struct PeerConnection: Sendable {
 
     /// A datagram arrived at this connection's socket.
     public mutating func receive(_ packet: PeerPacket, from: TransportAddress, now: Int64, into out: inout [PCAction]) {
+        defer { refreshDeadline() }
         guard !isClosed else { return }
         switch packet {
         case .stun(let m):
@@ -284,17 +290,25 @@ public struct PeerConnection: Sendable {
         }
     }
 
-    public var nextDeadline: Int64? {
-        guard !isClosed else { return nil }
+    /// When the connection next needs `timerFired` (ICE pacing, STUN, DTLS/SCTP retransmission).
+    /// Stored, refreshed after every input, so reading it is a plain load.
+    public private(set) var nextDeadline: Int64?
+
+    private mutating func refreshDeadline() {
+        guard !isClosed else {
+            nextDeadline = nil
+            return
+        }
         switch (ice.nextDeadline, association.nextDeadline) {
-        case (nil, nil): return nil
-        case (let a?, nil): return a
-        case (nil, let b?): return b
-        case (let a?, let b?): return min(a, b)
+        case (nil, nil): nextDeadline = nil
+        case (let a?, nil): nextDeadline = a
+        case (nil, let b?): nextDeadline = b
+        case (let a?, let b?): nextDeadline = min(a, b)
         }
     }
 
     public mutating func timerFired(now: Int64, into out: inout [PCAction]) {
+        defer { refreshDeadline() }
         guard !isClosed else { return }
         ice.timerFired(now: now, into: &iceOut)
         drainICE(now: now, into: &out)
