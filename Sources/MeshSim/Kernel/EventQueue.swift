@@ -40,10 +40,43 @@ struct EventQueue {
         let top = entries[0]
         let last = entries.removeLast()
         if !entries.isEmpty {
-            entries[0] = last
-            siftDown(0)
+            replaceTop(with: last)
         }
         return top
+    }
+
+    /// Bottom-up deletion (Wegener): walk the hole at the root down along the smallest
+    /// children to a leaf without comparing against the moved item, then sift the item up from
+    /// there. The last element of a heap usually belongs near the bottom, so this saves about
+    /// half the comparisons of the textbook sift-down.
+    private mutating func replaceTop(with item: Entry) {
+        entries.withUnsafeMutableBufferPointer { heap in
+            let count = heap.count
+            var hole = 0
+            while true {
+                let first = (hole << 2) + 1
+                if first >= count { break }
+                var best = first
+                let end = min(first + 4, count)
+                var c = first + 1
+                while c < end {
+                    if EventQueue.precedes(heap[c], heap[best]) { best = c }
+                    c += 1
+                }
+                heap[hole] = heap[best]
+                hole = best
+            }
+            while hole > 0 {
+                let parent = (hole - 1) >> 2
+                if EventQueue.precedes(item, heap[parent]) {
+                    heap[hole] = heap[parent]
+                    hole = parent
+                } else {
+                    break
+                }
+            }
+            heap[hole] = item
+        }
     }
 
     private mutating func siftUp(_ start: Int) {
@@ -60,32 +93,6 @@ struct EventQueue {
                 }
             }
             heap[child] = item
-        }
-    }
-
-    private mutating func siftDown(_ start: Int) {
-        entries.withUnsafeMutableBufferPointer { heap in
-            let count = heap.count
-            var parent = start
-            let item = heap[parent]
-            while true {
-                let first = (parent << 2) + 1
-                if first >= count { break }
-                var best = first
-                let end = min(first + 4, count)
-                var c = first + 1
-                while c < end {
-                    if EventQueue.precedes(heap[c], heap[best]) { best = c }
-                    c += 1
-                }
-                if EventQueue.precedes(heap[best], item) {
-                    heap[parent] = heap[best]
-                    parent = best
-                } else {
-                    break
-                }
-            }
-            heap[parent] = item
         }
     }
 }

@@ -83,7 +83,7 @@ extension Simulation {
         connections[i].closed = true
         let page = Int(connections[i].page)
         pages[page].openConnections -= 1
-        hostPorts[Int(pages[page].host)][connections[i].port] = nil
+        hostSockets[Int(pages[page].host)].release(connections[i].port)
         observedChanged(c)
     }
 
@@ -191,7 +191,7 @@ extension Simulation {
             return
         }
         guard let host = network.host(at: d.to.ip), network.isReachable(host),
-              let c = hostPorts[Int(host)][d.to.port], !connections[Int(c)].closed else { return }
+              let c = hostSockets[Int(host)].owner(of: d.to.port), !connections[Int(c)].closed else { return }
         withPCActions(c) { slot, out in slot.pc.receive(d.packet, from: d.from, now: now, into: &out) }
     }
 }

@@ -28,8 +28,7 @@ final class Simulation {
     let endTime: Int64
 
     var network: Network
-    var hostPorts: [[UInt16: Int32]] = []
-    var hostNextPort: [UInt16] = []
+    var hostSockets: [SocketTable] = []
     var pages: [Page] = []
     var connections: [ConnectionSlot] = []
     var server = SignalingServer()
@@ -174,21 +173,14 @@ final class Simulation {
     func ensureHost(slot: Int32, latency: Int64?) -> Int32 {
         if slotHost[Int(slot)] >= 0 { return slotHost[Int(slot)] }
         let h = network.addHost(latency: latency)
-        hostPorts.append([:])
-        hostNextPort.append(50_000)
+        hostSockets.append(SocketTable())
         slotHost[Int(slot)] = h
         return h
     }
 
+    /// A free UDP port on `host` for `connection` (0 if the host has run out of ports).
     func allocatePort(host: Int32, connection: Int32) -> UInt16 {
-        let h = Int(host)
-        var port = hostNextPort[h]
-        while hostPorts[h][port] != nil {
-            port = port == UInt16.max ? 50_000 : port + 1
-        }
-        hostNextPort[h] = port == UInt16.max ? 50_000 : port + 1
-        hostPorts[h][port] = connection
-        return port
+        hostSockets[Int(host)].bind(connection) ?? 0
     }
 
     // MARK: - Buffers
