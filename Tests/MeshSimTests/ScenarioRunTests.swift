@@ -132,13 +132,14 @@ import Testing
 
     @Test func unsupportedFeaturesAreRefusedNotIgnored() throws {
         let s = try Self.scenario("""
-        {"name": "u", "duration": "20s", "peers": [{"id": "a", "nat": "symmetric"}, {"id": "b"}],
-         "events": [{"at": "5s", "do": "crash", "peer": "b"}]}
+        {"name": "u", "duration": "20s", "peers": [{"id": "a", "nat": "symmetric"}, {"id": "b", "udp": false}],
+         "network": {"turn": true}}
         """, file: "u.json")
         let problems = SupportCheck.problems(in: s).map(\.description)
         #expect(problems == [
             "u.json: peers[0].nat: NAT traversal (a nat other than \"none\") is not supported yet",
-            "u.json: events[0].do: the \"crash\" event is not supported yet",
+            "u.json: peers[1].udp: a UDP-blocking firewall (udp: false) is not supported yet",
+            "u.json: network.turn: a TURN server is not supported yet",
         ])
     }
 }

@@ -9,6 +9,7 @@ enum MeshSimCommand {
     usage: MeshSim scenario FILE... [--seed N] [--policy NAME] [--json] [--trace FILE] [--until DURATION]
            MeshSim validate FILE...
            MeshSim policies
+           MeshSim compare FILE... --policies A,B,... --seeds 1-100 [--jobs N] [--shard I/N] [--json]
            MeshSim bench kernel --pending N --events N [--json]
     """
 
@@ -28,7 +29,8 @@ enum MeshSimCommand {
             case "validate": return try validate(args.dropFirst())
             case "policies": return try policies(args.dropFirst())
             case "bench": return try bench(args.dropFirst())
-            case "compare", "fuzz":
+            case "compare": return try compare(args.dropFirst())
+            case "fuzz":
                 printError("MeshSim \(command): not supported yet")
                 return 2
             case "help", "--help", "-h":
@@ -141,6 +143,71 @@ enum MeshSimCommand {
         return .success((scenario, policy!))
     }
 
+    // MARK: - compare
+
+    static func compare(_ rest: ArraySlice<String>) throws(UsageError) -> Int32 {
+        let a = try Arguments(rest, valued: ["policies", "seeds", "jobs", "shard"], flags: ["json"])
+        guard !a.positional.isEmpty else { throw UsageError(message: "compare needs at least one FILE") }
+        guard let policyList = try a.value("policies") else { throw UsageError(message: "compare needs --policies A,B,...") }
+        var policies: [any MeshPolicy] = []
+        for name in policyList.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+            guard let p = Policies.named(name) else {
+                throw UsageError(message: "--policies: unknown policy \"\(name)\" (known: \(Policies.all.map(\.name).joined(separator: ", ")))")
+            }
+            guard !policies.contains(where: { $0.name == name }) else { throw UsageError(message: "--policies: \(name) given twice") }
+            policies.append(p)
+        }
+        guard let seedText = try a.value("seeds") else { throw UsageError(message: "compare needs --seeds FROM-TO") }
+        let seeds = try parseSeeds(seedText)
+        var jobs = 1
+        if let j = try a.value("jobs") {
+            guard let v = Int(j), v >= 1, v <= 256 else { throw UsageError(message: "--jobs: expected an integer from 1 to 256, got \"\(j)\"") }
+            jobs = v
+        }
+        var shard = (index: 1, count: 1)
+        if let s = try a.value("shard") {
+            let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 1, i <= n else {
+                throw UsageError(message: "--shard: expected I/N with 1 <= I <= N, got \"\(s)\"")
+            }
+            shard = (i, n)
+        }
+        var scenarios: [Scenario] = []
+        var problems: [String] = []
+        for file in a.positional {
+            switch load(file, policyOverride: policies[0]) {
+            case .success(let (s, _)): scenarios.append(s)
+            case .failure(let errors): problems.append(contentsOf: errors)
+            }
+        }
+        if !problems.isEmpty {
+            for p in problems { printError(p) }
+            return 2
+        }
+        var all: [Compare.Job] = []
+        for s in scenarios { for p in policies { for seed in seeds { all.append(Compare.Job(scenario: s, policy: p, seed: seed)) } } }
+        let mine = all.enumerated().filter { $0.offset % shard.count == shard.index - 1 }.map(\.element)
+        let outcomes = Compare.run(mine, parallelism: jobs)
+        let summaries = Compare.summarize(outcomes, files: scenarios.map(\.file), policies: policies.map(\.name))
+        if a.flag("json") {
+            for o in outcomes { print(Compare.json(o)) }
+            for s in summaries { print(Compare.json(s)) }
+        } else {
+            print(Compare.table(summaries))
+        }
+        return 0
+    }
+
+    /// `N` or `FROM-TO`, inclusive; at most a million runs' worth.
+    static func parseSeeds(_ text: String) throws(UsageError) -> [UInt64] {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        let bad = UsageError(message: "--seeds: expected N or FROM-TO (e.g. 1-100), got \"\(text)\"")
+        if parts.count == 1, let v = UInt64(parts[0]) { return [v] }
+        guard parts.count == 2, let lo = UInt64(parts[0]), let hi = UInt64(parts[1]), lo <= hi else { throw bad }
+        guard hi - lo < 1_000_000 else { throw UsageError(message: "--seeds: at most 1000000 seeds, got \"\(text)\"") }
+        return Array(lo...hi)
+    }
+
     // MARK: - validate, policies
 
     static func validate(_ rest: ArraySlice<String>) throws(UsageError) -> Int32 {
@@ -210,6 +277,7 @@ extension ICESettings {
         c.unwritableTimeout = unwritableTimeout
         c.unwritableMinChecks = unwritableMinChecks
         c.inactiveTimeout = inactiveTimeout
+        c.deadConnectionTimeout = deadConnectionTimeout
         c.stunInitialRTO = stunInitialRTO
         c.stunMaxRetransmissions = stunMaxRetransmissions
         c.gatheringDelay = gatheringDelay

@@ -20,10 +20,15 @@ enum Event {
     case pcTimer(Int32, epoch: UInt32)
     /// A page's WebSocket reconnect timer.
     case wsReconnect(page: Int32, epoch: UInt32)
+    /// The signaling server's heartbeat: ping every socket, drop the silent ones.
+    case serverPing
     /// The signaling server comes back after a restart.
     case serverUp
-    /// A timed disruption ends (index into `World.disruptionEnds`).
-    case disruptionEnd(Int32)
+    /// A timed part of a scenario event (index into `Simulation.deferred`): a reloaded page
+    /// loads, a host comes back online, a partition heals.
+    case deferred(Int32)
+    /// A mesh manager's timer (index into `Simulation.meshTimers`).
+    case meshTimer(Int32)
     /// Kernel benchmark event (the hold model); carries nothing.
     case bench
 }

@@ -85,23 +85,30 @@ extension Simulation {
         return connections[Int(c)].selectedRelay
     }
 
-    /// The end of the last disruptive event naming `peer` (its join if none).
+    /// Since when `noRenegotiation` counts offers for `peer`: the moment of the last disruptive
+    /// event naming it (a server restart names everyone); for a peer no event names, the last
+    /// disruptive event of the scenario; with no disruptive event at all, the last join.
     func lastDisruption(of peer: String) -> Int64 {
-        var t: Int64 = scenario.peers.first { $0.id == peer }?.join ?? 0
+        var named: Int64?
+        var any: Int64?
         for e in scenario.events {
+            let involves: Bool
             switch e.action {
-            case .join(let p) where p.id == peer: t = max(t, e.at)
-            case .refresh(let p, let downtime, _) where p == peer: t = max(t, e.at + downtime)
-            case .duplicateTab(let p, let name) where p == peer || name == peer: t = max(t, e.at)
-            case .wsDrop(let p, let after) where p == peer: t = max(t, e.at + after)
-            case .offline(let p, let d) where p == peer: t = max(t, e.at + d)
-            case .partition(let a, let b, let d) where a == peer || b == peer: t = max(t, e.at + d)
-            case .leave(let p) where p == peer, .crash(let p) where p == peer: t = max(t, e.at)
-            case .serverRestart(let downtime): t = max(t, e.at + downtime)
-            default: break
+            case .join, .network: continue
+            case .refresh(let p, _, _), .wsDrop(let p, _), .offline(let p, _), .leave(let p), .crash(let p):
+                involves = p == peer
+            case .duplicateTab(let p, let name): involves = p == peer || name == peer
+            case .partition(let a, let b, _): involves = a == peer || b == peer
+            case .serverRestart: involves = true
             }
+            any = max(any ?? e.at, e.at)
+            if involves { named = max(named ?? e.at, e.at) }
         }
-        return t
+        if let named { return named }
+        if let any { return any }
+        var join = scenario.peers.map(\.join).max() ?? 0
+        for e in scenario.events { if case .join = e.action { join = max(join, e.at) } }
+        return join
     }
 
     /// Every expected pair not connected at the end, with a reason.

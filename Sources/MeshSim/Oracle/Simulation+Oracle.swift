@@ -47,9 +47,14 @@ extension Simulation {
         return pages[Int(p)].latestConnection[slotUID[Int(b)]]
     }
 
-    /// Why a pair is not connected, in terms a person can act on.
+    /// Why a pair is not connected, in terms a person can act on: the first broken link in
+    /// the chain (page, signaling, connection, association, states), with the history that led
+    /// there (reloads, ignored onlines, failures, partitions, uid clashes).
     func diagnose(_ a: Int32, _ b: Int32) -> String {
         let na = slotNames[Int(a)], nb = slotNames[Int(b)]
+        if slotUID[Int(a)] == slotUID[Int(b)] {
+            return "\(na) and \(nb) share uid \(slotUID[Int(a)]) (a duplicated tab copies sessionStorage): pages key connections by uid, so they cannot connect to each other; a policy must give one of them a fresh uid"
+        }
         for (x, y) in [(a, b), (b, a)] {
             let nx = slotNames[Int(x)], ny = slotNames[Int(y)]
             let p = currentPage[Int(x)]
@@ -57,6 +62,9 @@ extension Simulation {
             if !pages[Int(p)].alive { return "\(nx)'s page is gone" }
             if !network.isReachable(pages[Int(p)].host) { return "\(nx)'s host is offline" }
             guard let c = currentConnection(from: x, to: y) else {
+                if pages[Int(p)].wsGaveUp {
+                    return "\(nx) was cut off signaling: another page claimed its uid \(pages[Int(p)].uid) (a duplicated tab) and the server gave the uid to the newest page"
+                }
                 if !pages[Int(p)].wsOpen { return "\(nx)'s WebSocket is not open, so it never learned of \(ny)" }
                 return "\(nx)'s page holds no connection to \(ny): neither init nor online named \(ny) to it"
             }
@@ -64,11 +72,32 @@ extension Simulation {
             if conn.refused {
                 return "\(nx) could not create a connection to \(ny): Chromium's cap of \(scenario.network.ice.maxPeerConnections) RTCPeerConnections per page; lift network.ice.maxPeerConnections for a what-if study"
             }
-            if conn.closed { return "\(nx)'s connection to \(ny) was closed and not replaced" }
+            if conn.closed {
+                var parts: [String] = []
+                if let r = reloads[y]?.last(where: { !$0.clean }) {
+                    parts.append("\(ny)'s page reloaded at \(formatSeconds(r.time)) without closing anything (crash and session restore)")
+                }
+                if let ignored = pages[Int(p)].decisions[slotUID[Int(y)]]?.last(where: { $0.text.hasPrefix("online: ignored") }) {
+                    parts.append("\(nx) still held its old connection, read it as connected and ignored \(ny)'s online at \(formatSeconds(ignored.time))")
+                }
+                let when = conn.closedAt.map { " at \(formatSeconds($0))" } ?? ""
+                parts.append("\(nx)'s connection to \(ny) was closed\(when)\(conn.closedBecause.map { " (\($0))" } ?? "") and nothing dialled again")
+                if let cut = network.partitions.last(where: { ($0.a == pages[Int(p)].host && $0.b == slotHost[Int(y)]) || ($0.b == pages[Int(p)].host && $0.a == slotHost[Int(y)]) }) {
+                    parts.append("UDP between them was blocked until \(formatSeconds(cut.until)), long enough for ICE to fail, and no online event follows a partition")
+                } else if options.policy.redialBackoff == nil {
+                    parts.append("under policy \(options.policy.name) only an online event makes a page dial")
+                }
+                return parts.joined(separator: "; ")
+            }
         }
         let x = connections[Int(currentConnection(from: a, to: b)!)]
         let y = connections[Int(currentConnection(from: b, to: a)!)]
         if x.pc.remoteSessionID != y.pc.identity.sessionID || y.pc.remoteSessionID != x.pc.identity.sessionID {
+            for (s, n) in [(slotUID[Int(a)], na), (slotUID[Int(b)], nb)] {
+                if let sharers = uidSlots[s], sharers.count > 1 {
+                    return "uid \(s) is used by two pages (\(sharers.map { slotNames[Int($0)] }.joined(separator: ", "))): the connections meant for \(n) reach the other tab"
+                }
+            }
             return "\(na) and \(nb) hold connections that do not belong to one association (one side talks to an older page or an abandoned negotiation)"
         }
         for (conn, n, m) in [(x, na, nb), (y, nb, na)] {

@@ -5,8 +5,8 @@ import SignalProtocol
 /// A page is a single load of a document: a refresh replaces it with a new `Page` that keeps
 /// only the uid (sessionStorage), as a browser does.
 struct Page {
-    /// The uid the page keeps in sessionStorage.
-    let uid: String
+    /// The uid the page keeps in sessionStorage (a policy may replace it after a uid clash).
+    var uid: String
     /// The name reports and traces use: the peer id, or the `as` name of a duplicated tab.
     let name: String
     /// Index of the peer name in the oracle's table.
@@ -21,8 +21,16 @@ struct Page {
     var socket: SocketID?
     var wsOpen = false
     var wsEpoch: UInt32 = 0
+    /// Consecutive failed connection attempts, for the reconnect backoff.
+    var wsFailures = 0
+    /// The server replaced this page's socket (another page claimed the uid): do not reconnect.
+    var wsGaveUp = false
+    /// Delay of the next reconnect attempt, if a `wsDrop` event fixed it.
+    var wsNextDelay: Int64?
     /// uid → the connection this page created for it most recently (what the oracle judges).
     var latestConnection: [String: Int32] = [:]
+    /// The manager's recent decisions about each remote uid (time, text), for diagnosis.
+    var decisions: [String: [(time: Int64, text: String)]] = [:]
     /// Peer connections currently open (not closed) on this page: Chromium caps them.
     var openConnections = 0
 }
@@ -50,6 +58,9 @@ final class ConnectionSlot {
     var observedConnection: PeerConnectionState = .new
     var observedChannelOpen = false
     var selectedRelay = false
+    /// When the page closed or dropped this connection, and the manager's reason if it gave one.
+    var closedAt: Int64?
+    var closedBecause: String?
 
     init(pc: PeerConnection, page: Int32, link: LinkID, remoteUID: String, port: UInt16) {
         self.pc = pc
@@ -61,20 +72,34 @@ final class ConnectionSlot {
     }
 }
 
-/// One WebSocket between a page and the signaling server.
+/// One WebSocket between a page and the signaling server, as a TCP connection: each end
+/// knows separately whether it is still open (a crash leaves the server holding a half-open
+/// socket until its ping times out).
 struct WebSocketLink {
     let page: Int32
-    var open = true
-    /// Arrival time of the last message in each direction: a stream never reorders.
+    var serverOpen = true
+    var pageOpen = true
+    /// Arrival time of the last frame in each direction: a stream never reorders.
     var lastToServer: Int64 = 0
     var lastToPage: Int64 = 0
+    /// The server sent a ping and has not seen the pong yet.
+    var awaitingPong = false
 }
 
-/// A WebSocket message in flight.
+/// What travels on a WebSocket: application messages and the control frames MeshSim models.
+enum WebSocketContent {
+    case message(WireMessage)
+    case ping
+    case pong
+    /// The sender closed the connection (a close frame, or TCP FIN/RST).
+    case close
+}
+
+/// A WebSocket frame in flight.
 struct WebSocketFrame {
     let socket: SocketID
     let toServer: Bool
-    let message: WireMessage
+    let content: WebSocketContent
     /// For server→page signals: the page that sent the original (invariant checks).
     let origin: Int32
 }

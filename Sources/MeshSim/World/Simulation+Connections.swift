@@ -27,6 +27,15 @@ extension Simulation {
                 withPCActions(c) { slot, out in _ = slot.pc.send(label: label, size: size, now: now, into: &out) }
             case .note(let remote, let text):
                 trace.line(now, "decision", peer: pages[p].name, remote: remote, value: text)
+                var list = pages[p].decisions[remote, default: []]
+                if list.count >= 6 { list.removeFirst() }
+                list.append((now, text))
+                pages[p].decisions[remote] = list
+            case .setTimer(let remote, let token, let delay):
+                meshTimers.append((page, remote, token))
+                queue.push(.meshTimer(Int32(meshTimers.count - 1)), at: now + delay)
+            case .rejoin(let uid):
+                rejoin(page: page, uid: uid)
             }
         }
     }
@@ -35,12 +44,12 @@ extension Simulation {
         let p = Int(page)
         let index = Int32(connections.count)
         let host = pages[p].host
-        let cap = scenario.network.ice.maxPeerConnections
+        let cap = network.settings.ice.maxPeerConnections
         let refused = cap > 0 && pages[p].openConnections >= cap
         let port: UInt16 = refused ? 0 : allocatePort(host: host, connection: index)
         let identity = PeerConnectionIdentity(sessionID: UInt64(index) + 1, ufrag: token(8), pwd: token(12),
                                               fingerprint: "fp-\(index + 1)", tieBreaker: rng.next())
-        var configuration = PeerConnectionConfiguration(ice: scenario.network.ice.configuration)
+        var configuration = PeerConnectionConfiguration(ice: network.settings.ice.configuration)
         configuration.stunServer = network.settings.stun ? Network.stunServer : nil
         let pc = PeerConnection(configuration: configuration, identity: identity,
                                 base: TransportAddress(ip: network.hosts[Int(host)].ip, port: port))
@@ -63,15 +72,36 @@ extension Simulation {
         }
     }
 
+    /// A duplicated tab that lost its uid takes a fresh one and connects again.
+    private func rejoin(page: Int32, uid: String) {
+        let p = Int(page)
+        let slot = pages[p].slot
+        let old = slotUID[Int(slot)]
+        uidSlots[old]?.removeAll { $0 == slot }
+        slotUID[Int(slot)] = uid
+        uidSlots[uid, default: []].append(slot)
+        pages[p].uid = uid
+        pages[p].wsGaveUp = false
+        pages[p].wsFailures = 0
+        trace.line(now, "page", peer: pages[p].name, value: "rejoin as \(uid)")
+        if !pages[p].wsOpen { openWebSocket(page: page) }
+    }
+
     /// A random token of ICE-char letters (ufrag, pwd), short enough to stay a small string.
     private func token(_ length: Int) -> String {
         let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(length)
         var bits = rng.next()
+        var left = 10
         for _ in 0..<length {
+            if left == 0 {
+                bits = rng.next()
+                left = 10
+            }
             bytes.append(alphabet[Int(bits & 63)])
             bits >>= 6
+            left -= 1
         }
         return String(decoding: bytes, as: UTF8.self)
     }
@@ -81,6 +111,10 @@ extension Simulation {
         guard !connections[i].closed else { return }
         withPCActions(c) { slot, out in slot.pc.close(now: now, into: &out) }
         connections[i].closed = true
+        connections[i].closedAt = now
+        connections[i].closedBecause = pages[Int(connections[i].page)].decisions[connections[i].remoteUID]?.last.flatMap {
+            $0.time == now ? $0.text : nil
+        }
         let page = Int(connections[i].page)
         pages[page].openConnections -= 1
         hostSockets[Int(pages[page].host)].release(connections[i].port)

@@ -1,10 +1,19 @@
 import SignalProtocol
 
-/// Pages, WebSockets and the signaling server.
+/// Pages, their WebSockets and the signaling server.
 extension Simulation {
-    /// A page loads with `uid` for the peer name `slot` and opens its WebSocket.
-    func loadPage(slot: Int32, uid: String) {
-        let host = ensureHost(slot: slot, latency: nil)
+    /// The server pings every socket this often and drops one whose previous ping went
+    /// unanswered (the `ws` library's heartbeat pattern), so a vanished page is reported
+    /// offline 10–20 s after it vanished.
+    static let serverPingInterval: Int64 = 10 * nsPerSecond
+    /// Reconnect backoff of the page's WebSocket client: 1 s, doubling, at most 16 s.
+    static let reconnectBase: Int64 = 1 * nsPerSecond
+    static let reconnectMax: Int64 = 16 * nsPerSecond
+    /// Frames that find an end unreachable are retried (TCP retransmission) this often.
+    static let tcpRetry: Int64 = 1 * nsPerSecond
+
+    /// A page loads with `uid` for the peer name `slot` on `host` and opens its WebSocket.
+    func loadPage(slot: Int32, uid: String, host: Int32) {
         let index = Int32(pages.count)
         pages.append(Page(uid: uid, name: slotNames[Int(slot)], slot: slot, host: host, loadedAt: now,
                           manager: MeshManager(policy: options.policy)))
@@ -14,10 +23,38 @@ extension Simulation {
         openWebSocket(page: index)
     }
 
-    /// TCP and WebSocket handshakes: the socket is open two round trips after the attempt.
-    func openWebSocket(page: Int32) {
+    /// The page goes away. `clean`: what a reload or tab close does to connections that the
+    /// browser tears down (pc.close(), an SCTP ABORT each); otherwise they vanish silently.
+    /// `closeSocket`: the WebSocket is closed (the server learns); otherwise it is left half-open.
+    func unloadPage(_ page: Int32, closeConnections clean: Bool, closeSocket: Bool) {
         let p = Int(page)
         guard pages[p].alive else { return }
+        for c in pages[p].linkConnections where c >= 0 && !connections[Int(c)].closed {
+            if clean { closeConnection(c) } else { dropConnection(c) }
+        }
+        if closeSocket { pageClosesWebSocket(page) }
+        pages[p].wsOpen = false
+        pages[p].wsEpoch &+= 1
+        pages[p].alive = false
+        trace.line(now, "page", peer: pages[p].name, value: "unload")
+        pageLiveChanged(slot: pages[p].slot)
+    }
+
+    /// A connection disappears with its page or host: no ABORT, no events, nothing more sent.
+    func dropConnection(_ c: Int32) {
+        let slot = connections[Int(c)]
+        guard !slot.closed else { return }
+        slot.closed = true
+        pages[Int(slot.page)].openConnections -= 1
+        hostSockets[Int(pages[Int(slot.page)].host)].release(slot.port)
+    }
+
+    // MARK: - Connecting
+
+    /// A connection attempt: TCP and WebSocket handshakes take two round trips.
+    func openWebSocket(page: Int32) {
+        let p = Int(page)
+        guard pages[p].alive, !pages[p].wsGaveUp else { return }
         pages[p].wsEpoch &+= 1
         let rtt = 2 * network.serverDelay(host: pages[p].host)
         queue.push(.wsOpened(page: page, epoch: pages[p].wsEpoch), at: now + 2 * rtt)
@@ -25,24 +62,114 @@ extension Simulation {
 
     func webSocketOpened(page: Int32, epoch: UInt32) {
         let p = Int(page)
-        guard pages[p].alive, pages[p].wsEpoch == epoch, network.isReachable(pages[p].host) else { return }
+        guard pages[p].alive, pages[p].wsEpoch == epoch else { return }
+        guard serverUp, network.isReachable(pages[p].host) else {
+            // Refused or timed out: try again after the backoff.
+            pages[p].wsFailures += 1
+            scheduleReconnect(page: page)
+            return
+        }
         let socket = SocketID(UInt32(sockets.count))
         sockets.append(WebSocketLink(page: page, lastToServer: now, lastToPage: now))
         pages[p].socket = socket
         pages[p].wsOpen = true
+        pages[p].wsFailures = 0
         trace.line(now, "ws", peer: pages[p].name, value: "open")
-        var actions = serverActions
-        serverActions = []
-        actions.removeAll(keepingCapacity: true)
+        var actions = takeServerBuffer()
         server.socketOpened(socket, into: &actions)
         carryOut(actions, origin: page)
         serverActions = actions
         sendToServer(page: page, .hello(uid: pages[p].uid))
+        ensureServerPing()
+    }
+
+    func scheduleReconnect(page: Int32) {
+        let p = Int(page)
+        guard pages[p].alive, !pages[p].wsGaveUp else { return }
+        let delay: Int64
+        if let fixed = pages[p].wsNextDelay {
+            delay = fixed
+            pages[p].wsNextDelay = nil
+        } else {
+            let shift = min(pages[p].wsFailures, 4)
+            delay = min(Self.reconnectBase << Int64(shift), Self.reconnectMax)
+        }
+        pages[p].wsEpoch &+= 1
+        queue.push(.wsReconnect(page: page, epoch: pages[p].wsEpoch), at: now + delay)
     }
 
     func reconnectWebSocket(page: Int32, epoch: UInt32) {
         guard pages[Int(page)].wsEpoch == epoch, !pages[Int(page)].wsOpen else { return }
         openWebSocket(page: page)
+    }
+
+    // MARK: - Closing
+
+    /// The page closes its socket: a close frame goes to the server.
+    func pageClosesWebSocket(_ page: Int32) {
+        let p = Int(page)
+        guard let socket = pages[p].socket, sockets[Int(socket.raw)].pageOpen else { return }
+        pushFrame(socket: socket, toServer: true, .close, origin: page)
+        sockets[Int(socket.raw)].pageOpen = false
+        pages[p].wsOpen = false
+        pages[p].socket = nil
+        if pages[p].alive { trace.line(now, "ws", peer: pages[p].name, value: "closed") }
+    }
+
+    /// The server side closes a socket (replaced, ping timeout, restart): the server state
+    /// machine forgets it and a close frame goes to the page.
+    func serverClosesWebSocket(_ socket: SocketID, notifyServer: Bool = true) {
+        let i = Int(socket.raw)
+        guard sockets[i].serverOpen else { return }
+        sockets[i].serverOpen = false
+        if notifyServer {
+            var actions = takeServerBuffer()
+            server.socketClosed(socket, into: &actions)
+            carryOut(actions, origin: -1)
+            serverActions = actions
+        }
+        pushFrame(socket: socket, toServer: false, .close, origin: -1)
+    }
+
+    // MARK: - The server's heartbeat and restarts
+
+    func ensureServerPing() {
+        guard !serverPingScheduled, serverUp else { return }
+        serverPingScheduled = true
+        queue.push(.serverPing, at: now + Self.serverPingInterval)
+    }
+
+    func serverPing() {
+        serverPingScheduled = false
+        guard serverUp else { return }
+        var any = false
+        for i in sockets.indices where sockets[i].serverOpen {
+            any = true
+            if sockets[i].awaitingPong {
+                trace.line(now, "serverTimeout", peer: pages[Int(sockets[i].page)].name, value: "no pong")
+                serverClosesWebSocket(SocketID(UInt32(i)))
+            } else {
+                sockets[i].awaitingPong = true
+                pushFrame(socket: SocketID(UInt32(i)), toServer: false, .ping, origin: -1)
+            }
+        }
+        if any { ensureServerPing() }
+    }
+
+    func serverGoesDown(for downtime: Int64) {
+        guard serverUp else { return }
+        trace.line(now, "server", peer: nil, value: "down")
+        for i in sockets.indices where sockets[i].serverOpen {
+            serverClosesWebSocket(SocketID(UInt32(i)), notifyServer: false)
+        }
+        serverUp = false
+        server = SignalingServer()
+        queue.push(.serverUp, at: now + downtime)
+    }
+
+    func serverComesUp() {
+        serverUp = true
+        trace.line(now, "server", peer: nil, value: "up")
     }
 
     // MARK: - Frames
@@ -53,24 +180,30 @@ extension Simulation {
             if case .signal = message { stats.signalsDropped += 1 }
             return
         }
-        let delay = network.serverDelay(host: pages[p].host) + network.jitter(&rng)
-        var at = now + delay
-        at = max(at, sockets[Int(socket.raw)].lastToServer)
-        sockets[Int(socket.raw)].lastToServer = at
-        pushFrame(WebSocketFrame(socket: socket, toServer: true, message: message, origin: page), at: at)
+        pushFrame(socket: socket, toServer: true, .message(message), origin: page)
     }
 
     func sendToPage(socket: SocketID, _ message: WireMessage, origin: Int32) {
-        let link = sockets[Int(socket.raw)]
-        guard link.open else { return }
-        let delay = network.serverDelay(host: pages[Int(link.page)].host) + network.jitter(&rng)
-        var at = now + delay
-        at = max(at, link.lastToPage)
-        sockets[Int(socket.raw)].lastToPage = at
-        pushFrame(WebSocketFrame(socket: socket, toServer: false, message: message, origin: origin), at: at)
+        guard sockets[Int(socket.raw)].serverOpen else { return }
+        pushFrame(socket: socket, toServer: false, .message(message), origin: origin)
     }
 
-    private func pushFrame(_ frame: WebSocketFrame, at: Int64) {
+    /// Queue a frame behind everything already in flight in its direction.
+    private func pushFrame(socket: SocketID, toServer: Bool, _ content: WebSocketContent, origin: Int32) {
+        let i = Int(socket.raw)
+        let host = pages[Int(sockets[i].page)].host
+        var at = now + network.serverDelay(host: host) + network.jitter(&rng)
+        if toServer {
+            at = max(at, sockets[i].lastToServer)
+            sockets[i].lastToServer = at
+        } else {
+            at = max(at, sockets[i].lastToPage)
+            sockets[i].lastToPage = at
+        }
+        storeFrame(WebSocketFrame(socket: socket, toServer: toServer, content: content, origin: origin), at: at)
+    }
+
+    private func storeFrame(_ frame: WebSocketFrame, at: Int64) {
         let slot: Int32
         if let s = freeFrames.popLast() {
             slot = s
@@ -86,19 +219,62 @@ extension Simulation {
         let frame = frames[Int(slot)]!
         frames[Int(slot)] = nil
         freeFrames.append(slot)
-        let link = sockets[Int(frame.socket.raw)]
-        guard link.open else { return }
-        if frame.toServer {
-            var actions = serverActions
-            serverActions = []
-            actions.removeAll(keepingCapacity: true)
-            server.receive(frame.message, from: frame.socket, into: &actions)
-            checkRelays(actions, from: frame.socket, message: frame.message)
-            carryOut(actions, origin: link.page)
-            serverActions = actions
-        } else {
-            deliverToPage(link.page, frame.message, origin: frame.origin)
+        let i = Int(frame.socket.raw)
+        let host = pages[Int(sockets[i].page)].host
+        if network.hosts[Int(host)].vanished { return }
+        if !network.hosts[Int(host)].online {
+            // TCP keeps retransmitting while the host is cut off; order is kept by pushing every
+            // later frame of this direction behind the retried one.
+            let at = now + Self.tcpRetry
+            if frame.toServer {
+                sockets[i].lastToServer = max(sockets[i].lastToServer, at)
+            } else {
+                sockets[i].lastToPage = max(sockets[i].lastToPage, at)
+            }
+            storeFrame(frame, at: frame.toServer ? sockets[i].lastToServer : sockets[i].lastToPage)
+            return
         }
+        if frame.toServer {
+            guard sockets[i].serverOpen, serverUp else { return }
+            switch frame.content {
+            case .message(let message):
+                var actions = takeServerBuffer()
+                server.receive(message, from: frame.socket, into: &actions)
+                checkRelays(actions, from: frame.socket)
+                carryOut(actions, origin: sockets[i].page)
+                serverActions = actions
+            case .pong:
+                sockets[i].awaitingPong = false
+            case .close:
+                serverClosesWebSocket(frame.socket)
+            case .ping:
+                break
+            }
+        } else {
+            let page = sockets[i].page
+            guard sockets[i].pageOpen, pages[Int(page)].alive else { return }
+            switch frame.content {
+            case .message(let message):
+                deliverToPage(page, message, origin: frame.origin)
+            case .ping:
+                pushFrame(socket: frame.socket, toServer: true, .pong, origin: page)
+            case .close:
+                sockets[i].pageOpen = false
+                pages[Int(page)].wsOpen = false
+                pages[Int(page)].socket = nil
+                trace.line(now, "ws", peer: pages[Int(page)].name, value: "closed")
+                scheduleReconnect(page: page)
+            case .pong:
+                break
+            }
+        }
+    }
+
+    func takeServerBuffer() -> [ServerAction] {
+        var b = serverActions
+        serverActions = []
+        b.removeAll(keepingCapacity: true)
+        return b
     }
 
     /// Carry out the server's actions.
@@ -112,38 +288,23 @@ extension Simulation {
                 }
                 sendToPage(socket: socket, message, origin: origin)
             case .close(let socket):
-                closeSocket(socket)
+                serverClosesWebSocket(socket)
             }
         }
     }
 
-    func closeSocket(_ socket: SocketID) {
-        let i = Int(socket.raw)
-        guard sockets[i].open else { return }
-        sockets[i].open = false
-        let p = Int(sockets[i].page)
-        if pages[p].socket == socket {
-            pages[p].wsOpen = false
-            pages[p].socket = nil
-            if pages[p].alive { trace.line(now, "ws", peer: pages[p].name, value: "closed") }
-        }
-    }
-
     /// Invariant: the server stamps `from` with the uid of the page that sent the signal.
-    private func checkRelays(_ actions: [ServerAction], from socket: SocketID, message: WireMessage) {
+    private func checkRelays(_ actions: [ServerAction], from socket: SocketID) {
         let sender = pages[Int(sockets[Int(socket.raw)].page)]
         for a in actions {
-            if case .send(_, .signal(let from, let to, _)) = a {
-                if from != sender.uid {
-                    invariants.record(now, "server relayed a signal to \(to) with from=\(from ?? "nil") although \(sender.name) (uid \(sender.uid)) sent it")
-                }
+            if case .send(_, .signal(let from, let to, _)) = a, from != sender.uid {
+                invariants.record(now, "server relayed a signal to \(to) with from=\(from ?? "nil") although \(sender.name) (uid \(sender.uid)) sent it")
             }
         }
     }
 
     private func deliverToPage(_ page: Int32, _ message: WireMessage, origin: Int32) {
         let p = Int(page)
-        guard pages[p].alive else { return }
         let name = pages[p].name
         switch message {
         case .initial(_, let online):
@@ -161,6 +322,11 @@ extension Simulation {
             }
         case .error(let code, let detail, let peer):
             trace.line(now, "serverError", peer: name, remote: peer, value: code.rawValue, detail: detail)
+            if code == .uidReplaced {
+                // Another page now holds this uid; reconnecting would only take it back and
+                // start a tug of war, so the page stays off signaling (PeerJS: "ID is taken").
+                pages[p].wsGaveUp = true
+            }
         case .hello:
             break
         }

@@ -32,6 +32,8 @@ final class Simulation {
     var pages: [Page] = []
     var connections: [ConnectionSlot] = []
     var server = SignalingServer()
+    var serverUp = true
+    var serverPingScheduled = false
     var sockets: [WebSocketLink] = []
     var frames: [WebSocketFrame?] = []
     var freeFrames: [Int32] = []
@@ -41,6 +43,13 @@ final class Simulation {
     var invariants = InvariantLog()
     var stats = RunStats()
     var offerLog: [OfferRecord] = []
+    /// Reloads per peer name: (time, clean), for diagnosis.
+    var reloads: [Int32: [(time: Int64, clean: Bool)]] = [:]
+    /// Mesh managers' timers: (page, remote, token), named by `.meshTimer` events.
+    var meshTimers: [(page: Int32, remote: String, token: UInt32)] = []
+    /// Timed ends of disruptions, named by `.deferred` events.
+    var deferred: [DeferredAction] = []
+
     /// uid → peer names that use it (two when a tab was duplicated).
     var uidSlots: [String: [Int32]] = [:]
 
@@ -130,7 +139,8 @@ final class Simulation {
             runScenarioEvent(scenario.events[Int(i)])
         case .pageLoad(let i):
             let p = scenario.peers[Int(i)]
-            loadPage(slot: slotIndex[p.id]!, uid: p.id)
+            let slot = slotIndex[p.id]!
+            loadPage(slot: slot, uid: p.id, host: ensureHost(slot: slot, latency: p.latency))
         case .wsOpened(let page, let epoch):
             webSocketOpened(page: page, epoch: epoch)
         case .wsArrive(let slot):
@@ -146,7 +156,20 @@ final class Simulation {
             withPCActions(c) { slot, out in slot.pc.timerFired(now: now, into: &out) }
         case .wsReconnect(let page, let epoch):
             reconnectWebSocket(page: page, epoch: epoch)
-        case .serverUp, .disruptionEnd, .bench:
+        case .serverPing:
+            serverPing()
+        case .serverUp:
+            serverComesUp()
+        case .deferred(let i):
+            runDeferred(deferred[Int(i)])
+        case .meshTimer(let i):
+            let t = meshTimers[Int(i)]
+            guard pages[Int(t.page)].alive else { return }
+            var out = takeMeshBuffer()
+            pages[Int(t.page)].manager.timerFired(remote: t.remote, token: t.token, into: &out)
+            execute(out, page: t.page)
+            returnMeshBuffer(out)
+        case .bench:
             return
         }
     }

@@ -102,9 +102,25 @@ public struct ICEAgent: Sendable {
             triggered.removeAll()
             selectedPairIndex = nil
             remoteEndOfCandidates = false
-        } else {
-            // Early candidates (peer-reflexive, learned before the description) carry this ufrag.
-            remoteCandidates.removeAll { $0.ufrag != ufrag }
+        } else if remoteCandidates.contains(where: { $0.ufrag != ufrag }) {
+            // Early candidates (peer-reflexive, learned before the description) of another
+            // ufrag are dropped with their pairs; the rest are re-indexed.
+            var remap = [Int](repeating: -1, count: remoteCandidates.count)
+            var kept: [ICECandidate] = []
+            for (i, c) in remoteCandidates.enumerated() where c.ufrag == ufrag {
+                remap[i] = kept.count
+                kept.append(c)
+            }
+            remoteCandidates = kept
+            pairs = pairs.compactMap { p in
+                guard remap[p.remoteIndex] >= 0 else { return nil }
+                var q = p
+                q.remoteIndex = remap[p.remoteIndex]
+                return q
+            }
+            outstanding.removeAll()
+            triggered.removeAll()
+            selectedPairIndex = nil
         }
         remoteUfrag = ufrag
         remotePwd = pwd
@@ -199,9 +215,10 @@ public struct ICEAgent: Sendable {
             } else {
                 out.append(.send(to: server, STUNMessage(kind: .bindingRequest, transactionID: tx.id)))
                 tx.sends += 1
+                // libwebrtc stun_request.cc: the timeout doubles up to STUN_MAX_RTO and the last
+                // send waits one more (doubled) timeout: 9 sends, failure at 39.75 s.
                 tx.rto = min(tx.rto * 2, config.stunMaxRTO)
-                // RFC 8489 §6.2.1: the last transmission waits Rm = 16×RTO before failing.
-                tx.nextAt = now + (tx.sends > config.stunMaxRetransmissions ? 16 * config.stunInitialRTO : tx.rto)
+                tx.nextAt = now + tx.rto
                 stunTransaction = tx
             }
         }
@@ -322,9 +339,12 @@ public struct ICEAgent: Sendable {
         guard let s = selectedPairIndex, remoteUfrag != nil else { return nil }
         let p = pairs[s]
         guard p.state != .failed else { return nil }
-        let receiving = p.lastReceived != .min && p.lastReceived + config.receivingTimeout > p.lastPingSent
-        let interval = receiving && p.writable ? config.stablePingInterval : config.weakOrStabilizingPingInterval
-        return p.lastPingSent + interval
+        let weakPing = p.lastPingSent + config.weakOrStabilizingPingInterval
+        guard p.writable, p.lastReceived != .min else { return weakPing }
+        // Strong while receiving: ping every stablePingInterval. Receiving stops at
+        // lastReceived + receivingTimeout; from then on the weak interval applies.
+        let stopsReceiving = p.lastReceived + config.receivingTimeout
+        return min(p.lastPingSent + config.stablePingInterval, max(weakPing, stopsReceiving))
     }
 
     private mutating func sendCheck(pair i: Int, now: Int64, into out: inout [ICEOutput]) {
@@ -446,7 +466,8 @@ public struct ICEAgent: Sendable {
             if pairs[i].writable && pairs[i].unansweredPings >= config.unwritableMinChecks && since > config.unwritableTimeout {
                 pairs[i].writable = false
             }
-            if since > config.inactiveTimeout {
+            let silent = pairs[i].lastReceived != .min && now - pairs[i].lastReceived > config.deadConnectionTimeout
+            if since > config.inactiveTimeout || silent {
                 pairs[i].writable = false
                 pairs[i].state = .failed
             }

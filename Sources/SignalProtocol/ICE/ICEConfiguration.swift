@@ -19,6 +19,8 @@ public struct ICEConfiguration: Sendable, Equatable {
     /// A pair with no response for this long since its first unanswered ping is dead
     /// (`kConnectionWriteTimeout`): the transport fails when every pair is.
     public var inactiveTimeout: Int64 = 15_000_000_000
+    /// A pair from which nothing at all arrived for this long is dead (`kDeadConnectionReceiveTimeout`).
+    public var deadConnectionTimeout: Int64 = 30_000_000_000
     /// Initial retransmission timeout of STUN transactions towards STUN/TURN servers.
     public var stunInitialRTO: Int64 = 250_000_000
     /// Retransmissions of a STUN transaction before it fails (9 sends in all).

@@ -21,6 +21,8 @@ public struct MeshLink: Sendable {
     public var dataChannelOpen = false
     /// Torn down by the manager (pc.close()); kept so strategy 1 can see "not connected".
     public var destroyed = false
+    /// Session id of the remote connection this link's descriptions came from.
+    public var remoteSession: UInt64?
     /// An offer was applied and our answer is being made.
     var answering = false
 }
@@ -40,6 +42,10 @@ public enum MeshAction: Sendable {
     case sendData(LinkID, label: String, size: Int)
     /// A decision worth a trace line (`decision` kind), e.g. "online ignored: connected".
     case note(remote: String, String)
+    /// Call `timerFired(remote:token:)` after `delay` (re-dial backoff).
+    case setTimer(remote: String, token: UInt32, delay: Int64)
+    /// Reconnect to the server under this new uid (a duplicated tab's rejoin).
+    case rejoin(uid: String)
 }
 
 /// The notes' mesh manager (seed/rtc-mesh-notes.md, "为此我们要创建一个管理器").
@@ -63,6 +69,11 @@ public struct MeshManager: Sendable {
     public private(set) var links: [MeshLink] = []
     private var current: [String: Int] = [:]
     private var nextLink: UInt32 = 0
+    /// Ids the server said are online (init/online) and not offline since.
+    private var online: Set<String> = []
+    /// Re-dial attempts per remote since its link last connected, and the pending timer token.
+    private var redials: [String: (attempts: Int, token: UInt32)] = [:]
+    private var nextToken: UInt32 = 0
 
     public static let channelLabel = "mesh"
     public static let probeSize = 16
@@ -85,9 +96,10 @@ public struct MeshManager: Sendable {
 
     public mutating func receive(_ message: WireMessage, into out: inout [MeshAction]) {
         switch message {
-        case .initial(let you, let online):
+        case .initial(let you, let list):
             me = you
-            for uid in online where uid != you {
+            for uid in list where uid != you {
+                online.insert(uid)
                 if let i = current[uid], !links[i].destroyed {
                     if policy.isConnected(links[i]) {
                         out.append(.note(remote: uid, "init: ignored, already connected"))
@@ -99,34 +111,79 @@ public struct MeshManager: Sendable {
             }
         case .online(let uid):
             guard uid != me else { return }
+            online.insert(uid)
             if let i = current[uid], !links[i].destroyed {
-                if policy.isConnected(links[i]) {
+                if !policy.redialOnOnline(links[i]) {
                     out.append(.note(remote: uid, "online: ignored, already connected"))
                     return
                 }
-                out.append(.note(remote: uid, "online: known and not connected, strategy 1: dial"))
+                out.append(.note(remote: uid, policy.isConnected(links[i])
+                    ? "online: known and connected, policy \(policy.name): dial again"
+                    : "online: known and not connected, strategy 1: dial"))
                 destroy(i, into: &out)
             }
             create(remote: uid, role: .active, into: &out)
-        case .offline:
-            // The notes' pages only log it (calibration exp3, exp6).
-            return
+        case .offline(let uid):
+            // The notes' pages only log it (calibration exp3, exp6); policies stop re-dialling.
+            online.remove(uid)
+            redials[uid] = nil
         case .signal(let from, _, let payload):
-            guard let from, let i = current[from], !links[i].destroyed else {
-                out.append(.note(remote: from ?? "?", "signal \(payload.kindName) dropped: no connection for this id"))
+            guard let from else { return }
+            var index = current[from]
+            if case .description(let d) = payload, d.type == .offer {
+                if let i = index, !links[i].destroyed, policy.replaceLinkOnForeignOffer,
+                   let known = links[i].remoteSession, known != d.sessionID {
+                    out.append(.note(remote: from, "offer from a new connection of \(from): replacing the old link"))
+                    destroy(i, into: &out)
+                    index = nil
+                }
+                if index == nil || links[index!].destroyed, policy.acceptOfferWithoutLink {
+                    create(remote: from, role: .passive, into: &out)
+                    index = current[from]
+                }
+            }
+            guard let i = index, !links[i].destroyed else {
+                out.append(.note(remote: from, "signal \(payload.kindName) dropped: no connection for this id"))
                 return
             }
             let id = links[i].id
             switch payload {
             case .description(let d):
                 if d.type == .offer { links[i].answering = true }
+                links[i].remoteSession = d.sessionID
                 out.append(.operation(id, .setRemoteDescription(d)))
             case .candidate, .endOfCandidates:
                 out.append(.operation(id, .addIceCandidate(payload)))
             }
-        case .hello, .error:
+        case .error(let code, _, _):
+            if code == .uidReplaced, policy.rejoinWithFreshUid, let me {
+                nextToken &+= 1
+                let fresh = "\(me)~\(nextToken)"
+                out.append(.note(remote: me, "uid taken by another tab: rejoining as \(fresh)"))
+                out.append(.rejoin(uid: fresh))
+            }
+        case .hello:
             return
         }
+    }
+
+    /// A timer set with `.setTimer` fired: re-dial `remote` if it is still wanted.
+    public mutating func timerFired(remote: String, token: UInt32, into out: inout [MeshAction]) {
+        guard let r = redials[remote], r.token == token, online.contains(remote) else { return }
+        if let i = current[remote], !links[i].destroyed { return }
+        out.append(.note(remote: remote, "re-dial attempt \(r.attempts)"))
+        create(remote: remote, role: .active, into: &out)
+    }
+
+    /// After a link to `remote` died: if the policy re-dials and we are the smaller uid, arm
+    /// the backoff timer.
+    private mutating func scheduleRedial(_ remote: String, into out: inout [MeshAction]) {
+        guard let base = policy.redialBackoff, let me, me < remote, online.contains(remote) else { return }
+        let attempts = (redials[remote]?.attempts ?? 0) + 1
+        nextToken &+= 1
+        redials[remote] = (attempts, nextToken)
+        let delay = base << Int64(min(attempts - 1, 3))
+        out.append(.setTimer(remote: remote, token: nextToken, delay: delay))
     }
 
     // MARK: - From a peer connection
@@ -140,9 +197,11 @@ public struct MeshManager: Sendable {
             links[i].signalingState = s
         case .connectionStateChange(let s):
             links[i].connectionState = s
+            if s == .connected { redials[remote] = nil }
             if s == .failed && policy.destroyOnConnectionFailed {
                 out.append(.note(remote: remote, "connection failed: destroyed"))
                 destroy(i, into: &out)
+                scheduleRedial(remote, into: &out)
             }
         case .iceCandidate(let c):
             if let c { out.append(.sendSignal(to: remote, .candidate(c))) }
@@ -154,6 +213,7 @@ public struct MeshManager: Sendable {
             if policy.destroyOnChannelClose {
                 out.append(.note(remote: remote, "data channel closed: destroyed"))
                 destroy(i, into: &out)
+                scheduleRedial(remote, into: &out)
             }
         case .operationComplete(let kind, let result):
             operationComplete(i, kind, result, into: &out)

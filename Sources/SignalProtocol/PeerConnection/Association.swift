@@ -64,15 +64,24 @@ public struct Association: Sendable {
 
     // MARK: - Inputs from the peer connection
 
-    public mutating func configure(isClient: Bool, remoteFingerprint: String) {
+    /// The descriptions decided the DTLS role and the peer's certificate. A different
+    /// certificate on an association already under way (an offer from another remote
+    /// connection fed to this one) cannot be honoured: DTLS fails.
+    public mutating func configure(isClient: Bool, remoteFingerprint: String, into out: inout [AssociationOutput]) {
+        if dtls != .new && dtls != .closed && dtls != .failed && remoteFingerprint != self.remoteFingerprint {
+            dtls = .failed
+            dtlsRetransmitAt = nil
+            out.append(.dtlsFailed)
+            return
+        }
         self.isClient = isClient
         self.remoteFingerprint = remoteFingerprint
     }
 
     /// `createDataChannel(label)`. Returns the new channel's index.
     public mutating func createChannel(label: String, into out: inout [AssociationOutput], now: Int64) {
-        let stream = UInt16(channels.count * 2 + 1)
-        channels.append(DataChannel(label: label, stream: stream, state: .connecting, locallyCreated: true))
+        // The stream id is chosen when the association comes up and the DTLS role is known.
+        channels.append(DataChannel(label: label, stream: UInt16.max, state: .connecting, locallyCreated: true))
         if sctp == .established { openLocalChannel(channels.count - 1, now: now, into: &out) }
     }
 
@@ -106,7 +115,7 @@ public struct Association: Sendable {
     public mutating func receive(_ packet: PeerPacket, now: Int64, into out: inout [AssociationOutput]) {
         guard dtls != .closed, dtls != .failed else { return }
         switch packet {
-        case .stun:
+        case .stun, .turn:
             return
         case .dtls(let flight):
             receiveFlight(flight, now: now, into: &out)
@@ -261,6 +270,10 @@ public struct Association: Sendable {
     }
 
     private mutating func openLocalChannel(_ i: Int, now: Int64, into out: inout [AssociationOutput]) {
+        // RFC 8832 §6: the DTLS client uses even stream ids, the server odd ones.
+        var stream: UInt16 = isClient == true ? 0 : 1
+        while channels.contains(where: { $0.stream == stream }) { stream += 2 }
+        channels[i].stream = stream
         // RFC 8832: the creator may consider the channel open without waiting for the ACK.
         channels[i].state = .open
         sendData(stream: channels[i].stream, content: .dcepOpen(label: channels[i].label), now: now, into: &out)

@@ -16,7 +16,8 @@ public enum DataChannelState: UInt8, Sendable {
 public struct DataChannel: Sendable, Equatable {
     public var label: String
     /// SCTP stream id. The DTLS client takes even ids and the server odd ones (RFC 8832 §6);
-    /// Chromium gave the offerer's `mesh` channel id 1 (calibration §1).
+    /// Chromium gave the offerer's `mesh` channel id 1 (calibration §1). `UInt16.max` until the
+    /// association is up.
     public var stream: UInt16
     public var state: DataChannelState
     /// Created by this side (`createDataChannel`) rather than announced by the remote.

@@ -65,6 +65,9 @@ public struct PeerConnection: Sendable {
     public private(set) var offersCreated = 0
 
     private var chain: [PCOperation] = []
+    /// DTLS/SCTP packets that arrived before ICE had a writable pair, replayed once it has one
+    /// (libwebrtc caches an early ClientHello the same way, `cached_client_hello_`).
+    private var early: [(packet: PeerPacket, from: TransportAddress)] = []
     private var taskPending = false
     private var descriptionVersion: UInt32 = 0
     private var iceOut: [ICEOutput] = []
@@ -245,7 +248,7 @@ public struct PeerConnection: Sendable {
         case .answer, .pranswer:
             // Our answer says `a=setup:active`: we are the DTLS client.
             if let remote = signaling.remoteDescription {
-                association.configure(isClient: d.setup == .active, remoteFingerprint: remote.fingerprint)
+                association.configure(isClient: d.setup == .active, remoteFingerprint: remote.fingerprint, into: &assocOut)
             }
             ice.startGathering(now: now, into: &iceOut)
         case .rollback:
@@ -261,7 +264,7 @@ public struct PeerConnection: Sendable {
             ice.setRemoteCredentials(ufrag: d.iceUfrag, pwd: d.icePwd, now: now, into: &iceOut)
         case .answer, .pranswer:
             // The answerer chose `active` or `passive`; we take the other DTLS role.
-            association.configure(isClient: d.setup == .passive, remoteFingerprint: d.fingerprint)
+            association.configure(isClient: d.setup == .passive, remoteFingerprint: d.fingerprint, into: &assocOut)
             ice.setRemoteCredentials(ufrag: d.iceUfrag, pwd: d.icePwd, now: now, into: &iceOut)
             if ice.state == .connected, let p = ice.selectedPair {
                 association.transportWritable(rtt: p.rtt, now: now, into: &assocOut)
@@ -283,7 +286,14 @@ public struct PeerConnection: Sendable {
         case .stun(let m):
             ice.receive(m, from: from, now: now, into: &iceOut)
             drainICE(now: now, into: &out)
+        case .turn:
+            // TURN traffic is for the ICE agent's relay candidate (not modelled yet): ignored.
+            return
         case .dtls, .sctp:
+            guard ice.selectedPair?.writable == true else {
+                if early.count < 4 { early.append((packet, from)) }
+                return
+            }
             ice.noteReceived(from: from, now: now)
             association.receive(packet, now: now, into: &assocOut)
             drainAssociation(now: now, into: &out)
@@ -337,6 +347,8 @@ public struct PeerConnection: Sendable {
             case .stateChanged(let s):
                 if s == .connected, let p = ice.selectedPair {
                     association.transportWritable(rtt: p.rtt, now: now, into: &assocOut)
+                    for e in early { association.receive(e.packet, now: now, into: &assocOut) }
+                    early.removeAll()
                 }
                 updateAggregates(into: &out)
             case .selectedPairChanged(let l, let r):

@@ -4,6 +4,8 @@ public enum PeerPacket: Sendable {
     case stun(STUNMessage)
     case dtls(DTLSFlight)
     case sctp(SCTPPacket)
+    /// Between a TURN client and server (allocations, permissions, relayed data).
+    case turn(TURNMessage)
 }
 
 /// One flight of the DTLS 1.2 handshake (RFC 6347 §4.2.4): 1 ClientHello, 2 ServerHello..Done,

@@ -1,0 +1,161 @@
+import Foundation
+import SignalProtocol
+
+/// `MeshSim compare`: scenarios × policies × seeds, runs in parallel, results merged in a
+/// fixed order so the output is the same bytes whatever `--jobs` is.
+enum Compare {
+    /// What one run contributes to the comparison.
+    struct Outcome {
+        var scenario: String
+        var file: String
+        var policy: String
+        var seed: UInt64
+        var fullMesh: Bool
+        var passed: Bool
+        /// Time from the end of the last disruption to convergence, ns (nil: not converged).
+        var convergence: Int64?
+        var signalingMessages: Int
+        var offers: Int
+        var iceRestarts: Int
+        var traceHash: String
+        var stuck: Int
+    }
+
+    struct Job {
+        var scenario: Scenario
+        var policy: any MeshPolicy
+        var seed: UInt64
+    }
+
+    static func run(_ jobs: [Job], parallelism: Int) -> [Outcome] {
+        var results = [Outcome?](repeating: nil, count: jobs.count)
+        let lock = NSLock()
+        var next = 0
+        let workers = max(1, min(parallelism, jobs.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                lock.lock()
+                let i = next
+                next += 1
+                lock.unlock()
+                guard i < jobs.count else { return }
+                let outcome = runOne(jobs[i])
+                lock.lock()
+                results[i] = outcome
+                lock.unlock()
+            }
+        }
+        return results.map { $0! }
+    }
+
+    static func runOne(_ job: Job) -> Outcome {
+        let sim = Simulation(scenario: job.scenario, options: RunOptions(seed: job.seed, policy: job.policy),
+                             traceSink: TraceWriter(sink: nil))
+        sim.run()
+        let report = RunReport(simulation: sim)
+        let convergence = report.fullMesh ? report.convergedAt.map { max(0, $0 - sim.lastDisruptionEnd) } : nil
+        return Outcome(scenario: job.scenario.name, file: job.scenario.file, policy: job.policy.name, seed: job.seed,
+                       fullMesh: report.fullMesh, passed: report.passed, convergence: convergence,
+                       signalingMessages: report.signalingMessages, offers: report.offersCreated,
+                       iceRestarts: 0, traceHash: report.traceHash, stuck: report.stuck.count)
+    }
+
+    /// Nearest-rank percentile of sorted values.
+    static func percentile(_ sorted: [Int64], _ p: Int) -> Int64? {
+        guard !sorted.isEmpty else { return nil }
+        let rank = max(1, Int((Double(p) / 100.0 * Double(sorted.count)).rounded(.up)))
+        return sorted[min(rank, sorted.count) - 1]
+    }
+
+    struct Summary {
+        var file: String
+        var scenario: String
+        var policy: String
+        var runs: Int
+        var converged: Int
+        var p50: Int64?
+        var p95: Int64?
+        var meanSignaling: Double
+        var meanOffers: Double
+        var meanIceRestarts: Double
+    }
+
+    static func summarize(_ outcomes: [Outcome], files: [String], policies: [String]) -> [Summary] {
+        var out: [Summary] = []
+        for file in files {
+            for policy in policies {
+                let runs = outcomes.filter { $0.file == file && $0.policy == policy }
+                guard !runs.isEmpty else { continue }
+                let times = runs.compactMap(\.convergence).sorted()
+                let n = Double(runs.count)
+                out.append(Summary(file: file, scenario: runs[0].scenario, policy: policy, runs: runs.count,
+                                   converged: runs.filter(\.fullMesh).count,
+                                   p50: percentile(times, 50), p95: percentile(times, 95),
+                                   meanSignaling: Double(runs.map(\.signalingMessages).reduce(0, +)) / n,
+                                   meanOffers: Double(runs.map(\.offers).reduce(0, +)) / n,
+                                   meanIceRestarts: Double(runs.map(\.iceRestarts).reduce(0, +)) / n))
+            }
+        }
+        return out
+    }
+
+    static func fixed(_ v: Double) -> String { String(format: "%.1f", v) }
+
+    static func table(_ summaries: [Summary]) -> String {
+        var lines: [String] = []
+        var lastFile: String?
+        let header = ["policy", "converged", "p50", "p95", "signaling", "offers", "ICE restarts"]
+        var rows: [[String]] = []
+        func flush() {
+            guard !rows.isEmpty else { return }
+            let all = [header] + rows
+            let widths = header.indices.map { c in all.map { $0[c].count }.max()! }
+            for r in all {
+                lines.append("  " + r.indices.map { c in
+                    c == 0 ? r[c] + String(repeating: " ", count: widths[c] - r[c].count)
+                           : String(repeating: " ", count: widths[c] - r[c].count) + r[c]
+                }.joined(separator: "  "))
+            }
+            rows = []
+        }
+        for s in summaries {
+            if s.file != lastFile {
+                flush()
+                if lastFile != nil { lines.append("") }
+                lines.append("\(s.scenario)  (\(s.file))")
+                lastFile = s.file
+            }
+            rows.append([s.policy, "\(s.converged)/\(s.runs)",
+                         s.p50.map(formatSeconds) ?? "-", s.p95.map(formatSeconds) ?? "-",
+                         fixed(s.meanSignaling), fixed(s.meanOffers), fixed(s.meanIceRestarts)])
+        }
+        flush()
+        return lines.joined(separator: "\n")
+    }
+
+    static func json(_ o: Outcome) -> String {
+        let v: JSONValue = [
+            "scenario": .string(o.scenario), "file": .string(o.file), "policy": .string(o.policy),
+            "seed": .number(JSONNumber(o.seed)), "fullMesh": .bool(o.fullMesh), "passed": .bool(o.passed),
+            "convergenceMs": o.convergence.map { .number(JSONNumber(text: formatMillis($0))!) } ?? .null,
+            "signalingMessages": .number(JSONNumber(o.signalingMessages)), "offersCreated": .number(JSONNumber(o.offers)),
+            "iceRestarts": .number(JSONNumber(o.iceRestarts)), "stuckPairs": .number(JSONNumber(o.stuck)),
+            "traceHash": .string(o.traceHash),
+        ]
+        return JSONWriter.write(v)
+    }
+
+    static func json(_ s: Summary) -> String {
+        func ms(_ v: Int64?) -> JSONValue { v.map { .number(JSONNumber(text: formatMillis($0))!) } ?? .null }
+        let v: JSONValue = [
+            "summary": true, "scenario": .string(s.scenario), "file": .string(s.file), "policy": .string(s.policy),
+            "runs": .number(JSONNumber(s.runs)), "converged": .number(JSONNumber(s.converged)),
+            "convergedFraction": .number(JSONNumber(Double(s.converged) / Double(s.runs))),
+            "convergenceP50Ms": ms(s.p50), "convergenceP95Ms": ms(s.p95),
+            "meanSignalingMessages": .number(JSONNumber(s.meanSignaling)),
+            "meanOffersCreated": .number(JSONNumber(s.meanOffers)),
+            "meanIceRestarts": .number(JSONNumber(s.meanIceRestarts)),
+        ]
+        return JSONWriter.write(v)
+    }
+}

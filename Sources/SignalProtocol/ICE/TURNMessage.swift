@@ -1,0 +1,23 @@
+/// TURN (RFC 8656) messages between a client (an ICE agent) and a TURN server, as structured
+/// values. Lifetimes are in seconds, as on the wire.
+public enum TURNMessage: Sendable {
+    /// Allocate (§7.1): ask for a relayed transport address.
+    case allocateRequest(transactionID: UInt64, lifetime: UInt32)
+    /// XOR-RELAYED-ADDRESS, XOR-MAPPED-ADDRESS (the client's server-reflexive address) and LIFETIME.
+    case allocateSuccess(transactionID: UInt64, relayed: TransportAddress, mapped: TransportAddress, lifetime: UInt32)
+    /// e.g. 437 Allocation Mismatch, 486 Allocation Quota Reached.
+    case allocateError(transactionID: UInt64, code: UInt16)
+    /// Refresh (§7.2); lifetime 0 deletes the allocation.
+    case refreshRequest(transactionID: UInt64, lifetime: UInt32)
+    case refreshSuccess(transactionID: UInt64, lifetime: UInt32)
+    /// 437 when there is no allocation.
+    case refreshError(transactionID: UInt64, code: UInt16)
+    /// CreatePermission (§9) for a peer IP address (the port is ignored, §9.1).
+    case createPermissionRequest(transactionID: UInt64, peerIP: UInt32)
+    case createPermissionSuccess(transactionID: UInt64)
+    case createPermissionError(transactionID: UInt64, code: UInt16)
+    /// Send indication (§11.3): relay `data` to `peer` from the allocation's relayed address.
+    indirect case sendIndication(peer: TransportAddress, data: PeerPacket)
+    /// Data indication (§11.4): `data` arrived at the relayed address from `peer`.
+    indirect case dataIndication(peer: TransportAddress, data: PeerPacket)
+}
