@@ -40,6 +40,16 @@ struct Network {
     /// First public address handed to hosts (198.18.0.0/15, the benchmarking range).
     static let firstHostIP: UInt32 = 0xC612_0001
 
+    /// UDP blocked between two hosts until a time (`partition` events), in the order made.
+    var partitions: [(a: Int32, b: Int32, until: Int64)] = []
+
+    func isPartitioned(_ x: Int32, _ y: Int32, now: Int64) -> Bool {
+        for p in partitions where p.until > now && ((p.a == x && p.b == y) || (p.a == y && p.b == x)) {
+            return true
+        }
+        return false
+    }
+
     /// Counters for reports.
     var datagramsSent = 0
     var datagramsLost = 0
@@ -81,6 +91,9 @@ struct Network {
     mutating func send(_ d: Datagram, fromHost: Int32?, now: Int64, rng: inout SimRandom) -> (slot: Int32, at: Int64)? {
         datagramsSent += 1
         if let h = fromHost, !isReachable(h) { return nil }
+        if let h = fromHost, !partitions.isEmpty, let to = host(at: d.to.ip), isPartitioned(h, to, now: now) {
+            return nil
+        }
         if rng.chance(settings.loss) {
             datagramsLost += 1
             return nil
