@@ -143,3 +143,82 @@ import Testing
         ])
     }
 }
+
+/// Lifecycle events under the literal policy and the better ones.
+@Suite struct LifecycleRunTests {
+    static func fourPeers(_ events: String, duration: String = "60s") -> String {
+        """
+        {"name": "lc", "duration": "\(duration)", "peers": [{"count": 4, "idPrefix": "p", "join": {"start": "0s", "every": "300ms"}}],
+         "events": [\(events)]}
+        """
+    }
+
+    @Test func crashRestoreLeavesSeedWithZombiesAndResilientRepairsIt() throws {
+        let s = try ScenarioRunTests.scenario(Self.fourPeers(#"{"at": "10s", "do": "refresh", "peer": "p2", "clean": false}"#))
+        let (seedSim, seed) = ScenarioRunTests.run(s, policy: SeedPolicy())
+        #expect(!seed.fullMesh)
+        #expect(seed.stuck.count == 3)
+        #expect(seed.stuck.allSatisfy { $0.reason.contains("without closing anything") && $0.reason.contains("ignored p2's online") })
+        // The zombie: the old connection still read connected when p2's online arrived.
+        #expect(seedSim.trace.capturedLines.contains { $0.contains("\"decision\"") && $0.contains("online: ignored, already connected") })
+        let (_, resilient) = ScenarioRunTests.run(s, policy: ResilientPolicy())
+        #expect(resilient.fullMesh)
+        #expect(resilient.convergedAt! - 10_800_000_000 < 5_000_000_000)
+    }
+
+    @Test func aCleanReloadClosesTheRemoteChannelWithAnErrorAndSeedRedials() throws {
+        let s = try ScenarioRunTests.scenario(Self.fourPeers(#"{"at": "10s", "do": "refresh", "peer": "p2"}"#))
+        let (sim, report) = ScenarioRunTests.run(s, policy: SeedPolicy())
+        #expect(report.fullMesh)
+        let lines = sim.trace.capturedLines
+        // calibration exp3: the SCTP abort closes p1's channel to p2's old page within a trip.
+        let closed = lines.first { $0.contains("\"kind\":\"dataChannel\",\"peer\":\"p1\",\"remote\":\"p2\",\"value\":\"closed\"") }
+        #expect(closed != nil)
+    }
+
+    @Test func aVanishedPeerDisconnectsAfterFiveToEightSecondsAndFailsTenSecondsLater() throws {
+        let s = try ScenarioRunTests.scenario(Self.fourPeers(#"{"at": "10s", "do": "crash", "peer": "p2"}"#))
+        let (sim, _) = ScenarioRunTests.run(s, policy: SeedPolicy())
+        let lines = sim.trace.capturedLines
+        func time(_ value: String) -> Double? {
+            lines.first { $0.contains("\"kind\":\"connectionState\",\"peer\":\"p1\",\"remote\":\"p2\",\"value\":\"\(value)\"") }
+                .flatMap { try? JSONParser.parse($0) }?["t"]?.numberValue?.double
+        }
+        let disconnected = try #require(time("disconnected")), failed = try #require(time("failed"))
+        // calibration exp3 (close): disconnected 5.1–7.6 s after, failed 10.0 s after that.
+        #expect(disconnected - 10_000 >= 5_000 && disconnected - 10_000 <= 8_500)
+        #expect(abs((failed - disconnected) - 10_000) <= 500)
+        #expect(!lines.contains { $0.contains("\"iceConnectionState\"") && $0.contains("\"failed\"") })
+    }
+
+    @Test func wsDropAndServerRestartNeedNoRenegotiationUnderSeed() throws {
+        for event in [#"{"at": "10s", "do": "wsDrop", "peer": "p2", "reconnectAfter": "2s"}"#,
+                      #"{"at": "10s", "do": "serverRestart", "downtime": "1s"}"#] {
+            let s = try ScenarioRunTests.scenario(Self.fourPeers(event))
+            let (sim, report) = ScenarioRunTests.run(s, policy: SeedPolicy())
+            #expect(report.fullMesh)
+            #expect(sim.offerLog.allSatisfy { $0.time < 10_000_000_000 })
+            #expect(report.convergedAt! < 10_000_000_000)
+        }
+    }
+
+    @Test func aLongPartitionStrandsSeedButResilientRedials() throws {
+        let s = try ScenarioRunTests.scenario(Self.fourPeers(#"{"at": "10s", "do": "partition", "between": ["p1", "p2"], "for": "30s"}"#, duration: "90s"))
+        let (_, seed) = ScenarioRunTests.run(s, policy: SeedPolicy())
+        #expect(!seed.fullMesh)
+        #expect(seed.stuck.map { "\($0.a)-\($0.b)" } == ["p1-p2"])
+        let (_, resilient) = ScenarioRunTests.run(s, policy: ResilientPolicy())
+        #expect(resilient.fullMesh)
+        #expect(resilient.convergedAt! <= 55_000_000_000)
+    }
+
+    @Test func compareGivesTheSameResultsWhateverTheParallelism() throws {
+        let s = try ScenarioRunTests.scenario(Self.fourPeers(#"{"at": "10s", "do": "refresh", "peer": "p2", "clean": false}"#, duration: "30s"))
+        var jobs: [Compare.Job] = []
+        for p in [SeedPolicy(), ResilientPolicy()] as [any MeshPolicy] { for seed in UInt64(1)...6 { jobs.append(.init(scenario: s, policy: p, seed: seed)) } }
+        let one = Compare.run(jobs, parallelism: 1).map(Compare.json)
+        let two = Compare.run(jobs, parallelism: 3).map(Compare.json)
+        #expect(one == two)
+        #expect(one.count == 12)
+    }
+}
