@@ -86,7 +86,7 @@ extension Simulation {
     }
 
     /// Since when `noRenegotiation` counts offers for `peer`: the moment of the last disruptive
-    /// event naming it (a server restart names everyone); for a peer no event names, the last
+    /// event naming it (a server restart or a network change names everyone); for a peer no event names, the last
     /// disruptive event of the scenario; with no disruptive event at all, the last join.
     func lastDisruption(of peer: String) -> Int64 {
         var named: Int64?
@@ -94,12 +94,12 @@ extension Simulation {
         for e in scenario.events {
             let involves: Bool
             switch e.action {
-            case .join, .network: continue
+            case .join: continue
             case .refresh(let p, _, _), .wsDrop(let p, _), .offline(let p, _), .leave(let p), .crash(let p):
                 involves = p == peer
             case .duplicateTab(let p, let name): involves = p == peer || name == peer
             case .partition(let a, let b, _): involves = a == peer || b == peer
-            case .serverRestart: involves = true
+            case .serverRestart, .network: involves = true
             }
             any = max(any ?? e.at, e.at)
             if involves { named = max(named ?? e.at, e.at) }
