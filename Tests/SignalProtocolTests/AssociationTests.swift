@@ -376,7 +376,7 @@ struct AssociationTests {
         #expect(w.sides[client].channels.first?.messagesReceived == 1)
     }
 
-    @Test(.disabled("BUG: duplicate suppression only remembers the last 64 TSNs, so a retransmission older than that is delivered twice"))
+    @Test
     func anOldRetransmittedDataIsNotDeliveredAgain() throws {
         let w = Wire()
         w.createChannel(server, "mesh")

@@ -58,7 +58,7 @@ public struct ICEAgent: Sendable {
     private var hasBeenWritable = false
     private var nextTransaction: UInt64
     /// Outstanding check transactions: (transaction id, pair index, sent at).
-    private var outstanding: [(id: UInt64, pair: Int, sentAt: Int64)] = []
+    private var outstanding: [(id: UInt64, pair: Int, sentAt: Int64, role: ICERole)] = []
 
     public init(config: ICEConfiguration, role: ICERole, tieBreaker: UInt64, ufrag: String, pwd: String,
                 base: TransportAddress, stunServer: TransportAddress?) {
@@ -137,6 +137,7 @@ public struct ICEAgent: Sendable {
             // one with the same address; the pair keeps its state.
             if remoteCandidates[i].type == .prflx && c.type != .prflx {
                 remoteCandidates[i] = c
+                recomputePriorities()
             }
             return true
         }
@@ -357,7 +358,7 @@ public struct ICEAgent: Sendable {
         pairs[i].lastPingSent = now
         if pairs[i].state == .waiting { pairs[i].state = .inProgress }
         if outstanding.count >= 8 { outstanding.removeFirst() }
-        outstanding.append((id, i, now))
+        outstanding.append((id, i, now, role))
         let prflxPriority = ICECandidate.priority(type: .prflx, localPreference: Self.localPreference, component: 1)
         let m = STUNMessage(kind: .bindingRequest, transactionID: id, usernameTarget: ru, usernameSource: localUfrag,
                             priority: prflxPriority, useCandidate: role == .controlling && pairs[i].nominated,
@@ -447,9 +448,11 @@ public struct ICEAgent: Sendable {
         guard let t = outstanding.firstIndex(where: { $0.id == m.transactionID }) else { return }
         let tx = outstanding.remove(at: t)
         if m.errorCode == 487 {
-            // RFC 8445 §7.2.5.1: switch role and retry.
-            role = role == .controlling ? .controlled : .controlling
-            recomputePriorities()
+            // RFC 8445 §7.2.5.1: switch role (unless an earlier 487 already did) and retry.
+            if role == tx.role {
+                role = role == .controlling ? .controlled : .controlling
+                recomputePriorities()
+            }
             if !triggered.contains(tx.pair) { triggered.append(tx.pair) }
         }
     }

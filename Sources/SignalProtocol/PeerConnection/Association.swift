@@ -46,7 +46,9 @@ public struct Association: Sendable {
     private var sctpTimeout: Int64 = 1_000_000_000
     private var nextTSN: UInt32 = 1
     private var unacked: [(data: SCTPData, resendAt: Int64)] = []
-    private var receivedTSNs: [UInt32] = []
+    /// Received DATA: every TSN up to `cumulativeTSN`, plus the ones above it (RFC 9260 §6.2).
+    private var cumulativeTSN: UInt32 = 0
+    private var receivedAbove: [UInt32] = []
     private var rtt: Int64 = 0
 
     static let dtlsMinTimeout: Int64 = 50_000_000
@@ -252,9 +254,12 @@ public struct Association: Sendable {
         case .data(let d):
             guard sctp == .established else { return }
             out.append(.send(.sctp(.sack(tsn: d.tsn))))
-            if receivedTSNs.contains(d.tsn) { return }
-            if receivedTSNs.count >= 64 { receivedTSNs.removeFirst() }
-            receivedTSNs.append(d.tsn)
+            if d.tsn <= cumulativeTSN || receivedAbove.contains(d.tsn) { return }
+            receivedAbove.append(d.tsn)
+            while let k = receivedAbove.firstIndex(of: cumulativeTSN &+ 1) {
+                receivedAbove.remove(at: k)
+                cumulativeTSN &+= 1
+            }
             receiveData(d, now: now, into: &out)
         case .sack(let tsn):
             unacked.removeAll { $0.data.tsn == tsn }
