@@ -101,6 +101,11 @@ enum Compare {
 
     static func fixed(_ v: Double) -> String { String(format: "%.1f", v) }
 
+    /// A duration for the table: milliseconds with one decimal below 10 s, else seconds.
+    static func shortTime(_ ns: Int64) -> String {
+        ns < 10 * nsPerSecond ? String(format: "%.1f ms", Double(ns) / 1e6) : String(format: "%.2f s", Double(ns) / 1e9)
+    }
+
     static func table(_ summaries: [Summary]) -> String {
         var lines: [String] = []
         var lastFile: String?
@@ -126,7 +131,7 @@ enum Compare {
                 lastFile = s.file
             }
             rows.append([s.policy, "\(s.converged)/\(s.runs)",
-                         s.p50.map(formatSeconds) ?? "-", s.p95.map(formatSeconds) ?? "-",
+                         s.p50.map(shortTime) ?? "-", s.p95.map(shortTime) ?? "-",
                          fixed(s.meanSignaling), fixed(s.meanOffers), fixed(s.meanIceRestarts)])
         }
         flush()

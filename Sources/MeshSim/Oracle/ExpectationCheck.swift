@@ -60,8 +60,8 @@ extension Simulation {
                 }
             case "maxSignalingMessages":
                 guard let max = expect.maxSignalingMessages else { continue }
-                results.append(ExpectationResult(name: "maxSignalingMessages", ok: server.relayedSignals <= max,
-                    detail: "\(server.relayedSignals) signaling messages relayed; at most \(max) allowed"))
+                results.append(ExpectationResult(name: "maxSignalingMessages", ok: signalsRelayed <= max,
+                    detail: "\(signalsRelayed) signaling messages relayed; at most \(max) allowed"))
             default:
                 continue
             }

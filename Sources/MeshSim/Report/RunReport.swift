@@ -41,7 +41,7 @@ struct RunReport {
         convergedAt = s.oracle.fullSince
         pairsExpected = s.oracle.expectedPairs
         pairsConnected = s.oracle.connectedPairs
-        signalingMessages = s.server.relayedSignals
+        signalingMessages = s.signalsRelayed
         events = s.stats.events
         simulatedNs = s.now
         traceHash = s.trace.hexDigest

@@ -163,6 +163,7 @@ extension Simulation {
             serverClosesWebSocket(SocketID(UInt32(i)), notifyServer: false)
         }
         serverUp = false
+        relayedBeforeRestarts += server.relayedSignals
         server = SignalingServer()
         queue.push(.serverUp, at: now + downtime)
     }

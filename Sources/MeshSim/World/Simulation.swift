@@ -34,6 +34,10 @@ final class Simulation {
     var server = SignalingServer()
     var serverUp = true
     var serverPingScheduled = false
+    /// Signals relayed by server instances that a restart wiped.
+    var relayedBeforeRestarts = 0
+    /// Signals relayed over the whole run, across server restarts.
+    var signalsRelayed: Int { relayedBeforeRestarts + server.relayedSignals }
     var sockets: [WebSocketLink] = []
     var frames: [WebSocketFrame?] = []
     var freeFrames: [Int32] = []
