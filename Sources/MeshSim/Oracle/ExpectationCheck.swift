@@ -89,26 +89,13 @@ extension Simulation {
     /// event naming it (a server restart or a network change names everyone); for a peer no event names, the last
     /// disruptive event of the scenario; with no disruptive event at all, the last join.
     func lastDisruption(of peer: String) -> Int64 {
-        var named: Int64?
-        var any: Int64?
-        for e in scenario.events {
-            let involves: Bool
-            switch e.action {
-            case .join: continue
-            case .refresh(let p, _, _), .wsDrop(let p, _), .offline(let p, _), .leave(let p), .crash(let p):
-                involves = p == peer
-            case .duplicateTab(let p, let name): involves = p == peer || name == peer
-            case .partition(let a, let b, _): involves = a == peer || b == peer
-            case .serverRestart, .network: involves = true
-            }
-            any = max(any ?? e.at, e.at)
-            if involves { named = max(named ?? e.at, e.at) }
+        let disruptive = scenario.events.filter(\.isDisruptive)
+        if let named = disruptive.last(where: { $0.disturbs(peer) }) { return named.at }
+        if let any = disruptive.last { return any.at }
+        let joins = scenario.events.compactMap { e -> Int64? in
+            if case .join = e.action { return e.at } else { return nil }
         }
-        if let named { return named }
-        if let any { return any }
-        var join = scenario.peers.map(\.join).max() ?? 0
-        for e in scenario.events { if case .join = e.action { join = max(join, e.at) } }
-        return join
+        return max(scenario.peers.map(\.join).max() ?? 0, joins.max() ?? 0)
     }
 
     /// Every expected pair not connected at the end, with a reason.

@@ -24,6 +24,8 @@ struct RunReport {
     var connectionsCreated: Int
     var connectionsRefused: Int
     var operationErrors: Int
+    /// Signals a page wanted to send while its WebSocket was not open (lost, as in a browser).
+    var signalsDropped: Int
     var datagramsSent: Int
     var datagramsLost: Int
     var traceLines: Int
@@ -53,6 +55,7 @@ struct RunReport {
         connectionsCreated = s.stats.connectionsCreated
         connectionsRefused = s.stats.connectionsRefused
         operationErrors = s.stats.operationErrors
+        signalsDropped = s.stats.signalsDropped
         datagramsSent = s.network.datagramsSent
         datagramsLost = s.network.datagramsLost
         traceLines = s.trace.lines
@@ -82,6 +85,7 @@ struct RunReport {
             "connectionsCreated": .number(JSONNumber(connectionsCreated)),
             "connectionsRefused": .number(JSONNumber(connectionsRefused)),
             "operationErrors": .number(JSONNumber(operationErrors)),
+            "signalsDropped": .number(JSONNumber(signalsDropped)),
             "datagrams": ["sent": .number(JSONNumber(datagramsSent)), "lost": .number(JSONNumber(datagramsLost))],
             "traceLines": .number(JSONNumber(traceLines)),
             "budgetExhausted": .bool(budgetExhausted),
@@ -96,7 +100,7 @@ struct RunReport {
         let verdict = fullMesh ? "FULL MESH" : "NOT a full mesh"
         let converged = convergedAt.map { ", converged at \(formatSeconds($0))" } ?? ""
         lines.append("  \(verdict): \(pairsConnected) of \(pairsExpected) pairs connected\(converged)")
-        lines.append("  signaling: \(signalingMessages) signals relayed, \(controlMessages) control messages; \(offersCreated) offers, \(connectionsCreated) peer connections\(connectionsRefused > 0 ? " (\(connectionsRefused) refused)" : "")")
+        lines.append("  signaling: \(signalingMessages) signals relayed, \(controlMessages) control messages\(signalsDropped > 0 ? ", \(signalsDropped) dropped (no WebSocket)" : ""); \(offersCreated) offers, \(connectionsCreated) peer connections\(connectionsRefused > 0 ? " (\(connectionsRefused) refused)" : "")")
         lines.append("  simulated \(formatSeconds(simulatedNs)) in \(events) events; \(datagramsSent) datagrams (\(datagramsLost) lost); trace \(traceLines) lines, hash \(traceHash)")
         if budgetExhausted { lines.append("  RUN STOPPED: event budget exhausted") }
         if !expectations.isEmpty {

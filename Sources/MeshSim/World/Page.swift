@@ -12,7 +12,6 @@ struct Page {
     /// Index of the peer name in the oracle's table.
     let slot: Int32
     let host: Int32
-    let loadedAt: Int64
     var alive = true
     var manager: MeshManager
     /// LinkID.raw → index in `Simulation.connections`.

@@ -15,7 +15,7 @@ extension Simulation {
     /// A page loads with `uid` for the peer name `slot` on `host` and opens its WebSocket.
     func loadPage(slot: Int32, uid: String, host: Int32) {
         let index = Int32(pages.count)
-        pages.append(Page(uid: uid, name: slotNames[Int(slot)], slot: slot, host: host, loadedAt: now,
+        pages.append(Page(uid: uid, name: slotNames[Int(slot)], slot: slot, host: host,
                           manager: MeshManager(policy: options.policy)))
         currentPage[Int(slot)] = index
         trace.line(now, "page", peer: slotNames[Int(slot)], value: "load")

@@ -47,14 +47,13 @@ extension Simulation {
             guard let (_, page) = livePage(peer, event) else { return }
             unloadPage(page, closeConnections: false, closeSocket: true)
         case .crash(let peer):
-            guard let (slot, page) = livePage(peer, event) else { return }
+            guard let (slot, _) = livePage(peer, event) else { return }
             let host = slotHost[Int(slot)]
             network.hosts[Int(host)].vanished = true
             // Every page on the machine goes with it, without a word to anyone.
             for p in pages.indices where pages[p].alive && pages[p].host == host {
                 unloadPage(Int32(p), closeConnections: false, closeSocket: false)
             }
-            _ = page
         case .offline(let peer, let duration):
             guard let (slot, _) = livePage(peer, event) else { return }
             let host = slotHost[Int(slot)]
@@ -114,22 +113,9 @@ extension Simulation {
         }
     }
 
-    /// When the last disruptive event ends (CONTRACT `convergedWithin`): the last join, or the
-    /// end of the last event that disturbs the mesh.
+    /// When the last join or disruption ends (CONTRACT `convergedWithin`).
     var lastDisruptionEnd: Int64 {
-        var end: Int64 = scenario.peers.map(\.join).max() ?? 0
-        for e in scenario.events {
-            switch e.action {
-            case .join: end = max(end, e.at)
-            case .refresh(_, let downtime, _): end = max(end, e.at + downtime)
-            case .duplicateTab, .leave, .crash: end = max(end, e.at)
-            case .wsDrop(_, let after): end = max(end, e.at + after)
-            case .offline(_, let duration): end = max(end, e.at + duration)
-            case .partition(_, _, let duration): end = max(end, e.at + duration)
-            case .serverRestart(let downtime): end = max(end, e.at + downtime)
-            case .network: end = max(end, e.at)
-            }
-        }
-        return end
+        let joins = scenario.peers.map(\.join).max() ?? 0
+        return scenario.events.reduce(joins) { max($0, $1.end) }
     }
 }

@@ -72,7 +72,6 @@ final class Simulation {
     var deliveryHead = 0
 
     var budgetExhausted = false
-    var finished = false
 
     init(scenario: Scenario, options: RunOptions, traceSink: TraceWriter) {
         self.scenario = scenario
@@ -107,8 +106,8 @@ final class Simulation {
 
     func run() {
         for (i, p) in scenario.peers.enumerated() {
-            let host = ensureHost(slot: slotIndex[p.id]!, latency: p.latency)
-            _ = host
+            // Hosts in file order, so addresses do not depend on join times.
+            _ = ensureHost(slot: slotIndex[p.id]!, latency: p.latency)
             queue.push(.pageLoad(Int32(i)), at: p.join)
         }
         for (i, e) in scenario.events.enumerated() {
@@ -134,7 +133,6 @@ final class Simulation {
         if !budgetExhausted { now = endTime }
         oracle.finish(at: now)
         trace.flush()
-        finished = true
     }
 
     private func dispatch(_ event: Event) {
