@@ -377,7 +377,7 @@ private func box(_ mapping: NATBehaviour, _ filtering: NATBehaviour,
 
 /// The hole-punching harness: two hosts behind their own NAT boxes, a STUN server, instant
 /// delivery, rounds of simultaneous checks.
-private struct HolePunch {
+struct HolePunch {
     enum Kind { case check, response }
     struct Packet {
         var from: TransportAddress   // external (post-NAT) source

@@ -129,19 +129,6 @@ import Testing
         #expect(report.passed)
         #expect(report.stuck.contains { $0.reason.contains("cap of 2 RTCPeerConnections") })
     }
-
-    @Test func unsupportedFeaturesAreRefusedNotIgnored() throws {
-        let s = try Self.scenario("""
-        {"name": "u", "duration": "20s", "peers": [{"id": "a", "nat": "symmetric"}, {"id": "b", "udp": false}],
-         "network": {"turn": true}}
-        """, file: "u.json")
-        let problems = SupportCheck.problems(in: s).map(\.description)
-        #expect(problems == [
-            "u.json: peers[0].nat: NAT traversal (a nat other than \"none\") is not supported yet",
-            "u.json: peers[1].udp: a UDP-blocking firewall (udp: false) is not supported yet",
-            "u.json: network.turn: a TURN server is not supported yet",
-        ])
-    }
 }
 
 /// Lifecycle events under the literal policy and the better ones.

@@ -57,6 +57,9 @@ struct PeerConnectionPair {
                 if lossEvery > 0 && sent % lossEvery == 0 { continue }
                 let target = to == pcs[0].base ? 0 : (to == pcs[1].base ? 1 : -1)
                 if target >= 0 { schedule(.datagram(to: target, from: pcs[i].base, p), at: now + oneWay) }
+            case .sendOverTCP:
+                // No TURN server in these tests.
+                Issue.record("a connection without a TURN server sent over TCP")
             case .event(let e):
                 handle(i, e)
             }

@@ -55,6 +55,7 @@ extension Simulation {
         if slotUID[Int(a)] == slotUID[Int(b)] {
             return "\(na) and \(nb) share uid \(slotUID[Int(a)]) (a duplicated tab copies sessionStorage): pages key connections by uid, so they cannot connect to each other; a policy must give one of them a fresh uid"
         }
+        if isLive(a) && isLive(b), let reason = connectivityReason(a, b) { return reason }
         for (x, y) in [(a, b), (b, a)] {
             let nx = slotNames[Int(x)], ny = slotNames[Int(y)]
             let p = currentPage[Int(x)]

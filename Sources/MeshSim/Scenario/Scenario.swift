@@ -12,6 +12,15 @@ enum NATBehaviour: String, Equatable, CaseIterable {
 struct NATSpec: Equatable {
     var mapping: NATBehaviour
     var filtering: NATBehaviour
+    /// Idle time after which a mapping is gone (RFC 4787 REQ-5: at least 2 minutes; Linux
+    /// netfilter's UDP stream timeout is exactly that). `mappingLifetime` in a NAT object.
+    var mappingLifetime: SimDuration = 120 * nsPerSecond
+
+    init(mapping: NATBehaviour, filtering: NATBehaviour, mappingLifetime: SimDuration = 120 * nsPerSecond) {
+        self.mapping = mapping
+        self.filtering = filtering
+        self.mappingLifetime = mappingLifetime
+    }
 
     static let fullCone = NATSpec(mapping: .endpointIndependent, filtering: .endpointIndependent)
     static let restrictedCone = NATSpec(mapping: .endpointIndependent, filtering: .addressDependent)
@@ -26,7 +35,7 @@ struct NATSpec: Equatable {
 
     /// The classic name if it is one of the four pairs, otherwise `{mapping/filtering}`.
     var displayName: String {
-        for n in NATSpec.named where n.spec == self { return n.name }
+        for n in NATSpec.named where n.spec.mapping == mapping && n.spec.filtering == filtering { return n.name }
         return "{mapping: \(mapping.rawValue), filtering: \(filtering.rawValue)}"
     }
 }

@@ -561,7 +561,7 @@ final class ScenarioChecker {
             return (false, nil)
         case .object(let obj):
             let o = CheckedObject(object: obj, at: at)
-            checkFields(o, ["mapping", "filtering"])
+            checkFields(o, ["mapping", "filtering", "mappingLifetime"])
             var mapping: NATBehaviour?
             var filtering: NATBehaviour?
             for (field, isMapping) in [("mapping", true), ("filtering", false)] {
@@ -577,7 +577,13 @@ final class ScenarioChecker {
                     report(at, "unknown \(field) \(scenarioQuote(s)) (expected one of: \(names))")
                 }
             }
-            if let m = mapping, let f = filtering { return (true, NATSpec(mapping: m, filtering: f)) }
+            var lifetime: SimDuration? = 120 * nsPerSecond
+            if let (v, at) = o.member("mappingLifetime") {
+                lifetime = duration(v, at, positive: true)
+            }
+            if let m = mapping, let f = filtering, let l = lifetime {
+                return (true, NATSpec(mapping: m, filtering: f, mappingLifetime: l))
+            }
             return (false, nil)
         default:
             report(at, "expected a NAT name or a {\"mapping\": M, \"filtering\": F} object, got \(scenarioTyped(v))")

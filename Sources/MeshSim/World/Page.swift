@@ -57,6 +57,10 @@ final class ConnectionSlot {
     var observedConnection: PeerConnectionState = .new
     var observedChannelOpen = false
     var selectedRelay = false
+    /// ICE reported `connected` at least once (a pair ever worked).
+    var iceEverConnected = false
+    /// This connection's checks the network dropped, by reason (for stuck-pair diagnosis).
+    var checkDrops = CheckDrops()
     /// When the page closed or dropped this connection, and the manager's reason if it gave one.
     var closedAt: Int64?
     var closedBecause: String?
@@ -101,4 +105,28 @@ struct WebSocketFrame {
     let content: WebSocketContent
     /// For server→page signals: the page that sent the original (invariant checks).
     let origin: Int32
+}
+
+/// Connectivity checks (STUN Binding requests) of one connection that the network dropped.
+struct CheckDrops {
+    /// By the remote NAT's filter (a mapping existed but did not admit the sender).
+    var filtered = 0
+    /// At a remote NAT without a live mapping on the target port.
+    var noMapping = 0
+    /// Addressed to a private address outside the sender's LAN.
+    var unroutable = 0
+    /// By a `udp: false` firewall.
+    var firewall = 0
+    /// Lost, blocked by a partition or an offline host.
+    var other = 0
+
+    mutating func record(_ reason: DropReason) {
+        switch reason {
+        case .filtered: filtered += 1
+        case .noMapping: noMapping += 1
+        case .unroutable: unroutable += 1
+        case .firewall: firewall += 1
+        case .loss, .offline, .partition: other += 1
+        }
+    }
 }

@@ -51,6 +51,7 @@ extension Simulation {
                                               fingerprint: "fp-\(index + 1)", tieBreaker: rng.next())
         var configuration = PeerConnectionConfiguration(ice: network.settings.ice.configuration)
         configuration.stunServer = network.settings.stun ? Network.stunServer : nil
+        configuration.turnServer = network.settings.turn ? Network.turnServer : nil
         let pc = PeerConnection(configuration: configuration, identity: identity,
                                 base: TransportAddress(ip: network.hosts[Int(host)].ip, port: port))
         connections.append(ConnectionSlot(pc: pc, page: page, link: link, remoteUID: remote, port: port))
@@ -129,10 +130,9 @@ extension Simulation {
         for action in actions {
             switch action {
             case .sendDatagram(let to, let packet):
-                let d = Datagram(from: slot.base, to: to, packet: packet)
-                if let (slot, at) = network.send(d, fromHost: pages[Int(page)].host, now: now, rng: &rng) {
-                    queue.push(.datagramArrive(slot), at: at)
-                }
+                send(Datagram(from: slot.base, to: to, packet: packet, sender: c), fromHost: pages[Int(page)].host)
+            case .sendOverTCP(let to, let packet):
+                send(Datagram(from: slot.base, to: to, packet: packet, sender: c, tcp: true), fromHost: pages[Int(page)].host)
             case .scheduleTask(let at):
                 queue.push(.pcTask(c), at: at)
             case .event(let event):
@@ -162,6 +162,7 @@ extension Simulation {
         case .iceGatheringStateChange(let s):
             trace.line(now, "iceGatheringState", peer: name, remote: remote, value: s.w3cName)
         case .iceConnectionStateChange(let s):
+            if s == .connected { connections[i].iceEverConnected = true }
             if s == .failed {
                 invariants.record(now, "\(name)'s connection to \(remote) reported iceConnectionState failed, which Chromium never reports")
             }
@@ -211,22 +212,58 @@ extension Simulation {
 
     // MARK: - Datagrams
 
-    func datagramArrived(_ slot: Int32) {
-        let d = network.take(slot)
-        if d.to == Network.stunServer {
-            // The STUN server answers a Binding request with the source address it saw.
-            if case .stun(let m) = d.packet, m.kind == .bindingRequest {
-                let response = STUNMessage(kind: .bindingSuccess, transactionID: m.transactionID, mappedAddress: d.from)
-                let reply = Datagram(from: Network.stunServer, to: d.from, packet: .stun(response))
-                if let (s, at) = network.send(reply, fromHost: nil, now: now, rng: &rng) {
-                    queue.push(.datagramArrive(s), at: at)
-                }
-            }
-            return
+    /// Put a datagram on the network (nil host: from the STUN or TURN server).
+    func send(_ d: Datagram, fromHost: Int32?) {
+        switch network.send(d, fromHost: fromHost, now: now, rng: &rng) {
+        case .success(let (slot, at)):
+            queue.push(.datagramArrive(slot), at: at)
+        case .failure(let drop):
+            noteDrop(drop.reason, d)
         }
-        guard let host = network.host(at: d.to.ip), network.isReachable(host),
-              let c = hostSockets[Int(host)].owner(of: d.to.port), !connections[Int(c)].closed else { return }
-        withPCActions(c) { slot, out in slot.pc.receive(d.packet, from: d.from, now: now, into: &out) }
+    }
+
+    /// Remember a dropped check on its sender, for diagnosis.
+    private func noteDrop(_ reason: DropReason, _ d: Datagram) {
+        guard d.sender >= 0, case .stun(let m) = d.packet, m.kind == .bindingRequest else { return }
+        connections[Int(d.sender)].checkDrops.record(reason)
+    }
+
+    func datagramArrived(_ slot: Int32) {
+        switch network.arrive(slot, now: now) {
+        case .stunServer(let d):
+            // The STUN server answers a Binding request with the source address it saw.
+            guard network.settings.stun, case .stun(let m) = d.packet, m.kind == .bindingRequest else { return }
+            let response = STUNMessage(kind: .bindingSuccess, transactionID: m.transactionID, mappedAddress: d.from)
+            send(Datagram(from: Network.stunServer, to: d.from, packet: .stun(response)), fromHost: nil)
+        case .turnServer(let d):
+            guard network.settings.turn, case .turn(let m) = d.packet else { return }
+            var out: [TURNServerOutput] = []
+            turnServer.receiveFromClient(m, client: d.from, transport: d.tcp ? .tcp : .udp, now: now, into: &out)
+            carryOut(out)
+        case .turnRelay(let d):
+            guard network.settings.turn else { return }
+            var out: [TURNServerOutput] = []
+            turnServer.receiveFromPeer(d.packet, peer: d.from, relayed: d.to, now: now, into: &out)
+            carryOut(out)
+        case .host(let host, let d):
+            guard network.isReachable(host), let c = hostSockets[Int(host)].owner(of: d.to.port),
+                  !connections[Int(c)].closed else { return }
+            withPCActions(c) { slot, out in slot.pc.receive(d.packet, from: d.from, overTCP: d.tcp, now: now, into: &out) }
+        case .dropped(let reason, let d):
+            noteDrop(reason, d)
+        }
+    }
+
+    /// Carry out what the TURN server sends.
+    private func carryOut(_ outputs: [TURNServerOutput]) {
+        for o in outputs {
+            switch o {
+            case .toClient(let client, let transport, let m):
+                send(Datagram(from: Network.turnServer, to: client, packet: .turn(m), tcp: transport == .tcp), fromHost: nil)
+            case .toPeer(let from, let to, let packet):
+                send(Datagram(from: from, to: to, packet: packet), fromHost: nil)
+            }
+        }
     }
 }
 

@@ -8,8 +8,7 @@ enum DeferredAction {
     case hostOnline(Int32)
 }
 
-/// Scenario events (CONTRACT, "events"). Features this build cannot simulate are refused
-/// before the run by `SupportCheck`, so every event that reaches here is carried out.
+/// Scenario events (CONTRACT, "events"): every event the loader accepts is carried out.
 extension Simulation {
     func runScenarioEvent(_ event: ScenarioEvent) {
         trace.line(now, "scenario", peer: event.action.peer.flatMap { name in slotIndex[name].map { _ in name } },
@@ -20,7 +19,7 @@ extension Simulation {
             var host = slotHost[Int(slot)]
             if host < 0 || network.hosts[Int(host)].vanished {
                 slotHost[Int(slot)] = -1
-                host = ensureHost(slot: slot, latency: peer.latency)
+                host = ensureHost(slot: slot, peer: peer)
             }
             loadPage(slot: slot, uid: peer.id, host: host)
         case .refresh(let peer, let downtime, let clean):

@@ -32,6 +32,8 @@ final class Simulation {
     var pages: [Page] = []
     var connections: [ConnectionSlot] = []
     var server = SignalingServer()
+    /// The TURN server (reachable while `network.turn` is on).
+    var turnServer = TURNServer(address: Network.turnServer, relayIP: Network.turnServer.ip)
     var serverUp = true
     var serverPingScheduled = false
     /// Signals relayed by server instances that a restart wiped.
@@ -107,7 +109,7 @@ final class Simulation {
     func run() {
         for (i, p) in scenario.peers.enumerated() {
             // Hosts in file order, so addresses do not depend on join times.
-            _ = ensureHost(slot: slotIndex[p.id]!, latency: p.latency)
+            _ = ensureHost(slot: slotIndex[p.id]!, peer: p)
             queue.push(.pageLoad(Int32(i)), at: p.join)
         }
         for (i, e) in scenario.events.enumerated() {
@@ -142,7 +144,7 @@ final class Simulation {
         case .pageLoad(let i):
             let p = scenario.peers[Int(i)]
             let slot = slotIndex[p.id]!
-            loadPage(slot: slot, uid: p.id, host: ensureHost(slot: slot, latency: p.latency))
+            loadPage(slot: slot, uid: p.id, host: ensureHost(slot: slot, peer: p))
         case .wsOpened(let page, let epoch):
             webSocketOpened(page: page, epoch: epoch)
         case .wsArrive(let slot):
@@ -195,9 +197,9 @@ final class Simulation {
 
     // MARK: - Hosts
 
-    func ensureHost(slot: Int32, latency: Int64?) -> Int32 {
+    func ensureHost(slot: Int32, peer: PeerSpec) -> Int32 {
         if slotHost[Int(slot)] >= 0 { return slotHost[Int(slot)] }
-        let h = network.addHost(latency: latency)
+        let h = network.addHost(latency: peer.latency, nat: peer.nat, lan: peer.lan, udp: peer.udp)
         hostSockets.append(SocketTable())
         slotHost[Int(slot)] = h
         return h

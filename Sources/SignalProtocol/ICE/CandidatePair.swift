@@ -1,8 +1,11 @@
 /// A local candidate (with the base it sends from) as the agent keeps it.
 public struct LocalCandidate: Sendable, Equatable {
     public var candidate: ICECandidate
-    /// The transport address packets are actually sent from (RFC 8445 §5.1.1.1 "base").
+    /// The transport address packets are actually sent from (RFC 8445 §5.1.1.1 "base"); a
+    /// relay candidate is its own base.
     public var base: TransportAddress
+    /// How packets of this candidate travel: from the socket, or through a TURN allocation.
+    public var path: ICEPath = .direct
 }
 
 /// A candidate pair and its check state (RFC 8445 §6.1.2.6), with the per-connection

@@ -2,6 +2,9 @@
 public enum ICEOutput: Sendable {
     /// Send a STUN message from the agent's base to `to`.
     case send(to: TransportAddress, STUNMessage)
+    /// Send a TURN message to the TURN server over `transport` (Allocate, Refresh,
+    /// CreatePermission, and Send indications carrying checks from the relay candidate).
+    case sendTURN(CandidateTransport, TURNMessage)
     /// A local candidate was gathered and should be trickled (`icecandidate`).
     case gathered(ICECandidate)
     /// A local candidate was learned from a check response, not gathered (never trickled).
@@ -15,9 +18,11 @@ public enum ICEOutput: Sendable {
 /// One ICE agent (one component, one data stream: BUNDLE and rtcp-mux, as browsers do).
 ///
 /// Responsibilities:
-/// 1. Gathering: the host candidate of its socket after `gatheringDelay`, then a server-reflexive
-///    candidate from a Binding transaction to the STUN server (RFC 8489 retransmissions), then
-///    `complete` (webrtc-pc: gathering starts at setLocalDescription).
+/// 1. Gathering: the host candidate of its socket after `gatheringDelay`, then, in parallel, a
+///    server-reflexive candidate from a Binding transaction to the STUN server (RFC 8489
+///    retransmissions) and a relay candidate per TURN transport (`RelayAllocation`), then
+///    `complete` once every transaction has succeeded or failed (webrtc-pc: gathering starts at
+///    setLocalDescription).
 /// 2. Checks: pairs of local and remote candidates with RFC 8445 priorities, paced like
 ///    libwebrtc (48 ms while weak, 480 ms once a strong pair is selected), triggered checks
 ///    answering incoming ones, peer-reflexive candidates learned from checks that arrive before
@@ -42,6 +47,9 @@ public struct ICEAgent: Sendable {
     /// The socket this agent sends from (the host candidate's address).
     public let base: TransportAddress
     public let stunServer: TransportAddress?
+    public let turnServer: TransportAddress?
+    /// TURN allocations, one per transport, in the order started.
+    public private(set) var relays: [RelayAllocation] = []
 
     public private(set) var gatheringState: ICEGatheringState = .new
     public private(set) var state: ICETransportState = .new
@@ -50,6 +58,9 @@ public struct ICEAgent: Sendable {
     public private(set) var pairs: [CandidatePair] = []
     public private(set) var selectedPairIndex: Int?
     public private(set) var remoteEndOfCandidates = false
+    /// Check responses discarded because they came from another address than the check went
+    /// to (for diagnosis: endpoint-dependent NAT mappings on the far side).
+    public private(set) var asymmetricResponses = 0
 
     private var hostDueAt: Int64?
     private var stunTransaction: (id: UInt64, sends: Int, nextAt: Int64, rto: Int64)?
@@ -61,7 +72,10 @@ public struct ICEAgent: Sendable {
     private var outstanding: [(id: UInt64, pair: Int, sentAt: Int64, role: ICERole)] = []
 
     public init(config: ICEConfiguration, role: ICERole, tieBreaker: UInt64, ufrag: String, pwd: String,
-                base: TransportAddress, stunServer: TransportAddress?) {
+                base: TransportAddress, stunServer: TransportAddress?, turnServer: TransportAddress? = nil,
+                turnTransports: [CandidateTransport] = [.udp, .tcp]) {
+        self.turnServer = turnServer
+        if turnServer != nil { self.relays = turnTransports.map { RelayAllocation(transport: $0) } }
         self.config = config
         self.role = role
         self.tieBreaker = tieBreaker
@@ -152,11 +166,28 @@ public struct ICEAgent: Sendable {
     }
 
     public mutating func close() {
+        var ignored: [ICEOutput] = []
+        close(into: &ignored)
+    }
+
+    /// Close the agent, releasing its TURN allocations (Refresh with lifetime 0, RFC 8656 §7.2).
+    public mutating func close(into out: inout [ICEOutput]) {
+        guard state != .closed else { return }
+        for i in relays.indices where relays[i].state == .allocated {
+            out.append(.sendTURN(relays[i].transport, .refreshRequest(transactionID: newTransactionID(), lifetime: 0)))
+            relays[i].state = .released
+            relays[i].transaction = nil
+        }
         state = .closed
         hostDueAt = nil
         stunTransaction = nil
         triggered.removeAll()
         outstanding.removeAll()
+    }
+
+    private mutating func newTransactionID() -> UInt64 {
+        nextTransaction &+= 0x9E37_79B9
+        return nextTransaction
     }
 
     /// Something other than STUN (DTLS, SCTP) arrived from `from`: it keeps the pair receiving.
@@ -166,17 +197,19 @@ public struct ICEAgent: Sendable {
         }
     }
 
-    /// A STUN message arrived at the agent's base from `from`.
-    public mutating func receive(_ m: STUNMessage, from: TransportAddress, now: Int64, into out: inout [ICEOutput]) {
+    /// A STUN message arrived from `from`: at the agent's base (`.direct`), or at a relay
+    /// candidate inside a Data indication (`.relay`, `from` being the peer the server saw).
+    public mutating func receive(_ m: STUNMessage, from: TransportAddress, via path: ICEPath = .direct, now: Int64,
+                                 into out: inout [ICEOutput]) {
         guard state != .closed else { return }
         switch m.kind {
         case .bindingRequest:
-            receiveRequest(m, from: from, now: now, into: &out)
+            receiveRequest(m, from: from, via: path, now: now, into: &out)
         case .bindingSuccess:
-            if let tx = stunTransaction, tx.id == m.transactionID, from == stunServer {
+            if path == .direct, let tx = stunTransaction, tx.id == m.transactionID, from == stunServer {
                 receiveServerReflexive(m.mappedAddress, now: now, into: &out)
             } else {
-                receiveSuccess(m, from: from, now: now, into: &out)
+                receiveSuccess(m, from: from, via: path, now: now, into: &out)
             }
         case .bindingError:
             receiveError(m, now: now, into: &out)
@@ -192,6 +225,16 @@ public struct ICEAgent: Sendable {
         if let h = hostDueAt { d = min(d, h) }
         if let tx = stunTransaction { d = min(d, tx.nextAt) }
         if let c = nextCheckTime { d = min(d, c) }
+        for r in relays {
+            if let tx = r.transaction { d = min(d, tx.nextAt) }
+            if r.state == .allocated {
+                if r.transaction == nil { d = min(d, r.expiresAt - RelayAllocation.refreshMargin) }
+                for p in r.permissions where !p.failed {
+                    if let tx = p.transaction { d = min(d, tx.nextAt) }
+                    else if p.grantedUntil != .min { d = min(d, permissionRefreshTime(p)) }
+                }
+            }
+        }
         if let k = keepaliveTime { d = min(d, k) }
         for p in pairs where p.unansweredPings > 0 && p.state != .failed {
             // Unwritability also needs enough unanswered pings; until then the next ping re-judges.
@@ -212,7 +255,7 @@ public struct ICEAgent: Sendable {
         if var tx = stunTransaction, tx.nextAt <= now, let server = stunServer {
             if tx.sends > config.stunMaxRetransmissions {
                 stunTransaction = nil
-                completeGathering(into: &out)
+                completeGatheringIfDone(into: &out)
             } else {
                 out.append(.send(to: server, STUNMessage(kind: .bindingRequest, transactionID: tx.id)))
                 tx.sends += 1
@@ -223,6 +266,7 @@ public struct ICEAgent: Sendable {
                 stunTransaction = tx
             }
         }
+        if !relays.isEmpty { relayTimers(now: now, into: &out) }
         expirePairs(now: now)
         if let k = keepaliveTime, k <= now, let s = selectedPairIndex {
             sendCheck(pair: s, now: now, into: &out)
@@ -244,13 +288,17 @@ public struct ICEAgent: Sendable {
         out.append(.gathered(host))
         for r in remoteCandidates.indices { formPair(local: localCandidates.count - 1, remote: r) }
         if let server = stunServer {
-            nextTransaction &+= 0x9E37_79B9
-            let id = nextTransaction
+            let id = newTransactionID()
             out.append(.send(to: server, STUNMessage(kind: .bindingRequest, transactionID: id)))
             stunTransaction = (id, 1, now + config.stunInitialRTO, config.stunInitialRTO)
-        } else {
-            completeGathering(into: &out)
         }
+        for i in relays.indices {
+            let tx = ServerTransaction(id: newTransactionID(), sends: 1, nextAt: now + config.stunInitialRTO,
+                                       rto: config.stunInitialRTO)
+            relays[i].transaction = tx
+            out.append(.sendTURN(relays[i].transport, .allocateRequest(transactionID: tx.id, lifetime: 0)))
+        }
+        completeGatheringIfDone(into: &out)
         refreshState(into: &out)
     }
 
@@ -265,13 +313,136 @@ public struct ICEAgent: Sendable {
             localCandidates.append(LocalCandidate(candidate: srflx, base: base))
             out.append(.gathered(srflx))
         }
-        completeGathering(into: &out)
+        completeGatheringIfDone(into: &out)
     }
 
-    private mutating func completeGathering(into out: inout [ICEOutput]) {
-        guard gatheringState == .gathering else { return }
+    /// Gathering is complete when the host candidate is out and every STUN and TURN
+    /// transaction has succeeded or failed.
+    private mutating func completeGatheringIfDone(into out: inout [ICEOutput]) {
+        guard gatheringState == .gathering, hostDueAt == nil, stunTransaction == nil,
+              !relays.contains(where: { $0.state == .allocating }) else { return }
         gatheringState = .complete
         out.append(.gatheringStateChanged(.complete))
+    }
+
+    // MARK: - TURN
+
+    /// A TURN message from the server, over `transport` (Data indications are unwrapped by the
+    /// owner and passed to `receive(_:from:via:)`).
+    public mutating func receiveTURN(_ m: TURNMessage, transport: CandidateTransport, now: Int64, into out: inout [ICEOutput]) {
+        guard state != .closed, let i = relays.firstIndex(where: { $0.transport == transport }) else { return }
+        switch m {
+        case .allocateSuccess(let id, let relayed, let mapped, let lifetime):
+            guard relays[i].state == .allocating, relays[i].transaction?.id == id else { return }
+            relays[i].state = .allocated
+            relays[i].transaction = nil
+            relays[i].relayed = relayed
+            relays[i].expiresAt = now + Int64(lifetime) * 1_000_000_000
+            // libwebrtc adds a relay-protocol preference to the local preference: UDP above TCP.
+            let preference = Self.localPreference + (transport == .udp ? 2 : 1)
+            let priority = ICECandidate.priority(type: .relay, localPreference: preference, component: 1)
+            let c = ICECandidate(foundation: transport == .udp ? "4" : "5", priority: priority, address: relayed,
+                                 type: .relay, relatedAddress: mapped, ufrag: localUfrag)
+            localCandidates.append(LocalCandidate(candidate: c, base: relayed, path: .relay(transport)))
+            out.append(.gathered(c))
+            for r in remoteCandidates.indices { formPair(local: localCandidates.count - 1, remote: r) }
+            completeGatheringIfDone(into: &out)
+            refreshState(into: &out)
+        case .allocateError(let id, _):
+            guard relays[i].state == .allocating, relays[i].transaction?.id == id else { return }
+            relays[i].state = .failed
+            relays[i].transaction = nil
+            completeGatheringIfDone(into: &out)
+        case .refreshSuccess(let id, let lifetime):
+            guard relays[i].state == .allocated, relays[i].transaction?.id == id else { return }
+            relays[i].transaction = nil
+            relays[i].expiresAt = now + Int64(lifetime) * 1_000_000_000
+        case .refreshError(let id, _):
+            guard relays[i].state == .allocated, relays[i].transaction?.id == id else { return }
+            relays[i].transaction = nil
+            relays[i].state = .failed
+        case .createPermissionSuccess(let id):
+            guard let k = relays[i].permissions.firstIndex(where: { $0.transaction?.id == id }) else { return }
+            relays[i].permissions[k].transaction = nil
+            relays[i].permissions[k].grantedUntil = now + Self.permissionLifetime
+        case .createPermissionError(let id, _):
+            guard let k = relays[i].permissions.firstIndex(where: { $0.transaction?.id == id }) else { return }
+            relays[i].permissions[k].transaction = nil
+            relays[i].permissions[k].failed = true
+        case .allocateRequest, .refreshRequest, .createPermissionRequest, .sendIndication, .dataIndication:
+            // Requests and indications the server never sends to a client; Data indications
+            // reach `receive` through the owner.
+            break
+        }
+    }
+
+    /// RFC 8656 §9: a permission lives 300 s.
+    static let permissionLifetime: Int64 = 300_000_000_000
+
+    private func permissionRefreshTime(_ p: RelayAllocation.Permission) -> Int64 {
+        p.grantedUntil - Self.permissionLifetime + RelayAllocation.permissionRefresh
+    }
+
+    /// Ask the server for a permission for `ip` on the relay of `transport`, unless one exists.
+    private mutating func requestPermission(transport: CandidateTransport, ip: UInt32) {
+        guard let i = relays.firstIndex(where: { $0.transport == transport }), relays[i].state == .allocated,
+              relays[i].permission(for: ip) == nil else { return }
+        // Sent by the next timer pass (now), so that every request goes out through one place.
+        relays[i].permissions.append(RelayAllocation.Permission(
+            ip: ip, transaction: ServerTransaction(id: newTransactionID(), sends: 0, nextAt: .min, rto: config.stunInitialRTO / 2)))
+    }
+
+    /// Retransmissions and refreshes of TURN transactions; failures after the last send.
+    private mutating func relayTimers(now: Int64, into out: inout [ICEOutput]) {
+        for i in relays.indices {
+            let t = relays[i].transport
+            // Allocate or Refresh.
+            if var tx = relays[i].transaction, tx.nextAt <= now {
+                if tx.sends > config.stunMaxRetransmissions {
+                    relays[i].transaction = nil
+                    relays[i].state = .failed
+                    completeGatheringIfDone(into: &out)
+                } else {
+                    let m: TURNMessage = relays[i].state == .allocating
+                        ? .allocateRequest(transactionID: tx.id, lifetime: 0)
+                        : .refreshRequest(transactionID: tx.id, lifetime: 600)
+                    out.append(.sendTURN(t, m))
+                    tx.sends += 1
+                    tx.rto = min(tx.rto * 2, config.stunMaxRTO)
+                    tx.nextAt = now + tx.rto
+                    relays[i].transaction = tx
+                }
+            } else if relays[i].state == .allocated, relays[i].transaction == nil,
+                      now >= relays[i].expiresAt - RelayAllocation.refreshMargin {
+                let tx = ServerTransaction(id: newTransactionID(), sends: 1, nextAt: now + config.stunInitialRTO,
+                                           rto: config.stunInitialRTO)
+                relays[i].transaction = tx
+                // A lifetime of 0 in a Refresh would delete; ask for the default again.
+                out.append(.sendTURN(t, .refreshRequest(transactionID: tx.id, lifetime: 600)))
+            }
+            guard relays[i].state == .allocated else { continue }
+            for k in relays[i].permissions.indices where !relays[i].permissions[k].failed {
+                let p = relays[i].permissions[k]
+                if var tx = p.transaction {
+                    guard tx.nextAt <= now else { continue }
+                    if tx.sends > config.stunMaxRetransmissions {
+                        relays[i].permissions[k].transaction = nil
+                        relays[i].permissions[k].failed = true
+                        continue
+                    }
+                    out.append(.sendTURN(t, .createPermissionRequest(transactionID: tx.id, peerIP: p.ip)))
+                    tx.sends += 1
+                    tx.rto = min(tx.rto * 2, config.stunMaxRTO)
+                    tx.nextAt = now + tx.rto
+                    relays[i].permissions[k].transaction = tx
+                } else if p.grantedUntil != .min && now >= permissionRefreshTime(p) {
+                    let tx = ServerTransaction(id: newTransactionID(), sends: 1, nextAt: now + config.stunInitialRTO,
+                                               rto: config.stunInitialRTO)
+                    relays[i].permissions[k].transaction = tx
+                    out.append(.sendTURN(t, .createPermissionRequest(transactionID: tx.id, peerIP: p.ip)))
+                }
+            }
+        }
     }
 
     // MARK: - Pairs
@@ -290,6 +461,34 @@ public struct ICEAgent: Sendable {
         guard isPairable(localCandidates[l]) else { return }
         if pairs.contains(where: { $0.localIndex == l && $0.remoteIndex == r }) { return }
         pairs.append(CandidatePair(localIndex: l, remoteIndex: r, priority: pairPriority(local: l, remote: r)))
+        if case .relay(let t) = localCandidates[l].path {
+            requestPermission(transport: t, ip: remoteCandidates[r].address.ip)
+        }
+    }
+
+    /// The local candidate packets arriving on `path` belong to: the host candidate, or the
+    /// relay candidate of that TURN transport.
+    private func localIndex(for path: ICEPath) -> Int? {
+        switch path {
+        case .direct: return localCandidates.firstIndex { $0.candidate.type == .host }
+        case .relay: return localCandidates.firstIndex { $0.path == path }
+        }
+    }
+
+    /// A pair can be checked once its path is open: always directly, through a relay once the
+    /// server holds a permission for the remote IP.
+    private func isCheckable(_ p: CandidatePair, now: Int64) -> Bool {
+        guard case .relay(let t) = localCandidates[p.localIndex].path else { return true }
+        let ip = remoteCandidates[p.remoteIndex].address.ip
+        return relays.first { $0.transport == t }?.permission(for: ip)?.grantedUntil != .min
+    }
+
+    /// Send a STUN message to `to` along `path`.
+    private func emit(_ m: STUNMessage, to: TransportAddress, via path: ICEPath, into out: inout [ICEOutput]) {
+        switch path {
+        case .direct: out.append(.send(to: to, m))
+        case .relay(let t): out.append(.sendTURN(t, .sendIndication(peer: to, data: .stun(m))))
+        }
     }
 
     private func pairPriority(local l: Int, remote r: Int) -> UInt64 {
@@ -323,6 +522,7 @@ public struct ICEAgent: Sendable {
             let p = pairs[i]
             if p.state == .failed || p.state == .succeeded { continue }
             if i == selectedPairIndex { continue }
+            if !relays.isEmpty && !isCheckable(p, now: 0) { continue }
             if let b = best {
                 let q = pairs[b]
                 if p.lastPingSent < q.lastPingSent || (p.lastPingSent == q.lastPingSent && p.priority > q.priority) {
@@ -350,8 +550,7 @@ public struct ICEAgent: Sendable {
 
     private mutating func sendCheck(pair i: Int, now: Int64, into out: inout [ICEOutput]) {
         guard let ru = remoteUfrag else { return }
-        nextTransaction &+= 0x9E37_79B9
-        let id = nextTransaction
+        let id = newTransactionID()
         if pairs[i].unansweredPings == 0 { pairs[i].firstUnansweredAt = now }
         pairs[i].unansweredPings += 1
         pairs[i].pingsSent += 1
@@ -363,10 +562,11 @@ public struct ICEAgent: Sendable {
         let m = STUNMessage(kind: .bindingRequest, transactionID: id, usernameTarget: ru, usernameSource: localUfrag,
                             priority: prflxPriority, useCandidate: role == .controlling && pairs[i].nominated,
                             controlling: role == .controlling, tieBreaker: tieBreaker)
-        out.append(.send(to: remoteCandidates[pairs[i].remoteIndex].address, m))
+        emit(m, to: remoteCandidates[pairs[i].remoteIndex].address, via: localCandidates[pairs[i].localIndex].path, into: &out)
     }
 
-    private mutating func receiveRequest(_ m: STUNMessage, from: TransportAddress, now: Int64, into out: inout [ICEOutput]) {
+    private mutating func receiveRequest(_ m: STUNMessage, from: TransportAddress, via path: ICEPath, now: Int64,
+                                         into out: inout [ICEOutput]) {
         // Checks for another generation (an old ufrag) are not answered.
         guard m.usernameTarget == localUfrag else { return }
         if let ru = remoteUfrag, ru != m.usernameSource { return }
@@ -374,7 +574,7 @@ public struct ICEAgent: Sendable {
         if m.controlling == (role == .controlling) {
             let weWin = tieBreaker >= m.tieBreaker
             if (role == .controlling) == weWin {
-                out.append(.send(to: from, STUNMessage(kind: .bindingError, transactionID: m.transactionID, errorCode: 487)))
+                emit(STUNMessage(kind: .bindingError, transactionID: m.transactionID, errorCode: 487), to: from, via: path, into: &out)
                 return
             }
             role = role == .controlling ? .controlled : .controlling
@@ -388,8 +588,8 @@ public struct ICEAgent: Sendable {
             r = remoteCandidates.count - 1
             formPairs(remote: r!)
         }
-        out.append(.send(to: from, STUNMessage(kind: .bindingSuccess, transactionID: m.transactionID, mappedAddress: from)))
-        guard let l = localCandidates.firstIndex(where: { isPairable($0) && $0.base == base }),
+        emit(STUNMessage(kind: .bindingSuccess, transactionID: m.transactionID, mappedAddress: from), to: from, via: path, into: &out)
+        guard let l = localIndex(for: path),
               let p = pairs.firstIndex(where: { $0.localIndex == l && $0.remoteIndex == r! }) else {
             // No local host candidate yet (gathering pending): the response is all we can do.
             return
@@ -405,11 +605,18 @@ public struct ICEAgent: Sendable {
         refreshState(into: &out)
     }
 
-    private mutating func receiveSuccess(_ m: STUNMessage, from: TransportAddress, now: Int64, into out: inout [ICEOutput]) {
+    private mutating func receiveSuccess(_ m: STUNMessage, from: TransportAddress, via path: ICEPath, now: Int64,
+                                         into out: inout [ICEOutput]) {
         guard let t = outstanding.firstIndex(where: { $0.id == m.transactionID }) else { return }
         let tx = outstanding.remove(at: t)
         let p = tx.pair
-        guard p < pairs.count, remoteCandidates[pairs[p].remoteIndex].address == from else { return }
+        guard p < pairs.count else { return }
+        guard remoteCandidates[pairs[p].remoteIndex].address == from, localCandidates[pairs[p].localIndex].path == path else {
+            // RFC 8445 §7.2.5.2.1: a response from another address than the check went to
+            // (the far NAT answered from a new mapping) does not validate the pair.
+            asymmetricResponses += 1
+            return
+        }
         let sample = now - tx.sentAt
         pairs[p].rtt = pairs[p].rtt == 0 ? sample : (pairs[p].rtt * 3 + sample) / 4
         pairs[p].state = .succeeded
@@ -423,6 +630,7 @@ public struct ICEAgent: Sendable {
             let priority = ICECandidate.priority(type: .prflx, localPreference: Self.localPreference, component: 1)
             let c = ICECandidate(foundation: "3", priority: priority, address: m.mappedAddress, type: .prflx,
                                  relatedAddress: base, ufrag: localUfrag)
+            // (Only a direct check can teach one: a relayed check maps to the relayed address.)
             localCandidates.append(LocalCandidate(candidate: c, base: base))
             out.append(.learnedLocal(c))
         }
@@ -463,7 +671,21 @@ public struct ICEAgent: Sendable {
                                         remote: remoteCandidates[pairs[p].remoteIndex]))
     }
 
+    /// Whether a relay pair's path is gone for good: its allocation failed or was released, or
+    /// the server refused the permission for the remote IP.
+    private func relayPathFailed(_ p: CandidatePair) -> Bool {
+        guard case .relay(let t) = localCandidates[p.localIndex].path,
+              let r = relays.first(where: { $0.transport == t }) else { return false }
+        return r.state != .allocated || r.permission(for: remoteCandidates[p.remoteIndex].address.ip)?.failed == true
+    }
+
     private mutating func expirePairs(now: Int64) {
+        if !relays.isEmpty {
+            for i in pairs.indices where pairs[i].state != .failed && relayPathFailed(pairs[i]) {
+                pairs[i].writable = false
+                pairs[i].state = .failed
+            }
+        }
         for i in pairs.indices where pairs[i].unansweredPings > 0 && pairs[i].state != .failed {
             let since = now - pairs[i].firstUnansweredAt
             if pairs[i].writable && pairs[i].unansweredPings >= config.unwritableMinChecks && since > config.unwritableTimeout {

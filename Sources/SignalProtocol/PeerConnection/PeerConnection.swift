@@ -23,12 +23,15 @@ public struct PeerConnectionConfiguration: Sendable, Equatable {
     /// work and task hops between the call and the promise settling.
     public var operationDelay: Int64 = 3_000_000
     public var stunServer: TransportAddress?
+    /// A TURN server reachable over UDP and TCP (`iceServers` with a `turn:` URL for each).
+    public var turnServer: TransportAddress?
 
     public init(ice: ICEConfiguration = ICEConfiguration(), operationDelay: Int64 = 3_000_000,
-                stunServer: TransportAddress? = nil) {
+                stunServer: TransportAddress? = nil, turnServer: TransportAddress? = nil) {
         self.ice = ice
         self.operationDelay = operationDelay
         self.stunServer = stunServer
+        self.turnServer = turnServer
     }
 }
 
@@ -77,7 +80,8 @@ public struct PeerConnection: Sendable {
         self.configuration = configuration
         self.identity = identity
         self.ice = ICEAgent(config: configuration.ice, role: .controlled, tieBreaker: identity.tieBreaker,
-                           ufrag: identity.ufrag, pwd: identity.pwd, base: base, stunServer: configuration.stunServer)
+                           ufrag: identity.ufrag, pwd: identity.pwd, base: base, stunServer: configuration.stunServer,
+                           turnServer: configuration.turnServer)
         self.association = Association(localFingerprint: identity.fingerprint)
     }
 
@@ -122,7 +126,12 @@ public struct PeerConnection: Sendable {
         drainAssociation(now: now, into: &out)
         isClosed = true
         signaling.close()
-        ice.close()
+        // Releasing TURN allocations is the only thing the closed agent still sends.
+        ice.close(into: &iceOut)
+        for o in iceOut {
+            if case .sendTURN(let t, let m) = o { out.append(toTURN(t, .turn(m))) }
+        }
+        iceOut.removeAll(keepingCapacity: true)
         iceConnectionState = .closed
         connectionState = .closed
         chain.removeAll()
@@ -279,17 +288,28 @@ public struct PeerConnection: Sendable {
     // MARK: - Network and time
 
     /// A datagram arrived at this connection's socket.
-    public mutating func receive(_ packet: PeerPacket, from: TransportAddress, now: Int64, into out: inout [PCAction]) {
+    /// A packet arrived at this connection's socket from `from`; `overTCP`: on its TCP
+    /// connection to the TURN server.
+    public mutating func receive(_ packet: PeerPacket, from: TransportAddress, overTCP: Bool = false, now: Int64,
+                                 into out: inout [PCAction]) {
         defer { refreshDeadline() }
         guard !isClosed else { return }
         switch packet {
         case .stun(let m):
+            guard !overTCP else { return }
             ice.receive(m, from: from, now: now, into: &iceOut)
             drainICE(now: now, into: &out)
-        case .turn:
-            // TURN traffic is for the ICE agent's relay candidate (not modelled yet): ignored.
-            return
+        case .turn(let m):
+            guard from == configuration.turnServer else { return }
+            let transport: CandidateTransport = overTCP ? .tcp : .udp
+            if case .dataIndication(let peer, let data) = m {
+                receiveRelayed(data, from: peer, path: .relay(transport), now: now, into: &out)
+            } else {
+                ice.receiveTURN(m, transport: transport, now: now, into: &iceOut)
+                drainICE(now: now, into: &out)
+            }
         case .dtls, .sctp:
+            guard !overTCP else { return }
             guard ice.selectedPair?.writable == true else {
                 if early.count < 4 { early.append((packet, from)) }
                 return
@@ -298,6 +318,32 @@ public struct PeerConnection: Sendable {
             association.receive(packet, now: now, into: &assocOut)
             drainAssociation(now: now, into: &out)
         }
+    }
+
+    /// A packet a peer sent to one of our relay candidates, unwrapped from a Data indication.
+    private mutating func receiveRelayed(_ packet: PeerPacket, from peer: TransportAddress, path: ICEPath, now: Int64,
+                                         into out: inout [PCAction]) {
+        switch packet {
+        case .stun(let m):
+            ice.receive(m, from: peer, via: path, now: now, into: &iceOut)
+            drainICE(now: now, into: &out)
+        case .turn:
+            return
+        case .dtls, .sctp:
+            guard ice.selectedPair?.writable == true else {
+                if early.count < 4 { early.append((packet, peer)) }
+                return
+            }
+            ice.noteReceived(from: peer, now: now)
+            association.receive(packet, now: now, into: &assocOut)
+            drainAssociation(now: now, into: &out)
+        }
+    }
+
+    /// A packet for the TURN server over `transport`.
+    private func toTURN(_ transport: CandidateTransport, _ packet: PeerPacket) -> PCAction {
+        let server = configuration.turnServer ?? TransportAddress(ip: 0, port: 0)
+        return transport == .udp ? .sendDatagram(to: server, packet) : .sendOverTCP(to: server, packet)
     }
 
     /// When the connection next needs `timerFired` (ICE pacing, STUN, DTLS/SCTP retransmission).
@@ -336,6 +382,8 @@ public struct PeerConnection: Sendable {
             switch o {
             case .send(let to, let m):
                 out.append(.sendDatagram(to: to, .stun(m)))
+            case .sendTURN(let t, let m):
+                out.append(toTURN(t, .turn(m)))
             case .gathered(let c):
                 out.append(.event(.iceCandidate(c)))
             case .learnedLocal(let c):
@@ -367,7 +415,11 @@ public struct PeerConnection: Sendable {
             switch o {
             case .send(let packet):
                 if let p = ice.selectedPair {
-                    out.append(.sendDatagram(to: ice.remoteCandidates[p.remoteIndex].address, packet))
+                    let to = ice.remoteCandidates[p.remoteIndex].address
+                    switch ice.localCandidates[p.localIndex].path {
+                    case .direct: out.append(.sendDatagram(to: to, packet))
+                    case .relay(let t): out.append(toTURN(t, .turn(.sendIndication(peer: to, data: packet))))
+                    }
                 }
             case .dtlsConnected, .dtlsFailed:
                 updateAggregates(into: &out)

@@ -74,6 +74,8 @@ public enum PCAction: Sendable {
     case event(PCEvent)
     /// Send a UDP datagram from this connection's socket.
     case sendDatagram(to: TransportAddress, PeerPacket)
+    /// Send over this connection's TCP connection to the TURN server at `to` (TURN over TCP).
+    case sendOverTCP(to: TransportAddress, PeerPacket)
     /// Run `runTask` at this time (the next step of the operations chain).
     case scheduleTask(at: Int64)
 }
