@@ -67,6 +67,9 @@ struct TURNServer {
     var droppedNoPermission = 0
     var droppedNoAllocation = 0
     var relayedToPeer = 0
+    /// Allocations granted, and refused for want of a relayed port (508).
+    var allocationsGranted = 0
+    var allocationsRefused = 0
     var relayedToClient = 0
 
     /// Allocations by relayed port.
@@ -232,6 +235,7 @@ struct TURNServer {
         if now >= earliestExpiry { purgeExpired(now: now) }
         guard let port = freePort(now: now) else {
             // 508 Insufficient Capacity (§7.2): no relayed port left.
+            allocationsRefused += 1
             out.append(.toClient(key.client, key.transport, .allocateError(transactionID: tx, code: 508)))
             return
         }
@@ -240,6 +244,7 @@ struct TURNServer {
         byPort[port] = TURNAllocation(client: key.client, transport: key.transport, relayed: relayed,
                                       transactionID: tx, expiresAt: now + Int64(lifetime) * 1_000_000_000)
         byClient[key] = port
+        allocationsGranted += 1
         earliestExpiry = min(earliestExpiry, now + Int64(lifetime) * 1_000_000_000)
         out.append(.toClient(key.client, key.transport, .allocateSuccess(
             transactionID: tx, relayed: relayed, mapped: key.client, lifetime: lifetime)))

@@ -14,7 +14,8 @@ extension Simulation {
               x.pc.signaling.remoteDescription != nil || y.pc.signaling.remoteDescription != nil else { return nil }
         let blocked = { (d: CheckDrops) in d.filtered + d.noMapping + d.firewall }
         let asymmetric = (x.pc.ice.asymmetricResponses, y.pc.ice.asymmetricResponses)
-        guard blocked(x.checkDrops) + blocked(y.checkDrops) + asymmetric.0 + asymmetric.1 > 0 else { return nil }
+        let unroutable = x.checkDrops.unroutable + y.checkDrops.unroutable
+        guard blocked(x.checkDrops) + blocked(y.checkDrops) + asymmetric.0 + asymmetric.1 + unroutable > 0 else { return nil }
         let na = slotNames[Int(a)], nb = slotNames[Int(b)]
         let ha = network.hosts[Int(pages[Int(x.page)].host)], hb = network.hosts[Int(pages[Int(y.page)].host)]
         let turn = x.pc.configuration.turnServer != nil || y.pc.configuration.turnServer != nil
@@ -30,17 +31,30 @@ extension Simulation {
             if d.filtered > 0 { fates.append("\(d.filtered) dropped by \(m)'s NAT filter") }
             if d.noMapping > 0 { fates.append("\(d.noMapping) hit a port \(m)'s NAT had no mapping on") }
             if d.firewall > 0 { fates.append("\(d.firewall) stopped by a firewall") }
+            if d.unroutable > 0 { fates.append("\(d.unroutable) addressed to \(m)'s private host address, which does not route across the internet") }
             let answers = n == na ? asymmetric.0 : asymmetric.1
             if answers > 0 { fates.append("\(answers) answered from another port than the check went to (not valid, RFC 8445 §7.2.5.2.1)") }
             if !fates.isEmpty { parts.append("of \(n)'s checks to \(m), \(fates.joined(separator: ", "))") }
         }
-        if !network.settings.stun && (ha.nat >= 0 || hb.nat >= 0) {
-            parts.append("there is no STUN server, so neither side learned its public address")
-        }
+        let noSTUN = !network.settings.stun && (ha.nat >= 0 || hb.nat >= 0)
         if turn {
-            parts.append("no relayed pair worked either")
+            var relayFates: [String] = []
+            for (conn, n, h) in [(x, na, ha), (y, nb, hb)] {
+                for r in conn.pc.ice.relays where r.state != .allocated {
+                    if r.transport == .udp && !h.udp {
+                        relayFates.append("\(n)'s allocation over udp could not pass its firewall")
+                        continue
+                    }
+                    let why = r.errorCode == 508 ? "refused it (508 Insufficient Capacity: every relayed port in use)"
+                        : r.errorCode != 0 ? "refused it (\(r.errorCode))" : "never answered"
+                    relayFates.append("the TURN server \(why) when \(n) asked for a relay over \(r.transport)")
+                }
+            }
+            parts.append(relayFates.isEmpty ? "no relayed pair worked either" : relayFates.joined(separator: "; "))
         } else if !ha.udp || !hb.udp {
             parts.append("only TURN over TCP can get through: add a TURN server")
+        } else if noSTUN {
+            parts.append("there is no STUN server, so no side behind a NAT learned its public address: add a STUN server, or a TURN server")
         } else {
             parts.append("hole punching cannot work for this pair: add a TURN server")
         }

@@ -28,6 +28,11 @@ struct RunReport {
     var signalsDropped: Int
     var datagramsSent: Int
     var datagramsLost: Int
+    /// Dropped by NAT filters, firewalls or as unroutable.
+    var datagramsBlocked: Int
+    /// TURN allocations granted and refused (508) over the run.
+    var turnAllocations: Int
+    var turnRefused: Int
     var traceLines: Int
     var budgetExhausted: Bool
 
@@ -58,6 +63,9 @@ struct RunReport {
         signalsDropped = s.stats.signalsDropped
         datagramsSent = s.network.datagramsSent
         datagramsLost = s.network.datagramsLost
+        datagramsBlocked = s.network.datagramsBlocked
+        turnAllocations = s.turnServer.allocationsGranted
+        turnRefused = s.turnServer.allocationsRefused
         traceLines = s.trace.lines
         budgetExhausted = s.budgetExhausted
     }
@@ -86,7 +94,9 @@ struct RunReport {
             "connectionsRefused": .number(JSONNumber(connectionsRefused)),
             "operationErrors": .number(JSONNumber(operationErrors)),
             "signalsDropped": .number(JSONNumber(signalsDropped)),
-            "datagrams": ["sent": .number(JSONNumber(datagramsSent)), "lost": .number(JSONNumber(datagramsLost))],
+            "datagrams": ["sent": .number(JSONNumber(datagramsSent)), "lost": .number(JSONNumber(datagramsLost)),
+                          "blocked": .number(JSONNumber(datagramsBlocked))],
+            "turn": ["allocations": .number(JSONNumber(turnAllocations)), "refused": .number(JSONNumber(turnRefused))],
             "traceLines": .number(JSONNumber(traceLines)),
             "budgetExhausted": .bool(budgetExhausted),
         ]
@@ -101,7 +111,11 @@ struct RunReport {
         let converged = convergedAt.map { ", converged at \(formatSeconds($0))" } ?? ""
         lines.append("  \(verdict): \(pairsConnected) of \(pairsExpected) pairs connected\(converged)")
         lines.append("  signaling: \(signalingMessages) signals relayed, \(controlMessages) control messages\(signalsDropped > 0 ? ", \(signalsDropped) dropped (no WebSocket)" : ""); \(offersCreated) offers, \(connectionsCreated) peer connections\(connectionsRefused > 0 ? " (\(connectionsRefused) refused)" : "")")
-        lines.append("  simulated \(formatSeconds(simulatedNs)) in \(events) events; \(datagramsSent) datagrams (\(datagramsLost) lost); trace \(traceLines) lines, hash \(traceHash)")
+        let blocked = datagramsBlocked > 0 ? ", \(datagramsBlocked) blocked by NATs, firewalls or routing" : ""
+        lines.append("  simulated \(formatSeconds(simulatedNs)) in \(events) events; \(datagramsSent) datagrams (\(datagramsLost) lost\(blocked)); trace \(traceLines) lines, hash \(traceHash)")
+        if turnAllocations + turnRefused > 0 {
+            lines.append("  TURN: \(turnAllocations) allocations\(turnRefused > 0 ? ", \(turnRefused) refused (508 Insufficient Capacity: all \(Int(TURNServer.lastRelayPort - TURNServer.firstRelayPort) + 1) relayed ports in use)" : "")")
+        }
         if budgetExhausted { lines.append("  RUN STOPPED: event budget exhausted") }
         if !expectations.isEmpty {
             lines.append("  expectations:")

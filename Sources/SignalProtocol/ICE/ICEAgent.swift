@@ -348,9 +348,10 @@ public struct ICEAgent: Sendable {
             for r in remoteCandidates.indices { formPair(local: localCandidates.count - 1, remote: r) }
             completeGatheringIfDone(into: &out)
             refreshState(into: &out)
-        case .allocateError(let id, _):
+        case .allocateError(let id, let code):
             guard relays[i].state == .allocating, relays[i].transaction?.id == id else { return }
             relays[i].state = .failed
+            relays[i].errorCode = code
             relays[i].transaction = nil
             completeGatheringIfDone(into: &out)
         case .refreshSuccess(let id, let lifetime):

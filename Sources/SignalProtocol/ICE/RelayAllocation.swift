@@ -52,6 +52,8 @@ public struct RelayAllocation: Sendable {
     /// When the server forgets the allocation unless refreshed.
     public internal(set) var expiresAt: Int64 = .max
     public internal(set) var permissions: [Permission] = []
+    /// The server's error code when it refused the Allocate (0: no error, or a timeout).
+    public internal(set) var errorCode: UInt16 = 0
 
     /// Refresh an allocation this long before it expires (libwebrtc: one minute).
     static let refreshMargin: Int64 = 60_000_000_000
