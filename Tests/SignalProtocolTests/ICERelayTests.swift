@@ -1,0 +1,189 @@
+import Testing
+@testable import SignalProtocol
+
+// The ICE agent's TURN client (RFC 8656 client side), driven directly: TURN responses in,
+// `timerFired` with explicit `now`, outputs inspected.
+
+private let base = TransportAddress(ip: 0x0A00_0001, port: 5000)
+private let turn = TransportAddress(ip: 0x0909_090A, port: 3478)
+private let relayedUDP = TransportAddress(ip: 0x0909_090A, port: 49152)
+private let relayedTCP = TransportAddress(ip: 0x0909_090A, port: 49153)
+private let mapped = TransportAddress(ip: 0xC613_0001, port: 40_000)
+private let peer = TransportAddress(ip: 0xC612_0005, port: 6000)
+private func ms(_ v: Int64) -> Int64 { v * 1_000_000 }
+private let config = ICEConfiguration()
+
+private func turnSends(_ out: [ICEOutput]) -> [(CandidateTransport, TURNMessage)] {
+    out.compactMap { o in
+        if case .sendTURN(let t, let m) = o { return (t, m) }
+        return nil
+    }
+}
+
+private func allocateID(_ out: [ICEOutput], _ transport: CandidateTransport) -> UInt64? {
+    for (t, m) in turnSends(out) where t == transport {
+        if case .allocateRequest(let id, _) = m { return id }
+    }
+    return nil
+}
+
+private func gathered(_ out: [ICEOutput]) -> [ICECandidate] {
+    out.compactMap { o in
+        if case .gathered(let c) = o { return c }
+        return nil
+    }
+}
+
+private func completes(_ out: [ICEOutput]) -> Bool {
+    out.contains { o in
+        if case .gatheringStateChanged(.complete) = o { return true }
+        return false
+    }
+}
+
+/// An agent with a TURN server (no STUN), its host candidate out and both Allocates sent.
+private func gatheringAgent(role: ICERole = .controlling) -> (agent: ICEAgent, udp: UInt64, tcp: UInt64, out: [ICEOutput]) {
+    var a = ICEAgent(config: config, role: role, tieBreaker: 7, ufrag: "loc", pwd: "lpwd", base: base,
+                     stunServer: nil, turnServer: turn)
+    var out: [ICEOutput] = []
+    a.startGathering(now: 0, into: &out)
+    a.timerFired(now: config.gatheringDelay, into: &out)
+    return (a, allocateID(out, .udp) ?? 0, allocateID(out, .tcp) ?? 0, out)
+}
+
+/// Both allocations granted, remote credentials set.
+private func allocatedAgent(role: ICERole = .controlling) -> ICEAgent {
+    var (a, udp, tcp, _) = gatheringAgent(role: role)
+    var out: [ICEOutput] = []
+    let now = ms(60)
+    a.receiveTURN(.allocateSuccess(transactionID: udp, relayed: relayedUDP, mapped: mapped, lifetime: 600), transport: .udp, now: now, into: &out)
+    a.receiveTURN(.allocateSuccess(transactionID: tcp, relayed: relayedTCP, mapped: mapped, lifetime: 600), transport: .tcp, now: now, into: &out)
+    a.setRemoteCredentials(ufrag: "rem", pwd: "rpwd", now: now, into: &out)
+    return a
+}
+
+@Suite("ICE agent TURN client")
+struct ICERelayTests {
+    @Test func gatheringAllocatesOverUDPAndTCPInParallelAndWaitsForBoth() {
+        var (a, udp, tcp, out) = gatheringAgent()
+        #expect(udp != 0 && tcp != 0 && udp != tcp)
+        #expect(gathered(out).map(\.type) == [.host])
+        #expect(!completes(out))
+        out = []
+        a.receiveTURN(.allocateSuccess(transactionID: udp, relayed: relayedUDP, mapped: mapped, lifetime: 600),
+                      transport: .udp, now: ms(50), into: &out)
+        let relay = gathered(out)
+        #expect(relay.count == 1)
+        #expect(relay.first?.type == .relay && relay.first?.address == relayedUDP && relay.first?.relatedAddress == mapped)
+        #expect(!completes(out), "the TCP allocation is still outstanding")
+        out = []
+        a.receiveTURN(.allocateSuccess(transactionID: tcp, relayed: relayedTCP, mapped: mapped, lifetime: 600),
+                      transport: .tcp, now: ms(55), into: &out)
+        #expect(gathered(out).map(\.address) == [relayedTCP])
+        #expect(completes(out))
+    }
+
+    @Test func relayCandidatesHaveTypePreferenceZeroAndUDPAboveTCP() throws {
+        let a = allocatedAgent()
+        let relays = a.localCandidates.filter { $0.candidate.type == .relay }
+        #expect(relays.count == 2)
+        let udp = try #require(relays.first { $0.path == .relay(.udp) }), tcp = try #require(relays.first { $0.path == .relay(.tcp) })
+        #expect(udp.candidate.priority >> 24 == 0 && tcp.candidate.priority >> 24 == 0)
+        #expect(udp.candidate.priority > tcp.candidate.priority)
+        #expect(udp.base == relayedUDP, "a relay candidate is its own base")
+    }
+
+    @Test func aRefusedAllocationFailsWithItsCodeAndGatheringStillCompletes() {
+        var (a, udp, tcp, _) = gatheringAgent()
+        var out: [ICEOutput] = []
+        a.receiveTURN(.allocateError(transactionID: udp, code: 508), transport: .udp, now: ms(50), into: &out)
+        a.receiveTURN(.allocateError(transactionID: tcp, code: 508), transport: .tcp, now: ms(50), into: &out)
+        #expect(a.relays.allSatisfy { $0.state == .failed && $0.errorCode == 508 })
+        #expect(completes(out))
+        #expect(gathered(out).isEmpty)
+    }
+
+    @Test func anUnansweredAllocateIsRetransmittedThenFails() {
+        var (a, _, _, _) = gatheringAgent()
+        var sends = 2
+        var now: Int64 = 0
+        var out: [ICEOutput] = []
+        while let d = a.nextDeadline, d < ms(60_000) {
+            now = d
+            a.timerFired(now: now, into: &out)
+        }
+        sends += turnSends(out).count
+        #expect(sends == 18, "9 sends per transport (libwebrtc STUN_MAX_RETRANSMISSIONS 8)")
+        #expect(a.relays.allSatisfy { $0.state == .failed })
+        #expect(completes(out))
+        #expect(now >= ms(39_000) && now <= ms(40_000))
+    }
+
+    @Test func aRelayPairAsksForAPermissionBeforeAnyCheckGoesThroughTheRelay() throws {
+        var a = allocatedAgent()
+        var out: [ICEOutput] = []
+        let remote = ICECandidate(foundation: "r", priority: ICECandidate.priority(type: .srflx, localPreference: 65_280, component: 1),
+                                  address: peer, type: .srflx, ufrag: "rem")
+        a.addRemoteCandidate(remote, now: ms(100), into: &out)
+        a.timerFired(now: ms(100), into: &out)
+        let permissions = turnSends(out).filter { if case .createPermissionRequest(_, let ip) = $0.1 { return ip == peer.ip } else { return false } }
+        #expect(permissions.count == 2, "one per relay (UDP and TCP)")
+        let relayedChecks = turnSends(out).filter { if case .sendIndication = $0.1 { return true } else { return false } }
+        #expect(relayedChecks.isEmpty, "no check through a relay before its permission")
+        // Grant the UDP relay's permission: its pair's check now goes out as a Send indication.
+        guard case .createPermissionRequest(let id, _) = permissions.first(where: { $0.0 == .udp })!.1 else { return }
+        out = []
+        a.receiveTURN(.createPermissionSuccess(transactionID: id), transport: .udp, now: ms(150), into: &out)
+        var now = ms(150)
+        for _ in 0..<6 {
+            guard let d = a.nextDeadline else { break }
+            now = max(now, d)
+            a.timerFired(now: now, into: &out)
+        }
+        let checks = turnSends(out).compactMap { (t, m) -> (CandidateTransport, TransportAddress)? in
+            if case .sendIndication(let to, .stun(let s)) = m, s.kind == .bindingRequest { return (t, to) }
+            return nil
+        }
+        #expect(checks.contains { $0.0 == .udp && $0.1 == peer })
+        #expect(!checks.contains { $0.0 == .tcp }, "the TCP relay still has no permission")
+    }
+
+    @Test func aCheckArrivingThroughTheRelayIsAnsweredThroughTheRelay() {
+        var a = allocatedAgent(role: .controlled)
+        var out: [ICEOutput] = []
+        let check = STUNMessage(kind: .bindingRequest, transactionID: 99, usernameTarget: "loc", usernameSource: "rem",
+                                priority: 1, controlling: true, tieBreaker: 1)
+        a.receive(check, from: peer, via: .relay(.tcp), now: ms(100), into: &out)
+        let answers = turnSends(out).compactMap { (t, m) -> (CandidateTransport, TransportAddress, STUNMessage)? in
+            if case .sendIndication(let to, .stun(let s)) = m, s.kind == .bindingSuccess { return (t, to, s) }
+            return nil
+        }
+        #expect(answers.count == 1)
+        #expect(answers.first?.0 == .tcp && answers.first?.1 == peer && answers.first?.2.mappedAddress == peer)
+        #expect(a.remoteCandidates.contains { $0.address == peer && $0.type == .prflx })
+        #expect(!out.contains { if case .send = $0 { return true } else { return false } }, "nothing goes out directly")
+    }
+
+    @Test func anAllocationIsRefreshedAMinuteBeforeItExpires() {
+        var a = allocatedAgent()
+        var out: [ICEOutput] = []
+        let due = ms(60) + ms(600_000) - ms(60_000)
+        a.timerFired(now: due - 1, into: &out)
+        #expect(!turnSends(out).contains { if case .refreshRequest = $0.1 { return true } else { return false } })
+        a.timerFired(now: due, into: &out)
+        let refreshes = turnSends(out).filter { if case .refreshRequest(_, let l) = $0.1 { return l > 0 } else { return false } }
+        #expect(refreshes.count == 2)
+    }
+
+    @Test func closingReleasesEveryAllocation() {
+        var a = allocatedAgent()
+        var out: [ICEOutput] = []
+        a.close(into: &out)
+        let releases = turnSends(out).filter { if case .refreshRequest(_, 0) = $0.1 { return true } else { return false } }
+        #expect(releases.map(\.0) == [.udp, .tcp])
+        #expect(a.relays.allSatisfy { $0.state == .released })
+        out = []
+        a.close(into: &out)
+        #expect(out.isEmpty)
+    }
+}
