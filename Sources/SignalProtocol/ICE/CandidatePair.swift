@@ -39,6 +39,9 @@ public struct CandidatePair: Sendable, Equatable {
     public var firstUnansweredAt: Int64 = .min
     /// Smoothed round-trip time of checks on this pair, ns (0 until measured).
     public var rtt: Int64 = 0
+    /// The path is open: always for a direct pair; for a relay pair once the TURN server
+    /// holds a permission for the remote IP.
+    public var pathReady = true
 
     /// RFC 8445 §6.1.2.3: 2^32·MIN(G,D) + 2·MAX(G,D) + (G>D ? 1 : 0), where G is the
     /// controlling agent's candidate priority and D the controlled agent's.

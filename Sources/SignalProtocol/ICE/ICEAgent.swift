@@ -362,14 +362,19 @@ public struct ICEAgent: Sendable {
             guard relays[i].state == .allocated, relays[i].transaction?.id == id else { return }
             relays[i].transaction = nil
             relays[i].state = .failed
+            relayPathChanged(transport: transport, ip: nil, open: false)
+            refreshState(into: &out)
         case .createPermissionSuccess(let id):
             guard let k = relays[i].permissions.firstIndex(where: { $0.transaction?.id == id }) else { return }
             relays[i].permissions[k].transaction = nil
             relays[i].permissions[k].grantedUntil = now + Self.permissionLifetime
+            relayPathChanged(transport: transport, ip: relays[i].permissions[k].ip, open: true)
         case .createPermissionError(let id, _):
             guard let k = relays[i].permissions.firstIndex(where: { $0.transaction?.id == id }) else { return }
             relays[i].permissions[k].transaction = nil
             relays[i].permissions[k].failed = true
+            relayPathChanged(transport: transport, ip: relays[i].permissions[k].ip, open: false)
+            refreshState(into: &out)
         case .allocateRequest, .refreshRequest, .createPermissionRequest, .sendIndication, .dataIndication:
             // Requests and indications the server never sends to a client; Data indications
             // reach `receive` through the owner.
@@ -400,8 +405,10 @@ public struct ICEAgent: Sendable {
             // Allocate or Refresh.
             if var tx = relays[i].transaction, tx.nextAt <= now {
                 if tx.sends > config.stunMaxRetransmissions {
+                    let wasAllocated = relays[i].state == .allocated
                     relays[i].transaction = nil
                     relays[i].state = .failed
+                    if wasAllocated { relayPathChanged(transport: t, ip: nil, open: false) }
                     completeGatheringIfDone(into: &out)
                 } else {
                     let m: TURNMessage = relays[i].state == .allocating
@@ -429,6 +436,7 @@ public struct ICEAgent: Sendable {
                     if tx.sends > config.stunMaxRetransmissions {
                         relays[i].permissions[k].transaction = nil
                         relays[i].permissions[k].failed = true
+                        relayPathChanged(transport: t, ip: p.ip, open: false)
                         continue
                     }
                     out.append(.sendTURN(t, .createPermissionRequest(transactionID: tx.id, peerIP: p.ip)))
@@ -461,10 +469,15 @@ public struct ICEAgent: Sendable {
     private mutating func formPair(local l: Int, remote r: Int) {
         guard isPairable(localCandidates[l]) else { return }
         if pairs.contains(where: { $0.localIndex == l && $0.remoteIndex == r }) { return }
-        pairs.append(CandidatePair(localIndex: l, remoteIndex: r, priority: pairPriority(local: l, remote: r)))
+        var pair = CandidatePair(localIndex: l, remoteIndex: r, priority: pairPriority(local: l, remote: r))
         if case .relay(let t) = localCandidates[l].path {
-            requestPermission(transport: t, ip: remoteCandidates[r].address.ip)
+            let ip = remoteCandidates[r].address.ip
+            requestPermission(transport: t, ip: ip)
+            let permission = relays.firstIndex { $0.transport == t }.flatMap { relays[$0].permission(for: ip) }
+            pair.pathReady = permission.map { $0.grantedUntil != .min } ?? false
+            if permission?.failed == true { pair.state = .failed }
         }
+        pairs.append(pair)
     }
 
     /// The local candidate packets arriving on `path` belong to: the host candidate, or the
@@ -476,12 +489,19 @@ public struct ICEAgent: Sendable {
         }
     }
 
-    /// A pair can be checked once its path is open: always directly, through a relay once the
-    /// server holds a permission for the remote IP.
-    private func isCheckable(_ p: CandidatePair, now: Int64) -> Bool {
-        guard case .relay(let t) = localCandidates[p.localIndex].path else { return true }
-        let ip = remoteCandidates[p.remoteIndex].address.ip
-        return relays.first { $0.transport == t }?.permission(for: ip)?.grantedUntil != .min
+    /// The relay path of `transport` towards `ip` opened (permission granted) or closed for
+    /// good (permission refused, allocation lost; `ip` nil: every IP): update its pairs.
+    private mutating func relayPathChanged(transport: CandidateTransport, ip: UInt32?, open: Bool) {
+        for i in pairs.indices where localCandidates[pairs[i].localIndex].path == .relay(transport) {
+            if let ip, remoteCandidates[pairs[i].remoteIndex].address.ip != ip { continue }
+            if open {
+                pairs[i].pathReady = true
+            } else {
+                pairs[i].pathReady = false
+                pairs[i].writable = false
+                pairs[i].state = .failed
+            }
+        }
     }
 
     /// Send a STUN message to `to` along `path`.
@@ -523,7 +543,7 @@ public struct ICEAgent: Sendable {
             let p = pairs[i]
             if p.state == .failed || p.state == .succeeded { continue }
             if i == selectedPairIndex { continue }
-            if !relays.isEmpty && !isCheckable(p, now: 0) { continue }
+            if !p.pathReady { continue }
             if let b = best {
                 let q = pairs[b]
                 if p.lastPingSent < q.lastPingSent || (p.lastPingSent == q.lastPingSent && p.priority > q.priority) {
@@ -672,21 +692,7 @@ public struct ICEAgent: Sendable {
                                         remote: remoteCandidates[pairs[p].remoteIndex]))
     }
 
-    /// Whether a relay pair's path is gone for good: its allocation failed or was released, or
-    /// the server refused the permission for the remote IP.
-    private func relayPathFailed(_ p: CandidatePair) -> Bool {
-        guard case .relay(let t) = localCandidates[p.localIndex].path,
-              let r = relays.first(where: { $0.transport == t }) else { return false }
-        return r.state != .allocated || r.permission(for: remoteCandidates[p.remoteIndex].address.ip)?.failed == true
-    }
-
     private mutating func expirePairs(now: Int64) {
-        if !relays.isEmpty {
-            for i in pairs.indices where pairs[i].state != .failed && relayPathFailed(pairs[i]) {
-                pairs[i].writable = false
-                pairs[i].state = .failed
-            }
-        }
         for i in pairs.indices where pairs[i].unansweredPings > 0 && pairs[i].state != .failed {
             let since = now - pairs[i].firstUnansweredAt
             if pairs[i].writable && pairs[i].unansweredPings >= config.unwritableMinChecks && since > config.unwritableTimeout {
