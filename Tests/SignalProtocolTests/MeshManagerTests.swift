@@ -38,6 +38,7 @@ private func render(_ a: MeshAction) -> String {
     case .note(let remote, _): return "note \(remote)"
     case .setTimer(let remote, _, let delay): return "timer \(remote) \(delay)"
     case .rejoin(let uid): return "rejoin \(uid)"
+    case .restartIce(let id): return "restartIce \(id.raw)"
     }
 }
 
@@ -251,6 +252,24 @@ struct MeshManagerTests {
         let out = m.event(0, .connectionStateChange(.failed))
         #expect(lines(out) == ["note x", "close 0"])
         #expect(m.mesh.link(to: "x")?.destroyed == true)
+    }
+
+    @Test func underRestartICEAFailedDialerRestartsICEAndOffersAgainInPlace() {
+        let m = Manager.joined(policy: RestartICEPolicy())
+        _ = m.receive(.online(uid: "x"))
+        let out = m.event(0, .connectionStateChange(.failed))
+        #expect(lines(out) == ["note x", "restartIce 0", "op 0 createOffer"])
+        #expect(m.mesh.link(to: "x")?.destroyed == false)
+    }
+
+    @Test func underRestartICEAFailedPassiveSideWaitsForTheDialersOffer() {
+        let m = Manager.joined(online: ["x"], policy: RestartICEPolicy())
+        let out = m.event(0, .connectionStateChange(.failed))
+        #expect(lines(out) == ["note x"])
+        #expect(m.mesh.link(to: "x")?.destroyed == false)
+        // The restart offer of the same connection is applied and answered on the same link.
+        _ = m.receive(.signal(from: "x", to: "me", payload: .description(offer(11))))
+        #expect(lines(m.receive(.signal(from: "x", to: "me", payload: .description(offer(11))))) == ["op 0 setRemoteDescription(offer)"])
     }
 
     @Test func connectionDisconnectedDoesNotDestroyTheLink() {

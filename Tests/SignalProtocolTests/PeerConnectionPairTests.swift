@@ -206,3 +206,45 @@ struct PeerConnectionPair {
         #expect(ICECandidate.priority(type: .host, localPreference: 65535, component: 1) == 2_130_706_431)
     }
 }
+
+/// `restartIce()` (webrtc-pc §4.4.1.6, RFC 8445 §9) between two connection models.
+@Suite struct ICERestartPairTests {
+    @Test func aRestartAfterFailureReconnectsWithNewCredentialsOnBothSides() {
+        var pair = PeerConnectionPair()
+        pair.dial()
+        pair.run(until: 2_000_000_000)
+        #expect(pair.pcs[0].connectionState == .connected && pair.pcs[1].connectionState == .connected)
+        // Every datagram lost for 20 s: ICE fails on both sides (connectionState failed).
+        pair.lossEvery = 1
+        pair.run(until: 22_000_000_000)
+        #expect(pair.pcs[0].connectionState == .failed && pair.pcs[1].connectionState == .failed)
+        pair.lossEvery = 0
+        var out: [PCAction] = []
+        pair.pcs[0].restartIce()
+        pair.pcs[0].enqueue(.createOffer, now: pair.now, into: &out)
+        pair.apply(0, out)
+        pair.run(until: 25_000_000_000)
+        #expect(pair.pcs[0].connectionState == .connected && pair.pcs[1].connectionState == .connected)
+        #expect(pair.pcs[0].ice.localUfrag == "aaaar1" && pair.pcs[1].ice.localUfrag == "bbbbr1")
+        #expect(pair.pcs[0].ice.remoteUfrag == "bbbbr1" && pair.pcs[1].ice.remoteUfrag == "aaaar1")
+        #expect(pair.pcs[0].iceGeneration == 1 && pair.pcs[1].iceGeneration == 1)
+        #expect(pair.pcs[0].ice.role == .controlling && pair.pcs[1].ice.role == .controlled)
+        // The association survived: no channel closed, and the same DTLS session carries on.
+        #expect(pair.states(0, "close").isEmpty && pair.states(1, "close").isEmpty)
+        #expect(pair.pcs[0].isChannelOpen("mesh") && pair.pcs[1].isChannelOpen("mesh"))
+        #expect(pair.states(0, "gathering:") == ["gathering:gathering", "gathering:complete", "gathering:gathering", "gathering:complete"])
+    }
+
+    @Test func withoutARestartCallTheNextOfferKeepsTheCredentials() {
+        var pair = PeerConnectionPair()
+        pair.dial()
+        pair.run(until: 2_000_000_000)
+        var out: [PCAction] = []
+        pair.pcs[0].enqueue(.createOffer, now: pair.now, into: &out)
+        pair.apply(0, out)
+        pair.run(until: 3_000_000_000)
+        #expect(pair.pcs[0].ice.localUfrag == "aaaa" && pair.pcs[1].ice.localUfrag == "bbbb")
+        #expect(pair.pcs[0].iceGeneration == 0)
+        #expect(pair.pcs[0].connectionState == .connected)
+    }
+}

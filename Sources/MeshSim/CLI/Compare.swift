@@ -57,7 +57,7 @@ enum Compare {
         return Outcome(scenario: job.scenario.name, file: job.scenario.file, policy: job.policy.name, seed: job.seed,
                        fullMesh: report.fullMesh, passed: report.passed, convergence: convergence,
                        signalingMessages: report.signalingMessages, offers: report.offersCreated,
-                       iceRestarts: 0, traceHash: report.traceHash, stuck: report.stuck.count)
+                       iceRestarts: report.iceRestarts, traceHash: report.traceHash, stuck: report.stuck.count)
     }
 
     /// Nearest-rank percentile of sorted values.

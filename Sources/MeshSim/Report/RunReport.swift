@@ -33,6 +33,7 @@ struct RunReport {
     /// TURN allocations granted and refused (508) over the run.
     var turnAllocations: Int
     var turnRefused: Int
+    var iceRestarts: Int
     var traceLines: Int
     var budgetExhausted: Bool
 
@@ -66,6 +67,7 @@ struct RunReport {
         datagramsBlocked = s.network.datagramsBlocked
         turnAllocations = s.turnServer.allocationsGranted
         turnRefused = s.turnServer.allocationsRefused
+        iceRestarts = s.stats.iceRestarts
         traceLines = s.trace.lines
         budgetExhausted = s.budgetExhausted
     }
@@ -94,6 +96,7 @@ struct RunReport {
             "connectionsRefused": .number(JSONNumber(connectionsRefused)),
             "operationErrors": .number(JSONNumber(operationErrors)),
             "signalsDropped": .number(JSONNumber(signalsDropped)),
+            "iceRestarts": .number(JSONNumber(iceRestarts)),
             "datagrams": ["sent": .number(JSONNumber(datagramsSent)), "lost": .number(JSONNumber(datagramsLost)),
                           "blocked": .number(JSONNumber(datagramsBlocked))],
             "turn": ["allocations": .number(JSONNumber(turnAllocations)), "refused": .number(JSONNumber(turnRefused))],
@@ -110,7 +113,7 @@ struct RunReport {
         let verdict = fullMesh ? "FULL MESH" : "NOT a full mesh"
         let converged = convergedAt.map { ", converged at \(formatSeconds($0))" } ?? ""
         lines.append("  \(verdict): \(pairsConnected) of \(pairsExpected) pairs connected\(converged)")
-        lines.append("  signaling: \(signalingMessages) signals relayed, \(controlMessages) control messages\(signalsDropped > 0 ? ", \(signalsDropped) dropped (no WebSocket)" : ""); \(offersCreated) offers, \(connectionsCreated) peer connections\(connectionsRefused > 0 ? " (\(connectionsRefused) refused)" : "")")
+        lines.append("  signaling: \(signalingMessages) signals relayed, \(controlMessages) control messages\(signalsDropped > 0 ? ", \(signalsDropped) dropped (no WebSocket)" : ""); \(offersCreated) offers\(iceRestarts > 0 ? " (\(iceRestarts) ICE restarts)" : ""), \(connectionsCreated) peer connections\(connectionsRefused > 0 ? " (\(connectionsRefused) refused)" : "")")
         let blocked = datagramsBlocked > 0 ? ", \(datagramsBlocked) blocked by NATs, firewalls or routing" : ""
         lines.append("  simulated \(formatSeconds(simulatedNs)) in \(events) events; \(datagramsSent) datagrams (\(datagramsLost) lost\(blocked)); trace \(traceLines) lines, hash \(traceHash)")
         if turnAllocations + turnRefused > 0 {

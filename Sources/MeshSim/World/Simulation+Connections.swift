@@ -13,6 +13,11 @@ extension Simulation {
                 let c = pages[p].linkConnections[Int(link.raw)]
                 guard !connections[Int(c)].closed else { continue }
                 withPCActions(c) { slot, out in _ = slot.pc.createDataChannel(label: label, now: now, into: &out) }
+            case .restartIce(let link):
+                let c = pages[p].linkConnections[Int(link.raw)]
+                guard !connections[Int(c)].closed else { continue }
+                connections[Int(c)].pc.restartIce()
+                stats.iceRestarts += 1
             case .operation(let link, let op):
                 let c = pages[p].linkConnections[Int(link.raw)]
                 guard !connections[Int(c)].refused else { continue }

@@ -243,4 +243,6 @@ struct RunStats {
     var connectionsRefused = 0
     var operationErrors = 0
     var signalsDropped = 0
+    /// `restartIce()` calls by mesh managers.
+    var iceRestarts = 0
 }

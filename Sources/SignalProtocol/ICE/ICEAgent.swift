@@ -105,6 +105,36 @@ public struct ICEAgent: Sendable {
         hostDueAt = now + config.gatheringDelay
     }
 
+    /// ICE restart on our side (RFC 8445 §9, `restartIce()` then a new offer, or an answer to a
+    /// remote restart): a new ufrag and password, a new generation of candidates and pairs.
+    /// Gathering starts again with the next `startGathering`; granted TURN allocations are kept
+    /// and their relay candidates surface again with the host candidate. When we offer the
+    /// restart (`forgetRemote`), the remote generation goes too: it does not know our new ufrag,
+    /// so nothing is checked until the answer brings the remote's new credentials. When we
+    /// answer one, the remote's new credentials and candidates are already here and stay.
+    public mutating func restart(ufrag: String, pwd: String, forgetRemote: Bool, into out: inout [ICEOutput]) {
+        guard state != .closed, ufrag != localUfrag else { return }
+        if forgetRemote {
+            remoteCandidates.removeAll()
+            remoteUfrag = nil
+            remotePwd = nil
+            remoteEndOfCandidates = false
+        }
+        localUfrag = ufrag
+        localPwd = pwd
+        localCandidates.removeAll()
+        pairs.removeAll()
+        outstanding.removeAll()
+        triggered.removeAll()
+        selectedPairIndex = nil
+        hasBeenWritable = false
+        hostDueAt = nil
+        stunTransaction = nil
+        lastCheckAt = .min
+        gatheringState = .new
+        refreshState(into: &out)
+    }
+
     /// Remote ICE credentials from the remote description. New credentials (an ICE restart by
     /// the remote side) drop the old remote candidates and pairs.
     public mutating func setRemoteCredentials(ufrag: String, pwd: String, now: Int64, into out: inout [ICEOutput]) {
@@ -293,10 +323,18 @@ public struct ICEAgent: Sendable {
             stunTransaction = (id, 1, now + config.stunInitialRTO, config.stunInitialRTO)
         }
         for i in relays.indices {
-            let tx = ServerTransaction(id: newTransactionID(), sends: 1, nextAt: now + config.stunInitialRTO,
-                                       rto: config.stunInitialRTO)
-            relays[i].transaction = tx
-            out.append(.sendTURN(relays[i].transport, .allocateRequest(transactionID: tx.id, lifetime: 0)))
+            switch relays[i].state {
+            case .allocating:
+                let tx = ServerTransaction(id: newTransactionID(), sends: 1, nextAt: now + config.stunInitialRTO,
+                                           rto: config.stunInitialRTO)
+                relays[i].transaction = tx
+                out.append(.sendTURN(relays[i].transport, .allocateRequest(transactionID: tx.id, lifetime: 0)))
+            case .allocated:
+                // After an ICE restart: the allocation is still ours.
+                addRelayCandidate(i, into: &out)
+            case .failed, .released:
+                continue
+            }
         }
         completeGatheringIfDone(into: &out)
         refreshState(into: &out)
@@ -337,15 +375,9 @@ public struct ICEAgent: Sendable {
             relays[i].state = .allocated
             relays[i].transaction = nil
             relays[i].relayed = relayed
+            relays[i].mapped = mapped
             relays[i].expiresAt = now + Int64(lifetime) * 1_000_000_000
-            // libwebrtc adds a relay-protocol preference to the local preference: UDP above TCP.
-            let preference = Self.localPreference + (transport == .udp ? 2 : 1)
-            let priority = ICECandidate.priority(type: .relay, localPreference: preference, component: 1)
-            let c = ICECandidate(foundation: transport == .udp ? "4" : "5", priority: priority, address: relayed,
-                                 type: .relay, relatedAddress: mapped, ufrag: localUfrag)
-            localCandidates.append(LocalCandidate(candidate: c, base: relayed, path: .relay(transport)))
-            out.append(.gathered(c))
-            for r in remoteCandidates.indices { formPair(local: localCandidates.count - 1, remote: r) }
+            addRelayCandidate(i, into: &out)
             completeGatheringIfDone(into: &out)
             refreshState(into: &out)
         case .allocateError(let id, let code):
@@ -380,6 +412,20 @@ public struct ICEAgent: Sendable {
             // reach `receive` through the owner.
             break
         }
+    }
+
+    /// The relay candidate of an allocated relay, gathered and paired.
+    private mutating func addRelayCandidate(_ i: Int, into out: inout [ICEOutput]) {
+        guard let relayed = relays[i].relayed else { return }
+        let transport = relays[i].transport
+        // libwebrtc adds a relay-protocol preference to the local preference: UDP above TCP.
+        let preference = Self.localPreference + (transport == .udp ? 2 : 1)
+        let priority = ICECandidate.priority(type: .relay, localPreference: preference, component: 1)
+        let c = ICECandidate(foundation: transport == .udp ? "4" : "5", priority: priority, address: relayed,
+                             type: .relay, relatedAddress: relays[i].mapped, ufrag: localUfrag)
+        localCandidates.append(LocalCandidate(candidate: c, base: relayed, path: .relay(transport)))
+        out.append(.gathered(c))
+        for r in remoteCandidates.indices { formPair(local: localCandidates.count - 1, remote: r) }
     }
 
     /// RFC 8656 §9: a permission lives 300 s.

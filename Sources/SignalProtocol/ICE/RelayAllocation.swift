@@ -49,6 +49,8 @@ public struct RelayAllocation: Sendable {
     /// The outstanding Allocate or Refresh.
     public internal(set) var transaction: ServerTransaction?
     public internal(set) var relayed: TransportAddress?
+    /// The client's address as the server saw it (the relay candidate's related address).
+    public internal(set) var mapped: TransportAddress?
     /// When the server forgets the allocation unless refreshed.
     public internal(set) var expiresAt: Int64 = .max
     public internal(set) var permissions: [Permission] = []

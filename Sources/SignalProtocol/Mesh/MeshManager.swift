@@ -32,6 +32,8 @@ public enum MeshAction: Sendable {
     /// `new RTCPeerConnection(...)` for `remote`.
     case createConnection(LinkID, remote: String, role: LinkRole)
     case createDataChannel(LinkID, label: String)
+    /// `pc.restartIce()`: the next offer on this link restarts ICE.
+    case restartIce(LinkID)
     /// A chained RTCPeerConnection operation.
     case operation(LinkID, PCOperation)
     /// `pc.close()`.
@@ -198,7 +200,15 @@ public struct MeshManager: Sendable {
         case .connectionStateChange(let s):
             links[i].connectionState = s
             if s == .connected { redials[remote] = nil }
-            if s == .failed && policy.destroyOnConnectionFailed {
+            if s == .failed && policy.restartIceOnFailure {
+                if links[i].role == .active {
+                    out.append(.note(remote: remote, "connection failed: ICE restart"))
+                    out.append(.restartIce(links[i].id))
+                    out.append(.operation(links[i].id, .createOffer))
+                } else {
+                    out.append(.note(remote: remote, "connection failed: waiting for the dialer's ICE restart"))
+                }
+            } else if s == .failed && policy.destroyOnConnectionFailed {
                 out.append(.note(remote: remote, "connection failed: destroyed"))
                 destroy(i, into: &out)
                 scheduleRedial(remote, into: &out)

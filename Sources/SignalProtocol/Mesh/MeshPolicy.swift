@@ -31,6 +31,9 @@ public protocol MeshPolicy: Sendable {
     /// When the server says another page took this page's uid (a duplicated tab), rejoin
     /// under a fresh uid instead of staying off signaling.
     var rejoinWithFreshUid: Bool { get }
+    /// A failed connection is repaired in place: the dialer calls `restartIce()` and sends a new
+    /// offer (the other side answers it); nothing is destroyed.
+    var restartIceOnFailure: Bool { get }
 }
 
 extension MeshPolicy {
@@ -41,6 +44,7 @@ extension MeshPolicy {
     public var acceptOfferWithoutLink: Bool { false }
     public var redialBackoff: Int64? { nil }
     public var rejoinWithFreshUid: Bool { false }
+    public var restartIceOnFailure: Bool { false }
 }
 
 /// The notes, literally, as a simple-peer style wrapper runs them: "connected" means the data
@@ -102,8 +106,24 @@ public struct ResilientPolicy: MeshPolicy {
 }
 
 /// Every policy MeshSim knows, in the order `MeshSim policies` lists them.
+public struct RestartICEPolicy: MeshPolicy {
+    public init() {}
+    public var name: String { "restart-ice" }
+    public var summary: String {
+        "resilient, but a failed connection is repaired with restartIce() and a new offer from the dialer instead of a new RTCPeerConnection"
+    }
+    public func isConnected(_ link: MeshLink) -> Bool { link.dataChannelOpen && link.connectionState == .connected }
+    public func redialOnOnline(_ link: MeshLink) -> Bool { true }
+    public var destroyOnConnectionFailed: Bool { false }
+    public var replaceLinkOnForeignOffer: Bool { true }
+    public var acceptOfferWithoutLink: Bool { true }
+    public var rejoinWithFreshUid: Bool { true }
+    public var restartIceOnFailure: Bool { true }
+}
+
 public enum Policies {
-    public static let all: [any MeshPolicy] = [SeedPolicy(), SeedStrictPolicy(), ReplacePolicy(), ResilientPolicy()]
+    public static let all: [any MeshPolicy] = [SeedPolicy(), SeedStrictPolicy(), ReplacePolicy(), ResilientPolicy(),
+                                                RestartICEPolicy()]
 
     public static func named(_ name: String) -> (any MeshPolicy)? {
         all.first { $0.name == name }

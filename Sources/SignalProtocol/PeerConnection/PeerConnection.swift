@@ -74,6 +74,12 @@ public struct PeerConnection: Sendable {
     private var taskPending = false
     private var descriptionVersion: UInt32 = 0
     private var iceOut: [ICEOutput] = []
+    /// `restartIce()` was called: the next offer carries new ICE credentials.
+    private var iceRestartPending = false
+    /// The remote offer restarted ICE: our answer carries new ICE credentials too.
+    private var remoteRestartedICE = false
+    /// ICE credential generations used so far (0: the identity's own).
+    public private(set) var iceGeneration: UInt32 = 0
     private var assocOut: [AssociationOutput] = []
 
     public init(configuration: PeerConnectionConfiguration, identity: PeerConnectionIdentity, base: TransportAddress) {
@@ -135,6 +141,13 @@ public struct PeerConnection: Sendable {
         iceConnectionState = .closed
         connectionState = .closed
         chain.removeAll()
+    }
+
+    /// `restartIce()` (webrtc-pc §4.4.1.6): the next offer gets new ICE credentials, and
+    /// applying it restarts ICE. Chromium fires `negotiationneeded`; the model leaves the offer
+    /// to the caller. No effect once closed.
+    public mutating func restartIce() {
+        if !isClosed { iceRestartPending = true }
     }
 
     // MARK: - The operations chain
@@ -243,13 +256,29 @@ public struct PeerConnection: Sendable {
 
     private mutating func makeDescription(_ type: SDPType) -> SessionDescription {
         descriptionVersion += 1
+        var ufrag = ice.localUfrag, pwd = ice.localPwd
+        if (type == .offer && iceRestartPending) || (type != .offer && remoteRestartedICE) {
+            // Deterministic new credentials (the model draws no randomness): the identity's,
+            // suffixed with the generation.
+            ufrag = "\(identity.ufrag)r\(iceGeneration + 1)"
+            pwd = "\(identity.pwd)r\(iceGeneration + 1)"
+        }
         return SessionDescription(type: type, sessionID: identity.sessionID, version: descriptionVersion,
-                                  iceUfrag: ice.localUfrag, icePwd: ice.localPwd,
+                                  iceUfrag: ufrag, icePwd: pwd,
                                   setup: type == .offer ? .actpass : .active,
                                   fingerprint: identity.fingerprint, hasDataChannel: true)
     }
 
     private mutating func appliedLocal(_ d: SessionDescription, now: Int64, into out: inout [PCAction]) {
+        if d.type != .rollback && d.iceUfrag != ice.localUfrag {
+            // An ICE restart: new credentials, a new generation of candidates.
+            iceGeneration += 1
+            iceRestartPending = false
+            remoteRestartedICE = false
+            ice.restart(ufrag: d.iceUfrag, pwd: d.icePwd, forgetRemote: d.type == .offer, into: &iceOut)
+            // libwebrtc: the side that offers a restart is controlling.
+            if d.type == .offer { ice.setRole(.controlling) }
+        }
         switch d.type {
         case .offer:
             if signaling.remoteDescription == nil { ice.setRole(.controlling) }
@@ -269,6 +298,7 @@ public struct PeerConnection: Sendable {
     private mutating func appliedRemote(_ d: SessionDescription, now: Int64, into out: inout [PCAction]) {
         switch d.type {
         case .offer:
+            if let old = ice.remoteUfrag, old != d.iceUfrag { remoteRestartedICE = true }
             ice.setRole(.controlled)
             ice.setRemoteCredentials(ufrag: d.iceUfrag, pwd: d.icePwd, now: now, into: &iceOut)
         case .answer, .pranswer:
@@ -287,7 +317,6 @@ public struct PeerConnection: Sendable {
 
     // MARK: - Network and time
 
-    /// A datagram arrived at this connection's socket.
     /// A packet arrived at this connection's socket from `from`; `overTCP`: on its TCP
     /// connection to the TURN server.
     public mutating func receive(_ packet: PeerPacket, from: TransportAddress, overTCP: Bool = false, now: Int64,
