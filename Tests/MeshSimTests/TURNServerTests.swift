@@ -100,6 +100,23 @@ private func seen(_ out: [TURNServerOutput]) -> [Seen] {
         #expect(h.server.allocation(forRelayed: TransportAddress(ip: relayIP &+ 1, port: 49152)) == nil)
     }
 
+    @Test func anAllocateWithoutCredentialsIsChallengedWith401AndAllocatesNothing() {
+        var h = Harness()
+        let out = h.client(.allocateRequest(transactionID: 5, lifetime: 0, authenticated: false), at: 0)
+        guard case .toClient(let to, _, .allocateError(5, 401)) = out.first, out.count == 1 else {
+            Issue.record("expected 401, got \(out)")
+            return
+        }
+        #expect(to == clientA)
+        #expect(h.server.allocationCount == 0 && h.server.challenges == 1)
+        // The retry with credentials succeeds.
+        let retry = h.client(.allocateRequest(transactionID: 6, lifetime: 0, authenticated: true), at: 1)
+        guard case .toClient(_, _, .allocateSuccess(6, _, _, _)) = retry.first else {
+            Issue.record("expected a success, got \(retry)")
+            return
+        }
+    }
+
     @Test func secondAllocateOnSameFiveTupleIs437() {
         var h = Harness()
         let r = h.allocate(tx: 1, at: 0)

@@ -22,7 +22,7 @@ private func turnSends(_ out: [ICEOutput]) -> [(CandidateTransport, TURNMessage)
 
 private func allocateID(_ out: [ICEOutput], _ transport: CandidateTransport) -> UInt64? {
     for (t, m) in turnSends(out) where t == transport {
-        if case .allocateRequest(let id, _) = m { return id }
+        if case .allocateRequest(let id, _, _) = m { return id }
     }
     return nil
 }
@@ -81,6 +81,23 @@ struct ICERelayTests {
                       transport: .tcp, now: ms(55), into: &out)
         #expect(gathered(out).map(\.address) == [relayedTCP])
         #expect(completes(out))
+    }
+
+    @Test func theFirstAllocateCarriesNoCredentialsAndA401IsRetriedAtOnceWithThem() throws {
+        var (a, udp, _, out) = gatheringAgent()
+        let first = try #require(turnSends(out).first { $0.0 == .udp })
+        guard case .allocateRequest(_, _, let authenticated) = first.1 else { Issue.record("not an Allocate"); return }
+        #expect(!authenticated)
+        out = []
+        a.receiveTURN(.allocateError(transactionID: udp, code: 401), transport: .udp, now: ms(50), into: &out)
+        let retry = try #require(turnSends(out).first)
+        guard case .allocateRequest(let id, _, true) = retry.1 else { Issue.record("no authenticated retry"); return }
+        #expect(retry.0 == .udp && id != udp)
+        #expect(a.relays[0].state == .allocating)
+        // A second 401 is an answer, not a challenge: the allocation fails.
+        out = []
+        a.receiveTURN(.allocateError(transactionID: id, code: 401), transport: .udp, now: ms(100), into: &out)
+        #expect(a.relays[0].state == .failed && a.relays[0].errorCode == 401)
     }
 
     @Test func relayCandidatesHaveTypePreferenceZeroAndUDPAboveTCP() throws {

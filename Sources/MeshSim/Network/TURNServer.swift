@@ -70,6 +70,11 @@ struct TURNServer {
     /// Allocations granted, and refused for want of a relayed port (508).
     var allocationsGranted = 0
     var allocationsRefused = 0
+    /// 401 answers to Allocates without credentials.
+    var challenges = 0
+    /// Allocates must carry long-term credentials (as every public TURN deployment requires);
+    /// Refresh and CreatePermission are taken as authenticated (the nonce never goes stale).
+    var requiresAuthentication = true
     var relayedToClient = 0
 
     /// Allocations by relayed port.
@@ -138,7 +143,14 @@ struct TURNServer {
                                     now: Int64, into out: inout [TURNServerOutput]) {
         let key = ClientKey(client: client, transport: transport)
         switch m {
-        case .allocateRequest(let tx, let requested):
+        case .allocateRequest(let tx, let requested, let authenticated):
+            guard authenticated || !requiresAuthentication else {
+                // RFC 8656 §7.2 / RFC 8489 §9.2.4: no credentials yet, so 401 with the realm and
+                // a nonce; the client retries with them.
+                challenges += 1
+                out.append(.toClient(client, transport, .allocateError(transactionID: tx, code: 401)))
+                return
+            }
             allocate(key: key, tx: tx, requested: requested, now: now, into: &out)
 
         case .refreshRequest(let tx, let requested):

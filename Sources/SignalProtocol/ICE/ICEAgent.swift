@@ -328,7 +328,8 @@ public struct ICEAgent: Sendable {
                 let tx = ServerTransaction(id: newTransactionID(), sends: 1, nextAt: now + config.stunInitialRTO,
                                            rto: config.stunInitialRTO)
                 relays[i].transaction = tx
-                out.append(.sendTURN(relays[i].transport, .allocateRequest(transactionID: tx.id, lifetime: 0)))
+                out.append(.sendTURN(relays[i].transport, .allocateRequest(transactionID: tx.id, lifetime: 0,
+                                                                           authenticated: relays[i].hasCredentials)))
             case .allocated:
                 // After an ICE restart: the allocation is still ours.
                 addRelayCandidate(i, into: &out)
@@ -382,6 +383,16 @@ public struct ICEAgent: Sendable {
             refreshState(into: &out)
         case .allocateError(let id, let code):
             guard relays[i].state == .allocating, relays[i].transaction?.id == id else { return }
+            if code == 401 && !relays[i].hasCredentials {
+                // Chromium's first Allocate always meets this challenge: retry at once with the
+                // realm and nonce, as a new transaction.
+                relays[i].hasCredentials = true
+                let tx = ServerTransaction(id: newTransactionID(), sends: 1, nextAt: now + config.stunInitialRTO,
+                                           rto: config.stunInitialRTO)
+                relays[i].transaction = tx
+                out.append(.sendTURN(transport, .allocateRequest(transactionID: tx.id, lifetime: 0, authenticated: true)))
+                return
+            }
             relays[i].state = .failed
             relays[i].errorCode = code
             relays[i].transaction = nil
@@ -458,7 +469,7 @@ public struct ICEAgent: Sendable {
                     completeGatheringIfDone(into: &out)
                 } else {
                     let m: TURNMessage = relays[i].state == .allocating
-                        ? .allocateRequest(transactionID: tx.id, lifetime: 0)
+                        ? .allocateRequest(transactionID: tx.id, lifetime: 0, authenticated: relays[i].hasCredentials)
                         : .refreshRequest(transactionID: tx.id, lifetime: 600)
                     out.append(.sendTURN(t, m))
                     tx.sends += 1

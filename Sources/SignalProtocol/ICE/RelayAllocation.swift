@@ -56,6 +56,8 @@ public struct RelayAllocation: Sendable {
     public internal(set) var permissions: [Permission] = []
     /// The server's error code when it refused the Allocate (0: no error, or a timeout).
     public internal(set) var errorCode: UInt16 = 0
+    /// The server's 401 gave us its realm and nonce: requests carry credentials from now on.
+    public internal(set) var hasCredentials = false
 
     /// Refresh an allocation this long before it expires (libwebrtc: one minute).
     static let refreshMargin: Int64 = 60_000_000_000

@@ -1,11 +1,14 @@
 /// TURN (RFC 8656) messages between a client (an ICE agent) and a TURN server, as structured
 /// values. Lifetimes are in seconds, as on the wire.
 public enum TURNMessage: Sendable {
-    /// Allocate (§7.1): ask for a relayed transport address.
-    case allocateRequest(transactionID: UInt64, lifetime: UInt32)
+    /// Allocate (§7.1): ask for a relayed transport address. `authenticated`: the request
+    /// carries USERNAME, REALM, NONCE and MESSAGE-INTEGRITY (long-term credentials, RFC 8489
+    /// §9.2); a client's first Allocate has none and is answered 401 with the realm and nonce.
+    case allocateRequest(transactionID: UInt64, lifetime: UInt32, authenticated: Bool = true)
     /// XOR-RELAYED-ADDRESS, XOR-MAPPED-ADDRESS (the client's server-reflexive address) and LIFETIME.
     case allocateSuccess(transactionID: UInt64, relayed: TransportAddress, mapped: TransportAddress, lifetime: UInt32)
-    /// e.g. 437 Allocation Mismatch, 486 Allocation Quota Reached.
+    /// e.g. 401 Unauthorized (with a nonce: retry with credentials), 437 Allocation Mismatch,
+    /// 486 Allocation Quota Reached, 508 Insufficient Capacity.
     case allocateError(transactionID: UInt64, code: UInt16)
     /// Refresh (§7.2); lifetime 0 deletes the allocation.
     case refreshRequest(transactionID: UInt64, lifetime: UInt32)
