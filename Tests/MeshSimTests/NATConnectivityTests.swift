@@ -23,6 +23,36 @@ import Testing
         return ScenarioRunTests.run(s)
     }
 
+    /// Behind NATs the per-role state sequences stay Chromium's (calibration §1); what changes
+    /// is the candidates: a host and a server-reflexive one per side, and a peer-reflexive one
+    /// learned where a check arrives before the srflx candidate that names it.
+    @Test func twoPeersBehindNATsKeepTheRecordedStateSequences() throws {
+        let s = try ScenarioRunTests.scenario("""
+        {"name": "nat pair", "duration": "20s",
+         "peers": [{"id": "a", "nat": "portRestrictedCone"}, {"id": "b", "join": "500ms", "nat": "restrictedCone"}]}
+        """)
+        let (sim, report) = ScenarioRunTests.run(s)
+        #expect(report.fullMesh && report.violations.isEmpty)
+        let lines = sim.trace.capturedLines
+        let v = { (kind: String, peer: String, remote: String) in ScenarioRunTests.values(lines, kind: kind, peer: peer, remote: remote) }
+        #expect(v("signalingState", "a", "b") == ["have-local-offer", "stable"])
+        #expect(v("signalingState", "b", "a") == ["have-remote-offer", "stable"])
+        #expect(v("iceConnectionState", "a", "b") == ["checking", "connected"])
+        #expect(v("iceConnectionState", "b", "a") == ["checking", "connected"])
+        #expect(v("connectionState", "a", "b") == ["connecting", "connected"])
+        #expect(v("connectionState", "b", "a") == ["connecting", "connected"])
+        #expect(v("iceGatheringState", "a", "b") == ["gathering", "complete"])
+        #expect(Array(v("candidate", "a", "b").prefix(2)) == ["host", "srflx"])
+        #expect(Array(v("candidate", "b", "a").prefix(2)) == ["host", "srflx"])
+        // Private host candidates never work across NATs: the selected pair is reflexive.
+        for (p, r) in [("a", "b"), ("b", "a")] {
+            let pair = try #require(v("selectedPair", p, r).last)
+            #expect(pair.hasPrefix("host/") && pair != "host/host", "\(p): \(pair)")
+        }
+        // 1 offer + 1 answer + 2 candidates (host, srflx) per side.
+        #expect(report.signalingMessages == 6)
+    }
+
     /// Every unordered pair of the 9 NAT behaviours, STUN only.
     @Test(arguments: 0..<9)
     func stunOnlyConnectivityFollowsTheMechanism(row: Int) throws {
