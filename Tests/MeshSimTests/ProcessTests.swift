@@ -32,13 +32,15 @@ import Testing
         return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
-    @Test func twoProcessesWriteByteIdenticalTraces() throws {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("meshsim-det-\(getpid())")
+    /// Host-only, and through NATs and TURN (port draws, relayed paths, firewalls).
+    @Test(arguments: ["Scenarios/10-peers.json", "Scenarios/nat/classic-matrix-turn.json"])
+    func twoProcessesWriteByteIdenticalTraces(scenario: String) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("meshsim-det-\(getpid())-\(scenario.count)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let t1 = dir.appendingPathComponent("1.jsonl").path, t2 = dir.appendingPathComponent("2.jsonl").path
-        let r1 = try Self.run(["scenario", "Scenarios/10-peers.json", "--json", "--trace", t1])
-        let r2 = try Self.run(["scenario", "Scenarios/10-peers.json", "--json", "--trace", t2])
+        let r1 = try Self.run(["scenario", scenario, "--json", "--trace", t1])
+        let r2 = try Self.run(["scenario", scenario, "--json", "--trace", t2])
         #expect(r1.status == 0 && r2.status == 0)
         #expect(r1.stdout == r2.stdout)
         let a = try Data(contentsOf: URL(fileURLWithPath: t1)), b = try Data(contentsOf: URL(fileURLWithPath: t2))
