@@ -158,6 +158,16 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
                                            NATSpec(mapping: .addressAndPortDependent, filtering: .endpointIndependent)])
     }
 
+    @Test func natMappingLifetime() throws {
+        let s = try load(minimal(peers: #"[{"id": "a", "nat": {"mapping": "addressDependent", "filtering": "addressDependent", "mappingLifetime": "30s"}}, {"id": "b", "nat": "symmetric"}]"#))
+        #expect(s.peers[0].nat?.mappingLifetime == 30 * nsPerSecond)
+        #expect(s.peers[1].nat?.mappingLifetime == 120 * nsPerSecond, "RFC 4787 REQ-5's two minutes by default")
+        #expect(problems(minimal(peers: #"[{"id": "a", "nat": {"mapping": "addressDependent", "filtering": "addressDependent", "mappingLifetime": "0s"}}, {"id": "b", "nat": {"mapping": "addressDependent", "filtering": "addressDependent", "mappingLifetime": 30}}]"#)) == [
+            #"t.json: peers[0].nat.mappingLifetime: expected a duration greater than 0, got "0s""#,
+            #"t.json: peers[1].nat.mappingLifetime: expected a duration such as "250ms", got 30"#,
+        ])
+    }
+
     @Test func eventsSortedStably() throws {
         let s = try load(minimal(#"""
         "events": [
