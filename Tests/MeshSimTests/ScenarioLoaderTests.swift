@@ -168,6 +168,15 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
         ])
     }
 
+    @Test func turnRelayAddressesIsTopLevelOnly() throws {
+        #expect(try load(minimal(#""network": {"turn": true, "turnRelayAddresses": 3}"#)).network.turnRelayAddresses == 3)
+        #expect(try load(minimal()).network.turnRelayAddresses == 64)
+        #expect(problems(minimal(#""network": {"turnRelayAddresses": 0}, "events": [{"at": "1s", "do": "network", "turnRelayAddresses": 2}]"#)) == [
+            "t.json: network.turnRelayAddresses: expected an integer from 1 to 64, got 0",
+            "t.json: events[0].turnRelayAddresses: unknown field (expected one of: at, do, latency, jitter, loss, stun, turn, server, ice)",
+        ])
+    }
+
     @Test func eventsSortedStably() throws {
         let s = try load(minimal(#"""
         "events": [

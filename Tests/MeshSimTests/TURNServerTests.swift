@@ -218,6 +218,22 @@ private func seen(_ out: [TURNServerOutput]) -> [Seen] {
         #expect(h.server.allocationCount == span)
     }
 
+    @Test func moreRelayAddressesHoldMoreAllocationsAndRouteBackToTheirOwner() {
+        var h = Harness()
+        h.server = TURNServer(address: serverAddress, relayIP: relayIP, relayAddressCount: 2)
+        #expect(h.server.capacity == 2 * 16_384)
+        let span = 65535 - 49152 + 1
+        for i in 0..<span {
+            let c = TransportAddress(ip: clientA.ip &+ UInt32(i / 60000), port: UInt16(1 + i % 60000))
+            #expect(h.allocate(c, at: 0) != nil)
+        }
+        // The first address is full: the next allocation is on the second one.
+        let next = h.allocate(clientB, at: 0)
+        #expect(next == TransportAddress(ip: relayIP &+ 1, port: 49152))
+        #expect(h.server.allocation(forRelayed: next!)?.client == clientB)
+        #expect(h.server.allocation(forRelayed: TransportAddress(ip: relayIP &+ 2, port: 49152)) == nil, "not one of its addresses")
+    }
+
     // MARK: Refresh
 
     @Test func refreshExtendsAndZeroDeletes() {

@@ -80,7 +80,8 @@ enum Arrival {
 /// Addresses: public hosts 198.18.0.1 + host index; hosts behind a NAT 10.0.0.1 + host index
 /// (unique across the world for readable traces; whether two hosts share a LAN is the `lan`
 /// setting, not the subnet); NAT public addresses 198.19.0.1 + NAT index; STUN 9.9.9.9:3478,
-/// TURN 9.9.9.10:3478 with relayed ports from 49152 on the same address.
+/// TURN 9.9.9.10:3478 with relayed ports from 49152 on 9.9.9.10 and the next
+/// `turnRelayAddresses` − 1 addresses.
 struct Network {
     var settings: NetworkSettings
     var hosts: [HostLink] = []
@@ -288,7 +289,9 @@ struct Network {
         datagrams[Int(slot)] = nil
         freeSlots.append(slot)
         if d.to == Network.stunServer { return .stunServer(d) }
-        if d.to.ip == Network.turnServer.ip { return d.to.port == Network.turnServer.port ? .turnServer(d) : .turnRelay(d) }
+        if d.to.ip &- Network.turnServer.ip < UInt32(settings.turnRelayAddresses) {
+            return d.to == Network.turnServer ? .turnServer(d) : .turnRelay(d)
+        }
         if let h = host(at: d.to.ip) {
             // A public host, or a private one reached from inside its LAN.
             if !hosts[Int(h)].udp && !d.tcp && hosts[Int(h)].nat < 0 && !sameLAN(d.from.ip, h) {

@@ -52,7 +52,10 @@ struct TURNServer {
     }
 
     let address: TransportAddress
+    /// The first relay address; the server has `relayAddressCount` consecutive ones, each
+    /// with the relayed ports 49152...65535.
     let relayIP: UInt32
+    let relayAddressCount: Int
     /// Lifetimes in seconds, as on the wire (RFC 8656 §7.2: default 600 s; 3600 s is the usual cap).
     var defaultLifetime: UInt32 = 600
     var maxLifetime: UInt32 = 3600
@@ -77,18 +80,37 @@ struct TURNServer {
     var requiresAuthentication = true
     var relayedToClient = 0
 
-    /// Allocations by relayed port.
-    private var byPort: [UInt16: TURNAllocation] = [:]
-    /// Relayed port by client 5-tuple.
-    private var byClient: [ClientKey: UInt16] = [:]
-    /// The next relayed port to try.
-    private var nextPort: UInt16 = TURNServer.firstRelayPort
+    /// Relayed ports per relay address (16,384).
+    static let portsPerAddress = Int(lastRelayPort - firstRelayPort) + 1
+    /// Allocations at once: every port of every relay address.
+    var capacity: Int { relayAddressCount * TURNServer.portsPerAddress }
+
+    /// Allocations by slot (relay address index × 16,384 + port − 49152).
+    private var byPort: [Int: TURNAllocation] = [:]
+    /// Slot by client 5-tuple.
+    private var byClient: [ClientKey: Int] = [:]
+    /// The next slot to try.
+    private var nextPort = 0
     /// A lower bound of the stored allocations' expiry times: nothing can have expired before.
     private var earliestExpiry: Int64 = .max
 
-    init(address: TransportAddress, relayIP: UInt32) {
+    init(address: TransportAddress, relayIP: UInt32, relayAddressCount: Int = 1) {
         self.address = address
         self.relayIP = relayIP
+        self.relayAddressCount = max(1, relayAddressCount)
+    }
+
+    /// The relayed address of a slot.
+    func relayedAddress(slot: Int) -> TransportAddress {
+        TransportAddress(ip: relayIP + UInt32(slot / TURNServer.portsPerAddress),
+                         port: TURNServer.firstRelayPort + UInt16(slot % TURNServer.portsPerAddress))
+    }
+
+    /// The slot of a relayed address, if it is one of this server's.
+    func slot(of relayed: TransportAddress) -> Int? {
+        guard relayed.ip >= relayIP, relayed.ip - relayIP < UInt32(relayAddressCount),
+              relayed.port >= TURNServer.firstRelayPort else { return nil }
+        return Int(relayed.ip - relayIP) * TURNServer.portsPerAddress + Int(relayed.port - TURNServer.firstRelayPort)
     }
 
     // MARK: - Lookup
@@ -96,8 +118,8 @@ struct TURNServer {
     /// The stored allocation owning a relayed address, possibly expired (check
     /// `isLive(now:)`, or use `allocation(forRelayed:now:)`).
     func allocation(forRelayed relayed: TransportAddress) -> TURNAllocation? {
-        guard relayed.ip == relayIP else { return nil }
-        return byPort[relayed.port]
+        guard let slot = slot(of: relayed) else { return nil }
+        return byPort[slot]
     }
 
     /// The live allocation owning a relayed address.
@@ -125,7 +147,7 @@ struct TURNServer {
     /// Forget expired allocations and expired permissions of live ones (the result does not
     /// depend on iteration order).
     mutating func purgeExpired(now: Int64) {
-        var dead: [UInt16] = []
+        var dead: [Int] = []
         var earliest = Int64.max
         for (p, a) in byPort {
             if a.isLive(now: now) { earliest = min(earliest, a.expiresAt) } else { dead.append(p) }
@@ -244,15 +266,16 @@ struct TURNServer {
             }
             return
         }
-        if now >= earliestExpiry { purgeExpired(now: now) }
-        guard let port = freePort(now: now) else {
+        if now >= earliestExpiry || byPort.count >= capacity { purgeExpired(now: now) }
+        // After the purge every stored slot is live: when all are, there is nothing to scan for.
+        guard byPort.count < capacity, let port = freePort(now: now) else {
             // 508 Insufficient Capacity (§7.2): no relayed port left.
             allocationsRefused += 1
             out.append(.toClient(key.client, key.transport, .allocateError(transactionID: tx, code: 508)))
             return
         }
         let lifetime = desiredLifetime(requested)
-        let relayed = TransportAddress(ip: relayIP, port: port)
+        let relayed = relayedAddress(slot: port)
         byPort[port] = TURNAllocation(client: key.client, transport: key.transport, relayed: relayed,
                                       transactionID: tx, expiresAt: now + Int64(lifetime) * 1_000_000_000)
         byClient[key] = port
@@ -263,26 +286,27 @@ struct TURNServer {
     }
 
     /// The relayed port of the client's live allocation; an expired one is dropped on the way.
-    private mutating func livePort(_ key: ClientKey, now: Int64) -> UInt16? {
+    private mutating func livePort(_ key: ClientKey, now: Int64) -> Int? {
         guard let p = byClient[key] else { return nil }
         if let a = byPort[p], a.isLive(now: now) { return p }
         remove(port: p)
         return nil
     }
 
-    private mutating func remove(port: UInt16) {
+    private mutating func remove(port: Int) {
         guard let a = byPort.removeValue(forKey: port) else { return }
         let key = ClientKey(client: a.client, transport: a.transport)
         if byClient[key] == port { byClient.removeValue(forKey: key) }
     }
 
-    /// The next relayed port from the cursor that no live allocation holds (the cursor moves on
-    /// and wraps from 65535 to 49152), or nil when all 16,384 are live.
-    private mutating func freePort(now: Int64) -> UInt16? {
-        let span = Int(TURNServer.lastRelayPort - TURNServer.firstRelayPort) + 1
+    /// The next slot from the cursor that no live allocation holds (ports in order, 49152 to
+    /// 65535 on the first relay address, then the next address; the cursor wraps), or nil when
+    /// every slot is live.
+    private mutating func freePort(now: Int64) -> Int? {
+        let span = capacity
         for _ in 0..<span {
             let p = nextPort
-            nextPort = p == TURNServer.lastRelayPort ? TURNServer.firstRelayPort : p + 1
+            nextPort = p + 1 == span ? 0 : p + 1
             if let a = byPort[p] {
                 if a.isLive(now: now) { continue }
                 remove(port: p)

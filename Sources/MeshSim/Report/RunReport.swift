@@ -34,6 +34,7 @@ struct RunReport {
     var turnAllocations: Int
     var turnRefused: Int
     var iceRestarts: Int
+    var turnCapacity: Int
     var traceLines: Int
     var budgetExhausted: Bool
 
@@ -68,6 +69,7 @@ struct RunReport {
         turnAllocations = s.turnServer.allocationsGranted
         turnRefused = s.turnServer.allocationsRefused
         iceRestarts = s.stats.iceRestarts
+        turnCapacity = s.turnServer.capacity
         traceLines = s.trace.lines
         budgetExhausted = s.budgetExhausted
     }
@@ -117,7 +119,7 @@ struct RunReport {
         let blocked = datagramsBlocked > 0 ? ", \(datagramsBlocked) blocked by NATs, firewalls or routing" : ""
         lines.append("  simulated \(formatSeconds(simulatedNs)) in \(events) events; \(datagramsSent) datagrams (\(datagramsLost) lost\(blocked)); trace \(traceLines) lines, hash \(traceHash)")
         if turnAllocations + turnRefused > 0 {
-            lines.append("  TURN: \(turnAllocations) allocations\(turnRefused > 0 ? ", \(turnRefused) refused (508 Insufficient Capacity: all \(Int(TURNServer.lastRelayPort - TURNServer.firstRelayPort) + 1) relayed ports in use)" : "")")
+            lines.append("  TURN: \(turnAllocations) allocations\(turnRefused > 0 ? ", \(turnRefused) refused (508 Insufficient Capacity: all \(turnCapacity) relayed transport addresses in use)" : "")")
         }
         if budgetExhausted { lines.append("  RUN STOPPED: event budget exhausted") }
         if !expectations.isEmpty {

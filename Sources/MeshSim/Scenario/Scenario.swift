@@ -124,6 +124,9 @@ struct NetworkSettings: Equatable {
     var stun: Bool = true
     /// A TURN server is reachable over UDP and TCP.
     var turn: Bool = false
+    /// The TURN server's relay addresses, each with 16,384 relayed ports (`network.turnRelayAddresses`,
+    /// an extension): how many allocations it can hold at once. One is a default coturn.
+    var turnRelayAddresses: Int = 64
     /// One-way delay from the internet core to the signaling server (`network.server.latency`).
     var serverLatency: SimDuration = 10 * nsPerMs
     /// ICE and consent timers (`network.ice`).
@@ -139,6 +142,8 @@ struct NetworkPatch: Equatable {
     var loss: Double?
     var stun: Bool?
     var turn: Bool?
+    /// Top level only (the server's addresses are fixed for the run).
+    var turnRelayAddresses: Int?
     var serverLatency: SimDuration?
     var ice = ICEPatch()
 
@@ -151,6 +156,7 @@ struct NetworkPatch: Equatable {
         if let v = loss { r.loss = v }
         if let v = stun { r.stun = v }
         if let v = turn { r.turn = v }
+        if let v = turnRelayAddresses { r.turnRelayAddresses = v }
         if let v = serverLatency { r.serverLatency = v }
         r.ice = ice.applied(to: r.ice)
         return r

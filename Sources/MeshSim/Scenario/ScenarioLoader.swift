@@ -490,7 +490,7 @@ final class ScenarioChecker {
 
     // MARK: network
 
-    static let networkFields = ["latency", "jitter", "loss", "stun", "turn", "server", "ice"]
+    static let networkFields = ["latency", "jitter", "loss", "stun", "turn", "turnRelayAddresses", "server", "ice"]
     static let iceDurationFields: [(name: String, positive: Bool, keyPath: WritableKeyPath<ICEPatch, SimDuration?>)] = [
         ("weakPingInterval", true, \.weakPingInterval),
         ("strongPingInterval", true, \.strongPingInterval),
@@ -529,6 +529,7 @@ final class ScenarioChecker {
         }
         if let (v, at) = o.member("stun") { p.stun = bool(v, at) }
         if let (v, at) = o.member("turn") { p.turn = bool(v, at) }
+        if let (v, at) = o.member("turnRelayAddresses"), let n = integer(v, at, 1...64) { p.turnRelayAddresses = Int(n) }
         if let (v, at) = o.member("server"), let s = object(v, at) {
             checkFields(s, ["latency"])
             if let (v, at) = s.member("latency") { p.serverLatency = duration(v, at) }
@@ -769,7 +770,7 @@ final class ScenarioChecker {
         case "offline": return common + ["peer", "for"]
         case "partition": return common + ["between", "for"]
         case "serverRestart": return common + ["downtime"]
-        case "network": return common + networkFields
+        case "network": return common + networkFields.filter { $0 != "turnRelayAddresses" }
         default: return common
         }
     }

@@ -33,7 +33,7 @@ final class Simulation {
     var connections: [ConnectionSlot] = []
     var server = SignalingServer()
     /// The TURN server (reachable while `network.turn` is on).
-    var turnServer = TURNServer(address: Network.turnServer, relayIP: Network.turnServer.ip)
+    var turnServer: TURNServer
     var serverUp = true
     var serverPingScheduled = false
     /// Signals relayed by server instances that a restart wiped.
@@ -80,6 +80,8 @@ final class Simulation {
         self.options = options
         self.rng = SimRandom(seed: options.seed)
         self.network = Network(settings: scenario.network)
+        self.turnServer = TURNServer(address: Network.turnServer, relayIP: Network.turnServer.ip,
+                                     relayAddressCount: scenario.network.turnRelayAddresses)
         self.trace = traceSink
         self.endTime = min(options.until ?? scenario.duration, scenario.duration)
         self.oracle = MeshOracle()
