@@ -279,6 +279,21 @@ extension ICEAgentTests {
             #expect(CandidatePair.priority(controlling: 7, controlled: 7) == (7 << 32) + 14)
         }
 
+        /// RFC 8445 §5.1.2.1 with the §5.1.2.2 recommended type preferences and the maximum local
+        /// preference (65535), component 1: the priorities every ICE implementation's logs show.
+        @Test func candidateAndPairPrioritiesOfTheRecommendedValues() {
+            let host = ICECandidate.priority(type: .host, localPreference: 65535, component: 1)
+            let prflx = ICECandidate.priority(type: .prflx, localPreference: 65535, component: 1)
+            let srflx = ICECandidate.priority(type: .srflx, localPreference: 65535, component: 1)
+            let relay = ICECandidate.priority(type: .relay, localPreference: 65535, component: 1)
+            #expect(host == 2_130_706_431 && prflx == 1_862_270_975 && srflx == 1_694_498_815 && relay == 16_777_215)
+            // host (controlling, G) with srflx (controlled, D): 2^32·D + 2·G + 1.
+            #expect(CandidatePair.priority(controlling: host, controlled: srflx) == 7_277_816_997_797_167_103)
+            #expect(CandidatePair.priority(controlling: srflx, controlled: host) == 7_277_816_997_797_167_102)
+            // A direct pair always outranks a pair with a relay on either side.
+            #expect(CandidatePair.priority(controlling: host, controlled: srflx) > CandidatePair.priority(controlling: relay, controlled: host))
+        }
+
         @Test func pairsFormOnlyOnceTheHostCandidateExistsAndNeverFromSrflx() throws {
             let a = Agent(stun: stunServerAddress)
             var out: [ICEOutput] = []
