@@ -13,7 +13,7 @@ enum KernelBench {
 
     static func run(pending: Int, events: Int, seed: UInt64 = 1) -> Result {
         var rng = SimRandom(seed: seed)
-        var queue = EventQueue(reservingCapacity: pending + 1)
+        let queue = EventQueue(reservingCapacity: pending + 1)
         for _ in 0..<pending {
             queue.push(.bench, at: rng.exponential(mean: 100))
         }

@@ -1,8 +1,9 @@
 /// One scheduled happening in the simulation.
 ///
 /// Deliberately tiny (a tag and two 32-bit indices) so that the event queue holds plain
-/// 32-byte entries: anything bigger (a datagram, a WebSocket message) lives in a slab owned by
-/// the world and the event names its slot.
+/// 24-byte entries: anything bigger (a datagram, a WebSocket message) lives in a slab owned by
+/// the world and the event names its slot. A new case needs a tag in `EventQueue.encode` and
+/// `EventQueue.decode` (the compiler points at the first; a kernel test checks both).
 enum Event {
     /// Run `scenario.events[index]`.
     case scenarioAction(Int32)

@@ -63,9 +63,13 @@ struct SimRandom {
     }
 
     /// An exponentially distributed value with the given mean, rounded to an integer.
+    @inline(__always)
     mutating func exponential(mean: Double) -> Int64 {
         let u = 1.0 - nextUnit()  // (0, 1]
-        return Int64((-mean * _log(u)).rounded())
+        let x = -mean * _log(u)
+        // x.rounded() (half away from zero) without a call into libm: x >= 0, far below 2^52.
+        let whole = Int64(x)
+        return x - Double(whole) >= 0.5 ? whole + 1 : whole
     }
 }
 

@@ -263,6 +263,7 @@ public struct Association: Sendable {
             receiveData(d, now: now, into: &out)
         case .sack(let tsn):
             unacked.removeAll { $0.data.tsn == tsn }
+            if unacked.isEmpty { unacked = [] }  // give back the storage: most connections idle here
         }
     }
 

@@ -1,0 +1,59 @@
+import Testing
+@testable import MeshSim
+
+/// The kernel's queue: time order, first-in first-out among equal times, every event intact.
+@Suite struct EventQueueTests {
+    @Test func popsInTimeOrderThenInsertionOrder() {
+        var rng = SimRandom(seed: 42)
+        let queue = EventQueue(reservingCapacity: 4)  // forces growth
+        // The reference: kept sorted by (time, insertion order), a new entry after its equals.
+        var reference: [(time: Int64, id: Int32)] = []
+        var popped = 0
+        var seq: Int32 = 0
+        // Interleave pushes and pops, with many equal times and some negative ones.
+        for round in 0..<20_000 {
+            for _ in 0..<Int(rng.next(below: 3)) {
+                let t = Int64(rng.next(below: 50)) - 5 + Int64(round / 100)
+                queue.push(.pcTask(seq), at: t)
+                let at = reference.firstIndex { $0.time > t } ?? reference.count
+                reference.insert((t, seq), at: at)
+                seq += 1
+            }
+            if rng.next(below: 4) != 0, let e = queue.pop() {
+                guard case .pcTask(let id) = e.event else { Issue.record("wrong event"); return }
+                let expected = reference.removeFirst()
+                #expect(expected.id == id && expected.time == e.time)
+                popped += 1
+            }
+        }
+        #expect(queue.count == reference.count)
+        for r in reference {
+            let e = queue.pop()
+            guard case .pcTask(let id)? = e?.event else { Issue.record("queue ran dry"); return }
+            #expect(id == r.id && e?.time == r.time)
+        }
+        #expect(queue.isEmpty && queue.pop() == nil)
+        #expect(popped > 10_000)
+    }
+
+    @Test func everyEventKindSurvivesTheQueue() {
+        let events: [Event] = [
+            .scenarioAction(3), .pageLoad(Int32.max), .wsOpened(page: 7, epoch: UInt32.max), .wsArrive(0),
+            .datagramArrive(123_456), .pcTask(-1), .pcTimer(99, epoch: 5), .wsReconnect(page: 2, epoch: 1),
+            .serverPing, .serverUp, .deferred(4), .meshTimer(8), .bench,
+        ]
+        let queue = EventQueue()
+        for (i, e) in events.enumerated() { queue.push(e, at: Int64.min + Int64(i)) }
+        for e in events {
+            let got = queue.pop()!
+            #expect(String(describing: got.event) == String(describing: e))
+        }
+        // Extreme times keep their order.
+        queue.push(.bench, at: Int64.max)
+        queue.push(.serverUp, at: Int64.min)
+        queue.push(.serverPing, at: 0)
+        #expect(queue.pop()?.time == Int64.min)
+        #expect(queue.pop()?.time == 0)
+        #expect(queue.pop()?.time == Int64.max)
+    }
+}
