@@ -30,6 +30,8 @@ struct RunReport {
     var datagramsLost: Int
     var traceLines: Int
     var budgetExhausted: Bool
+    /// Attacks tried and blocked by kind (empty without attackers; then no `attacks` key).
+    var attacks: [(kind: AttackKind, tried: Int, blocked: Int)]
 
     /// Exit status contribution: 0 ok, 1 an expectation failed or an invariant was violated.
     var passed: Bool { violations.isEmpty && expectations.allSatisfy(\.ok) }
@@ -60,6 +62,7 @@ struct RunReport {
         datagramsLost = s.network.datagramsLost
         traceLines = s.trace.lines
         budgetExhausted = s.budgetExhausted
+        attacks = s.attackSummary
     }
 
     /// One JSON object, keys in a fixed order (CONTRACT "Report").
@@ -90,7 +93,14 @@ struct RunReport {
             "traceLines": .number(JSONNumber(traceLines)),
             "budgetExhausted": .bool(budgetExhausted),
         ]
-        return JSONWriter.write(object)
+        guard !attacks.isEmpty, case .object(var o) = object else { return JSONWriter.write(object) }
+        o.entries.append((key: "attacks", value: [
+            "tried": .number(JSONNumber(attacks.reduce(0) { $0 + $1.tried })),
+            "blocked": .number(JSONNumber(attacks.reduce(0) { $0 + $1.blocked })),
+            "byKind": .array(attacks.map { ["kind": .string($0.kind.rawValue), "tried": .number(JSONNumber($0.tried)),
+                                            "blocked": .number(JSONNumber($0.blocked))] }),
+        ]))
+        return JSONWriter.write(.object(o))
     }
 
     /// Readable text for a terminal.
@@ -103,6 +113,10 @@ struct RunReport {
         lines.append("  signaling: \(signalingMessages) signals relayed, \(controlMessages) control messages\(signalsDropped > 0 ? ", \(signalsDropped) dropped (no WebSocket)" : ""); \(offersCreated) offers, \(connectionsCreated) peer connections\(connectionsRefused > 0 ? " (\(connectionsRefused) refused)" : "")")
         lines.append("  simulated \(formatSeconds(simulatedNs)) in \(events) events; \(datagramsSent) datagrams (\(datagramsLost) lost); trace \(traceLines) lines, hash \(traceHash)")
         if budgetExhausted { lines.append("  RUN STOPPED: event budget exhausted") }
+        if !attacks.isEmpty {
+            let tried = attacks.reduce(0) { $0 + $1.tried }, blocked = attacks.reduce(0) { $0 + $1.blocked }
+            lines.append("  attacks: \(blocked) of \(tried) blocked (" + attacks.map { "\($0.kind.rawValue) \($0.blocked)/\($0.tried)" }.joined(separator: ", ") + ")")
+        }
         if !expectations.isEmpty {
             lines.append("  expectations:")
             for e in expectations { lines.append("    \(e.ok ? "ok  " : "FAIL") \(e.name): \(e.detail)") }

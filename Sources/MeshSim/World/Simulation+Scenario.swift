@@ -6,6 +6,8 @@ enum DeferredAction {
     case reload(slot: Int32, uid: String)
     /// A host's connectivity returns (`offline` after `for`).
     case hostOnline(Int32)
+    /// An attacker's page tries its `index`-th attack.
+    case attack(page: Int32, index: Int32)
 }
 
 /// Scenario events (CONTRACT, "events"). Features this build cannot simulate are refused
@@ -35,6 +37,8 @@ extension Simulation {
             guard let (_, page) = livePage(peer, event), let slot = slotIndex[name] else { return }
             let host = pages[Int(page)].host
             slotHost[Int(slot)] = host
+            // The copy of sessionStorage carries the reclaim secret beside the uid.
+            sessionSecrets[Int(slot)] = sessionSecrets[Int(pages[Int(page)].slot)]
             loadPage(slot: slot, uid: pages[Int(page)].uid, host: host)
         case .wsDrop(let peer, let after):
             guard let (_, page) = livePage(peer, event) else { return }
@@ -84,10 +88,12 @@ extension Simulation {
                 trace.line(now, "host", peer: pages[p].name, value: "online")
             }
             hostReachabilityChanged(host)
+        case .attack(let page, let index):
+            runAttack(page: page, index: index)
         }
     }
 
-    private func defer_(_ action: DeferredAction, at time: Int64) {
+    func defer_(_ action: DeferredAction, at time: Int64) {
         deferred.append(action)
         queue.push(.deferred(Int32(deferred.count - 1)), at: time)
     }
