@@ -43,10 +43,11 @@ case "$target" in
   server)
     sources=(Fuzz/Targets/Server.swift) ;;
   loader)
-    # The loader lives in the MeshSim executable target; compile its sources (minus the @main
-    # command, whose `main` would clash with libFuzzer's) into one module with the target.
-    mapfile -t sources < <(find Sources/MeshSim -name '*.swift' ! -name MeshSimCommand.swift | sort)
-    sources+=(Fuzz/Targets/Loader.swift) ;;
+    # The loader lives in the MeshSim executable target: compile its sources into one module with
+    # the target, renaming the @main entry point so that libFuzzer's `main` is the program's.
+    mapfile -t sources < <(find Sources/MeshSim -name '*.swift' | sort)
+    sources+=(Fuzz/Targets/Loader.swift)
+    flags+=(-Xfrontend -entry-point-function-name -Xfrontend meshsim_main) ;;
   *)
     echo "fuzz.sh: unknown target '$target' (wire, server or loader)" >&2; exit 2 ;;
 esac

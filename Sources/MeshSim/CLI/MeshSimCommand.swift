@@ -131,6 +131,7 @@ enum MeshSimCommand {
             return .failure(error.problems.map(\.description))
         }
         var problems = SupportCheck.problems(in: scenario).map(\.description)
+        problems += ResourceCheck.problems(in: scenario).map(\.description)
         var policy: (any MeshPolicy)? = policyOverride
         if policy == nil {
             policy = Policies.named(scenario.policy)

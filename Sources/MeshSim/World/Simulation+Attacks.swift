@@ -45,6 +45,8 @@ extension Simulation {
     /// How far apart an attacker's attacks start (long enough for the `init` of one attack's
     /// hello, and with it the attacker's own reclaim secret, to arrive before the next).
     static let attackSpacing: Int64 = 1 * nsPerSecond
+    /// Signals a flooding attacker sends at once (above the server's default `maxBurst`).
+    static let floodMessages = 25_000
 
     func isAttacker(slot: Int32) -> Bool {
         !slotBehaviour[Int(slot)].isEmpty
@@ -114,7 +116,7 @@ extension Simulation {
             send(.signal(from: victim, to: other, payload: endOfCandidates))
         case .flood:
             send(myHello)
-            for _ in 0..<(server.limits.maxBurst + 100) {
+            for _ in 0..<Self.floodMessages {
                 send(.signal(from: nil, to: victim, payload: endOfCandidates))
             }
         case .oversize:
