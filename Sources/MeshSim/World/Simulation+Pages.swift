@@ -329,7 +329,8 @@ extension Simulation {
         let sender = pages[Int(sockets[Int(socket.raw)].page)]
         for a in actions {
             if case .send(_, .signal(let from, let to, _)) = a, from != sender.uid {
-                invariants.record(now, "server relayed a signal to \(to) with from=\(from ?? "nil") although \(sender.name) (uid \(sender.uid)) sent it")
+                invariants.record(now, "serverStampsFrom", peers: [sender.name],
+                                  "server relayed a signal to \(to) with from=\(from ?? "nil") although \(sender.name) (uid \(sender.uid)) sent it")
             }
         }
     }
@@ -347,10 +348,11 @@ extension Simulation {
             trace.line(now, "offline", peer: name, remote: uid, value: "offline")
         case .signal(let from, let to, _):
             if to != pages[p].uid {
-                invariants.record(now, "signal for \(to) delivered to \(name) (uid \(pages[p].uid))")
+                invariants.record(now, "signalReachesAddressee", peers: [name], "signal for \(to) delivered to \(name) (uid \(pages[p].uid))")
             }
             if let from, origin >= 0, pages[Int(origin)].uid != from {
-                invariants.record(now, "\(name) received a signal claiming from=\(from) that \(pages[Int(origin)].name) sent")
+                invariants.record(now, "signalFromIsSender", peers: [name, pages[Int(origin)].name],
+                                  "\(name) received a signal claiming from=\(from) that \(pages[Int(origin)].name) sent")
             }
         case .error(let code, let detail, let peer):
             trace.line(now, "serverError", peer: name, remote: peer, value: code.rawValue, detail: detail)

@@ -102,12 +102,12 @@ extension Simulation {
     /// an invariant violation rather than a crash.
     private func livePage(_ peer: String, _ event: ScenarioEvent) -> (Int32, Int32)? {
         guard let slot = slotIndex[peer] else {
-            invariants.record(now, "\(event.path): unknown peer \(peer)")
+            invariants.record(now, "eventPeerExists", peers: [peer], "\(event.path): unknown peer \(peer)")
             return nil
         }
         let page = currentPage[Int(slot)]
         guard page >= 0, pages[Int(page)].alive else {
-            invariants.record(now, "\(event.path): \(peer) has no live page at this time")
+            invariants.record(now, "eventPeerExists", peers: [peer], "\(event.path): \(peer) has no live page at this time")
             return nil
         }
         return (slot, page)

@@ -138,12 +138,12 @@ final class Simulation {
         while let next = queue.nextTime, next <= endTime {
             guard executed < options.eventBudget else {
                 budgetExhausted = true
-                invariants.record(now, "event budget of \(options.eventBudget) events exhausted; the run stopped early")
+                invariants.record(now, "eventBudget", peers: [], "event budget of \(options.eventBudget) events exhausted; the run stopped early (raise it with --max-events)")
                 break
             }
             let entry = queue.pop()!
             if entry.time < now {
-                invariants.record(now, "clock went backwards: event at \(formatMillis(entry.time)) ms after \(formatMillis(now)) ms")
+                invariants.record(now, "monotonicClock", peers: [], "clock went backwards: event at \(formatMillis(entry.time)) ms after \(formatMillis(now)) ms")
             }
             now = entry.time
             executed += 1
