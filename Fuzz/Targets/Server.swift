@@ -54,6 +54,7 @@ public func fuzzSignalingServer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> C
         var actions: [ServerAction] = []
         var sender: String? = server.uid(of: s)
         var claimed: (uid: String, secret: String?)?
+        let heldBefore = shadow.holder
         switch op % 8 {
         case 0:
             server.socketOpened(s, at: now, into: &actions)
@@ -111,8 +112,14 @@ public func fuzzSignalingServer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> C
                     precondition(target == s, "init to another socket")
                     precondition(secret != nil, "init without a secret")
                     if let known = shadow.secrets[you] {
-                        precondition(claimed?.secret == known && secret == known,
-                                     "uid \(you) changed hands without its secret")
+                        // An online uid changes hands only with its secret; an offline one
+                        // without it only if its secret was never proven, and then with a new one.
+                        if claimed?.secret != known {
+                            precondition(heldBefore[you] == nil, "online uid \(you) changed hands without its secret")
+                            precondition(secret != known, "uid \(you) re-registered without its secret kept the secret")
+                        } else {
+                            precondition(secret == known, "a reclaim with the secret changed the secret")
+                        }
                     }
                     shadow.secrets[you] = secret
                     shadow.holder[you] = target.raw

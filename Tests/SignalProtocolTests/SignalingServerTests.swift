@@ -399,6 +399,7 @@ private func errorCode(_ actions: [ServerAction], to s: SocketID) -> WireErrorCo
         var h = Harness()
         h.join("alice", on: s1)
         h.join("bob", on: s2)
+        _ = h.receive(.signal(from: nil, to: "bob", payload: offer), from: s1)  // alice has read init
         _ = h.close(s1)
         _ = h.open(s3)
         #expect(errorCode(h.receive(.hello(uid: "alice"), from: s3), to: s3) == .uidTaken,
@@ -426,6 +427,30 @@ private func errorCode(_ actions: [ServerAction], to s: SocketID) -> WireErrorCo
         h.join("d", on: SocketID(11))
         _ = h.close(SocketID(11))
         #expect(h.server.secret(of: "c") == nil && h.server.secret(of: "b") != nil && h.server.secret(of: "d") != nil)
+    }
+
+    @Test func aPageThatLeftBeforeReadingItsSecretGetsItsUidBack() {
+        // A page reloads between its hello and the init that carries the secret: it never had
+        // the secret, so its next page says hello without one. Its uid is free again.
+        var h = Harness()
+        h.join("bob", on: s2)
+        _ = h.open(s1)
+        _ = h.receive(.hello(uid: "alice"), from: s1)
+        let first = h.issued["alice"]
+        _ = h.close(s1)
+        _ = h.open(s3)
+        #expect(h.receive(.hello(uid: "alice"), from: s3) ==
+            [.send(s3, .initial(you: "alice", online: ["bob"])), .send(s2, .online(uid: "alice"))])
+        #expect(h.issued["alice"] != first, "a new secret")
+        // Online, it needs the secret again even though it has not proven it yet.
+        _ = h.open(s4)
+        #expect(errorCode(h.receive(.hello(uid: "alice"), from: s4), to: s4) == .uidTaken)
+        // Once the page has read init (it speaks), the secret is proven for good.
+        _ = h.receive(.signal(from: nil, to: "bob", payload: offer), from: s3)
+        _ = h.close(s3)
+        _ = h.open(SocketID(5))
+        #expect(errorCode(h.receive(.hello(uid: "alice"), from: SocketID(5)), to: SocketID(5)) == .uidTaken)
+        #expect(h.join("alice", on: SocketID(6)).first == .send(SocketID(6), .initial(you: "alice", online: ["bob"])))
     }
 
     @Test func restartedServerAcceptsAnyFirstClaim() {

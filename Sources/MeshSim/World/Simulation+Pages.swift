@@ -361,6 +361,15 @@ extension Simulation {
                 // start a tug of war, so the page stays off signaling (PeerJS: "ID is taken").
                 pages[p].wsGaveUp = true
             }
+            if code == .uidTaken {
+                // The server holds the uid for a page whose secret this one lacks (a restored
+                // page whose first load never read init, while the old socket is half-open):
+                // close and try again with the reconnect backoff ("ID is taken", then retry);
+                // once the old socket is gone the uid is free for it.
+                pages[p].wsFailures += 1
+                pageClosesWebSocket(page)
+                scheduleReconnect(page: page)
+            }
         case .hello:
             break
         }

@@ -82,7 +82,11 @@ public struct ServerLimits: Sendable, Equatable {
 ///   socket stays open and unregistered (it may say `hello` with another uid), and after
 ///   `maxRefusedClaims` refusals it is closed. Knowing a uid is therefore not enough to take it.
 /// A uid the server does not know (never seen, forgotten, or after a restart wiped its state) is
-/// registered afresh with a new secret, which the page stores in place of any old one.
+/// registered afresh with a new secret, which the page stores in place of any old one. So is an
+/// offline uid whose secret never provably reached its page: a page that reloads between its
+/// `hello` and the `init` carrying the secret must not lose its uid. A secret is proven once
+/// the page reclaims the uid with it or sends anything after `hello` (the ordered socket
+/// delivered `init` first). An online uid always needs its secret.
 ///
 /// Secrets come from a generator seeded by `secretSeed` (splitmix64, 128 bits per secret), so a
 /// simulation is reproducible; a real server must seed it from a cryptographic source.
@@ -137,6 +141,10 @@ public struct SignalingServer: Sendable {
     private var registrationOrder: [String] = []
     /// uid → its reclaim secret, for online uids and remembered offline ones.
     private var secrets: [String: String] = [:]
+    /// uids whose secret has provably reached their page: the page reclaimed the uid with it, or
+    /// sent something after `hello` (which it can only do after reading `init`, which precedes
+    /// everything else on the ordered socket). Membership only.
+    private var proven: Set<String> = []
     /// Offline uids in the order they went offline, each with a stamp; an entry whose stamp is
     /// no longer the uid's (it came back online, or went offline again later) is stale.
     private var offlineQueue: [(uid: String, generation: Int)] = []
@@ -274,6 +282,9 @@ public struct SignalingServer: Sendable {
 
     private mutating func handle(_ m: WireMessage, from s: SocketID, into actions: inout [ServerAction]) {
         guard let connection = connections[s] else { return }
+        if case .registered(let uid) = connection.state, !proven.contains(uid) {
+            proven.insert(uid)
+        }
         switch m {
         case .hello(let uid, let secret):
             hello(uid, secret: secret, from: s, state: connection.state, into: &actions)
@@ -301,7 +312,13 @@ public struct SignalingServer: Sendable {
             return
         }
         let issued: String
-        if let known = secrets[uid] {
+        if let known = secrets[uid], !proven.contains(uid), socketByUID[uid] == nil,
+           secret.map({ !Self.sameSecret($0, known) }) ?? true {
+            // Offline, and its page may never have read its secret (it left before `init`
+            // arrived, e.g. a reload during join): the uid is free again, with a new secret.
+            issued = nextSecret()
+            secrets[uid] = issued
+        } else if let known = secrets[uid] {
             guard let secret, Self.sameSecret(secret, known) else {
                 refusedClaims += 1
                 connections[s]?.refusedClaims += 1
@@ -315,6 +332,7 @@ public struct SignalingServer: Sendable {
                 return
             }
             issued = known
+            proven.insert(uid)
         } else {
             issued = nextSecret()
             secrets[uid] = issued
@@ -387,6 +405,7 @@ public struct SignalingServer: Sendable {
             // Entries of a uid that came back online (or went offline again since) are stale.
             if offlineGeneration[old] == g {
                 secrets[old] = nil
+                proven.remove(old)
                 offlineGeneration[old] = nil
                 rememberedOffline -= 1
             }
