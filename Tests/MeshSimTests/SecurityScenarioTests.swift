@@ -92,4 +92,22 @@ import Testing
         log.record(12_500_000, "uidHijacked", peers: ["mallory", "p1"], "the server gave uid p1 to mallory's socket")
         #expect(log.violations == ["t=12.5ms: [uidHijacked] mallory, p1: the server gave uid p1 to mallory's socket"])
     }
+
+    @Test("a page that reloads before reading its secret keeps its uid", arguments: [true, false])
+    func reloadBeforeInit(clean: Bool) throws {
+        // b's hello reaches the server at about 1.15 s; the init with its secret would reach b
+        // at about 1.18 s; b reloads at 1.16 s, so its next page has no secret.
+        let s = try ScenarioRunTests.scenario("""
+        {"name": "reload before init", "duration": "40s", "network": {"latency": "20ms"},
+         "peers": [{"id": "a"}, {"id": "b", "join": "1s"}],
+         "events": [{"at": "1.16s", "do": "refresh", "peer": "b", "downtime": "500ms", "clean": \(clean)}]}
+        """)
+        let (sim, report) = ScenarioRunTests.run(s, policy: ResilientPolicy())
+        #expect(report.passed && report.fullMesh, "\(report.text)")
+        let refusals = Self.serverErrors(sim).filter { $0.code == "uidTaken" }
+        // Clean: the old socket closed first, the unproven uid is free at once. Crash: refused
+        // until the server's ping timeout drops the half-open socket, then admitted.
+        #expect(clean ? refusals.isEmpty : !refusals.isEmpty)
+        #expect(sim.server.socket(of: "b") != nil)
+    }
 }
