@@ -67,16 +67,19 @@ extension Simulation {
         }
     }
 
-    /// The first honest peer (in peer-name order) whose page is alive with an open WebSocket
-    /// other than `excluding`: what an attacker who knows the uids aims at.
+    /// What an attacker who knows the uids aims at: the first honest peer (in peer-name order)
+    /// other than `excluding` whose uid the server holds now (even on a half-open socket of a
+    /// crashed page), else the first whose page is alive.
     private func honestTarget(excluding: String? = nil) -> String? {
+        var alive: String?
         for slot in slotNames.indices where !isAttacker(slot: Int32(slot)) {
+            let uid = slotUID[slot]
+            guard uid != excluding else { continue }
+            if server.socket(of: uid) != nil { return uid }
             let page = currentPage[slot]
-            guard page >= 0, pages[Int(page)].alive, pages[Int(page)].wsOpen else { continue }
-            let uid = pages[Int(page)].uid
-            if uid != excluding { return uid }
+            if alive == nil, page >= 0, pages[Int(page)].alive { alive = uid }
         }
-        return nil
+        return alive
     }
 
     func runAttack(page: Int32, index: Int32) {
