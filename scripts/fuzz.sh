@@ -11,7 +11,9 @@
 # Each target is compiled with `swiftc -sanitize=fuzzer,address` from the package's sources plus
 # Fuzz/Targets/<Target>.swift into .build/fuzz/. The committed seed corpus Fuzz/Corpus/<target>/
 # is read but never written; new inputs go to .build/fuzz/corpus-<target>/, crashes to
-# .build/fuzz/crashes-<target>/. Exit status: libFuzzer's (0 if no crash in the time given).
+# .build/fuzz/crashes-<target>/; Fuzz/<target>.dict, if present, is the libFuzzer dictionary.
+# Exit status: libFuzzer's (0 if no crash in the time given). To replay a crash:
+#   .build/fuzz/fuzz-<target> .build/fuzz/crashes-<target>/crash-...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -59,6 +61,8 @@ swiftc "${flags[@]}" -module-name "Fuzz_$target" -I "$out" -L "$out" -lSignalPro
 corpus="$out/corpus-$target"
 crashes="$out/crashes-$target"
 mkdir -p "$corpus" "$crashes"
+dict=()
+if [[ -f "Fuzz/$target.dict" ]]; then dict=(-dict="Fuzz/$target.dict"); fi
 echo "fuzz.sh: running $target for ${seconds}s" >&2
 exec "$binary" "$corpus" "Fuzz/Corpus/$target" -max_total_time="$seconds" -artifact_prefix="$crashes/" \
-  -print_final_stats=1 -max_len=65536 -rss_limit_mb=2048 "$@"
+  -print_final_stats=1 -max_len=65536 -rss_limit_mb=2048 "${dict[@]}" "$@"
