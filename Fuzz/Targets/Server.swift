@@ -25,6 +25,9 @@ private struct Shadow {
     var closing: Set<UInt32> = []
     var holder: [String: UInt32] = [:]
     var secrets: [String: String] = [:]
+    /// uids whose page provably read its secret: it reclaimed with it, or its socket had a
+    /// message handled after its hello.
+    var proven: Set<String> = []
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -55,6 +58,9 @@ public func fuzzSignalingServer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> C
         var sender: String? = server.uid(of: s)
         var claimed: (uid: String, secret: String?)?
         let heldBefore = shadow.holder
+        let usable = shadow.open.contains(socket) && !shadow.closing.contains(socket)
+        /// Messages this op hands the server on `s` (frames: whether the frame would decode).
+        var messages = 0
         switch op % 8 {
         case 0:
             server.socketOpened(s, at: now, into: &actions)
@@ -68,10 +74,12 @@ public func fuzzSignalingServer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> C
             let uid = uids[Int(next() % 8)]
             let secret: String? = op & 8 != 0 ? server.secret(of: uid) : (op & 16 != 0 ? "0123456789abcdef0123456789abcdef" : nil)
             claimed = (uid, secret)
+            messages = 1
             server.receive(.hello(uid: uid, secret: secret), from: s, at: now, into: &actions)
         case 3:
             let to = uids[Int(next() % 8)]
             let from = uids[Int(next() % 8)]
+            messages = 1
             server.receive(.signal(from: from, to: to, payload: payload), from: s, at: now, into: &actions)
         case 4:
             let n = Int(next())
@@ -79,21 +87,30 @@ public func fuzzSignalingServer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> C
             for _ in 0..<n where i < bytes.count { frame.append(next()) }
             if op & 8 != 0 { frame += [UInt8](repeating: 0x20, count: 300) }  // beyond the cap
             server.receive(frame: frame, from: s, at: now, into: &actions)
-            if case .success(.hello(let uid, let secret)) = WireCodec.decode(frame), frame.count <= limits.maxMessageBytes {
-                claimed = (uid, secret)
+            if frame.count <= limits.maxMessageBytes, case .success(let m) = WireCodec.decode(frame) {
+                messages = 1
+                if case .hello(let uid, let secret) = m { claimed = (uid, secret) }
             }
         case 5:
             now &+= Int64(next()) * 10_000_000
         case 6:
             let m: WireMessage = [.online(uid: "a"), .offline(uid: "b"), .initial(you: "c", online: []),
                                   .error(code: .rateLimited, detail: "", peer: nil)][Int(next() % 4)]
+            messages = 1
             server.receive(m, from: s, at: now, into: &actions)
         default:
             let n = Int(next())
             let to = uids[Int(next() % 8)]
+            messages = n
             for _ in 0..<n {
                 server.receive(.signal(from: nil, to: to, payload: payload), from: s, at: now, into: &actions)
             }
+        }
+        // A message handled on a registered socket proves its uid's secret reached the page.
+        var firstRateLimited = false
+        if case .send(let t, .error(.rateLimited, _, _))? = actions.first, t == s { firstRateLimited = true }
+        if usable, messages > 0, !firstRateLimited, let (uid, _) = heldBefore.first(where: { $0.value == socket }) {
+            shadow.proven.insert(uid)
         }
         // Check the actions.
         let wasClosing = shadow.closing.contains(socket)
@@ -116,9 +133,11 @@ public func fuzzSignalingServer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> C
                         // without it only if its secret was never proven, and then with a new one.
                         if claimed?.secret != known {
                             precondition(heldBefore[you] == nil, "online uid \(you) changed hands without its secret")
+                            precondition(!shadow.proven.contains(you), "offline uid \(you) with a proven secret changed hands without it")
                             precondition(secret != known, "uid \(you) re-registered without its secret kept the secret")
                         } else {
                             precondition(secret == known, "a reclaim with the secret changed the secret")
+                            shadow.proven.insert(you)
                         }
                     }
                     shadow.secrets[you] = secret
@@ -139,7 +158,10 @@ public func fuzzSignalingServer(_ data: UnsafePointer<UInt8>?, _ size: Int) -> C
         precondition(server.onlineUIDs.count == shadow.holder.count, "online \(server.onlineUIDs) vs \(shadow.holder)")
         precondition(Set(server.onlineUIDs).count == server.onlineUIDs.count, "a uid online twice")
         // Forgotten secrets stay forgotten in the shadow too (the uid is up for grabs again).
-        for uid in uids where server.secret(of: uid) == nil { shadow.secrets[uid] = nil }
+        for uid in uids where server.secret(of: uid) == nil {
+            shadow.secrets[uid] = nil
+            shadow.proven.remove(uid)
+        }
     }
     return 0
 }
