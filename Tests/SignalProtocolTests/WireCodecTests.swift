@@ -79,6 +79,13 @@ private struct XorShift {
         #expect(WireCodec.encode(.initial(you: "a", online: ["b", "c"])) ==
             #"{"v":1,"type":"init","you":"a","online":["b","c"]}"#)
         #expect(WireCodec.encode(.online(uid: "b")) == #"{"v":1,"type":"online","uid":"b"}"#)
+        #expect(WireCodec.encode(.hello(uid: "a", secret: "s3")) == #"{"v":1,"type":"hello","uid":"a","secret":"s3"}"#)
+        #expect(WireCodec.encode(.initial(you: "a", online: [], secret: "s3")) ==
+            #"{"v":1,"type":"init","you":"a","online":[],"secret":"s3"}"#)
+        #expect(WireCodec.decode(#"{"v":1,"type":"hello","uid":"a","secret":null}"#) == .success(.hello(uid: "a")))
+        #expect(WireCodec.decode(#"{"v":1,"type":"hello","uid":"a","secret":"s"}"#) == .success(.hello(uid: "a", secret: "s")))
+        #expect(WireCodec.decode(#"{"v":1,"type":"hello","uid":"a","secret":5}"#) ==
+            .failure(WireDecodeError(message: "secret: expected a string or null, got number")))
         #expect(WireCodec.encode(.offline(uid: "b")) == #"{"v":1,"type":"offline","uid":"b"}"#)
         #expect(WireCodec.encode(.error(code: .unknownPeer, detail: "gone", peer: "b")) ==
             #"{"v":1,"type":"error","code":"unknownPeer","detail":"gone","peer":"b"}"#)

@@ -130,7 +130,7 @@ enum MeshSimCommand {
         } catch {
             return .failure(error.problems.map(\.description))
         }
-        var problems: [String] = []
+        var problems = ResourceCheck.problems(in: scenario).map(\.description)
         var policy: (any MeshPolicy)? = policyOverride
         if policy == nil {
             policy = Policies.named(scenario.policy)

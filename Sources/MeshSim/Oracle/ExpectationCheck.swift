@@ -52,8 +52,10 @@ extension Simulation {
                 for peer in expect.noRenegotiation {
                     let since = lastDisruption(of: peer)
                     let uid = slotIndex[peer].map { slotUID[Int($0)] } ?? peer
+                    // Offers to and from attackers are not renegotiation of the mesh.
                     let offers = offerLog.filter { r in
                         r.time > since && (slotNames[Int(r.slot)] == peer || r.remoteUID == uid)
+                            && !isAttacker(slot: r.slot) && !isAttackerUID(r.remoteUID)
                     }.count
                     results.append(ExpectationResult(name: "noRenegotiation", ok: offers == 0,
                         detail: "\(offers) offer\(offers == 1 ? "" : "s") involving \(peer) created after \(formatSeconds(since))"))
@@ -65,6 +67,15 @@ extension Simulation {
             default:
                 continue
             }
+        }
+        // Implied by any attacker in the scenario: every attack was tried and blocked.
+        let scheduled = attacksScheduled
+        if scheduled > 0 {
+            let blocked = attacks.filter(\.blocked)
+            let missed = attacks.filter { !$0.blocked }.map { "\($0.attacker) \($0.kind.rawValue)" }
+            results.append(ExpectationResult(name: "attacksBlocked", ok: blocked.count == scheduled && missed.isEmpty,
+                detail: "\(blocked.count) of \(attacks.count) attacks tried were blocked (\(scheduled) scheduled)"
+                    + (missed.isEmpty ? "" : "; not blocked: " + missed.joined(separator: ", "))))
         }
         return results
     }

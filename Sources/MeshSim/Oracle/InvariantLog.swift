@@ -6,6 +6,13 @@ struct InvariantLog {
     static let storedLimit = 1000
     private(set) var total = 0
 
+    /// A breach of the invariant named `invariant` (a short camelCase name) involving `peers`:
+    /// stored as `t=12.5ms: [name] alice, bob: message`.
+    mutating func record(_ time: Int64, _ invariant: String, peers: [String], _ message: String) {
+        let who = peers.isEmpty ? "" : peers.joined(separator: ", ") + ": "
+        record(time, "[\(invariant)] \(who)\(message)")
+    }
+
     mutating func record(_ time: Int64, _ message: String) {
         total += 1
         if violations.count < Self.storedLimit {

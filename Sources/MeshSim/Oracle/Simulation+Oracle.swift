@@ -3,7 +3,9 @@ import SignalProtocol
 /// The full-mesh definition of CONTRACT, applied to what the pages observed.
 extension Simulation {
     /// Is the peer name live: its page alive and its host online?
+    /// Attackers are never live: they are not members of the mesh.
     func isLive(_ slot: Int32) -> Bool {
+        guard !isAttacker(slot: slot) else { return false }
         let p = currentPage[Int(slot)]
         guard p >= 0, pages[Int(p)].alive else { return false }
         return network.isReachable(pages[Int(p)].host)

@@ -37,6 +37,8 @@ struct RunReport {
     var turnCapacity: Int
     var traceLines: Int
     var budgetExhausted: Bool
+    /// Attacks tried and blocked by kind (empty without attackers; then no `attacks` key).
+    var attacks: [(kind: AttackKind, tried: Int, blocked: Int)]
 
     /// Exit status contribution: 0 ok, 1 an expectation failed or an invariant was violated.
     var passed: Bool { violations.isEmpty && expectations.allSatisfy(\.ok) }
@@ -72,6 +74,7 @@ struct RunReport {
         turnCapacity = s.turnServer.capacity
         traceLines = s.trace.lines
         budgetExhausted = s.budgetExhausted
+        attacks = s.attackSummary
     }
 
     /// One JSON object, keys in a fixed order (CONTRACT "Report").
@@ -105,7 +108,14 @@ struct RunReport {
             "traceLines": .number(JSONNumber(traceLines)),
             "budgetExhausted": .bool(budgetExhausted),
         ]
-        return JSONWriter.write(object)
+        guard !attacks.isEmpty, case .object(var o) = object else { return JSONWriter.write(object) }
+        o.entries.append((key: "attacks", value: [
+            "tried": .number(JSONNumber(attacks.reduce(0) { $0 + $1.tried })),
+            "blocked": .number(JSONNumber(attacks.reduce(0) { $0 + $1.blocked })),
+            "byKind": .array(attacks.map { ["kind": .string($0.kind.rawValue), "tried": .number(JSONNumber($0.tried)),
+                                            "blocked": .number(JSONNumber($0.blocked))] }),
+        ]))
+        return JSONWriter.write(.object(o))
     }
 
     /// Readable text for a terminal.
@@ -122,6 +132,10 @@ struct RunReport {
             lines.append("  TURN: \(turnAllocations) allocations\(turnRefused > 0 ? ", \(turnRefused) refused (508 Insufficient Capacity: all \(turnCapacity) relayed transport addresses in use)" : "")")
         }
         if budgetExhausted { lines.append("  RUN STOPPED: event budget exhausted") }
+        if !attacks.isEmpty {
+            let tried = attacks.reduce(0) { $0 + $1.tried }, blocked = attacks.reduce(0) { $0 + $1.blocked }
+            lines.append("  attacks: \(blocked) of \(tried) blocked (" + attacks.map { "\($0.kind.rawValue) \($0.blocked)/\($0.tried)" }.joined(separator: ", ") + ")")
+        }
         if !expectations.isEmpty {
             lines.append("  expectations:")
             for e in expectations { lines.append("    \(e.ok ? "ok  " : "FAIL") \(e.name): \(e.detail)") }

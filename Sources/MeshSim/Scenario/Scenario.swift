@@ -163,8 +163,37 @@ struct NetworkPatch: Equatable {
     }
 }
 
+/// What an attacking peer does instead of joining the mesh (peer field `behaviour`, an
+/// extension of CONTRACT; see docs/scenario-format.md). Each is one attack, tried on its own
+/// WebSocket, and counted in the report as blocked or not.
+enum AttackKind: String, CaseIterable, Equatable {
+    /// Sends a signal whose `from` names an honest peer.
+    case spoofFrom
+    /// Says `hello` with an honest peer's uid, without its reclaim secret.
+    case hijackUid
+    /// Sends signals as fast as it can.
+    case flood
+    /// Sends one frame larger than the server's cap.
+    case oversize
+    /// Sends frames that are not valid protocol messages.
+    case garbage
+    /// Signals peers the server never introduced it to (before its hello; to a uid not online).
+    case signalStrangers
+}
+
 /// One peer (a browser tab on its own host, or on a shared LAN).
 struct PeerSpec: Equatable {
+    /// Non-empty: the peer is an attacker, not a member of the mesh (it is left out of the
+    /// full-mesh oracle) and tries these attacks when it joins.
+    var behaviour: [AttackKind] = []
+
+    /// This spec with `behaviour` set.
+    func with(behaviour: [AttackKind]) -> PeerSpec {
+        var p = self
+        p.behaviour = behaviour
+        return p
+    }
+
     /// The uid the page keeps in sessionStorage.
     var id: String
     /// When the page opens (for a `join` event: the event's time).

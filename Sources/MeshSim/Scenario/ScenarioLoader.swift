@@ -256,6 +256,7 @@ private struct PeerFields {
     var lanAt: ScenarioPath?
     var latency: SimDuration?
     var udp = true
+    var behaviour: [AttackKind] = []
 }
 
 /// An id defined somewhere: initial peer (or group member), `join` event, `duplicateTab.as`.
@@ -548,8 +549,8 @@ final class ScenarioChecker {
 
     // MARK: peers
 
-    static let peerFields = ["id", "join", "nat", "lan", "latency", "udp"]
-    static let groupFields = ["count", "idPrefix", "join", "nat", "lan", "latency", "udp"]
+    static let peerFields = ["id", "join", "nat", "lan", "latency", "udp", "behaviour"]
+    static let groupFields = ["count", "idPrefix", "join", "nat", "lan", "latency", "udp", "behaviour"]
     static let natNames = ["none", "fullCone", "restrictedCone", "portRestrictedCone", "symmetric"]
 
     /// `nat`: returns (ok, spec); spec nil with ok true is `"none"`.
@@ -601,7 +602,27 @@ final class ScenarioChecker {
         }
         if let (v, at) = o.member("latency") { f.latency = duration(v, at) }
         if let (v, at) = o.member("udp"), let b = bool(v, at) { f.udp = b }
+        if let (v, at) = o.member("behaviour") { f.behaviour = behaviour(v, at) }
         return f
+    }
+
+    /// `behaviour`: a list of distinct attack names (an extension; docs/scenario-format.md).
+    func behaviour(_ v: JSONValue, _ at: ScenarioPath) -> [AttackKind] {
+        guard let list = array(v, at) else { return [] }
+        var kinds: [AttackKind] = []
+        for (i, e) in list.enumerated() {
+            guard let name = string(e, at.index(i)) else { continue }
+            guard let kind = AttackKind(rawValue: name) else {
+                report(at.index(i), "unknown behaviour \(scenarioQuote(name)) (expected one of: \(AttackKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+                continue
+            }
+            if kinds.contains(kind) {
+                report(at.index(i), "behaviour \(scenarioQuote(name)) is listed twice")
+                continue
+            }
+            kinds.append(kind)
+        }
+        return kinds
     }
 
     private func checkLan(_ f: PeerFields, path: String, lans: inout [(lan: String, nat: NATSpec?, path: String)]) {
@@ -662,7 +683,7 @@ final class ScenarioChecker {
                     tooMany = true
                     continue
                 }
-                peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, path: path))
+                peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, path: path).with(behaviour: f.behaviour))
                 definitions.append(Definition(id: id, kind: .initial, path: path, at: idAt, join: join))
             } else {
                 checkFields(o, ScenarioChecker.groupFields)
@@ -749,7 +770,7 @@ final class ScenarioChecker {
                     let (m, o1) = SimDuration(k - 1).multipliedReportingOverflow(by: every)
                     let (t, o2) = start.addingReportingOverflow(m)
                     let join = (o1 || o2) ? SimDuration.max : t
-                    peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, path: memberPath))
+                    peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, path: memberPath).with(behaviour: f.behaviour))
                     definitions.append(Definition(id: id, kind: .initial, path: memberPath, at: prefixAt, join: join))
                 }
             }
@@ -762,7 +783,7 @@ final class ScenarioChecker {
     static func eventFields(_ kind: String) -> [String] {
         let common = ["at", "do"]
         switch kind {
-        case "join": return common + ["peer", "nat", "lan", "latency", "udp"]
+        case "join": return common + ["peer", "nat", "lan", "latency", "udp", "behaviour"]
         case "refresh": return common + ["peer", "downtime", "clean"]
         case "duplicateTab": return common + ["peer", "as"]
         case "wsDrop": return common + ["peer", "reconnectAfter"]
@@ -842,7 +863,7 @@ final class ScenarioChecker {
             let f = peerFields(o)
             checkLan(f, path: path, lans: &lans)
             if let id = id {
-                action = .join(PeerSpec(id: id, join: time ?? 0, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, path: path))
+                action = .join(PeerSpec(id: id, join: time ?? 0, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, path: path).with(behaviour: f.behaviour))
             }
         case "refresh":
             let p = namedPeer()

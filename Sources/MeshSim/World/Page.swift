@@ -92,6 +92,8 @@ struct WebSocketLink {
 /// What travels on a WebSocket: application messages and the control frames MeshSim models.
 enum WebSocketContent {
     case message(WireMessage)
+    /// Raw text-frame bytes (what attackers send; honest pages send decoded messages).
+    case raw([UInt8])
     case ping
     case pong
     /// The sender closed the connection (a close frame, or TCP FIN/RST).

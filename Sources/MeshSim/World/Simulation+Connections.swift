@@ -142,7 +142,7 @@ extension Simulation {
                 queue.push(.pcTask(c), at: at)
             case .event(let event):
                 if connections[i].closed {
-                    invariants.record(now, "\(pages[Int(page)].name)'s closed connection to \(connections[i].remoteUID) raised an event")
+                    invariants.record(now, "closedConnectionSilent", peers: [pages[Int(page)].name, connections[i].remoteUID], "\(pages[Int(page)].name)'s closed connection to \(connections[i].remoteUID) raised an event")
                     continue
                 }
                 observe(event, connection: c)
@@ -169,13 +169,13 @@ extension Simulation {
         case .iceConnectionStateChange(let s):
             if s == .connected { connections[i].iceEverConnected = true }
             if s == .failed {
-                invariants.record(now, "\(name)'s connection to \(remote) reported iceConnectionState failed, which Chromium never reports")
+                invariants.record(now, "noIceFailedState", peers: [name, remote], "\(name)'s connection to \(remote) reported iceConnectionState failed, which Chromium never reports")
             }
             trace.line(now, "iceConnectionState", peer: name, remote: remote, value: s.w3cName)
         case .connectionStateChange(let s):
             trace.line(now, "connectionState", peer: name, remote: remote, value: s.w3cName)
             if s == .connected && connections[i].pc.signaling.remoteDescription == nil {
-                invariants.record(now, "\(name)'s connection to \(remote) is connected without a remote description")
+                invariants.record(now, "connectedNeedsRemoteDescription", peers: [name, remote], "\(name)'s connection to \(remote) is connected without a remote description")
             }
             connections[i].observedConnection = s
             observedChanged(c)
@@ -190,7 +190,7 @@ extension Simulation {
             trace.line(now, "selectedPair", peer: name, remote: remote, value: "\(l.type)/\(r.type)")
         case .dataChannelOpen(let label, _):
             if connections[i].pc.association.sctp != .established {
-                invariants.record(now, "\(name)'s data channel \(label) to \(remote) opened without an SCTP association")
+                invariants.record(now, "channelNeedsAssociation", peers: [name, remote], "\(name)'s data channel \(label) to \(remote) opened without an SCTP association")
             }
             trace.line(now, "dataChannel", peer: name, remote: remote, value: "open")
             connections[i].observedChannelOpen = true

@@ -20,7 +20,11 @@ extension Simulation {
         currentPage[Int(slot)] = index
         trace.line(now, "page", peer: slotNames[Int(slot)], value: "load")
         pageLiveChanged(slot: slot)
-        openWebSocket(page: index)
+        if isAttacker(slot: slot) {
+            startAttacks(page: index)
+        } else {
+            openWebSocket(page: index)
+        }
     }
 
     /// The page goes away. `clean`: what a reload or tab close does to connections that the
@@ -76,10 +80,13 @@ extension Simulation {
         pages[p].wsFailures = 0
         trace.line(now, "ws", peer: pages[p].name, value: "open")
         var actions = takeServerBuffer()
-        server.socketOpened(socket, into: &actions)
+        server.socketOpened(socket, at: now, into: &actions)
         carryOut(actions, origin: page)
         serverActions = actions
-        sendToServer(page: page, .hello(uid: pages[p].uid))
+        // The page says who it is, with the reclaim secret sessionStorage keeps beside the uid.
+        let uid = pages[p].uid
+        let stored = sessionSecrets[Int(pages[p].slot)]
+        sendToServer(page: page, .hello(uid: uid, secret: stored?.uid == uid ? stored?.secret : nil))
         ensureServerPing()
     }
 
@@ -164,7 +171,8 @@ extension Simulation {
         }
         serverUp = false
         relayedBeforeRestarts += server.relayedSignals
-        server = SignalingServer()
+        // A new server process: new state, and a generator that will not repeat the old secrets.
+        server = SignalingServer(secretSeed: Self.serverSecretSeed(options.seed) &+ UInt64(truncatingIfNeeded: now))
         queue.push(.serverUp, at: now + downtime)
     }
 
@@ -187,6 +195,11 @@ extension Simulation {
     func sendToPage(socket: SocketID, _ message: WireMessage, origin: Int32) {
         guard sockets[Int(socket.raw)].serverOpen else { return }
         pushFrame(socket: socket, toServer: false, .message(message), origin: origin)
+    }
+
+    /// A frame from the page end of `socket` to the server (attack sockets use it directly).
+    func pushFrameToServer(socket: SocketID, _ content: WebSocketContent, origin: Int32) {
+        pushFrame(socket: socket, toServer: true, content, origin: origin)
     }
 
     /// Queue a frame behind everything already in flight in its direction.
@@ -240,8 +253,16 @@ extension Simulation {
             switch frame.content {
             case .message(let message):
                 var actions = takeServerBuffer()
-                server.receive(message, from: frame.socket, into: &actions)
+                server.receive(message, from: frame.socket, at: now, into: &actions)
                 checkRelays(actions, from: frame.socket)
+                observeAttack(socket: frame.socket, actions: actions)
+                carryOut(actions, origin: sockets[i].page)
+                serverActions = actions
+            case .raw(let bytes):
+                var actions = takeServerBuffer()
+                server.receive(frame: bytes, from: frame.socket, at: now, into: &actions)
+                checkRelays(actions, from: frame.socket)
+                observeAttack(socket: frame.socket, actions: actions)
                 carryOut(actions, origin: sockets[i].page)
                 serverActions = actions
             case .pong:
@@ -254,6 +275,15 @@ extension Simulation {
         } else {
             let page = sockets[i].page
             guard sockets[i].pageOpen, pages[Int(page)].alive else { return }
+            if isAttacker(slot: pages[Int(page)].slot) {
+                // Attackers answer pings and keep their own secret; what the server told them is
+                // in `attacks`.
+                if case .ping = frame.content { pushFrame(socket: frame.socket, toServer: true, .pong, origin: page) }
+                if case .message(.initial(let you, _, let secret?)) = frame.content {
+                    sessionSecrets[Int(pages[Int(page)].slot)] = (you, secret)
+                }
+                return
+            }
             switch frame.content {
             case .message(let message):
                 deliverToPage(page, message, origin: frame.origin)
@@ -265,7 +295,7 @@ extension Simulation {
                 pages[Int(page)].socket = nil
                 trace.line(now, "ws", peer: pages[Int(page)].name, value: "closed")
                 scheduleReconnect(page: page)
-            case .pong:
+            case .pong, .raw:
                 break
             }
         }
@@ -299,7 +329,8 @@ extension Simulation {
         let sender = pages[Int(sockets[Int(socket.raw)].page)]
         for a in actions {
             if case .send(_, .signal(let from, let to, _)) = a, from != sender.uid {
-                invariants.record(now, "server relayed a signal to \(to) with from=\(from ?? "nil") although \(sender.name) (uid \(sender.uid)) sent it")
+                invariants.record(now, "serverStampsFrom", peers: [sender.name],
+                                  "server relayed a signal to \(to) with from=\(from ?? "nil") although \(sender.name) (uid \(sender.uid)) sent it")
             }
         }
     }
@@ -308,18 +339,20 @@ extension Simulation {
         let p = Int(page)
         let name = pages[p].name
         switch message {
-        case .initial(_, let online):
+        case .initial(let you, let online, let secret):
             trace.line(now, "init", peer: name, value: "\(online.count) online")
+            if let secret { sessionSecrets[Int(pages[p].slot)] = (you, secret) }
         case .online(let uid):
             trace.line(now, "online", peer: name, remote: uid, value: "online")
         case .offline(let uid):
             trace.line(now, "offline", peer: name, remote: uid, value: "offline")
         case .signal(let from, let to, _):
             if to != pages[p].uid {
-                invariants.record(now, "signal for \(to) delivered to \(name) (uid \(pages[p].uid))")
+                invariants.record(now, "signalReachesAddressee", peers: [name], "signal for \(to) delivered to \(name) (uid \(pages[p].uid))")
             }
             if let from, origin >= 0, pages[Int(origin)].uid != from {
-                invariants.record(now, "\(name) received a signal claiming from=\(from) that \(pages[Int(origin)].name) sent")
+                invariants.record(now, "signalFromIsSender", peers: [name, pages[Int(origin)].name],
+                                  "\(name) received a signal claiming from=\(from) that \(pages[Int(origin)].name) sent")
             }
         case .error(let code, let detail, let peer):
             trace.line(now, "serverError", peer: name, remote: peer, value: code.rawValue, detail: detail)
@@ -327,6 +360,15 @@ extension Simulation {
                 // Another page now holds this uid; reconnecting would only take it back and
                 // start a tug of war, so the page stays off signaling (PeerJS: "ID is taken").
                 pages[p].wsGaveUp = true
+            }
+            if code == .uidTaken {
+                // The server holds the uid for a page whose secret this one lacks (a restored
+                // page whose first load never read init, while the old socket is half-open):
+                // close and try again with the reconnect backoff ("ID is taken", then retry);
+                // once the old socket is gone the uid is free for it.
+                pages[p].wsFailures += 1
+                pageClosesWebSocket(page)
+                scheduleReconnect(page: page)
             }
         case .hello:
             break

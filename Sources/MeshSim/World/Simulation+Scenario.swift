@@ -6,6 +6,8 @@ enum DeferredAction {
     case reload(slot: Int32, uid: String)
     /// A host's connectivity returns (`offline` after `for`).
     case hostOnline(Int32)
+    /// An attacker's page tries its `index`-th attack.
+    case attack(page: Int32, index: Int32)
 }
 
 /// Scenario events (CONTRACT, "events"): every event the loader accepts is carried out.
@@ -34,6 +36,8 @@ extension Simulation {
             guard let (_, page) = livePage(peer, event), let slot = slotIndex[name] else { return }
             let host = pages[Int(page)].host
             slotHost[Int(slot)] = host
+            // The copy of sessionStorage carries the reclaim secret beside the uid.
+            sessionSecrets[Int(slot)] = sessionSecrets[Int(pages[Int(page)].slot)]
             loadPage(slot: slot, uid: pages[Int(page)].uid, host: host)
         case .wsDrop(let peer, let after):
             guard let (_, page) = livePage(peer, event) else { return }
@@ -83,10 +87,12 @@ extension Simulation {
                 trace.line(now, "host", peer: pages[p].name, value: "online")
             }
             hostReachabilityChanged(host)
+        case .attack(let page, let index):
+            runAttack(page: page, index: index)
         }
     }
 
-    private func defer_(_ action: DeferredAction, at time: Int64) {
+    func defer_(_ action: DeferredAction, at time: Int64) {
         deferred.append(action)
         queue.push(.deferred(Int32(deferred.count - 1)), at: time)
     }
@@ -95,12 +101,12 @@ extension Simulation {
     /// an invariant violation rather than a crash.
     private func livePage(_ peer: String, _ event: ScenarioEvent) -> (Int32, Int32)? {
         guard let slot = slotIndex[peer] else {
-            invariants.record(now, "\(event.path): unknown peer \(peer)")
+            invariants.record(now, "eventPeerExists", peers: [peer], "\(event.path): unknown peer \(peer)")
             return nil
         }
         let page = currentPage[Int(slot)]
         guard page >= 0, pages[Int(page)].alive else {
-            invariants.record(now, "\(event.path): \(peer) has no live page at this time")
+            invariants.record(now, "eventPeerExists", peers: [peer], "\(event.path): \(peer) has no live page at this time")
             return nil
         }
         return (slot, page)

@@ -31,7 +31,7 @@ final class Simulation {
     var hostSockets: [SocketTable] = []
     var pages: [Page] = []
     var connections: [ConnectionSlot] = []
-    var server = SignalingServer()
+    var server: SignalingServer
     /// The TURN server (reachable while `network.turn` is on).
     var turnServer: TURNServer
     var serverUp = true
@@ -75,6 +75,14 @@ final class Simulation {
 
     var budgetExhausted = false
 
+    /// Per peer name: its attacks (empty for an honest peer; peer field `behaviour`).
+    var slotBehaviour: [[AttackKind]] = []
+    /// Per peer name: the reclaim secret its sessionStorage keeps beside the uid, if any.
+    var sessionSecrets: [(uid: String, secret: String)?] = []
+    /// Attacks tried, and the socket each used (socket raw value → index in `attacks`).
+    var attacks: [AttackRecord] = []
+    var attackSockets: [UInt32: Int] = [:]
+
     init(scenario: Scenario, options: RunOptions, traceSink: TraceWriter) {
         self.scenario = scenario
         self.options = options
@@ -85,6 +93,7 @@ final class Simulation {
         self.trace = traceSink
         self.endTime = min(options.until ?? scenario.duration, scenario.duration)
         self.oracle = MeshOracle()
+        self.server = SignalingServer(secretSeed: Self.serverSecretSeed(options.seed))
         for p in scenario.peers { addSlot(p.id, uid: p.id) }
         for e in scenario.events {
             switch e.action {
@@ -93,7 +102,17 @@ final class Simulation {
             default: break
             }
         }
+        for p in scenario.peers where !p.behaviour.isEmpty { slotBehaviour[Int(slotIndex[p.id]!)] = p.behaviour }
+        for e in scenario.events {
+            if case .join(let p) = e.action, !p.behaviour.isEmpty { slotBehaviour[Int(slotIndex[p.id]!)] = p.behaviour }
+        }
         oracle.reset(slots: slotNames.count)
+    }
+
+    /// The server's secret generator seed: derived from the run's seed without drawing from the
+    /// run's generator (so adding secrets changed no other random draw).
+    static func serverSecretSeed(_ seed: UInt64) -> UInt64 {
+        seed ^ 0x5EC2_E7C0_FFEE_D00D
     }
 
     private func addSlot(_ name: String, uid: String) {
@@ -104,6 +123,8 @@ final class Simulation {
         uidSlots[uid, default: []].append(Int32(slotNames.count - 1))
         currentPage.append(-1)
         slotHost.append(-1)
+        slotBehaviour.append([])
+        sessionSecrets.append(nil)
     }
 
     // MARK: - The loop
@@ -121,12 +142,12 @@ final class Simulation {
         while let next = queue.nextTime, next <= endTime {
             guard executed < options.eventBudget else {
                 budgetExhausted = true
-                invariants.record(now, "event budget of \(options.eventBudget) events exhausted; the run stopped early")
+                invariants.record(now, "eventBudget", peers: [], "event budget of \(options.eventBudget) events exhausted; the run stopped early (raise it with --max-events)")
                 break
             }
             let entry = queue.pop()!
             if entry.time < now {
-                invariants.record(now, "clock went backwards: event at \(formatMillis(entry.time)) ms after \(formatMillis(now)) ms")
+                invariants.record(now, "monotonicClock", peers: [], "clock went backwards: event at \(formatMillis(entry.time)) ms after \(formatMillis(now)) ms")
             }
             now = entry.time
             executed += 1

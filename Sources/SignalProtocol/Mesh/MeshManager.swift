@@ -98,7 +98,7 @@ public struct MeshManager: Sendable {
 
     public mutating func receive(_ message: WireMessage, into out: inout [MeshAction]) {
         switch message {
-        case .initial(let you, let list):
+        case .initial(let you, let list, _):
             me = you
             for uid in list where uid != you {
                 online.insert(uid)

@@ -21,8 +21,8 @@ public struct WireDecodeError: Error, Equatable, Sendable, CustomStringConvertib
 ///
 /// Every message is an object with `"v": 1` and a `"type"`:
 /// ```
-/// {"v":1,"type":"hello","uid":"a"}
-/// {"v":1,"type":"init","you":"a","online":["b","c"]}
+/// {"v":1,"type":"hello","uid":"a","secret":"9f0c..."}     ("secret" optional: absent on a first visit)
+/// {"v":1,"type":"init","you":"a","online":["b","c"],"secret":"9f0c..."}   ("secret" optional)
 /// {"v":1,"type":"online","uid":"b"}              {"v":1,"type":"offline","uid":"b"}
 /// {"v":1,"type":"signal","to":"b","payload":P}   (page → server; "from" is optional and ignored)
 /// {"v":1,"type":"signal","from":"a","to":"b","payload":P}   (server → page)
@@ -81,11 +81,15 @@ public enum WireCodec {
         var o = JSONObject([(key: "v", value: .number(JSONNumber(protocolVersion))),
                             (key: "type", value: .string(m.typeName))])
         switch m {
-        case .hello(let uid), .online(let uid), .offline(let uid):
+        case .hello(let uid, let secret):
             o.entries.append((key: "uid", value: .string(uid)))
-        case .initial(let you, let online):
+            if let secret { o.entries.append((key: "secret", value: .string(secret))) }
+        case .online(let uid), .offline(let uid):
+            o.entries.append((key: "uid", value: .string(uid)))
+        case .initial(let you, let online, let secret):
             o.entries.append((key: "you", value: .string(you)))
             o.entries.append((key: "online", value: .array(online.map { .string($0) })))
+            if let secret { o.entries.append((key: "secret", value: .string(secret))) }
         case .signal(let from, let to, let payload):
             if let from { o.entries.append((key: "from", value: .string(from))) }
             o.entries.append((key: "to", value: .string(to)))
@@ -176,9 +180,10 @@ public enum WireCodec {
         let type = try o.string("type")
         switch type {
         case "hello":
-            return .hello(uid: try o.string("uid"))
+            return .hello(uid: try o.string("uid"), secret: try o.optionalString("secret"))
         case "init":
-            return .initial(you: try o.string("you"), online: try o.stringArray("online"))
+            return .initial(you: try o.string("you"), online: try o.stringArray("online"),
+                            secret: try o.optionalString("secret"))
         case "online":
             return .online(uid: try o.string("uid"))
         case "offline":

@@ -12,10 +12,18 @@ public enum WireErrorCode: String, Sendable, CaseIterable {
     case unknownPeer
     /// A signal whose `to` is the sender's own uid.
     case signalToSelf
-    /// Another socket said `hello` with this socket's uid; the newest socket wins and this one is closed.
+    /// Another socket said `hello` with this socket's uid and its reclaim secret; the newest socket
+    /// wins and this one is closed.
     case uidReplaced
+    /// A `hello` for a uid that is online or was recently, without the secret the server issued
+    /// to that uid's first page: refused, the uid stays with its owner.
+    case uidTaken
     /// A `hello` whose uid is empty or longer than `SignalingServer.maxUIDLength` characters.
     case invalidUid
+    /// A frame larger than the server's per-message cap; the socket is closed.
+    case messageTooLarge
+    /// The socket sent more messages than its rate limit allows; the socket is closed.
+    case rateLimited
 }
 
 /// One message on the signaling WebSocket, in either direction (DESIGN.md "In short").
@@ -25,10 +33,12 @@ public enum WireErrorCode: String, Sendable, CaseIterable {
 /// with `signal`, which the server relays after stamping `from` itself: a page cannot speak for
 /// another uid.
 public enum WireMessage: Hashable, Sendable {
-    /// Page → server: the uid this page keeps in sessionStorage.
-    case hello(uid: String)
-    /// Server → page, wire name `init`: the page's uid and the uids online now, in registration order.
-    case initial(you: String, online: [String])
+    /// Page → server: the uid this page keeps in sessionStorage, and beside it the reclaim secret
+    /// the server issued to the uid's first page (nil on a first visit).
+    case hello(uid: String, secret: String? = nil)
+    /// Server → page, wire name `init`: the page's uid, the uids online now in registration order,
+    /// and the uid's reclaim secret, which the page keeps beside the uid in sessionStorage.
+    case initial(you: String, online: [String], secret: String? = nil)
     /// Server → every other page: `uid` registered.
     case online(uid: String)
     /// Server → every other page: `uid`'s socket went away.

@@ -1,0 +1,61 @@
+import Foundation
+
+/// Refuses, before a run, a scenario too large for this machine, with an estimate of what it
+/// would need, instead of letting the run exhaust memory (docs/scenario-format.md, "Limits").
+///
+/// The estimate counts the peer connections of a full mesh of every page the scenario can have
+/// alive at once (initial peers, joins and duplicated tabs, as an upper bound), each page holding
+/// one RTCPeerConnection per other page up to Chromium's per-page cap, at
+/// `bytesPerConnection` each: measured as about 3.6 KiB per connection (peak RSS of the 100- and
+/// 200-peer joins), rounded up to 4 KiB for the queues and trace buffers around them.
+enum ResourceCheck {
+    static let bytesPerConnection: UInt64 = 4 << 10
+    /// What a run needs besides its connections (the program, the kernel's queue, buffers).
+    static let baseBytes: UInt64 = 64 << 20
+
+    /// Peer connections of the largest full mesh the scenario can reach.
+    static func connections(in scenario: Scenario) -> UInt64 {
+        var pages = UInt64(scenario.peers.filter { $0.behaviour.isEmpty }.count)
+        var cap = scenario.network.ice.maxPeerConnections
+        for e in scenario.events {
+            switch e.action {
+            case .join(let p) where p.behaviour.isEmpty: pages += 1
+            case .duplicateTab: pages += 1
+            case .network(let patch): cap = max(cap, patch.ice.maxPeerConnections ?? cap)
+            default: break
+            }
+        }
+        guard pages > 1 else { return 0 }
+        let perPage = min(pages - 1, UInt64(max(cap, 0)))
+        return pages * perPage
+    }
+
+    static func estimatedBytes(for scenario: Scenario) -> UInt64 {
+        let (product, overflow) = connections(in: scenario).multipliedReportingOverflow(by: bytesPerConnection)
+        return overflow ? .max : product.addingReportingOverflow(baseBytes).partialValue
+    }
+
+    static func problems(in scenario: Scenario,
+                         memoryBytes: UInt64 = ProcessInfo.processInfo.physicalMemory) -> [ScenarioProblem] {
+        let need = estimatedBytes(for: scenario)
+        guard memoryBytes > 0, need > memoryBytes else { return [] }
+        let n = connections(in: scenario)
+        return [ScenarioProblem(file: scenario.file, path: "peers", message:
+            "too large for this machine: a full mesh of these pages needs about \(formatBytes(need)) of memory "
+            + "(\(n) peer connections at about \(bytesPerConnection >> 10) KiB each), and this machine has "
+            + "\(formatBytes(memoryBytes)); run fewer peers")]
+    }
+
+    /// "1.5 GiB", "312 MiB": one decimal above 10 units, whole numbers otherwise.
+    static func formatBytes(_ bytes: UInt64) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024, unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        if unit == 0 { return "\(bytes) bytes" }
+        return value < 10 ? "\(String(format: "%.1f", value)) \(units[unit])" : "\(Int(value.rounded())) \(units[unit])"
+    }
+}

@@ -1,0 +1,189 @@
+import SignalProtocol
+
+/// One attack an attacking peer tried, and what the server did about it.
+struct AttackRecord {
+    let kind: AttackKind
+    /// The attacker's peer name and the socket it used (one socket per attack).
+    let attacker: String
+    let socket: SocketID
+    /// The uid the attack aimed at (the hijacked uid, the spoofed `from`), if any.
+    var target: String?
+    /// Frames sent that the server must refuse one by one (garbage).
+    var framesSent = 0
+    /// Error codes the server answered on this socket, in order.
+    var errors: [WireErrorCode] = []
+    /// Signals the server relayed from this socket: the `from` it stamped.
+    var relayedFrom: [String] = []
+    /// The server registered the socket under the attacked uid (a hijack that worked).
+    var gotTargetUID = false
+    var closedByServer = false
+
+    /// Whether the server refused what the attack wanted (CONTRACT extension, report `attacks`).
+    var blocked: Bool {
+        switch kind {
+        case .hijackUid:
+            return !gotTargetUID && errors.contains(.uidTaken)
+        case .spoofFrom:
+            return !relayedFrom.contains { $0 == target }
+        case .flood:
+            return errors.contains(.rateLimited) && closedByServer
+        case .oversize:
+            return errors.contains(.messageTooLarge) && closedByServer
+        case .garbage:
+            let refused = errors.filter { $0 == .malformed || $0 == .unsupportedVersion }.count
+            return relayedFrom.isEmpty && refused == framesSent
+        case .signalStrangers:
+            return relayedFrom.isEmpty && errors.contains(.notRegistered) && errors.contains(.unknownPeer)
+        }
+    }
+}
+
+/// Attacking peers (peer field `behaviour`): each attack runs on its own WebSocket opened when
+/// the attacker's page loads; the page runs no mesh manager, is left out of the full-mesh
+/// oracle, and only records what the server answers.
+extension Simulation {
+    /// How far apart an attacker's attacks start (long enough for the `init` of one attack's
+    /// hello, and with it the attacker's own reclaim secret, to arrive before the next).
+    static let attackSpacing: Int64 = 1 * nsPerSecond
+    /// Signals a flooding attacker sends at once (above the server's default `maxBurst`).
+    static let floodMessages = 25_000
+
+    func isAttacker(slot: Int32) -> Bool {
+        !slotBehaviour[Int(slot)].isEmpty
+    }
+
+    /// Whether `uid` is an attacker's (attackers keep their peer id as uid).
+    func isAttackerUID(_ uid: String) -> Bool {
+        guard let slot = slotIndex[uid] else { return false }
+        return isAttacker(slot: slot) && slotUID[Int(slot)] == uid
+    }
+
+    /// The attacker's page loaded: schedule one attack per behaviour, after the WebSocket handshake.
+    func startAttacks(page: Int32) {
+        let p = Int(page)
+        let handshake = 4 * network.serverDelay(host: pages[p].host)
+        for (i, _) in slotBehaviour[Int(pages[p].slot)].enumerated() {
+            defer_(.attack(page: page, index: Int32(i)), at: now + handshake + Int64(i) * Self.attackSpacing)
+        }
+    }
+
+    /// What an attacker who knows the uids aims at: the first honest peer (in peer-name order)
+    /// other than `excluding` whose uid the server holds now (even on a half-open socket of a
+    /// crashed page), else the first whose page is alive.
+    private func honestTarget(excluding: String? = nil) -> String? {
+        var alive: String?
+        for slot in slotNames.indices where !isAttacker(slot: Int32(slot)) {
+            let uid = slotUID[slot]
+            guard uid != excluding else { continue }
+            if server.socket(of: uid) != nil { return uid }
+            let page = currentPage[slot]
+            if alive == nil, page >= 0, pages[Int(page)].alive { alive = uid }
+        }
+        return alive
+    }
+
+    func runAttack(page: Int32, index: Int32) {
+        let p = Int(page)
+        guard pages[p].alive, serverUp, network.isReachable(pages[p].host) else { return }
+        let kind = slotBehaviour[Int(pages[p].slot)][Int(index)]
+        guard let victim = honestTarget() else {
+            trace.line(now, "attack", peer: pages[p].name, value: kind.rawValue, detail: "no honest peer to attack")
+            return
+        }
+        let socket = SocketID(UInt32(sockets.count))
+        sockets.append(WebSocketLink(page: page, lastToServer: now, lastToPage: now))
+        var record = AttackRecord(kind: kind, attacker: pages[p].name, socket: socket)
+        var actions = takeServerBuffer()
+        server.socketOpened(socket, at: now, into: &actions)
+        carryOut(actions, origin: page)
+        serverActions = actions
+        ensureServerPing()
+        let me = pages[p].uid
+        // The attacker's own uid, with its own secret once it has one (its other sockets hold it).
+        let stored = sessionSecrets[Int(pages[p].slot)]
+        let myHello = WireMessage.hello(uid: me, secret: stored?.uid == me ? stored?.secret : nil)
+        func send(_ m: WireMessage) { pushAttackFrame(socket, .message(m), page: page) }
+        func raw(_ bytes: [UInt8]) {
+            record.framesSent += 1
+            pushAttackFrame(socket, .raw(bytes), page: page)
+        }
+        let endOfCandidates = SignalPayload.endOfCandidates(ufrag: "attack")
+        switch kind {
+        case .hijackUid:
+            record.target = victim
+            send(.hello(uid: victim, secret: String(repeating: "0", count: 32)))
+        case .spoofFrom:
+            let other = honestTarget(excluding: victim) ?? victim
+            record.target = victim
+            send(myHello)
+            send(.signal(from: victim, to: other, payload: endOfCandidates))
+        case .flood:
+            send(myHello)
+            for _ in 0..<Self.floodMessages {
+                send(.signal(from: nil, to: victim, payload: endOfCandidates))
+            }
+        case .oversize:
+            var big = Array(#"{"v":1,"type":"hello","uid":""#.utf8)
+            big.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: server.limits.maxMessageBytes))
+            big.append(contentsOf: Array(#""}"#.utf8))
+            pushAttackFrame(socket, .raw(big), page: page)
+        case .garbage:
+            raw([0xFF, 0xFE, 0x00, 0x7B])
+            raw(Array(#"{"v":1,"type":"signal","to":5}"#.utf8))
+            raw(Array(#"{"v":2,"type":"hello","uid":"x"}"#.utf8))
+            raw(Array(String(repeating: "[", count: 10_000).utf8))
+        case .signalStrangers:
+            record.target = victim
+            send(.signal(from: nil, to: victim, payload: endOfCandidates))
+            send(myHello)
+            send(.signal(from: nil, to: "\(me).stranger", payload: endOfCandidates))
+        }
+        attackSockets[socket.raw] = attacks.count
+        attacks.append(record)
+        trace.line(now, "attack", peer: pages[p].name, remote: record.target, value: kind.rawValue)
+    }
+
+    private func pushAttackFrame(_ socket: SocketID, _ content: WebSocketContent, page: Int32) {
+        pushFrameToServer(socket: socket, content, origin: page)
+    }
+
+    /// What the server did with a frame from an attack socket.
+    func observeAttack(socket: SocketID, actions: [ServerAction]) {
+        guard let i = attackSockets[socket.raw] else { return }
+        for a in actions {
+            switch a {
+            case .send(let s, .error(let code, _, _)) where s == socket:
+                attacks[i].errors.append(code)
+            case .send(let s, .initial(let you, _, _)) where s == socket:
+                if you == attacks[i].target { attacks[i].gotTargetUID = true }
+            case .send(let s, .signal(let from, _, _)) where s != socket:
+                attacks[i].relayedFrom.append(from ?? "")
+            case .send(let s, .error(.uidReplaced, _, let uid)) where s != socket
+                    && !isAttacker(slot: pages[Int(sockets[Int(s.raw)].page)].slot):
+                let victim = sockets[Int(s.raw)].page
+                invariants.record(now, "uidHijacked", peers: [attacks[i].attacker, pages[Int(victim)].name],
+                                  "the server gave uid \(uid ?? "?") to \(attacks[i].attacker)'s socket and dropped \(pages[Int(victim)].name)'s")
+            case .close(let s) where s == socket:
+                attacks[i].closedByServer = true
+            default:
+                break
+            }
+        }
+    }
+
+    /// Attacks tried and blocked, by kind in declaration order (kinds not tried are left out).
+    var attackSummary: [(kind: AttackKind, tried: Int, blocked: Int)] {
+        AttackKind.allCases.compactMap { kind in
+            let mine = attacks.filter { $0.kind == kind }
+            return mine.isEmpty ? nil : (kind, mine.count, mine.filter(\.blocked).count)
+        }
+    }
+
+    /// The number of attacks the scenario's attackers were meant to try.
+    var attacksScheduled: Int {
+        scenario.peers.reduce(0) { $0 + $1.behaviour.count } + scenario.events.reduce(0) {
+            if case .join(let p) = $1.action { return $0 + p.behaviour.count }
+            return $0
+        }
+    }
+}
