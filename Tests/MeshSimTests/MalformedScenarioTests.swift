@@ -63,6 +63,17 @@ import Testing
         #expect(r.stderr == "\(huge.path): the file is larger than 16 MiB (\(text.count) bytes)\n/dev/zero: the file is larger than 16 MiB\n")
     }
 
+    @Test func natsAndTURNRaiseTheEstimatePerConnection() throws {
+        func load(_ extra: String) throws -> Scenario {
+            try ScenarioLoader.load(bytes: Array(#"{"name": "n", "duration": "60s", "peers": [{"count": 10, "idPrefix": "p"\#(extra)}]}"#.utf8), file: "t.json")
+        }
+        #expect(ResourceCheck.bytesPerConnection(for: try load("")) == 4 << 10)
+        #expect(ResourceCheck.bytesPerConnection(for: try load(#", "nat": "symmetric""#)) == 5 << 10)
+        let turn = try ScenarioLoader.load(bytes: Array(#"{"name": "n", "duration": "60s", "network": {"turn": true}, "peers": [{"count": 10, "idPrefix": "p", "nat": "fullCone"}]}"#.utf8), file: "t.json")
+        #expect(ResourceCheck.bytesPerConnection(for: turn) == 9 << 10)
+        #expect(ResourceCheck.estimatedBytes(for: turn) == 90 * (9 << 10) + ResourceCheck.baseBytes)
+    }
+
     @Test func aScenarioTooLargeForTheMachineIsRefusedWithAnEstimate() throws {
         // 100,000 peers: each page holds Chromium's cap of 500 connections.
         let groups = (0..<10).map { #"{"count": 10000, "idPrefix": "g\#($0)-"}"# }.joined(separator: ",")

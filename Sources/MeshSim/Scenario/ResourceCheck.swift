@@ -7,9 +7,29 @@ import Foundation
 /// alive at once (initial peers, joins and duplicated tabs, as an upper bound), each page holding
 /// one RTCPeerConnection per other page up to Chromium's per-page cap, at
 /// `bytesPerConnection` each: measured as about 3.6 KiB per connection (peak RSS of the 100- and
-/// 200-peer joins), rounded up to 4 KiB for the queues and trace buffers around them.
+/// 200-peer joins), rounded up to 4 KiB for the queues and trace buffers around them. NATs add
+/// about 1 KiB (more candidates and pairs, NAT mappings) and TURN about 4 KiB more (two relay
+/// candidates per connection and their pairs and permissions): peak RSS of the 100-peer NAT mix
+/// was 47.7 MB host-only, 58.3 MB behind NATs, 86.6 MB with TURN, for 9,900 connections.
 enum ResourceCheck {
     static let bytesPerConnection: UInt64 = 4 << 10
+
+    /// Per-connection bytes for this scenario's features.
+    static func bytesPerConnection(for scenario: Scenario) -> UInt64 {
+        var kib: UInt64 = bytesPerConnection >> 10
+        var peers = scenario.peers
+        var turn = scenario.network.turn
+        for e in scenario.events {
+            switch e.action {
+            case .join(let p): peers.append(p)
+            case .network(let patch): turn = turn || patch.turn == true
+            default: break
+            }
+        }
+        if peers.contains(where: { $0.nat != nil }) { kib += 1 }
+        if turn { kib += 4 }
+        return kib << 10
+    }
     /// What a run needs besides its connections (the program, the kernel's queue, buffers).
     static let baseBytes: UInt64 = 64 << 20
 
@@ -31,7 +51,7 @@ enum ResourceCheck {
     }
 
     static func estimatedBytes(for scenario: Scenario) -> UInt64 {
-        let (product, overflow) = connections(in: scenario).multipliedReportingOverflow(by: bytesPerConnection)
+        let (product, overflow) = connections(in: scenario).multipliedReportingOverflow(by: bytesPerConnection(for: scenario))
         return overflow ? .max : product.addingReportingOverflow(baseBytes).partialValue
     }
 
@@ -42,7 +62,7 @@ enum ResourceCheck {
         let n = connections(in: scenario)
         return [ScenarioProblem(file: scenario.file, path: "peers", message:
             "too large for this machine: a full mesh of these pages needs about \(formatBytes(need)) of memory "
-            + "(\(n) peer connections at about \(bytesPerConnection >> 10) KiB each), and this machine has "
+            + "(\(n) peer connections at about \(bytesPerConnection(for: scenario) >> 10) KiB each), and this machine has "
             + "\(formatBytes(memoryBytes)); run fewer peers")]
     }
 
