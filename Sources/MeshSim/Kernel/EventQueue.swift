@@ -84,19 +84,9 @@ final class EventQueue {
         let item = Entry(biasedTime: UInt64(bitPattern: time) ^ EventQueue.signBit,
                          order: nextSequence << 8 | tag, payload: payload)
         nextSequence &+= 1
-        let key = item.key
-        var hole = count + EventQueue.root
+        let hole = count + EventQueue.root
         count += 1
-        while hole > EventQueue.root {
-            let parent = hole >> 3 + 6
-            if key < base[parent].key {
-                base[hole] = base[parent]
-                hole = parent
-            } else {
-                break
-            }
-        }
-        base[hole] = item
+        siftUp(item, from: hole)
     }
 
     /// Remove and return the earliest event.
@@ -152,7 +142,14 @@ final class EventQueue {
                 break
             }
         }
+        siftUp(item, from: hole)
+    }
+
+    /// Move `item` up from the empty slot `start` past every parent it precedes, and store it.
+    @inline(__always)
+    private func siftUp(_ item: Entry, from start: Int) {
         let key = item.key
+        var hole = start
         while hole > EventQueue.root {
             let parent = hole >> 3 + 6
             if key < base[parent].key {

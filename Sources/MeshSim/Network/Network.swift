@@ -304,7 +304,6 @@ struct Network {
             let mapping = nats[Int(n)].mapping(external: d.to, now: now)
             guard let m = mapping else {
                 datagramsBlocked += 1
-                _ = nats[Int(n)].inbound(to: d.to, from: d.from, now: now)
                 return .dropped(.noMapping(nat: n), d)
             }
             // TCP segments of a connection the client opened pass; UDP meets the filter.
