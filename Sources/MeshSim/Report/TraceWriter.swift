@@ -6,19 +6,32 @@ import Foundation
 /// whether two runs' traces are byte-identical. Lines are built by hand from ASCII pieces (peer
 /// ids are restricted to `[A-Za-z0-9._-]` by the loader, so nothing needs escaping except in
 /// free-text `detail` values, which go through `appendString`).
-struct TraceWriter {
-    private var buffer: [UInt8] = []
+///
+/// A class over a raw byte buffer: a run writes a line for every state change of every
+/// connection (about a third of all events), so appending must be a bounds-free copy, not a
+/// generic `Array.append(contentsOf:)` per piece.
+final class TraceWriter {
+    /// Bytes of the lines not yet hashed and flushed; `count` of `capacity` used.
+    private var bytes: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private var count = 0
     private var hash = TraceHash()
     private let sink: FileHandle?
     private(set) var lines = 0
     /// Every byte written, when asked for (tests read traces this way).
     private(set) var captured: [UInt8]?
 
+    /// Flushed when this full; a line longer than the rest grows the buffer.
+    private static let flushAt = 1 << 16
+
     init(sink: FileHandle?, capture: Bool = false) {
         self.sink = sink
         self.captured = capture ? [] : nil
-        buffer.reserveCapacity(1 << 16)
+        capacity = 2 * Self.flushAt
+        bytes = .allocate(capacity: capacity)
     }
+
+    deinit { bytes.deallocate() }
 
     /// The captured trace as lines of text.
     var capturedLines: [String] {
@@ -29,14 +42,13 @@ struct TraceWriter {
     var hexDigest: String { hash.hexDigest }
 
     /// One line: `{"t":T,"kind":K[,"peer":P][,"remote":R],"value":V[,extra]}`.
-    mutating func line(_ t: Int64, _ kind: StaticString, peer: String?, remote: String? = nil, value: String,
-                       detail: String? = nil) {
-        let start = buffer.count
+    func line(_ t: Int64, _ kind: StaticString, peer: String?, remote: String? = nil, value: String,
+              detail: String? = nil) {
         append("{\"t\":")
         appendMillis(t)
         append(",\"kind\":\"")
         append(kind)
-        buffer.append(UInt8(ascii: "\""))
+        appendByte(UInt8(ascii: "\""))
         if let peer {
             append(",\"peer\":")
             appendString(peer)
@@ -53,78 +65,115 @@ struct TraceWriter {
         }
         append("}\n")
         lines += 1
-        buffer.withUnsafeBufferPointer { hash.update(UnsafeBufferPointer(rebasing: $0[start...])) }
-        if buffer.count >= 1 << 16 { flush() }
+        if count >= Self.flushAt { flush() }
     }
 
-    mutating func flush() {
-        if captured != nil { captured!.append(contentsOf: buffer) }
-        if let sink, !buffer.isEmpty {
-            sink.write(Data(buffer))
-        }
-        buffer.removeAll(keepingCapacity: true)
+    func flush() {
+        guard count > 0 else { return }
+        let written = UnsafeBufferPointer(start: bytes, count: count)
+        hash.update(written)
+        if captured != nil { captured!.append(contentsOf: written) }
+        if let sink { sink.write(Data(buffer: written)) }
+        count = 0
     }
 
-    private mutating func append(_ s: StaticString) {
-        s.withUTF8Buffer { buffer.append(contentsOf: $0) }
+    /// Room for `n` more bytes.
+    @inline(__always)
+    private func reserve(_ n: Int) {
+        if count + n > capacity { grow(count + n) }
     }
 
-    private mutating func append(_ s: String) {
-        buffer.append(contentsOf: s.utf8)
+    private func grow(_ needed: Int) {
+        var c = capacity
+        while c < needed { c *= 2 }
+        let b = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        b.update(from: bytes, count: count)
+        bytes.deallocate()
+        bytes = b
+        capacity = c
+    }
+
+    @inline(__always)
+    private func appendByte(_ b: UInt8) {
+        reserve(1)
+        bytes[count] = b
+        count += 1
+    }
+
+    @inline(__always)
+    private func appendBytes(_ p: UnsafeRawBufferPointer) {
+        reserve(p.count)
+        if let base = p.baseAddress { (bytes + count).update(from: base.assumingMemoryBound(to: UInt8.self), count: p.count) }
+        count += p.count
+    }
+
+    private func append(_ s: StaticString) {
+        s.withUTF8Buffer { appendBytes(UnsafeRawBufferPointer($0)) }
     }
 
     /// A JSON string literal (RFC 8259 escaping).
-    private mutating func appendString(_ s: String) {
-        buffer.append(UInt8(ascii: "\""))
+    private func appendString(_ s: String) {
+        appendByte(UInt8(ascii: "\""))
         var s = s
-        let plain = s.withUTF8 { bytes -> Bool in
-            for b in bytes where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
-            buffer.append(contentsOf: bytes)
+        let plain = s.withUTF8 { utf8 -> Bool in
+            for b in utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") { return false }
+            appendBytes(UnsafeRawBufferPointer(utf8))
             return true
         }
-        if plain {
-            buffer.append(UInt8(ascii: "\""))
-            return
-        }
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "\""): buffer.append(UInt8(ascii: "\\")); buffer.append(b)
-            case UInt8(ascii: "\\"): buffer.append(UInt8(ascii: "\\")); buffer.append(b)
-            case 0x0A: append("\\n")
-            case 0x0D: append("\\r")
-            case 0x09: append("\\t")
-            case 0..<0x20:
-                let hex: [UInt8] = Array("0123456789abcdef".utf8)
-                append("\\u00")
-                buffer.append(hex[Int(b >> 4)])
-                buffer.append(hex[Int(b & 15)])
-            default: buffer.append(b)
+        if !plain {
+            for b in s.utf8 {
+                switch b {
+                case UInt8(ascii: "\""): appendByte(UInt8(ascii: "\\")); appendByte(b)
+                case UInt8(ascii: "\\"): appendByte(UInt8(ascii: "\\")); appendByte(b)
+                case 0x0A: append("\\n")
+                case 0x0D: append("\\r")
+                case 0x09: append("\\t")
+                case 0..<0x20:
+                    let hex: [UInt8] = Array("0123456789abcdef".utf8)
+                    append("\\u00")
+                    appendByte(hex[Int(b >> 4)])
+                    appendByte(hex[Int(b & 15)])
+                default: appendByte(b)
+                }
             }
         }
-        buffer.append(UInt8(ascii: "\""))
+        appendByte(UInt8(ascii: "\""))
     }
 
     /// Nanoseconds as milliseconds with up to six decimals, exactly (no floating point).
-    private mutating func appendMillis(_ ns: Int64) {
-        if ns < 0 { buffer.append(UInt8(ascii: "-")) }
+    private func appendMillis(_ ns: Int64) {
+        // At most "-" + 20 digits + "." + 6 digits.
+        reserve(28)
+        if ns < 0 { bytes[count] = UInt8(ascii: "-"); count += 1 }
         let v = ns.magnitude
         appendDecimal(v / 1_000_000)
         var frac = v % 1_000_000
         guard frac != 0 else { return }
         var digits = 6
         while frac % 10 == 0 { frac /= 10; digits -= 1 }
-        buffer.append(UInt8(ascii: "."))
-        var divisor: UInt64 = 1
-        for _ in 1..<digits { divisor *= 10 }
-        while divisor > 0 {
-            buffer.append(UInt8(ascii: "0") + UInt8(frac / divisor % 10))
-            divisor /= 10
+        bytes[count] = UInt8(ascii: ".")
+        var i = count + digits
+        count = i + 1
+        while i > count - 1 - digits {
+            bytes[i] = UInt8(ascii: "0") + UInt8(frac % 10)
+            frac /= 10
+            i -= 1
         }
     }
 
-    private mutating func appendDecimal(_ v: UInt64) {
-        if v >= 10 { appendDecimal(v / 10) }
-        buffer.append(UInt8(ascii: "0") + UInt8(v % 10))
+    /// Digits of `v` (room already reserved).
+    private func appendDecimal(_ v: UInt64) {
+        var n = 1
+        var x = v
+        while x >= 10 { x /= 10; n += 1 }
+        var i = count + n - 1
+        x = v
+        repeat {
+            bytes[i] = UInt8(ascii: "0") + UInt8(x % 10)
+            x /= 10
+            i -= 1
+        } while i >= count
+        count += n
     }
 }
 

@@ -57,7 +57,8 @@ extension Simulation {
         var configuration = PeerConnectionConfiguration(ice: network.settings.ice.configuration)
         configuration.stunServer = network.settings.stun ? Network.stunServer : nil
         configuration.turnServer = network.settings.turn ? Network.turnServer : nil
-        let pc = PeerConnection(configuration: configuration, identity: identity,
+        if sharedConfiguration?.value != configuration { sharedConfiguration = SharedConfiguration(configuration) }
+        let pc = PeerConnection(shared: sharedConfiguration!, scratch: connectionScratch, identity: identity,
                                 base: TransportAddress(ip: network.hosts[Int(host)].ip, port: port))
         connections.append(ConnectionSlot(pc: pc, page: page, link: link, remoteUID: remote, port: port))
         while pages[p].linkConnections.count <= Int(link.raw) { pages[p].linkConnections.append(-1) }

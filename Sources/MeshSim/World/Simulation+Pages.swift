@@ -304,7 +304,7 @@ extension Simulation {
     func takeServerBuffer() -> [ServerAction] {
         var b = serverActions
         serverActions = []
-        b.removeAll(keepingCapacity: true)
+        b.clearKeepingCapacity()
         return b
     }
 

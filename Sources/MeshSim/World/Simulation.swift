@@ -44,6 +44,11 @@ final class Simulation {
     var frames: [WebSocketFrame?] = []
     var freeFrames: [Int32] = []
 
+    /// The configuration new connections share while the network settings stay the same.
+    var sharedConfiguration: SharedConfiguration?
+    /// Scratch room every connection of this run uses for its outputs while it is called.
+    let connectionScratch = ConnectionScratch()
+
     var trace: TraceWriter
     var oracle: MeshOracle
     var invariants = InvariantLog()
@@ -214,7 +219,7 @@ final class Simulation {
             execute(out, page: Int32(p))
             returnMeshBuffer(out)
         }
-        deliveries.removeAll(keepingCapacity: true)
+        deliveries.clearKeepingCapacity()
         deliveryHead = 0
     }
 
@@ -238,7 +243,7 @@ final class Simulation {
     func takeMeshBuffer() -> [MeshAction] {
         var b = meshActions
         meshActions = []
-        b.removeAll(keepingCapacity: true)
+        b.clearKeepingCapacity()
         return b
     }
 
@@ -250,7 +255,7 @@ final class Simulation {
     func withPCActions(_ c: Int32, _ body: (ConnectionSlot, inout [PCAction]) -> Void) {
         var out = pcActions
         pcActions = []
-        out.removeAll(keepingCapacity: true)
+        out.clearKeepingCapacity()
         body(connections[Int(c)], &out)
         carryOut(out, connection: c)
         if out.capacity > pcActions.capacity { pcActions = out }
@@ -269,3 +274,4 @@ struct RunStats {
     /// `restartIce()` calls by mesh managers.
     var iceRestarts = 0
 }
+

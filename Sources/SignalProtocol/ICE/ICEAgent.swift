@@ -37,7 +37,9 @@ public enum ICEOutput: Sendable {
 /// The agent has no clock: every input carries `now`, and `nextDeadline` says when it next wants
 /// `timerFired`. It has no randomness: credentials and tie-breaker come from the owner.
 public struct ICEAgent: Sendable {
-    public let config: ICEConfiguration
+    /// The connection's configuration, shared with it (and, in a simulator, with every connection).
+    private let shared: SharedConfiguration
+    public var config: ICEConfiguration { shared.value.ice }
     public private(set) var role: ICERole
     public let tieBreaker: UInt64
     public private(set) var localUfrag: String
@@ -46,8 +48,8 @@ public struct ICEAgent: Sendable {
     public private(set) var remotePwd: String?
     /// The socket this agent sends from (the host candidate's address).
     public let base: TransportAddress
-    public let stunServer: TransportAddress?
-    public let turnServer: TransportAddress?
+    public var stunServer: TransportAddress? { shared.value.stunServer }
+    public var turnServer: TransportAddress? { shared.value.turnServer }
     /// TURN allocations, one per transport, in the order started.
     public private(set) var relays: [RelayAllocation] = []
 
@@ -74,15 +76,20 @@ public struct ICEAgent: Sendable {
     public init(config: ICEConfiguration, role: ICERole, tieBreaker: UInt64, ufrag: String, pwd: String,
                 base: TransportAddress, stunServer: TransportAddress?, turnServer: TransportAddress? = nil,
                 turnTransports: [CandidateTransport] = [.udp, .tcp]) {
-        self.turnServer = turnServer
-        if turnServer != nil { self.relays = turnTransports.map { RelayAllocation(transport: $0) } }
-        self.config = config
+        let shared = SharedConfiguration(PeerConnectionConfiguration(ice: config, stunServer: stunServer, turnServer: turnServer))
+        self.init(shared: shared, role: role, tieBreaker: tieBreaker, ufrag: ufrag, pwd: pwd, base: base,
+                  turnTransports: turnTransports)
+    }
+
+    init(shared: SharedConfiguration, role: ICERole, tieBreaker: UInt64, ufrag: String, pwd: String,
+         base: TransportAddress, turnTransports: [CandidateTransport] = [.udp, .tcp]) {
+        self.shared = shared
+        if shared.value.turnServer != nil { self.relays = turnTransports.map { RelayAllocation(transport: $0) } }
         self.role = role
         self.tieBreaker = tieBreaker
         self.localUfrag = ufrag
         self.localPwd = pwd
         self.base = base
-        self.stunServer = stunServer
         self.nextTransaction = tieBreaker
     }
 

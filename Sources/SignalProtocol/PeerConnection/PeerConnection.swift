@@ -35,6 +35,23 @@ public struct PeerConnectionConfiguration: Sendable, Equatable {
     }
 }
 
+/// A configuration shared by reference: every connection of a run has the same one, and a
+/// million connections each holding their own copy (inside the connection and again inside
+/// its ICE agent) cost a quarter of a kilobyte apiece. Immutable, so sharing is invisible.
+public final class SharedConfiguration: Sendable {
+    public let value: PeerConnectionConfiguration
+    public init(_ value: PeerConnectionConfiguration) { self.value = value }
+}
+
+/// Room for the outputs a connection's ICE agent and association produce during one call.
+/// Connections called one at a time (a simulator's) share one, so that a million idle
+/// connections hold no scratch storage of their own; a connection made without one gets its own.
+public final class ConnectionScratch: @unchecked Sendable {
+    fileprivate var ice: [ICEOutput] = []
+    fileprivate var association: [AssociationOutput] = []
+    public init() {}
+}
+
 /// The RTCPeerConnection model: JSEP signaling, one ICE agent, DTLS/SCTP and data channels.
 ///
 /// Responsibilities:
@@ -56,7 +73,9 @@ public struct PeerConnectionConfiguration: Sendable, Equatable {
 /// the two answers that then fail (calibration exp4).
 public struct PeerConnection: Sendable {
     public let identity: PeerConnectionIdentity
-    public let configuration: PeerConnectionConfiguration
+    private let shared: SharedConfiguration
+    private let scratch: ConnectionScratch
+    public var configuration: PeerConnectionConfiguration { shared.value }
     public private(set) var signaling = SignalingStateMachine()
     public private(set) var ice: ICEAgent
     public private(set) var association: Association
@@ -73,6 +92,8 @@ public struct PeerConnection: Sendable {
     private var early: [(packet: PeerPacket, from: TransportAddress)] = []
     private var taskPending = false
     private var descriptionVersion: UInt32 = 0
+    /// Outputs of the ICE agent and the association during a call: room borrowed from `scratch`
+    /// (empty, without storage, between calls).
     private var iceOut: [ICEOutput] = []
     /// `restartIce()` was called: the next offer carries new ICE credentials.
     private var iceRestartPending = false
@@ -83,11 +104,18 @@ public struct PeerConnection: Sendable {
     private var assocOut: [AssociationOutput] = []
 
     public init(configuration: PeerConnectionConfiguration, identity: PeerConnectionIdentity, base: TransportAddress) {
-        self.configuration = configuration
+        self.init(shared: SharedConfiguration(configuration), scratch: ConnectionScratch(), identity: identity, base: base)
+    }
+
+    /// A connection using a configuration and scratch room other connections share (a
+    /// simulator's many, called one at a time: never share `scratch` across threads).
+    public init(shared: SharedConfiguration, scratch: ConnectionScratch, identity: PeerConnectionIdentity,
+                base: TransportAddress) {
+        self.shared = shared
+        self.scratch = scratch
         self.identity = identity
-        self.ice = ICEAgent(config: configuration.ice, role: .controlled, tieBreaker: identity.tieBreaker,
-                           ufrag: identity.ufrag, pwd: identity.pwd, base: base, stunServer: configuration.stunServer,
-                           turnServer: configuration.turnServer)
+        self.ice = ICEAgent(shared: shared, role: .controlled, tieBreaker: identity.tieBreaker,
+                           ufrag: identity.ufrag, pwd: identity.pwd, base: base)
         self.association = Association(localFingerprint: identity.fingerprint)
     }
 
@@ -105,7 +133,8 @@ public struct PeerConnection: Sendable {
 
     /// `createDataChannel(label)`: InvalidStateError once closed (calibration exp5).
     public mutating func createDataChannel(label: String, now: Int64, into out: inout [PCAction]) -> Result<Void, RTCError> {
-        defer { refreshDeadline() }
+        borrowScratch()
+        defer { endCall() }
         guard !isClosed else {
             return .failure(RTCError(name: .invalidStateError, message: "Failed to execute 'createDataChannel' on 'RTCPeerConnection': The RTCPeerConnection's signalingState is 'closed'."))
         }
@@ -116,7 +145,8 @@ public struct PeerConnection: Sendable {
 
     /// `RTCDataChannel.send` of a binary message.
     public mutating func send(label: String, size: Int, now: Int64, into out: inout [PCAction]) -> Result<Void, RTCError> {
-        defer { refreshDeadline() }
+        borrowScratch()
+        defer { endCall() }
         guard !isClosed, association.send(label: label, size: size, now: now, into: &assocOut) else {
             return .failure(RTCError(name: .invalidStateError, message: "Failed to execute 'send' on 'RTCDataChannel': RTCDataChannel.readyState is not 'open'"))
         }
@@ -126,7 +156,8 @@ public struct PeerConnection: Sendable {
 
     /// `pc.close()`: no events fire on this connection (webrtc-pc "close the connection").
     public mutating func close(now: Int64, into out: inout [PCAction]) {
-        defer { refreshDeadline() }
+        borrowScratch()
+        defer { endCall() }
         guard !isClosed else { return }
         association.close(into: &assocOut)
         drainAssociation(now: now, into: &out)
@@ -137,7 +168,7 @@ public struct PeerConnection: Sendable {
         for o in iceOut {
             if case .sendTURN(let t, let m) = o { out.append(toTURN(t, .turn(m))) }
         }
-        iceOut.removeAll(keepingCapacity: true)
+        iceOut.clearKeepingCapacity()
         iceConnectionState = .closed
         connectionState = .closed
         chain.removeAll()
@@ -154,7 +185,8 @@ public struct PeerConnection: Sendable {
 
     /// Queue a chained operation; it settles with `.operationComplete` when it runs.
     public mutating func enqueue(_ op: PCOperation, now: Int64, into out: inout [PCAction]) {
-        defer { refreshDeadline() }
+        borrowScratch()
+        defer { endCall() }
         chain.append(op)
         if !taskPending {
             taskPending = true
@@ -166,7 +198,8 @@ public struct PeerConnection: Sendable {
 
     /// Run the head of the operations chain (the owner calls this at the scheduled time).
     public mutating func runTask(now: Int64, into out: inout [PCAction]) {
-        defer { refreshDeadline() }
+        borrowScratch()
+        defer { endCall() }
         taskPending = false
         guard !chain.isEmpty else { return }
         let op = chain.removeFirst()
@@ -323,7 +356,8 @@ public struct PeerConnection: Sendable {
     /// connection to the TURN server.
     public mutating func receive(_ packet: PeerPacket, from: TransportAddress, overTCP: Bool = false, now: Int64,
                                  into out: inout [PCAction]) {
-        defer { refreshDeadline() }
+        borrowScratch()
+        defer { endCall() }
         guard !isClosed else { return }
         switch packet {
         case .stun(let m):
@@ -381,6 +415,23 @@ public struct PeerConnection: Sendable {
     /// Stored, refreshed after every input, so reading it is a plain load.
     public private(set) var nextDeadline: Int64?
 
+    /// Take the shared scratch room for the outputs of this call (every public mutating method
+    /// starts with this and ends with `endCall`).
+    @inline(__always)
+    private mutating func borrowScratch() {
+        swap(&iceOut, &scratch.ice)
+        swap(&assocOut, &scratch.association)
+    }
+
+    /// Give the scratch room back, empty, and recompute the next deadline.
+    private mutating func endCall() {
+        iceOut.clearKeepingCapacity()
+        assocOut.clearKeepingCapacity()
+        swap(&iceOut, &scratch.ice)
+        swap(&assocOut, &scratch.association)
+        refreshDeadline()
+    }
+
     private mutating func refreshDeadline() {
         guard !isClosed else {
             nextDeadline = nil
@@ -395,7 +446,8 @@ public struct PeerConnection: Sendable {
     }
 
     public mutating func timerFired(now: Int64, into out: inout [PCAction]) {
-        defer { refreshDeadline() }
+        borrowScratch()
+        defer { endCall() }
         guard !isClosed else { return }
         ice.timerFired(now: now, into: &iceOut)
         drainICE(now: now, into: &out)
@@ -465,17 +517,10 @@ public struct PeerConnection: Sendable {
         PeerConnection.recycle(&assocOut)
     }
 
-    /// Empty a scratch buffer. The steady state (keep-alive checks and their answers) needs
-    /// room for one or two outputs, kept so that it never allocates; the larger room a set-up
-    /// burst grew is given back, since a run holds up to a million connections (issue "Scale
-    /// and speed": retained scratch capacity was a quarter of each connection's memory).
+    /// Empty a scratch buffer, keeping its room (shared between connections, see `ConnectionScratch`).
     @inline(__always)
     private static func recycle<T>(_ buffer: inout [T]) {
-        if buffer.capacity > 2 {
-            buffer = []
-        } else {
-            buffer.removeAll(keepingCapacity: true)
-        }
+        buffer.clearKeepingCapacity()
     }
 
     /// webrtc-pc aggregate rules (T3) over one ICE transport and one DTLS transport.

@@ -90,19 +90,29 @@ public struct SignalingStateMachine: Equatable, Sendable {
     /// `signalingState`. Starts `stable` (A1).
     public private(set) var state: SignalingState
     /// `[[PendingLocalDescription]]`: a local offer or pranswer not yet answered.
-    public private(set) var pendingLocalDescription: SessionDescription?
+    public var pendingLocalDescription: SessionDescription? { pendingLocal?.value }
     /// `[[CurrentLocalDescription]]`: the local side of the last completed negotiation.
-    public private(set) var currentLocalDescription: SessionDescription?
+    public var currentLocalDescription: SessionDescription? { currentLocal?.value }
     /// `[[PendingRemoteDescription]]`: a remote offer or pranswer not yet answered.
-    public private(set) var pendingRemoteDescription: SessionDescription?
+    public var pendingRemoteDescription: SessionDescription? { pendingRemote?.value }
     /// `[[CurrentRemoteDescription]]`: the remote side of the last completed negotiation.
-    public private(set) var currentRemoteDescription: SessionDescription?
+    public var currentRemoteDescription: SessionDescription? { currentRemote?.value }
     /// `[[LastCreatedOffer]]`: the offer of the last successful `createOffer`, nil again once an
     /// answer is applied. What `setLocalDescription()` without an argument reuses.
-    public private(set) var lastCreatedOffer: SessionDescription?
+    public var lastCreatedOffer: SessionDescription? { lastOffer?.value }
     /// `[[LastCreatedAnswer]]`: the answer of the last successful `createAnswer`, nil again once
     /// an answer is applied.
-    public private(set) var lastCreatedAnswer: SessionDescription?
+    public var lastCreatedAnswer: SessionDescription? { lastAnswer?.value }
+
+    // The six slots hold descriptions by reference: a description moves from slot to slot
+    // (last created, pending, current) without being copied, and a million connections do not
+    // each carry six inline descriptions, mostly empty.
+    private var pendingLocal: DescriptionBox?
+    private var currentLocal: DescriptionBox?
+    private var pendingRemote: DescriptionBox?
+    private var currentRemote: DescriptionBox?
+    private var lastOffer: DescriptionBox?
+    private var lastAnswer: DescriptionBox?
 
     public init() {
         self.state = .stable
@@ -124,7 +134,7 @@ public struct SignalingStateMachine: Equatable, Sendable {
         case .closed:
             return .failure(.closed("createOffer"))
         case .stable, .haveLocalOffer:
-            lastCreatedOffer = offer
+            lastOffer = DescriptionBox(offer)
             return .success(())
         case .haveRemoteOffer, .haveLocalPranswer, .haveRemotePranswer:
             // Message composed in the style of libwebrtc's createAnswer message (not recorded in exp 5).
@@ -143,7 +153,7 @@ public struct SignalingStateMachine: Equatable, Sendable {
         case .closed:
             return .failure(.closed("createAnswer"))
         case .haveRemoteOffer, .haveLocalPranswer:
-            lastCreatedAnswer = answer
+            lastAnswer = DescriptionBox(answer)
             return .success(())
         case .stable, .haveLocalOffer, .haveRemotePranswer:
             return .failure(RTCError(
@@ -203,18 +213,18 @@ public struct SignalingStateMachine: Equatable, Sendable {
         switch (state, d.type) {
         case (.stable, .offer), (.haveLocalOffer, .offer):
             // A2, A3: a re-offer in have-local-offer replaces the pending offer with no event.
-            pendingLocalDescription = d
+            pendingLocal = box(local: d)
             return .success(enter(.haveLocalOffer))
         case (.haveRemoteOffer, .pranswer), (.haveLocalPranswer, .pranswer):
             // A10: a second pranswer replaces the first with no event.
-            pendingLocalDescription = d
+            pendingLocal = box(local: d)
             return .success(enter(.haveLocalPranswer))
         case (.haveRemoteOffer, .answer), (.haveLocalPranswer, .answer):
             // webrtc-pc `#set-description`, local answer: current = answer and pending remote, pending = nil.
-            currentLocalDescription = d
-            currentRemoteDescription = pendingRemoteDescription
-            pendingLocalDescription = nil
-            pendingRemoteDescription = nil
+            currentLocal = box(local: d)
+            currentRemote = pendingRemote
+            pendingLocal = nil
+            pendingRemote = nil
             negotiationCompleted()
             return .success(enter(.stable))
         default:
@@ -249,22 +259,22 @@ public struct SignalingStateMachine: Equatable, Sendable {
             // webrtc-pc § setRemoteDescription: "set the local session description indicated by
             // {type: rollback}", then set the remote one. Both events fire (A16).
             var entered = rollback()
-            pendingRemoteDescription = d
+            pendingRemote = DescriptionBox(d)
             entered += enter(.haveRemoteOffer)
             return .success(entered)
         case (.stable, .offer), (.haveRemoteOffer, .offer):
-            pendingRemoteDescription = d
+            pendingRemote = DescriptionBox(d)
             return .success(enter(.haveRemoteOffer))
         case (.haveLocalOffer, .pranswer), (.haveRemotePranswer, .pranswer):
             // A11: a second pranswer replaces the first with no event.
-            pendingRemoteDescription = d
+            pendingRemote = DescriptionBox(d)
             return .success(enter(.haveRemotePranswer))
         case (.haveLocalOffer, .answer), (.haveRemotePranswer, .answer):
             // webrtc-pc `#set-description`, remote answer: current = answer and pending local, pending = nil.
-            currentRemoteDescription = d
-            currentLocalDescription = pendingLocalDescription
-            pendingLocalDescription = nil
-            pendingRemoteDescription = nil
+            currentRemote = DescriptionBox(d)
+            currentLocal = pendingLocal
+            pendingLocal = nil
+            pendingRemote = nil
             negotiationCompleted()
             return .success(enter(.stable))
         default:
@@ -303,8 +313,8 @@ public struct SignalingStateMachine: Equatable, Sendable {
     /// Rollback (webrtc-pc `#set-description`): both pending descriptions are dropped and the
     /// state returns to `stable`. The caller checked that the state is an offer state.
     private mutating func rollback() -> [SignalingState] {
-        pendingLocalDescription = nil
-        pendingRemoteDescription = nil
+        pendingLocal = nil
+        pendingRemote = nil
         return enter(.stable)
     }
 
@@ -312,8 +322,8 @@ public struct SignalingStateMachine: Equatable, Sendable {
     /// `[[LastCreatedOffer]]` and `[[LastCreatedAnswer]]` to "", so the next negotiation needs a
     /// new createOffer/createAnswer. A rollback keeps them.
     private mutating func negotiationCompleted() {
-        lastCreatedOffer = nil
-        lastCreatedAnswer = nil
+        lastOffer = nil
+        lastAnswer = nil
     }
 
     /// Moves to `next`; the event list holds `next` only if the state changed
@@ -322,6 +332,13 @@ public struct SignalingStateMachine: Equatable, Sendable {
         guard next != state else { return [] }
         state = next
         return [next]
+    }
+
+    /// `d` in a box: the last created one's when it is that very description (the usual case).
+    private func box(local d: SessionDescription) -> DescriptionBox {
+        if let last = lastOffer, last.value == d { return last }
+        if let last = lastAnswer, last.value == d { return last }
+        return DescriptionBox(d)
     }
 
     /// Whether `d` is the description this connection created last for its kind.
@@ -335,6 +352,14 @@ public struct SignalingStateMachine: Equatable, Sendable {
         guard let last else { return false }
         return last.sessionID == d.sessionID && last.version == d.version
     }
+}
+
+/// An immutable description shared between slots of a `SignalingStateMachine`; equal when
+/// the descriptions are.
+final class DescriptionBox: Equatable, Sendable {
+    let value: SessionDescription
+    init(_ value: SessionDescription) { self.value = value }
+    static func == (a: DescriptionBox, b: DescriptionBox) -> Bool { a === b || a.value == b.value }
 }
 
 extension RTCError {
