@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # How a full-mesh join grows with the number of peers (issue "Scale and speed"): wall time,
 # peak memory (max RSS from /usr/bin/time) and the cost per RTCPeerConnection, for the shape of
-# Benchmarks/1000-peers-join.json (joins 10 ms apart, 16 s simulated, the per-page cap lifted)
+# Scenarios/1000-peers-join.json (joins 10 ms apart, 16 s simulated, the per-page cap lifted)
 # at 10, 100, 300 and 1,000 peers. Release build; each size runs RUNS times (default 1) and the
 # median wall time (with that run's memory) is shown.
 # Usage: scripts/growth.sh [RUNS] [SIZES...]     e.g. scripts/growth.sh 3 10 100 300 1000
@@ -13,7 +13,7 @@ sizes=("$@")
 [ ${#sizes[@]} -gt 0 ] || sizes=(10 100 300 1000)
 [ -x /usr/bin/time ] || { echo "needs GNU time at /usr/bin/time (apt-get install time)" >&2; exit 2; }
 [ -x .build/release/MeshSim ] || swift build -c release >&2
-template=Benchmarks/1000-peers-join.json
+template=Scenarios/1000-peers-join.json
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

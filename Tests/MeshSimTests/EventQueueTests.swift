@@ -56,4 +56,40 @@ import Testing
         #expect(queue.pop()?.time == 0)
         #expect(queue.pop()?.time == Int64.max)
     }
+
+    /// Times spread like a simulation's (same instant, microseconds, a 40 ms flight, a 2.5 s
+    /// consent check, 30 s and 10 min timers, now and then one in the past), so entries go
+    /// through the near heap, the slot buckets and the far heap, and windows are skipped.
+    @Test func ordersAcrossTheNearHeapBucketsAndFarHeap() {
+        var rng = SimRandom(seed: 7)
+        let queue = EventQueue()
+        var reference: [(time: Int64, id: Int32)] = []
+        let delays: [Int64] = [0, 1_000, 40_000_000, 2_500_000_000, 30_000_000_000, 600_000_000_000]
+        var now: Int64 = 0
+        var seq: Int32 = 0
+        for _ in 0..<12_000 {
+            for _ in 0..<Int(rng.next(below: 3)) {
+                var t = now + delays[Int(rng.next(below: UInt64(delays.count)))] + Int64(rng.next(below: 1_000))
+                if rng.next(below: 50) == 0 { t = now - Int64(rng.next(below: 100_000_000)) }
+                queue.push(.pcTask(seq), at: t)
+                let at = reference.firstIndex { $0.time > t } ?? reference.count
+                reference.insert((t, seq), at: at)
+                seq += 1
+            }
+            if rng.next(below: 3) != 0, !reference.isEmpty {
+                #expect(queue.nextTime == reference[0].time)
+                guard let e = queue.pop(), case .pcTask(let id) = e.event else { Issue.record("queue ran dry"); return }
+                let expected = reference.removeFirst()
+                #expect(expected.id == id && expected.time == e.time)
+                now = max(now, e.time)
+            }
+        }
+        #expect(queue.count == reference.count)
+        for r in reference {
+            let e = queue.pop()
+            guard case .pcTask(let id)? = e?.event else { Issue.record("queue ran dry"); return }
+            #expect(id == r.id && e?.time == r.time)
+        }
+        #expect(queue.isEmpty && queue.nextTime == nil && queue.pop() == nil)
+    }
 }

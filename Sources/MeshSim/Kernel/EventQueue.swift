@@ -1,19 +1,17 @@
 /// The simulator's one priority queue: events ordered by time, ties broken by insertion order.
 ///
-/// An 8-ary implicit heap of 24-byte plain entries in memory the queue allocates itself:
-/// - Each entry is (time, order, payload): `order` is the global insertion sequence shifted
-///   left by 8 with the event's tag in the low byte, `payload` the event's two 32-bit fields.
-///   Sequences are unique, so comparing (time, order) as one 128-bit unsigned key (time with
-///   its sign bit flipped) orders by time and then first-in first-out, with no branch.
-/// - The root sits at physical index 7 of storage aligned to 64 bytes, so the eight children
-///   of every node start at a multiple of 8 entries (192 bytes): each family of siblings is
-///   exactly three cache lines, and a level costs at most three misses.
-/// - Deletion is bottom-up (Wegener): the hole left at the root walks down along the smallest
-///   children to a leaf (a branch-free tournament of the eight keys per level), and the last
-///   entry is sifted up from there. In a steady state (the hold model, a simulation's timers)
-///   the last entry belongs near the bottom, so this saves most comparisons against it.
-/// - No allocation per event once the storage has grown, no existential boxing, no reference
-///   counting, no bounds checks on the hot path (indices are kept in range by construction).
+/// Two tiers, because a large run keeps a million timers pending (one per connection, most
+/// of them consent checks seconds ahead) and a heap that size misses the cache on every level:
+/// - **near**: an 8-ary heap (`EntryHeap`) of the events in the current time slot (2^24 ns,
+///   about 17 ms) and earlier; at the 1,000-peer scale that is some tens of thousands of
+///   entries, which stay in cache;
+/// - **buckets**: one unsorted list per slot for the next 1,023 slots (about 17 s), appended to
+///   in O(1) and poured into the near heap when their slot comes up;
+/// - **far**: a second heap for anything later (rare: long TURN refreshes, scenario actions).
+/// Every entry of the near heap precedes every bucketed or far one (slots are disjoint time
+/// ranges), so the pop order is exactly the single heap's order: (time, insertion sequence).
+/// Hold-model workloads whose pending events all sit within one slot (the kernel bench) only
+/// ever use the near heap.
 ///
 /// Ties resolved by the global insertion sequence make two runs with the same seed execute
 /// events in exactly the same order (DESIGN.md, determinism). The queue is a class because it
@@ -30,6 +28,7 @@ final class EventQueue {
 
         @inline(__always) var key: UInt128 { UInt128(biasedTime) << 64 | UInt128(order) }
         @inline(__always) var time: Int64 { Int64(bitPattern: biasedTime ^ EventQueue.signBit) }
+        @inline(__always) var slot: UInt64 { biasedTime >> EventQueue.slotShift }
     }
 
     /// What `pop` hands back.
@@ -39,127 +38,104 @@ final class EventQueue {
     }
 
     static let signBit: UInt64 = 0x8000_0000_0000_0000
-    /// Physical index of the root; children of physical node p are at 8p - 48 ..< 8p - 40.
-    private static let root = 7
+    /// A slot is 2^24 ns (16.8 ms) of biased time.
+    static let slotShift: UInt64 = 24
+    /// Buckets ahead of the current slot (a power of two).
+    static let slotCount: UInt64 = 1024
 
-    private var base: UnsafeMutablePointer<Entry>
-    private var capacity: Int
+    private var near: EntryHeap
+    private var far: EntryHeap
+    private var buckets: [[Entry]]
+    /// Entries in `buckets`.
+    private var bucketed = 0
+    /// The slot the near heap covers (with everything earlier).
+    private var currentSlot: UInt64 = 0
+    /// Entries pending in all three tiers.
     private(set) var count = 0
     private var nextSequence: UInt64 = 0
 
     init(reservingCapacity requested: Int = 0) {
-        capacity = max(64, requested)
-        base = EventQueue.allocate(capacity)
+        near = EntryHeap(capacity: max(64, requested))
+        far = EntryHeap(capacity: 64)
+        buckets = Array(repeating: [], count: Int(EventQueue.slotCount))
     }
 
     deinit {
-        UnsafeMutableRawPointer(base).deallocate()
-    }
-
-    private static func allocate(_ capacity: Int) -> UnsafeMutablePointer<Entry> {
-        UnsafeMutableRawPointer.allocate(byteCount: (capacity + root + 1) * MemoryLayout<Entry>.stride, alignment: 64)
-            .bindMemory(to: Entry.self, capacity: capacity + root + 1)
-    }
-
-    @inline(never)
-    private func grow() {
-        let larger = capacity * 2
-        let storage = EventQueue.allocate(larger)
-        storage.update(from: base, count: count + EventQueue.root)
-        UnsafeMutableRawPointer(base).deallocate()
-        base = storage
-        capacity = larger
+        near.deallocate()
+        far.deallocate()
     }
 
     var isEmpty: Bool { count == 0 }
 
     /// Time of the earliest event, if any.
-    var nextTime: Int64? { count == 0 ? nil : base[EventQueue.root].time }
+    var nextTime: Int64? {
+        if near.count == 0 && !advance() { return nil }
+        return near.min.time
+    }
 
     /// Schedule `event` at `time` (after every event already scheduled at the same time).
     @inline(__always)
     func push(_ event: Event, at time: Int64) {
-        if count == capacity { grow() }
         let (tag, payload) = EventQueue.encode(event)
         let item = Entry(biasedTime: UInt64(bitPattern: time) ^ EventQueue.signBit,
                          order: nextSequence << 8 | tag, payload: payload)
         nextSequence &+= 1
-        let hole = count + EventQueue.root
+        let slot = item.slot
+        // With nothing pending, the window may move anywhere.
+        if count == 0 { currentSlot = slot }
         count += 1
-        siftUp(item, from: hole)
+        if slot <= currentSlot {
+            near.push(item)
+        } else if slot - currentSlot < EventQueue.slotCount {
+            buckets[Int(slot & (EventQueue.slotCount - 1))].append(item)
+            bucketed += 1
+        } else {
+            far.push(item)
+        }
     }
 
     /// Remove and return the earliest event.
     @inline(__always)
     func pop() -> Popped? {
-        guard count > 0 else { return nil }
-        let top = base[EventQueue.root]
+        if near.count == 0 && !advance() { return nil }
         count -= 1
-        if count > 0 {
-            refill(with: base[count + EventQueue.root])
-        }
+        let top = near.popMin()
         return Popped(time: top.time, event: EventQueue.decode(top.order & 0xFF, top.payload))
     }
 
-    /// Bottom-up deletion: walk the hole at the root down to a leaf, then sift `item` up.
-    @inline(__always)
-    private func refill(with item: Entry) {
-        let end = count + EventQueue.root
-        let base = self.base
-        var hole = EventQueue.root
-        while true {
-            let first = hole << 3 - 48
-            if first + 7 < end {
-                let k0 = base[first].key, k1 = base[first + 1].key
-                let k2 = base[first + 2].key, k3 = base[first + 3].key
-                let k4 = base[first + 4].key, k5 = base[first + 5].key
-                let k6 = base[first + 6].key, k7 = base[first + 7].key
-                let a = k1 < k0 ? first + 1 : first, ka = k1 < k0 ? k1 : k0
-                let b = k3 < k2 ? first + 3 : first + 2, kb = k3 < k2 ? k3 : k2
-                let c = k5 < k4 ? first + 5 : first + 4, kc = k5 < k4 ? k5 : k4
-                let d = k7 < k6 ? first + 7 : first + 6, kd = k7 < k6 ? k7 : k6
-                let ab = kb < ka ? b : a, kab = kb < ka ? kb : ka
-                let cd = kd < kc ? d : c, kcd = kd < kc ? kd : kc
-                let best = kcd < kab ? cd : ab
-                base[hole] = base[best]
-                hole = best
+    /// The near heap is empty: move the window to the next slot holding anything and pour that
+    /// slot's entries (and far entries now within reach) into it. False if nothing is pending.
+    @inline(never)
+    private func advance() -> Bool {
+        guard count > 0 else { return false }
+        let mask = EventQueue.slotCount - 1
+        while near.count == 0 {
+            if bucketed == 0 {
+                // Only far entries: jump straight to the earliest.
+                currentSlot = far.min.slot
             } else {
-                if first < end {
-                    var best = first
-                    var bestKey = base[first].key
-                    var c = first + 1
-                    while c < end {
-                        let k = base[c].key
-                        if k < bestKey {
-                            best = c
-                            bestKey = k
-                        }
-                        c += 1
-                    }
-                    base[hole] = base[best]
-                    hole = best
+                currentSlot += 1
+            }
+            while far.count > 0 && far.min.slot < currentSlot + EventQueue.slotCount {
+                let e = far.popMin()
+                let slot = e.slot
+                if slot <= currentSlot {
+                    near.push(e)
+                } else {
+                    buckets[Int(slot & mask)].append(e)
+                    bucketed += 1
                 }
-                break
+            }
+            let i = Int(currentSlot & mask)
+            if !buckets[i].isEmpty {
+                bucketed -= buckets[i].count
+                buckets[i].withUnsafeBufferPointer { for e in $0 { near.push(e) } }
+                // Freed, not kept: 1,024 buckets each keeping its peak room would hold
+                // gigabytes at the million-timer scale.
+                buckets[i] = []
             }
         }
-        siftUp(item, from: hole)
-    }
-
-    /// Move `item` up from the empty slot `start` past every parent it precedes, and store it.
-    @inline(__always)
-    private func siftUp(_ item: Entry, from start: Int) {
-        let key = item.key
-        var hole = start
-        while hole > EventQueue.root {
-            let parent = hole >> 3 + 6
-            if key < base[parent].key {
-                base[hole] = base[parent]
-                hole = parent
-            } else {
-                break
-            }
-        }
-        base[hole] = item
+        return true
     }
 
     // MARK: - Event packing
@@ -209,5 +185,134 @@ final class EventQueue {
         case 12: return .bench
         default: preconditionFailure("event tag \(tag) has no case: update EventQueue.encode/decode with Event")
         }
+    }
+}
+
+/// An 8-ary implicit min-heap of 24-byte plain entries in memory it allocates itself:
+/// - entries compare as one 128-bit unsigned key (biased time, then insertion order), which
+///   compiles to a compare and a subtract-with-borrow: no branch per key;
+/// - the root sits at physical index 7 of storage aligned to 64 bytes, so the eight children
+///   of every node start at a multiple of 8 entries (192 bytes): each family of siblings is
+///   exactly three cache lines, and a level costs at most three misses;
+/// - deletion is bottom-up (Wegener): the hole left at the root walks down along the smallest
+///   children to a leaf (a branch-free tournament of the eight keys per level), and the last
+///   entry is sifted up from there; in a steady state the last entry belongs near the bottom,
+///   so this saves most comparisons against it;
+/// - no allocation once grown, no reference counting, no bounds checks on the hot path.
+/// A struct over raw memory: its owner (`EventQueue`) frees it with `deallocate()`.
+struct EntryHeap {
+    typealias Entry = EventQueue.Entry
+    /// Physical index of the root; children of physical node p are at 8p - 48 ..< 8p - 40.
+    private static let root = 7
+
+    private var base: UnsafeMutablePointer<Entry>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        base = EntryHeap.allocate(capacity)
+    }
+
+    func deallocate() {
+        UnsafeMutableRawPointer(base).deallocate()
+    }
+
+    private static func allocate(_ capacity: Int) -> UnsafeMutablePointer<Entry> {
+        UnsafeMutableRawPointer.allocate(byteCount: (capacity + root + 1) * MemoryLayout<Entry>.stride, alignment: 64)
+            .bindMemory(to: Entry.self, capacity: capacity + root + 1)
+    }
+
+    @inline(never)
+    private mutating func grow() {
+        let larger = capacity * 2
+        let storage = EntryHeap.allocate(larger)
+        storage.update(from: base, count: count + EntryHeap.root)
+        UnsafeMutableRawPointer(base).deallocate()
+        base = storage
+        capacity = larger
+    }
+
+    /// The earliest entry (the heap must not be empty).
+    @inline(__always) var min: Entry { base[EntryHeap.root] }
+
+    @inline(__always)
+    mutating func push(_ item: Entry) {
+        if count == capacity { grow() }
+        let hole = count + EntryHeap.root
+        count += 1
+        siftUp(item, from: hole)
+    }
+
+    /// Remove and return the earliest entry (the heap must not be empty).
+    @inline(__always)
+    mutating func popMin() -> Entry {
+        let top = base[EntryHeap.root]
+        count -= 1
+        if count > 0 {
+            refill(with: base[count + EntryHeap.root])
+        }
+        return top
+    }
+
+    /// Bottom-up deletion: walk the hole at the root down to a leaf, then sift `item` up.
+    @inline(__always)
+    private func refill(with item: Entry) {
+        let end = count + EntryHeap.root
+        let base = self.base
+        var hole = EntryHeap.root
+        while true {
+            let first = hole << 3 - 48
+            if first + 7 < end {
+                let k0 = base[first].key, k1 = base[first + 1].key
+                let k2 = base[first + 2].key, k3 = base[first + 3].key
+                let k4 = base[first + 4].key, k5 = base[first + 5].key
+                let k6 = base[first + 6].key, k7 = base[first + 7].key
+                let a = k1 < k0 ? first + 1 : first, ka = k1 < k0 ? k1 : k0
+                let b = k3 < k2 ? first + 3 : first + 2, kb = k3 < k2 ? k3 : k2
+                let c = k5 < k4 ? first + 5 : first + 4, kc = k5 < k4 ? k5 : k4
+                let d = k7 < k6 ? first + 7 : first + 6, kd = k7 < k6 ? k7 : k6
+                let ab = kb < ka ? b : a, kab = kb < ka ? kb : ka
+                let cd = kd < kc ? d : c, kcd = kd < kc ? kd : kc
+                let best = kcd < kab ? cd : ab
+                base[hole] = base[best]
+                hole = best
+            } else {
+                if first < end {
+                    var best = first
+                    var bestKey = base[first].key
+                    var c = first + 1
+                    while c < end {
+                        let k = base[c].key
+                        if k < bestKey {
+                            best = c
+                            bestKey = k
+                        }
+                        c += 1
+                    }
+                    base[hole] = base[best]
+                    hole = best
+                }
+                break
+            }
+        }
+        siftUp(item, from: hole)
+    }
+
+    /// Move `item` up from the empty slot `start` past every parent it precedes, and store it.
+    @inline(__always)
+    private func siftUp(_ item: Entry, from start: Int) {
+        let key = item.key
+        var hole = start
+        while hole > EntryHeap.root {
+            let parent = hole >> 3 + 6
+            if key < base[parent].key {
+                base[hole] = base[parent]
+                hole = parent
+            } else {
+                break
+            }
+        }
+        base[hole] = item
     }
 }
