@@ -28,19 +28,26 @@ struct PeerConnectionPair {
     let oneWay: Int64
     let signalDelay: Int64
 
-    init(oneWay: Int64 = 20_000_000, signalDelay: Int64 = 30_000_000, ice: ICEConfiguration = ICEConfiguration()) {
+    /// `sharing`: both connections use one shared configuration and one scratch room, as a
+    /// simulator's connections do.
+    init(oneWay: Int64 = 20_000_000, signalDelay: Int64 = 30_000_000, ice: ICEConfiguration = ICEConfiguration(),
+         sharing: Bool = false) {
         self.oneWay = oneWay
         self.signalDelay = signalDelay
         var config = PeerConnectionConfiguration(ice: ice)
         config.stunServer = nil
-        pcs = [
-            PeerConnection(configuration: config,
-                           identity: PeerConnectionIdentity(sessionID: 1, ufrag: "aaaa", pwd: "pa", fingerprint: "fa", tieBreaker: 7),
-                           base: TransportAddress(ip: 0x0A00_0001, port: 5000)),
-            PeerConnection(configuration: config,
-                           identity: PeerConnectionIdentity(sessionID: 2, ufrag: "bbbb", pwd: "pb", fingerprint: "fb", tieBreaker: 9),
-                           base: TransportAddress(ip: 0x0A00_0002, port: 5000)),
+        let identities = [
+            PeerConnectionIdentity(sessionID: 1, ufrag: "aaaa", pwd: "pa", fingerprint: "fa", tieBreaker: 7),
+            PeerConnectionIdentity(sessionID: 2, ufrag: "bbbb", pwd: "pb", fingerprint: "fb", tieBreaker: 9),
         ]
+        let bases = [TransportAddress(ip: 0x0A00_0001, port: 5000), TransportAddress(ip: 0x0A00_0002, port: 5000)]
+        if sharing {
+            let shared = SharedConfiguration(config)
+            let scratch = ConnectionScratch()
+            pcs = (0..<2).map { PeerConnection(shared: shared, scratch: scratch, identity: identities[$0], base: bases[$0]) }
+        } else {
+            pcs = (0..<2).map { PeerConnection(configuration: config, identity: identities[$0], base: bases[$0]) }
+        }
     }
 
     mutating func schedule(_ w: What, at t: Int64) {
@@ -145,6 +152,27 @@ struct PeerConnectionPair {
         #expect(pair.log[1].contains("datachannel+open"))
         #expect(pair.pcs[0].connectionState == .connected && pair.pcs[1].connectionState == .connected)
         #expect(pair.pcs[0].isChannelOpen("mesh") && pair.pcs[1].isChannelOpen("mesh"))
+    }
+
+    /// A simulator's connections share their configuration and their scratch room: nothing
+    /// they do may depend on it (same events, same datagrams, same states, over set-up, consent
+    /// checks and a lossy stretch).
+    @Test func connectionsSharingConfigurationAndScratchBehaveAsAlone() {
+        var alone = PeerConnectionPair()
+        var sharing = PeerConnectionPair(sharing: true)
+        for i in [0, 1] { #expect(sharing.pcs[i].configuration == alone.pcs[i].configuration) }
+        alone.dial()
+        sharing.dial()
+        alone.lossEvery = 3
+        sharing.lossEvery = 3
+        alone.run(until: 12_000_000_000)
+        sharing.run(until: 12_000_000_000)
+        #expect(alone.log == sharing.log)
+        #expect(alone.sent == sharing.sent && alone.sent > 20)
+        #expect(sharing.pcs[0].connectionState == .connected && sharing.pcs[1].connectionState == .connected)
+        #expect(sharing.pcs[0].signaling == alone.pcs[0].signaling && sharing.pcs[1].signaling == alone.pcs[1].signaling)
+        #expect(sharing.pcs[0].signaling.currentLocalDescription == alone.pcs[0].signaling.currentLocalDescription)
+        #expect(sharing.pcs[1].signaling.currentRemoteDescription?.sessionID == 1)
     }
 
     @Test func answererChecksArriveBeforeItsCandidateSoTheOffererSeesPeerReflexive() {

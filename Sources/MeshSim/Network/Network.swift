@@ -285,8 +285,7 @@ struct Network {
     /// Take the datagram out of its slot on arrival and route it: through the destination NAT's
     /// filter and the destination's firewall, to a host or a server.
     mutating func arrive(_ slot: Int32, now: Int64) -> Arrival {
-        let d = datagrams[Int(slot)]!
-        datagrams[Int(slot)] = nil
+        let d = datagrams[Int(slot)].take()!
         freeSlots.append(slot)
         if d.to == Network.stunServer { return .stunServer(d) }
         if d.to.ip &- Network.turnServer.ip < UInt32(settings.turnRelayAddresses) {

@@ -147,7 +147,7 @@ extension Simulation {
                     continue
                 }
                 observe(event, connection: c)
-                deliveries.append((c, event))
+                deliveries.append(Delivery(connection: c, event: event))
             }
         }
         if let d = slot.pc.nextDeadline, d < slot.timerAt, !slot.closed {

@@ -75,7 +75,7 @@ final class Simulation {
     var pcActions: [PCAction] = []
     var meshActions: [MeshAction] = []
     var serverActions: [ServerAction] = []
-    var deliveries: [(connection: Int32, event: PCEvent)] = []
+    var deliveries: [Delivery] = []
     var deliveryHead = 0
 
     var budgetExhausted = false
@@ -209,7 +209,8 @@ final class Simulation {
     /// Deliver connection events to page managers, in the order they were raised.
     private func drainDeliveries() {
         while deliveryHead < deliveries.count {
-            let (c, event) = deliveries[deliveryHead]
+            let c = deliveries[deliveryHead].connection
+            let event = deliveries[deliveryHead].event
             deliveryHead += 1
             let slot = connections[Int(c)]
             let p = Int(slot.page)
@@ -260,6 +261,13 @@ final class Simulation {
         carryOut(out, connection: c)
         if out.capacity > pcActions.capacity { pcActions = out }
     }
+}
+
+/// A connection event waiting for its page's manager. A struct, not a tuple: the standard
+/// library copies arrays of tuples with non-trivial members through generic runtime witnesses.
+struct Delivery {
+    let connection: Int32
+    let event: PCEvent
 }
 
 /// Counters a report shows.
