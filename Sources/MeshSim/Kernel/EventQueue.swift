@@ -48,10 +48,16 @@ final class EventQueue {
     private var buckets: [[Entry]]
     /// Entries in `buckets`.
     private var bucketed = 0
-    /// The slot the near heap covers (with everything earlier).
-    private var currentSlot: UInt64 = 0
+    /// The slot the near heap covers (with everything earlier). Starts at the slot of time 0
+    /// (scenario times are never negative; earlier pushes simply go to the near heap), and
+    /// jumps ahead over empty stretches in `advance`.
+    private var currentSlot: UInt64 = EventQueue.signBit >> EventQueue.slotShift {
+        didSet { nearLimit = (currentSlot + 1) << EventQueue.slotShift }
+    }
+    /// The first biased time after the current slot.
+    private var nearLimit: UInt64 = (EventQueue.signBit >> EventQueue.slotShift + 1) << EventQueue.slotShift
     /// Entries pending in all three tiers.
-    private(set) var count = 0
+    var count: Int { near.count + bucketed + far.count }
     private var nextSequence: UInt64 = 0
 
     init(reservingCapacity requested: Int = 0) {
@@ -80,13 +86,18 @@ final class EventQueue {
         let item = Entry(biasedTime: UInt64(bitPattern: time) ^ EventQueue.signBit,
                          order: nextSequence << 8 | tag, payload: payload)
         nextSequence &+= 1
-        let slot = item.slot
-        // With nothing pending, the window may move anywhere.
-        if count == 0 { currentSlot = slot }
-        count += 1
-        if slot <= currentSlot {
+        if item.biasedTime < nearLimit {
             near.push(item)
-        } else if slot - currentSlot < EventQueue.slotCount {
+        } else {
+            pushLater(item)
+        }
+    }
+
+    /// An entry after the current slot: into its slot's bucket, or the far heap.
+    @inline(never)
+    private func pushLater(_ item: Entry) {
+        let slot = item.slot
+        if slot - currentSlot < EventQueue.slotCount {
             buckets[Int(slot & (EventQueue.slotCount - 1))].append(item)
             bucketed += 1
         } else {
@@ -98,7 +109,6 @@ final class EventQueue {
     @inline(__always)
     func pop() -> Popped? {
         if near.count == 0 && !advance() { return nil }
-        count -= 1
         let top = near.popMin()
         return Popped(time: top.time, event: EventQueue.decode(top.order & 0xFF, top.payload))
     }
