@@ -62,29 +62,13 @@ struct SimRandom {
         p > 0 && nextUnit() < p
     }
 
-    /// An exponentially distributed value with the given mean, rounded to an integer.
+    /// An exponentially distributed value with the given mean, rounded to an integer (exact
+    /// sampling by the ziggurat method, `ExponentialZiggurat`).
     @inline(__always)
     mutating func exponential(mean: Double) -> Int64 {
-        let u = 1.0 - nextUnit()  // (0, 1]
-        let x = -mean * _log(u)
+        let x = mean * ExponentialZiggurat.shared.sample(&self)
         // x.rounded() (half away from zero) without a call into libm: x >= 0, far below 2^52.
         let whole = Int64(x)
         return x - Double(whole) >= 0.5 ? whole + 1 : whole
     }
 }
-
-/// Natural logarithm without Foundation on the hot path (uses the C library's `log`).
-@inline(__always)
-func _log(_ x: Double) -> Double {
-    #if canImport(Glibc)
-    return Glibc.log(x)
-    #else
-    return Foundation.log(x)
-    #endif
-}
-
-#if canImport(Glibc)
-import Glibc
-#else
-import Foundation
-#endif
