@@ -55,6 +55,14 @@ import Testing
         #expect(queue.pop()?.time == Int64.min)
         #expect(queue.pop()?.time == 0)
         #expect(queue.pop()?.time == Int64.max)
+        // After the last slot of all, the queue still takes and orders events.
+        queue.push(.serverPing, at: Int64.max)
+        queue.push(.serverUp, at: 5)
+        queue.push(.bench, at: Int64.max - 1)
+        #expect(queue.pop()?.time == 5)
+        #expect(queue.pop()?.time == Int64.max - 1)
+        #expect(queue.pop()?.time == Int64.max)
+        #expect(queue.isEmpty)
     }
 
     /// Times spread like a simulation's (same instant, microseconds, a 40 ms flight, a 2.5 s

@@ -52,7 +52,10 @@ final class EventQueue {
     /// (scenario times are never negative; earlier pushes simply go to the near heap), and
     /// jumps ahead over empty stretches in `advance`.
     private var currentSlot: UInt64 = EventQueue.signBit >> EventQueue.slotShift {
-        didSet { nearLimit = (currentSlot + 1) << EventQueue.slotShift }
+        didSet {
+            // Saturates in the last slot of all (times near Int64.max).
+            nearLimit = currentSlot >= UInt64.max >> EventQueue.slotShift ? .max : (currentSlot + 1) << EventQueue.slotShift
+        }
     }
     /// The first biased time after the current slot.
     private var nearLimit: UInt64 = (EventQueue.signBit >> EventQueue.slotShift + 1) << EventQueue.slotShift
@@ -97,7 +100,10 @@ final class EventQueue {
     @inline(never)
     private func pushLater(_ item: Entry) {
         let slot = item.slot
-        if slot - currentSlot < EventQueue.slotCount {
+        if slot <= currentSlot {
+            // Only in the last slot of all, where `nearLimit` saturates.
+            near.push(item)
+        } else if slot - currentSlot < EventQueue.slotCount {
             buckets[Int(slot & (EventQueue.slotCount - 1))].append(item)
             bucketed += 1
         } else {

@@ -46,6 +46,8 @@ public final class SharedConfiguration: Sendable {
 /// Room for the outputs a connection's ICE agent and association produce during one call.
 /// Connections called one at a time (a simulator's) share one, so that a million idle
 /// connections hold no scratch storage of their own; a connection made without one gets its own.
+/// Copies of a connection share its scratch too: never call two connections sharing one on
+/// different threads at the same time.
 public final class ConnectionScratch: @unchecked Sendable {
     fileprivate var ice: [ICEOutput] = []
     fileprivate var association: [AssociationOutput] = []
