@@ -282,4 +282,3 @@ struct RunStats {
     /// `restartIce()` calls by mesh managers.
     var iceRestarts = 0
 }
-

@@ -425,8 +425,11 @@ public struct PeerConnection: Sendable {
         swap(&assocOut, &scratch.association)
     }
 
-    /// Give the scratch room back, empty, and recompute the next deadline.
+    /// Give the scratch room back, empty, and recompute the next deadline. Every call drains
+    /// what its parts produced (checked in debug builds, which the tests run); a stray output
+    /// must not reach the next connection that borrows the room.
     private mutating func endCall() {
+        assert(iceOut.isEmpty && assocOut.isEmpty, "a PeerConnection call left outputs undrained")
         iceOut.clearKeepingCapacity()
         assocOut.clearKeepingCapacity()
         swap(&iceOut, &scratch.ice)
@@ -488,7 +491,7 @@ public struct PeerConnection: Sendable {
                 out.append(.event(.selectedPairChange(local: l, remote: r)))
             }
         }
-        PeerConnection.recycle(&iceOut)
+        iceOut.clearKeepingCapacity()
         if !assocOut.isEmpty { drainAssociation(now: now, into: &out) }
     }
 
@@ -516,13 +519,7 @@ public struct PeerConnection: Sendable {
                 out.append(.event(.dataChannelClosed(label: label, error: error)))
             }
         }
-        PeerConnection.recycle(&assocOut)
-    }
-
-    /// Empty a scratch buffer, keeping its room (shared between connections, see `ConnectionScratch`).
-    @inline(__always)
-    private static func recycle<T>(_ buffer: inout [T]) {
-        buffer.clearKeepingCapacity()
+        assocOut.clearKeepingCapacity()
     }
 
     /// webrtc-pc aggregate rules (T3) over one ICE transport and one DTLS transport.
