@@ -25,6 +25,11 @@ struct PeerConnectionPair {
     /// Extra signaling delay of trickled candidates (a busy relay, a slow page).
     var candidateExtraDelay: Int64 = 0
     var sent = 0
+    /// Timer firings before the connection's `nextDeadline` (the harness schedules a timer after
+    /// every call, so most are early); each must do nothing, as a simulator that skips them assumes.
+    var earlyTimers = 0
+    /// Early firings that did something (an action, or a change of the connection's state).
+    var earlyTimerEffects: [String] = []
     let oneWay: Int64
     let signalDelay: Int64
 
@@ -109,7 +114,18 @@ struct PeerConnectionPair {
             var out: [PCAction] = []
             switch s.what {
             case .task(let i): pcs[i].runTask(now: now, into: &out); apply(i, out)
-            case .timer(let i): pcs[i].timerFired(now: now, into: &out); apply(i, out)
+            case .timer(let i):
+                let early = pcs[i].nextDeadline.map { $0 > now } ?? true
+                let before = early ? Self.timedState(pcs[i]) : ""
+                pcs[i].timerFired(now: now, into: &out)
+                if early {
+                    earlyTimers += 1
+                    let after = Self.timedState(pcs[i])
+                    if !out.isEmpty || after != before {
+                        earlyTimerEffects.append("\(i) at \(now): \(out.count) actions, \(before) -> \(after)")
+                    }
+                }
+                apply(i, out)
             case .datagram(let i, let from, let p): pcs[i].receive(p, from: from, now: now, into: &out); apply(i, out)
             case .signal(let i, let payload):
                 switch payload {
@@ -128,6 +144,13 @@ struct PeerConnectionPair {
         _ = pcs[0].createDataChannel(label: "mesh", now: now, into: &out)
         pcs[0].enqueue(.createOffer, now: now, into: &out)
         apply(0, out)
+    }
+
+    /// What a timer could change: states, pairs, selection, the deadline itself.
+    static func timedState(_ pc: PeerConnection) -> String {
+        "\(pc.iceConnectionState) \(pc.connectionState) \(pc.ice.state) \(pc.ice.gatheringState) "
+            + "\(String(describing: pc.ice.selectedPairIndex)) \(pc.ice.pairs) \(pc.association.dtls) "
+            + "\(pc.association.sctp) \(String(describing: pc.nextDeadline))"
     }
 
     func states(_ i: Int, _ prefix: String) -> [String] {
@@ -201,6 +224,48 @@ struct PeerConnectionPair {
         #expect(pair.log[0].last == "conn:failed")
         // Chromium never reports iceConnectionState failed (crbug 957487 remap).
         #expect(!pair.log[0].contains("ice:failed"))
+    }
+
+    /// The simulator skips a connection's timer event when `nextDeadline` has moved past it; that
+    /// is only sound if a timer firing before the deadline never does anything. Checked through
+    /// set-up, loss, consent checks, a vanished peer (unwritable, dead, failed) and a restart.
+    @Test func aTimerBeforeTheDeadlineDoesNothing() {
+        var pair = PeerConnectionPair()
+        pair.lossEvery = 4
+        pair.dial()
+        pair.run(until: 12_000_000_000)
+        pair.lossEvery = 1
+        pair.run(until: 40_000_000_000)
+        #expect(pair.pcs[0].connectionState == .failed)
+        pair.lossEvery = 0
+        var out: [PCAction] = []
+        pair.pcs[0].restartIce()
+        pair.pcs[0].enqueue(.createOffer, now: pair.now, into: &out)
+        pair.apply(0, out)
+        pair.run(until: 50_000_000_000)
+        #expect(pair.pcs[0].connectionState == .connected)
+        #expect(pair.earlyTimers > 100)
+        #expect(pair.earlyTimerEffects.isEmpty, "\(pair.earlyTimerEffects.prefix(3))")
+    }
+
+    /// A pair from which nothing arrives for `deadConnectionTimeout` fails when that time comes,
+    /// not at whichever timer happens to fire next: the moment is one of the agent's deadlines.
+    @Test func theDeadConnectionMomentIsADeadline() {
+        var ice = ICEConfiguration()
+        ice.deadConnectionTimeout = 3_000_000_000
+        ice.stablePingInterval = 10_000_000_000
+        ice.weakOrStabilizingPingInterval = 10_000_000_000
+        var pair = PeerConnectionPair(ice: ice)
+        pair.dial()
+        pair.run(until: 2_000_000_000)
+        #expect(pair.pcs[0].connectionState == .connected)
+        // From now on nothing arrives: after the next ping, the deadline must include the moment
+        // the selected pair has been silent for the dead-connection timeout.
+        pair.lossEvery = 1
+        pair.run(until: 14_000_000_000)
+        let p = try! #require(pair.pcs[0].ice.selectedPair)
+        #expect(p.state == .failed)
+        #expect(pair.earlyTimerEffects.isEmpty, "\(pair.earlyTimerEffects.prefix(3))")
     }
 
     @Test func dataChannelOpensDespiteLoss() {

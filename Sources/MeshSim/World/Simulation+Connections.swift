@@ -150,11 +150,15 @@ extension Simulation {
                 deliveries.append(Delivery(connection: c, event: event))
             }
         }
-        if let d = slot.pc.nextDeadline, d < slot.timerAt, !slot.closed {
-            slot.timerEpoch &+= 1
-            slot.timerAt = d
-            queue.push(.pcTimer(c, epoch: slot.timerEpoch), at: max(d, now))
-        }
+        if let d = slot.pc.nextDeadline, d < slot.timerAt, !slot.closed { rearmTimer(c, at: d) }
+    }
+
+    /// Schedule connection `c`'s timer for `d` (now if `d` has passed); the pending one goes stale.
+    func rearmTimer(_ c: Int32, at d: Int64) {
+        let slot = connections[Int(c)]
+        slot.timerEpoch &+= 1
+        slot.timerAt = d
+        queue.push(.pcTimer(c, epoch: slot.timerEpoch), at: max(d, now))
     }
 
     /// Trace an event and update what the oracle sees.

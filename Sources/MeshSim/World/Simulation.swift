@@ -183,8 +183,15 @@ final class Simulation {
             guard !connections[Int(c)].closed else { return }
             withPCActions(c) { slot, out in slot.pc.runTask(now: now, into: &out) }
         case .pcTimer(let c, let epoch):
-            guard connections[Int(c)].timerEpoch == epoch, !connections[Int(c)].closed else { return }
-            connections[Int(c)].timerAt = .max
+            let slot = connections[Int(c)]
+            guard slot.timerEpoch == epoch, !slot.closed else { return }
+            slot.timerAt = .max
+            if let d = slot.pc.nextDeadline, d > now {
+                // An input moved the deadline later since this timer was set: nothing is due
+                // (`nextDeadline` covers every timed step), so only re-arm, as `carryOut` would.
+                rearmTimer(c, at: d)
+                return
+            }
             withPCActions(c) { slot, out in slot.pc.timerFired(now: now, into: &out) }
         case .wsReconnect(let page, let epoch):
             reconnectWebSocket(page: page, epoch: epoch)

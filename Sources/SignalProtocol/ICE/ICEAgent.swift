@@ -256,7 +256,7 @@ public struct ICEAgent: Sendable {
     // MARK: - Time
 
     /// The earliest time the agent needs `timerFired`, if any.
-    public var nextDeadline: Int64? {
+    @inline(__always) public var nextDeadline: Int64? {
         guard state != .closed else { return nil }
         var d = Int64.max
         if let h = hostDueAt { d = min(d, h) }
@@ -279,6 +279,9 @@ public struct ICEAgent: Sendable {
                 d = min(d, p.firstUnansweredAt + config.unwritableTimeout + 1)
             }
             d = min(d, p.firstUnansweredAt + config.inactiveTimeout + 1)
+            // `expirePairs` also fails a pair silent for `deadConnectionTimeout`: that moment is
+            // a deadline too, so that nothing is due between deadlines (owners may skip early timers).
+            if p.lastReceived != .min { d = min(d, p.lastReceived + config.deadConnectionTimeout + 1) }
         }
         return d == .max ? nil : d
     }

@@ -133,7 +133,7 @@ public struct Association: Sendable {
 
     // MARK: - Time
 
-    public var nextDeadline: Int64? {
+    @inline(__always) public var nextDeadline: Int64? {
         var d = Int64.max
         if let t = dtlsRetransmitAt { d = min(d, t) }
         if let t = sctpRetransmitAt { d = min(d, t) }
