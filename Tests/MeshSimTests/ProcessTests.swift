@@ -88,6 +88,15 @@ import Testing
         let r = try Self.run(["scenario", file.path])
         #expect(r.status == 1)
         #expect(r.stdout.contains("FAIL fullMesh"))
+        // compare follows the same rule, and under --json its stdout is the runs' reports only.
+        let c = try Self.run(["compare", file.path, "--policies", "seed,resilient", "--seeds", "1-2", "--json"])
+        #expect(c.status == 1)
+        let lines = c.stdout.split(separator: "\n")
+        #expect(lines.count == 4)
+        #expect(lines.allSatisfy { $0.hasPrefix("{\"scenario\":\"f\"") && $0.contains("\"passed\":false") && $0.contains("\"stuck\":[]") })
+        #expect(c.stderr.contains("converged"))
+        let passing = try Self.run(["compare", "Scenarios/2-peers.json", "--policies", "seed", "--seeds", "1-2"])
+        #expect(passing.status == 0)
     }
 
     @Test func policiesListsOneLineEach() throws {

@@ -109,8 +109,8 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
             {"count": 98, "idPrefix": "p", "join": {"start": "1s", "every": "50ms"}, "nat": "fullCone"}
           ],
           "events": [
-            {"at": "20s", "do": "refresh", "peer": "p07", "downtime": "800ms"},
-            {"at": "30s", "do": "wsDrop", "peer": "p10", "reconnectAfter": "2s"}
+            {"at": "20s", "do": "refresh", "peer": "p007", "downtime": "800ms"},
+            {"at": "30s", "do": "wsDrop", "peer": "p010", "reconnectAfter": "2s"}
           ],
           "expect": {"fullMesh": true, "convergedWithin": "15s"}
         }
@@ -132,6 +132,24 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
         ])
         #expect(s.expect.present == ["fullMesh", "convergedWithin"])
         #expect(s.expect.convergedWithin == 15 * nsPerSecond)
+    }
+
+    /// The contract's example names `p007` in a group of 98 (members `p01`…`p98`): a reference
+    /// with other zero padding means that member, unless some peer has exactly that id.
+    @Test func groupMembersMayBeNamedWithOtherPadding() throws {
+        let group = #"{"count": 12, "idPrefix": "m", "join": {"start": "0s", "every": "10ms"}}"#
+        let s = try load(minimal(#""events": [{"at": "5s", "do": "crash", "peer": "m7"}, {"at": "6s", "do": "partition", "between": ["m0010", "alice"], "for": "1s"}], "expect": {"connected": [["m001", "m02"]], "noRenegotiation": ["m3"]}"#,
+                                 peers: #"[{"id": "alice"}, \#(group)]"#))
+        #expect(s.events.map(\.action) == [.crash(peer: "m07"), .partition(a: "m10", b: "alice", for: nsPerSecond)])
+        #expect(s.expect.connected == [PeerPair("m01", "m02")])
+        #expect(s.expect.noRenegotiation == ["m03"])
+        // An exact id wins; an index outside the group, or no digits, is still unknown.
+        let exact = try load(minimal(#""events": [{"at": "5s", "do": "crash", "peer": "m7"}]"#, peers: #"[{"id": "m7"}, \#(group)]"#))
+        #expect(exact.events.map(\.action) == [.crash(peer: "m7")])
+        #expect(problems(minimal(#""events": [{"at": "5s", "do": "crash", "peer": "m013"}]"#, peers: "[\(group)]"))
+            == [#"t.json: events[0].peer: no peer "m013" exists at 5s"#])
+        #expect(problems(minimal(#""events": [{"at": "5s", "do": "crash", "peer": "m"}]"#, peers: "[\(group)]"))
+            == [#"t.json: events[0].peer: no peer "m" exists at 5s"#])
     }
 
     @Test func groupPadding() throws {
@@ -364,6 +382,13 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
             "t.json: network.speed: unknown field (expected one of: latency, jitter, loss, stun, turn, turnRelayAddresses, server, ice)",
         ])
         #expect(problems(minimal(#""network": {"loss": "0.1"}"#)) == [#"t.json: network.loss: expected a number from 0 to 1, got "0.1""#])
+        // ICE timers below a millisecond (a microsecond ping interval made a three-peer run
+        // take minutes); in a `network` event too. gatheringDelay may be 0.
+        #expect(problems(minimal(#""network": {"ice": {"stablePingInterval": "1us", "gatheringDelay": "0s"}}, "events": [{"at": "1s", "do": "network", "ice": {"weakPingInterval": "999us"}}]"#)) == [
+            #"t.json: network.ice.stablePingInterval: expected a duration of at least 1ms, got "1us""#,
+            #"t.json: events[0].ice.weakPingInterval: expected a duration of at least 1ms, got "999us""#,
+        ])
+        #expect(problems(minimal(#""network": {"ice": {"weakPingInterval": "1ms"}}"#)) == [])
     }
 
     @Test func peerProblems() {
@@ -498,6 +523,8 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
             #"t.json: events[0].peer: no peer "p07" exists at 20s"#,
             #"t.json: events[1].peer: no peer "bob" exists at 1s"#,
             #"t.json: events[3].peer: no peer "alice" exists at 4s"#,
+            // alice's crash took the tab duplicated from her with it (one host).
+            #"t.json: events[5].peer: no peer "tab2" exists at 5s"#,
             #"t.json: events[6].between[0]: no peer "tab2" exists at 6s"#,
             #"t.json: events[6].between[1]: no peer "ghost" exists at 6s"#,
             #"t.json: events[8].peer: peer "alice" already exists at 8s"#,

@@ -208,4 +208,91 @@ import Testing
         #expect(one == two)
         #expect(one.count == 12)
     }
+
+    /// CONTRACT: under `--json` every run prints one report object with the required keys; a
+    /// compare line is the run's `scenario --json` report plus `passed` and `convergenceMs`.
+    @Test func aCompareLineIsTheRunsReportPlusTheComparison() throws {
+        let s = try ScenarioRunTests.scenario(Self.fourPeers(#"{"at": "10s", "do": "refresh", "peer": "p2", "clean": false}"#, duration: "30s"))
+        let line = Compare.runOne(.init(scenario: s, policy: SeedPolicy(), seed: 3)).report
+        guard case .object(var compared) = try JSONParser.parse(line) else { Issue.record("not an object: \(line)"); return }
+        let (_, report) = ScenarioRunTests.run(s, policy: SeedPolicy(), seed: 3)
+        #expect(compared["passed"] == .bool(report.passed))
+        #expect(compared["convergenceMs"] != nil)
+        compared["passed"] = nil
+        compared["convergenceMs"] = nil
+        #expect(JSONValue.object(compared) == (try JSONParser.parse(report.json)))
+        for key in ["scenario", "file", "seed", "policy", "fullMesh", "convergedAt", "pairs", "signalingMessages", "events",
+                    "simulatedMs", "traceHash", "expectations", "violations", "stuck"] {
+            #expect(compared[key] != nil, "missing \(key)")
+        }
+    }
+}
+
+/// Events on a peer while a `refresh` is reloading it (the peer still exists, CONTRACT), and
+/// overlapping outages: every event the loader accepts is carried out, with no invariant breach.
+@Suite struct OverlappingEventTests {
+    static func threePeers(_ events: String) -> String {
+        """
+        {"name": "ov", "duration": "20s", "peers": [{"id": "a"}, {"id": "b"}, {"id": "c"}], "events": [\(events)]}
+        """
+    }
+
+    /// `(t, value)` of the `page` lines of one peer.
+    static func pageLines(_ sim: Simulation, _ peer: String) -> [(Double, String)] {
+        sim.trace.capturedLines.compactMap { line in
+            guard let v = try? JSONParser.parse(line), v["kind"]?.stringValue == "page", v["peer"]?.stringValue == peer,
+                  let t = v["t"]?.numberValue?.double, let value = v["value"]?.stringValue else { return nil }
+            return (t, value)
+        }
+    }
+
+    static func run(_ events: String) throws -> (Simulation, RunReport) {
+        ScenarioRunTests.run(try ScenarioRunTests.scenario(threePeers(events)))
+    }
+
+    @Test func aCrashWhileReloadingMeansThePageNeverComesBack() throws {
+        let (sim, report) = try Self.run(#"{"at": "5s", "do": "refresh", "peer": "a", "downtime": "2s"}, {"at": "6s", "do": "crash", "peer": "a"}"#)
+        #expect(report.violations.isEmpty, "\(report.violations)")
+        #expect(Self.pageLines(sim, "a").map(\.1) == ["load", "unload"])
+        #expect(report.fullMesh && report.pairsExpected == 1)
+    }
+
+    @Test func aLeaveWhileReloadingCancelsTheReload() throws {
+        let (sim, report) = try Self.run(#"{"at": "5s", "do": "refresh", "peer": "a", "downtime": "2s"}, {"at": "6s", "do": "leave", "peer": "a"}"#)
+        #expect(report.violations.isEmpty, "\(report.violations)")
+        #expect(Self.pageLines(sim, "a").map(\.1) == ["load", "unload"])
+        #expect(report.fullMesh && report.pairsExpected == 1)
+    }
+
+    @Test func aRefreshWhileReloadingStartsTheDowntimeOver() throws {
+        let (sim, report) = try Self.run(#"{"at": "5s", "do": "refresh", "peer": "a", "downtime": "2s"}, {"at": "6s", "do": "refresh", "peer": "a", "downtime": "3s"}"#)
+        #expect(report.violations.isEmpty, "\(report.violations)")
+        let lines = Self.pageLines(sim, "a")
+        #expect(lines.map(\.1) == ["load", "unload", "load"])
+        #expect(lines.last?.0 == 9000)
+        #expect(report.fullMesh && report.pairsExpected == 3)
+    }
+
+    @Test func aTabDuplicatedWhileReloadingOpensWithTheUid() throws {
+        let (sim, report) = try Self.run(#"{"at": "5s", "do": "refresh", "peer": "a", "downtime": "2s"}, {"at": "6s", "do": "duplicateTab", "peer": "a", "as": "a2"}"#)
+        #expect(report.violations.isEmpty, "\(report.violations)")
+        #expect(Self.pageLines(sim, "a2").map(\.0) == [6000])
+        #expect(Self.pageLines(sim, "a").map(\.1) == ["load", "unload", "load"])
+    }
+
+    @Test func aWsDropOrOfflineWhileReloadingIsCarriedOut() throws {
+        for e in [#"{"at": "6s", "do": "wsDrop", "peer": "a"}"#, #"{"at": "6s", "do": "offline", "peer": "a", "for": "1s"}"#] {
+            let (sim, report) = try Self.run(#"{"at": "5s", "do": "refresh", "peer": "a", "downtime": "2s"}, "# + e)
+            #expect(report.violations.isEmpty, "\(report.violations)")
+            #expect(Self.pageLines(sim, "a").map(\.1) == ["load", "unload", "load"])
+            #expect(report.fullMesh && report.pairsExpected == 3)
+        }
+    }
+
+    @Test func overlappingOutagesEndWithTheLastOfThem() throws {
+        let (sim, report) = try Self.run(#"{"at": "2s", "do": "offline", "peer": "a", "for": "10s"}, {"at": "3s", "do": "offline", "peer": "a", "for": "1s"}"#)
+        #expect(report.violations.isEmpty)
+        let host = sim.trace.capturedLines.filter { $0.contains("\"kind\":\"host\"") }
+        #expect(host == [#"{"t":2000,"kind":"host","peer":"a","value":"offline"}"#, #"{"t":12000,"kind":"host","peer":"a","value":"online"}"#])
+    }
 }

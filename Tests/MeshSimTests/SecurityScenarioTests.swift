@@ -69,7 +69,7 @@ import Testing
         #expect(report.passed, "\(report.text)")
         #expect(report.fullMesh && report.violations.isEmpty)
         #expect(!sim.attacks.isEmpty && sim.attacks.allSatisfy(\.blocked))
-        #expect(sim.attacks.count == sim.attacksScheduled)
+        #expect(sim.attacks.count == sim.attacksScheduled.count)
         #expect(report.expectations.contains { $0.name == "attacksBlocked" && $0.ok })
     }
 

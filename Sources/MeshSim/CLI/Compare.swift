@@ -19,6 +19,9 @@ enum Compare {
         var iceRestarts: Int
         var traceHash: String
         var stuck: Int
+        /// The run's whole report (what `scenario --json` prints for it) with the comparison's
+        /// own members appended: `passed` and `convergenceMs`.
+        var report: String
     }
 
     struct Job {
@@ -54,10 +57,14 @@ enum Compare {
         sim.run()
         let report = RunReport(simulation: sim)
         let convergence = report.fullMesh ? report.convergedAt.map { max(0, $0 - sim.lastDisruptionEnd) } : nil
+        var object = report.jsonObject
+        object["passed"] = .bool(report.passed)
+        object["convergenceMs"] = convergence.map { .number(JSONNumber(text: formatMillis($0))!) } ?? .null
         return Outcome(scenario: job.scenario.name, file: job.scenario.file, policy: job.policy.name, seed: job.seed,
                        fullMesh: report.fullMesh, passed: report.passed, convergence: convergence,
                        signalingMessages: report.signalingMessages, offers: report.offersCreated,
-                       iceRestarts: report.iceRestarts, traceHash: report.traceHash, stuck: report.stuck.count)
+                       iceRestarts: report.iceRestarts, traceHash: report.traceHash, stuck: report.stuck.count,
+                       report: JSONWriter.write(.object(object)))
     }
 
     /// Nearest-rank percentile of sorted values.
@@ -138,29 +145,6 @@ enum Compare {
         return lines.joined(separator: "\n")
     }
 
-    static func json(_ o: Outcome) -> String {
-        let v: JSONValue = [
-            "scenario": .string(o.scenario), "file": .string(o.file), "policy": .string(o.policy),
-            "seed": .number(JSONNumber(o.seed)), "fullMesh": .bool(o.fullMesh), "passed": .bool(o.passed),
-            "convergenceMs": o.convergence.map { .number(JSONNumber(text: formatMillis($0))!) } ?? .null,
-            "signalingMessages": .number(JSONNumber(o.signalingMessages)), "offersCreated": .number(JSONNumber(o.offers)),
-            "iceRestarts": .number(JSONNumber(o.iceRestarts)), "stuckPairs": .number(JSONNumber(o.stuck)),
-            "traceHash": .string(o.traceHash),
-        ]
-        return JSONWriter.write(v)
-    }
-
-    static func json(_ s: Summary) -> String {
-        func ms(_ v: Int64?) -> JSONValue { v.map { .number(JSONNumber(text: formatMillis($0))!) } ?? .null }
-        let v: JSONValue = [
-            "summary": true, "scenario": .string(s.scenario), "file": .string(s.file), "policy": .string(s.policy),
-            "runs": .number(JSONNumber(s.runs)), "converged": .number(JSONNumber(s.converged)),
-            "convergedFraction": .number(JSONNumber(Double(s.converged) / Double(s.runs))),
-            "convergenceP50Ms": ms(s.p50), "convergenceP95Ms": ms(s.p95),
-            "meanSignalingMessages": .number(JSONNumber(s.meanSignaling)),
-            "meanOffersCreated": .number(JSONNumber(s.meanOffers)),
-            "meanIceRestarts": .number(JSONNumber(s.meanIceRestarts)),
-        ]
-        return JSONWriter.write(v)
-    }
+    /// One run's line under `--json` (CONTRACT: one report object per run, nothing else).
+    static func json(_ o: Outcome) -> String { o.report }
 }

@@ -14,7 +14,13 @@ enum MeshSimCommand {
     """
 
     static func main() {
-        let status = run(Array(CommandLine.arguments.dropFirst()))
+        var status = run(Array(CommandLine.arguments.dropFirst()))
+        // Output that could not be written (a full disk, a closed pipe) is a failure, not a
+        // silent success.
+        if fflush(stdout) != 0 || ferror(stdout) != 0 {
+            printError("MeshSim: cannot write to standard output: \(String(cString: strerror(errno)))")
+            status = 2
+        }
         exit(status)
     }
 
@@ -110,6 +116,10 @@ enum MeshSimCommand {
             let sim = Simulation(scenario: scenario, options: options, traceSink: TraceWriter(sink: sink))
             sim.run()
             try? sink?.close()
+            if let e = sim.trace.writeError, let tracePath {
+                printError("\(tracePath): cannot write the trace: \(e)")
+                return 2
+            }
             let report = RunReport(simulation: sim)
             print(json ? report.json : report.text)
             if !report.passed { status = 1 }
@@ -190,12 +200,17 @@ enum MeshSimCommand {
         let outcomes = Compare.run(mine, parallelism: jobs)
         let summaries = Compare.summarize(outcomes, files: scenarios.map(\.file), policies: policies.map(\.name))
         if a.flag("json") {
+            // stdout: one report per run, nothing else (CONTRACT); the table goes to stderr.
             for o in outcomes { print(Compare.json(o)) }
-            for s in summaries { print(Compare.json(s)) }
+            printError(Compare.table(summaries))
         } else {
             print(Compare.table(summaries))
+            let failed = outcomes.filter { !$0.passed }.count
+            if failed > 0 { print("\n\(failed) of \(outcomes.count) runs failed an expectation or broke an invariant (exit status 1)") }
         }
-        return 0
+        // Exit status as for `scenario` (CONTRACT): 1 when any run failed an expectation or
+        // broke an invariant, so a sweep in CI fails like a single run does.
+        return outcomes.allSatisfy(\.passed) ? 0 : 1
     }
 
     /// `N` or `FROM-TO`, inclusive; at most a million runs' worth.

@@ -26,6 +26,8 @@ struct HostLink {
     var udp = true
     /// `false` while an `offline` event cuts the host off.
     var online = true
+    /// When the latest-ending `offline` event on this host ends.
+    var offlineUntil: Int64 = .min
     /// Gone for good (`crash`).
     var vanished = false
 }

@@ -78,7 +78,10 @@ struct RunReport {
     }
 
     /// One JSON object, keys in a fixed order (CONTRACT "Report").
-    var json: String {
+    var json: String { JSONWriter.write(.object(jsonObject)) }
+
+    /// The report's members, for callers that add their own (`compare`).
+    var jsonObject: JSONObject {
         func millis(_ ns: Int64) -> JSONValue { .number(JSONNumber(text: formatMillis(ns))!) }
         let object: JSONValue = [
             "scenario": .string(scenario),
@@ -108,14 +111,15 @@ struct RunReport {
             "traceLines": .number(JSONNumber(traceLines)),
             "budgetExhausted": .bool(budgetExhausted),
         ]
-        guard !attacks.isEmpty, case .object(var o) = object else { return JSONWriter.write(object) }
+        guard case .object(var o) = object else { preconditionFailure("a dictionary literal is an object") }
+        guard !attacks.isEmpty else { return o }
         o.entries.append((key: "attacks", value: [
             "tried": .number(JSONNumber(attacks.reduce(0) { $0 + $1.tried })),
             "blocked": .number(JSONNumber(attacks.reduce(0) { $0 + $1.blocked })),
             "byKind": .array(attacks.map { ["kind": .string($0.kind.rawValue), "tried": .number(JSONNumber($0.tried)),
                                             "blocked": .number(JSONNumber($0.blocked))] }),
         ]))
-        return JSONWriter.write(.object(o))
+        return o
     }
 
     /// Readable text for a terminal.

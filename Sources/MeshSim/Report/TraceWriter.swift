@@ -18,6 +18,9 @@ final class TraceWriter {
     private var hash = TraceHash()
     private let sink: FileHandle?
     private(set) var lines = 0
+    /// Why writing to the sink failed (a full disk, a closed pipe), if it did; later writes are
+    /// skipped and the caller reports it. The hash still covers every line.
+    private(set) var writeError: String?
     /// Every byte written, when asked for (tests read traces this way).
     private(set) var captured: [UInt8]?
 
@@ -73,7 +76,13 @@ final class TraceWriter {
         let written = UnsafeBufferPointer(start: bytes, count: count)
         hash.update(written)
         if captured != nil { captured!.append(contentsOf: written) }
-        if let sink { sink.write(Data(buffer: written)) }
+        if let sink, writeError == nil {
+            do {
+                try sink.write(contentsOf: Data(buffer: written))
+            } catch {
+                writeError = "\(error)"
+            }
+        }
         count = 0
     }
 

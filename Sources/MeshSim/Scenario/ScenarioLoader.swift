@@ -100,14 +100,21 @@ enum ScenarioLoader {
 private enum LibC {
     enum Kind { case directory, regular(Int), other }
 
+    /// Opens without blocking (a FIFO nobody writes to would otherwise hang the open), then
+    /// makes reads blocking again: a pipe with a writer is read to its end, one without reads as
+    /// empty.
     static func openForReading(_ path: String) -> Int32 {
         #if canImport(Glibc)
-        return Glibc.open(path, O_RDONLY)
+        let fd = Glibc.open(path, O_RDONLY | O_NONBLOCK)
+        if fd >= 0 { _ = Glibc.fcntl(fd, F_SETFL, Glibc.fcntl(fd, F_GETFL) & ~O_NONBLOCK) }
         #elseif canImport(Musl)
-        return Musl.open(path, O_RDONLY)
+        let fd = Musl.open(path, O_RDONLY | O_NONBLOCK)
+        if fd >= 0 { _ = Musl.fcntl(fd, F_SETFL, Musl.fcntl(fd, F_GETFL) & ~O_NONBLOCK) }
         #else
-        return Darwin.open(path, O_RDONLY)
+        let fd = Darwin.open(path, O_RDONLY | O_NONBLOCK)
+        if fd >= 0 { _ = Darwin.fcntl(fd, F_SETFL, Darwin.fcntl(fd, F_GETFL) & ~O_NONBLOCK) }
         #endif
+        return fd
     }
 
     static func close(_ fd: Int32) {
@@ -274,8 +281,11 @@ private struct Definition {
 private enum PeerEffect {
     case needAlive(String, ScenarioPath)
     case create(String, ScenarioPath)
-    case createTab(String, ScenarioPath)
+    /// A duplicated tab: the new name, and the peer whose tab (and host) it copies.
+    case createTab(String, from: String?)
     case end(String)
+    /// The host goes, and with it every tab on it (the peer's duplicates, or its original).
+    case endHost(String)
 }
 
 private struct CheckedEvent {
@@ -288,6 +298,10 @@ private struct CheckedEvent {
 final class ScenarioChecker {
     let file: String
     private var problems: [(order: [Int], seq: Int, problem: ScenarioProblem)] = []
+    /// Groups as declared, in file order, for references written with another zero padding.
+    private var groups: [(prefix: String, count: Int, width: Int)] = []
+    /// Every id a peer, group member, `join` event or `duplicateTab` defines (membership only).
+    private var declaredIds = Set<String>()
 
     init(file: String) {
         self.file = file
@@ -345,7 +359,7 @@ final class ScenarioChecker {
     }
 
     /// A duration string; `positive` rejects zero.
-    func duration(_ v: JSONValue, _ at: ScenarioPath, positive: Bool = false) -> SimDuration? {
+    func duration(_ v: JSONValue, _ at: ScenarioPath, positive: Bool = false, atLeast minimum: SimDuration = 0) -> SimDuration? {
         guard case .string(let s) = v else {
             report(at, "expected a duration such as \"250ms\", got \(scenarioLiteral(v))")
             return nil
@@ -354,6 +368,10 @@ final class ScenarioChecker {
         case .success(let d):
             if positive && d == 0 {
                 report(at, "expected a duration greater than 0, got \(scenarioQuote(s))")
+                return nil
+            }
+            if d < minimum {
+                report(at, "expected a duration of at least \(DurationText.format(minimum)), got \(scenarioQuote(s))")
                 return nil
             }
             return d
@@ -399,6 +417,33 @@ final class ScenarioChecker {
     }
 
     static let idRule = "1 to 64 characters from A-Z a-z 0-9 . _ -"
+
+    /// The peer a reference means: itself when some peer has that id; otherwise the group member
+    /// with that prefix and index written with other zero padding (`p007` or `p7` for `p07` in a
+    /// group of 98: CONTRACT's own example names `p007` there). Anything else is left as written,
+    /// to be reported as unknown.
+    func resolvePeer(_ id: String) -> String {
+        if declaredIds.contains(id) { return id }
+        for g in groups where id.hasPrefix(g.prefix) {
+            let digits = id.utf8.dropFirst(g.prefix.utf8.count)
+            guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                  let k = Int(String(decoding: digits, as: UTF8.self)), k >= 1, k <= g.count else { continue }
+            let n = String(k)
+            let canonical = g.prefix + String(repeating: "0", count: g.width - n.count) + n
+            if declaredIds.contains(canonical) { return canonical }
+        }
+        return id
+    }
+
+    /// Ids that `join` events and `duplicateTab` events define, read ahead of checking the
+    /// events so that a reference resolves the same wherever its definition sits in the file.
+    private func declareEventIds(_ list: [JSONValue]) {
+        for e in list {
+            guard case .object(let o) = e, case .string(let kind)? = o["do"] else { continue }
+            let field = kind == "join" ? "peer" : (kind == "duplicateTab" ? "as" : nil)
+            if let field, case .string(let id)? = o[field] { declaredIds.insert(id) }
+        }
+    }
 
     /// A peer id being defined (peer, join event, duplicateTab `as`).
     func peerId(_ v: JSONValue, _ at: ScenarioPath) -> String? {
@@ -458,8 +503,10 @@ final class ScenarioChecker {
             missing(top, "peers")
         }
 
+        for d in definitions { declaredIds.insert(d.id) }
         var checkedEvents: [CheckedEvent] = []
         if let (v, at) = top.member("events"), let list = array(v, at) {
+            declareEventIds(list)
             for (i, e) in list.enumerated() {
                 if let ce = checkEvent(e, at.index(i), runEnd: duration, definitions: &definitions, lans: &lans) {
                     checkedEvents.append(ce)
@@ -492,6 +539,9 @@ final class ScenarioChecker {
     // MARK: network
 
     static let networkFields = ["latency", "jitter", "loss", "stun", "turn", "turnRelayAddresses", "server", "ice"]
+    /// ICE timers: each at least a millisecond (`positive`), except `gatheringDelay`. Finer
+    /// timers are nothing a browser does, and a microsecond ping interval turns a three-peer
+    /// scenario into hundreds of millions of events.
     static let iceDurationFields: [(name: String, positive: Bool, keyPath: WritableKeyPath<ICEPatch, SimDuration?>)] = [
         ("weakPingInterval", true, \.weakPingInterval),
         ("strongPingInterval", true, \.strongPingInterval),
@@ -538,7 +588,9 @@ final class ScenarioChecker {
         if let (v, at) = o.member("ice"), let ice = object(v, at) {
             checkFields(ice, ScenarioChecker.iceFields)
             for f in ScenarioChecker.iceDurationFields {
-                if let (v, at) = ice.member(f.name) { p.ice[keyPath: f.keyPath] = duration(v, at, positive: f.positive) }
+                if let (v, at) = ice.member(f.name) {
+                    p.ice[keyPath: f.keyPath] = duration(v, at, positive: f.positive, atLeast: f.positive ? nsPerMs : 0)
+                }
             }
             for f in ScenarioChecker.iceIntegerFields {
                 if let (v, at) = ice.member(f.name), let i = integer(v, at, f.range) { p.ice[keyPath: f.keyPath] = Int(i) }
@@ -755,6 +807,7 @@ final class ScenarioChecker {
                     continue
                 }
                 total += c
+                groups.append((p, c, width))
                 var reportedCollision = false
                 for k in 1...c {
                     let id = memberId(k)
@@ -831,7 +884,8 @@ final class ScenarioChecker {
                 missing(o, "peer")
                 return nil
             }
-            guard let s = string(v, a) else { return nil }
+            guard let written = string(v, a) else { return nil }
+            let s = resolvePeer(written)
             effects.append(.needAlive(s, a))
             return s
         }
@@ -877,7 +931,7 @@ final class ScenarioChecker {
             if let (v, a) = o.member("as") {
                 tab = peerId(v, a)
                 if let t = tab {
-                    effects.append(.createTab(t, a))
+                    effects.append(.createTab(t, from: p))
                     definitions.append(Definition(id: t, kind: .tabAs, path: path, at: a, join: time ?? 0))
                 }
             } else {
@@ -895,7 +949,7 @@ final class ScenarioChecker {
             }
         case "crash":
             if let p = namedPeer() {
-                effects.append(.end(p))
+                effects.append(.endHost(p))
                 action = .crash(peer: p)
             }
         case "offline":
@@ -930,8 +984,8 @@ final class ScenarioChecker {
             report(at, "expected two peer ids such as [\"a\", \"b\"], got \(scenarioDescribePair(v))")
             return nil
         }
-        let x = string(a[0], at.index(0))
-        let y = string(a[1], at.index(1))
+        let x = string(a[0], at.index(0)).map(resolvePeer)
+        let y = string(a[1], at.index(1)).map(resolvePeer)
         guard let x = x, let y = y else { return nil }
         if x == y {
             report(at, "expected two different peers, got \(scenarioQuote(x)) twice")
@@ -972,11 +1026,28 @@ final class ScenarioChecker {
         var initialJoin: [String: Definition] = [:]  // lookup only
         for d in initial where initialJoin[d.id] == nil { initialJoin[d.id] = d }
         var alive = Set<String>()  // membership only, never iterated
+        // Hosts as the simulator makes them: one per peer, shared by the tabs duplicated from it,
+        // kept by a peer that joins again unless it crashed. `crash` ends every tab on the host.
+        var hostOf: [String: Int] = [:]  // lookup only
+        var tabsOn: [[String]] = []      // per host, the names placed on it, in order
+        var crashed: [Bool] = []
+        func newHost() -> Int {
+            tabsOn.append([])
+            crashed.append(false)
+            return tabsOn.count - 1
+        }
+        func place(_ id: String, on h: Int) {
+            alive.insert(id)
+            if hostOf[id] != h {
+                hostOf[id] = h
+                tabsOn[h].append(id)
+            }
+        }
         var next = 0
         for e in events {
             guard let t = e.at else { continue }
             while next < initial.count && initial[next].join <= t {
-                alive.insert(initial[next].id)
+                place(initial[next].id, on: newHost())
                 next += 1
             }
             for effect in e.effects {
@@ -991,11 +1062,18 @@ final class ScenarioChecker {
                     } else if let d = initialJoin[id], d.join > t {
                         report(at, "peer \(scenarioQuote(id)) is also defined at \(d.path), which joins later (\(DurationText.format(d.join)))")
                     }
-                    alive.insert(id)
-                case .createTab(let id, _):
-                    alive.insert(id)
+                    if let h = hostOf[id], !crashed[h] { place(id, on: h) } else { place(id, on: newHost()) }
+                case .createTab(let id, let source):
+                    if let s = source, let h = hostOf[s] { place(id, on: h) } else { place(id, on: newHost()) }
                 case .end(let id):
                     alive.remove(id)
+                case .endHost(let id):
+                    guard let h = hostOf[id] else {
+                        alive.remove(id)
+                        continue
+                    }
+                    crashed[h] = true
+                    for other in tabsOn[h] where hostOf[other] == h { alive.remove(other) }
                 }
             }
         }
@@ -1029,7 +1107,7 @@ final class ScenarioChecker {
         e.relayed = pairs("relayed")
         if let (v, a) = o.member("noRenegotiation"), let list = array(v, a) {
             for (i, p) in list.enumerated() {
-                if let s = string(p, a.index(i)) {
+                if let s = string(p, a.index(i)).map(resolvePeer) {
                     checkKnown(s, a.index(i))
                     e.noRenegotiation.append(s)
                 }

@@ -69,17 +69,14 @@ extension Simulation {
 
     /// What an attacker who knows the uids aims at: the first honest peer (in peer-name order)
     /// other than `excluding` whose uid the server holds now (even on a half-open socket of a
-    /// crashed page), else the first whose page is alive.
+    /// crashed page). None: the attack is not tried (docs/scenario-format.md).
     private func honestTarget(excluding: String? = nil) -> String? {
-        var alive: String?
         for slot in slotNames.indices where !isAttacker(slot: Int32(slot)) {
             let uid = slotUID[slot]
             guard uid != excluding else { continue }
             if server.socket(of: uid) != nil { return uid }
-            let page = currentPage[slot]
-            if alive == nil, page >= 0, pages[Int(page)].alive { alive = uid }
         }
-        return alive
+        return nil
     }
 
     func runAttack(page: Int32, index: Int32) {
@@ -156,6 +153,10 @@ extension Simulation {
                 attacks[i].errors.append(code)
             case .send(let s, .initial(let you, _, _)) where s == socket:
                 if you == attacks[i].target { attacks[i].gotTargetUID = true }
+                if !isAttackerUID(you) {
+                    invariants.record(now, "uidHijacked", peers: [attacks[i].attacker],
+                                      "the server gave honest uid \(you) to \(attacks[i].attacker)'s socket")
+                }
             case .send(let s, .signal(let from, _, _)) where s != socket:
                 attacks[i].relayedFrom.append(from ?? "")
             case .send(let s, .error(.uidReplaced, _, let uid)) where s != socket
@@ -179,11 +180,15 @@ extension Simulation {
         }
     }
 
-    /// The number of attacks the scenario's attackers were meant to try.
-    var attacksScheduled: Int {
-        scenario.peers.reduce(0) { $0 + $1.behaviour.count } + scenario.events.reduce(0) {
-            if case .join(let p) = $1.action { return $0 + p.behaviour.count }
-            return $0
+    /// The attacks the scenario's attackers were meant to try: each attacker and kind once (a
+    /// reloaded attacker tries its list again on every load).
+    var attacksScheduled: [(attacker: String, kind: AttackKind)] {
+        var list: [(attacker: String, kind: AttackKind)] = []
+        for p in scenario.peers { for k in p.behaviour { list.append((p.id, k)) } }
+        for e in scenario.events {
+            guard case .join(let p) = e.action else { continue }
+            for k in p.behaviour where !list.contains(where: { $0.attacker == p.id && $0.kind == k }) { list.append((p.id, k)) }
         }
+        return list
     }
 }

@@ -2,8 +2,9 @@ import SignalProtocol
 
 /// The timed second half of a scenario event.
 enum DeferredAction {
-    /// A reloaded page loads again (`refresh` after its downtime).
-    case reload(slot: Int32, uid: String)
+    /// A reloaded page loads again (`refresh` after its downtime), unless a later event on the
+    /// peer (another refresh, a leave) moved the peer's `reloadEpoch` on.
+    case reload(slot: Int32, uid: String, epoch: UInt32)
     /// A host's connectivity returns (`offline` after `for`).
     case hostOnline(Int32)
     /// An attacker's page tries its `index`-th attack.
@@ -25,32 +26,46 @@ extension Simulation {
             }
             loadPage(slot: slot, uid: peer.id, host: host)
         case .refresh(let peer, let downtime, let clean):
-            guard let (slot, page) = livePage(peer, event) else { return }
-            let uid = pages[Int(page)].uid
+            guard let (slot, page) = livePeer(peer, event) else { return }
             reloads[slot, default: []].append((now, clean))
-            // clean: Chromium closes every connection (SCTP ABORT) and the WebSocket on unload;
-            // unclean (crash and session restore): nothing is closed, packets simply stop.
-            unloadPage(page, closeConnections: clean, closeSocket: clean)
-            defer_(.reload(slot: slot, uid: uid), at: now + downtime)
+            reloadEpoch[Int(slot)] &+= 1
+            let uid: String
+            if let page {
+                uid = pages[Int(page)].uid
+                // clean: Chromium closes every connection (SCTP ABORT) and the WebSocket on unload;
+                // unclean (crash and session restore): nothing is closed, packets simply stop.
+                unloadPage(page, closeConnections: clean, closeSocket: clean)
+            } else {
+                // Reloaded again while still loading: the downtime starts over.
+                uid = pendingReloadUID(slot) ?? slotUID[Int(slot)]
+            }
+            reloadPending[Int(slot)] = uid
+            defer_(.reload(slot: slot, uid: uid, epoch: reloadEpoch[Int(slot)]), at: now + downtime)
         case .duplicateTab(let peer, let name):
-            guard let (_, page) = livePage(peer, event), let slot = slotIndex[name] else { return }
-            let host = pages[Int(page)].host
+            guard let (source, page) = livePeer(peer, event), let slot = slotIndex[name] else { return }
+            let host = slotHost[Int(source)]
             slotHost[Int(slot)] = host
-            // The copy of sessionStorage carries the reclaim secret beside the uid.
-            sessionSecrets[Int(slot)] = sessionSecrets[Int(pages[Int(page)].slot)]
-            loadPage(slot: slot, uid: pages[Int(page)].uid, host: host)
+            // The copy of sessionStorage carries the reclaim secret beside the uid (a tab still
+            // reloading has its sessionStorage all the same).
+            sessionSecrets[Int(slot)] = sessionSecrets[Int(source)]
+            let uid = page.map { pages[Int($0)].uid } ?? pendingReloadUID(source) ?? slotUID[Int(source)]
+            loadPage(slot: slot, uid: uid, host: host)
         case .wsDrop(let peer, let after):
-            guard let (_, page) = livePage(peer, event) else { return }
+            // A page still reloading has no WebSocket to drop.
+            guard let (_, page) = livePeer(peer, event), let page else { return }
             pages[Int(page)].wsNextDelay = after
             pageClosesWebSocket(page)
             scheduleReconnect(page: page)
         case .leave(let peer):
             // The tab closes: its WebSocket closes at once; its connections vanish without an
             // SCTP abort, as when Chromium closes a tab (calibration exp3: remote channels stay open).
-            guard let (_, page) = livePage(peer, event) else { return }
-            unloadPage(page, closeConnections: false, closeSocket: true)
+            // A tab closed while reloading never loads again.
+            guard let (slot, page) = livePeer(peer, event) else { return }
+            reloadEpoch[Int(slot)] &+= 1
+            reloadPending[Int(slot)] = nil
+            if let page { unloadPage(page, closeConnections: false, closeSocket: true) }
         case .crash(let peer):
-            guard let (slot, _) = livePage(peer, event) else { return }
+            guard let (slot, _) = livePeer(peer, event) else { return }
             let host = slotHost[Int(slot)]
             network.hosts[Int(host)].vanished = true
             // Every page on the machine goes with it, without a word to anyone.
@@ -58,12 +73,17 @@ extension Simulation {
                 unloadPage(Int32(p), closeConnections: false, closeSocket: false)
             }
         case .offline(let peer, let duration):
-            guard let (slot, _) = livePage(peer, event) else { return }
+            guard let (slot, _) = livePeer(peer, event) else { return }
             let host = slotHost[Int(slot)]
-            network.hosts[Int(host)].online = false
-            trace.line(now, "host", peer: peer, value: "offline")
-            hostReachabilityChanged(host)
-            defer_(.hostOnline(host), at: now + duration)
+            // Overlapping outages: connectivity returns when the last of them ends.
+            let until = now + duration
+            network.hosts[Int(host)].offlineUntil = max(network.hosts[Int(host)].offlineUntil, until)
+            if network.hosts[Int(host)].online {
+                network.hosts[Int(host)].online = false
+                trace.line(now, "host", peer: peer, value: "offline")
+                hostReachabilityChanged(host)
+            }
+            defer_(.hostOnline(host), at: until)
         case .partition(let a, let b, let duration):
             guard let sa = slotIndex[a], let sb = slotIndex[b] else { return }
             network.partitions.append((slotHost[Int(sa)], slotHost[Int(sb)], now + duration))
@@ -76,12 +96,15 @@ extension Simulation {
 
     func runDeferred(_ action: DeferredAction) {
         switch action {
-        case .reload(let slot, let uid):
+        case .reload(let slot, let uid, let epoch):
             let host = slotHost[Int(slot)]
+            guard epoch == reloadEpoch[Int(slot)] else { return }
+            reloadPending[Int(slot)] = nil
             guard !network.hosts[Int(host)].vanished else { return }
             loadPage(slot: slot, uid: uid, host: host)
         case .hostOnline(let host):
-            guard !network.hosts[Int(host)].vanished else { return }
+            guard !network.hosts[Int(host)].vanished, !network.hosts[Int(host)].online,
+                  now >= network.hosts[Int(host)].offlineUntil else { return }
             network.hosts[Int(host)].online = true
             for p in pages.indices where pages[p].alive && pages[p].host == host {
                 trace.line(now, "host", peer: pages[p].name, value: "online")
@@ -97,19 +120,27 @@ extension Simulation {
         queue.push(.deferred(Int32(deferred.count - 1)), at: time)
     }
 
-    /// The live page of a peer an event names; the loader guarantees it exists, and a breach is
-    /// an invariant violation rather than a crash.
-    private func livePage(_ peer: String, _ event: ScenarioEvent) -> (Int32, Int32)? {
+    /// The peer an event names: its slot, and its live page (nil while a `refresh` is reloading
+    /// it: the peer still exists, CONTRACT). The loader guarantees the peer exists; a breach is an
+    /// invariant violation rather than a crash.
+    private func livePeer(_ peer: String, _ event: ScenarioEvent) -> (slot: Int32, page: Int32?)? {
         guard let slot = slotIndex[peer] else {
             invariants.record(now, "eventPeerExists", peers: [peer], "\(event.path): unknown peer \(peer)")
             return nil
         }
         let page = currentPage[Int(slot)]
-        guard page >= 0, pages[Int(page)].alive else {
-            invariants.record(now, "eventPeerExists", peers: [peer], "\(event.path): \(peer) has no live page at this time")
-            return nil
-        }
-        return (slot, page)
+        if page >= 0, pages[Int(page)].alive { return (slot, page) }
+        if pendingReloadUID(slot) != nil { return (slot, nil) }
+        invariants.record(now, "eventPeerExists", peers: [peer], "\(event.path): \(peer) has no live page at this time")
+        return nil
+    }
+
+    /// The uid a peer's pending reload will load with, if a reload is pending (and its host is
+    /// still there to load it).
+    private func pendingReloadUID(_ slot: Int32) -> String? {
+        let host = slotHost[Int(slot)]
+        guard host >= 0, !network.hosts[Int(host)].vanished else { return nil }
+        return reloadPending[Int(slot)]
     }
 
     private func hostReachabilityChanged(_ host: Int32) {
@@ -118,9 +149,10 @@ extension Simulation {
         }
     }
 
-    /// When the last join or disruption ends (CONTRACT `convergedWithin`).
+    /// When the last join or disruption ends (CONTRACT `convergedWithin`), counting only those
+    /// that began before the run stopped (`--until` may stop it before the file's duration).
     var lastDisruptionEnd: Int64 {
-        let joins = scenario.peers.map(\.join).max() ?? 0
-        return scenario.events.reduce(joins) { max($0, $1.end) }
+        let joins = scenario.peers.lazy.map(\.join).filter { $0 <= self.endTime }.max() ?? 0
+        return scenario.events.reduce(joins) { $1.at <= endTime ? max($0, $1.end) : $0 }
     }
 }

@@ -70,6 +70,10 @@ final class Simulation {
     var slotUID: [String] = []
     var currentPage: [Int32] = []
     var slotHost: [Int32] = []
+    /// Per peer name: bumped by every `refresh` and `leave`, so that only the latest scheduled
+    /// reload loads a page; and the uid of the reload still pending, if any.
+    var reloadEpoch: [UInt32] = []
+    var reloadPending: [String?] = []
 
     // Scratch buffers, reused to keep the hot path free of allocation.
     var pcActions: [PCAction] = []
@@ -128,6 +132,8 @@ final class Simulation {
         uidSlots[uid, default: []].append(Int32(slotNames.count - 1))
         currentPage.append(-1)
         slotHost.append(-1)
+        reloadEpoch.append(0)
+        reloadPending.append(nil)
         slotBehaviour.append([])
         sessionSecrets.append(nil)
     }
