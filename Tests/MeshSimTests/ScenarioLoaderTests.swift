@@ -355,7 +355,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
         #expect(problems(minimal(#""seed": 18446744073709551616"#)) == ["t.json: seed: expected an integer from 0 to 18446744073709551615, got 18446744073709551616"])
         #expect(problems(minimal(#""seed": -1"#)) == ["t.json: seed: expected an integer from 0 to 18446744073709551615, got -1"])
         #expect(problems(minimal(#""seed": 1.5"#)) == ["t.json: seed: expected an integer from 0 to 18446744073709551615, got 1.5"])
-        #expect(problems(minimal(#""seed": "7""#)) == [#"t.json: seed: expected an integer from 0 to 18446744073709551615, got "7""#])
+        #expect(problems(minimal(#""seed": "7""#)) == [#"t.json: seed: expected an integer from 0 to 18446744073709551615, got string "7""#])
     }
 
     @Test func durations() {
@@ -381,7 +381,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
             "t.json: network.ice.bogus: unknown field (expected one of: weakPingInterval, strongPingInterval, stablePingInterval, weakOrStabilizingPingInterval, receivingTimeout, unwritableTimeout, unwritableMinChecks, inactiveTimeout, deadConnectionTimeout, stunInitialRTO, stunMaxRetransmissions, gatheringDelay, maxPeerConnections)",
             "t.json: network.speed: unknown field (expected one of: latency, jitter, loss, stun, turn, turnRelayAddresses, server, ice)",
         ])
-        #expect(problems(minimal(#""network": {"loss": "0.1"}"#)) == [#"t.json: network.loss: expected a number from 0 to 1, got "0.1""#])
+        #expect(problems(minimal(#""network": {"loss": "0.1"}"#)) == [#"t.json: network.loss: expected a number from 0 to 1, got string "0.1""#])
         // ICE timers below a millisecond (a microsecond ping interval made a three-peer run
         // take minutes); in a `network` event too. gatheringDelay may be 0.
         #expect(problems(minimal(#""network": {"ice": {"stablePingInterval": "1us", "gatheringDelay": "0s"}}, "events": [{"at": "1s", "do": "network", "ice": {"weakPingInterval": "999us"}}]"#)) == [

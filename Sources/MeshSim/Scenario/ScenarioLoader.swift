@@ -237,6 +237,13 @@ private func scenarioNumberText(_ n: JSONNumber) -> String {
     n.text.utf8.count > 40 ? String(n.text.prefix(40)) + "…" : n.text
 }
 
+extension JSONValue {
+    var isNumber: Bool {
+        if case .number = self { return true }
+        return false
+    }
+}
+
 /// A JSON object being checked, with its location.
 struct CheckedObject {
     let object: JSONObject
@@ -358,7 +365,7 @@ final class ScenarioChecker {
         return nil
     }
 
-    /// A duration string; `positive` rejects zero.
+    /// A duration string; `positive` rejects zero, `minimum` anything shorter.
     func duration(_ v: JSONValue, _ at: ScenarioPath, positive: Bool = false, atLeast minimum: SimDuration = 0) -> SimDuration? {
         guard case .string(let s) = v else {
             report(at, "expected a duration such as \"250ms\", got \(scenarioLiteral(v))")
@@ -391,7 +398,8 @@ final class ScenarioChecker {
             return i
         }
         let what = expected ?? "an integer from \(range.lowerBound) to \(range.upperBound)"
-        report(at, "expected \(what), got \(scenarioLiteral(v))")
+        // A number out of range or with a fraction is shown as written; another type, typed.
+        report(at, "expected \(what), got \(v.isNumber ? scenarioLiteral(v) : scenarioTyped(v))")
         return nil
     }
 
@@ -475,7 +483,7 @@ final class ScenarioChecker {
             if case .number(let n) = v, let u = n.uint64 {
                 seed = u
             } else {
-                report(at, "expected an integer from 0 to \(UInt64.max), got \(scenarioLiteral(v))")
+                report(at, "expected an integer from 0 to \(UInt64.max), got \(v.isNumber ? scenarioLiteral(v) : scenarioTyped(v))")
             }
         }
         var duration: SimDuration?
@@ -575,7 +583,7 @@ final class ScenarioChecker {
             if case .number(let n) = v, n.double >= 0, n.double <= 1 {
                 p.loss = n.double
             } else {
-                report(at, "expected a number from 0 to 1, got \(scenarioLiteral(v))")
+                report(at, "expected a number from 0 to 1, got \(v.isNumber ? scenarioLiteral(v) : scenarioTyped(v))")
             }
         }
         if let (v, at) = o.member("stun") { p.stun = bool(v, at) }
