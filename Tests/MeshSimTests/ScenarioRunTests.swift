@@ -296,3 +296,46 @@ import Testing
         #expect(host == [#"{"t":2000,"kind":"host","peer":"a","value":"offline"}"#, #"{"t":12000,"kind":"host","peer":"a","value":"online"}"#])
     }
 }
+
+/// ICE liveness with more than one working candidate pair, and long round trips.
+@Suite struct ICELivenessRunTests {
+    static func twoPeers(network: String, events: String = "", duration: String = "60s") -> String {
+        """
+        {"name": "live", "duration": "\(duration)", "network": \(network),
+         "peers": [{"id": "a"}, {"id": "b", "join": "300ms"}], "events": [\(events)]}
+        """
+    }
+
+    /// A partition cuts the direct path; the relay pair, which still works, takes over (it did
+    /// not: pairs that had succeeded were never checked again, and the pair stayed disconnected).
+    @Test func aCutDirectPathMovesToTheRelay() throws {
+        let s = try ScenarioRunTests.scenario(Self.twoPeers(network: #"{"turn": true}"#,
+            events: #"{"at": "5s", "do": "partition", "between": ["a", "b"], "for": "40s"}"#, duration: "90s"))
+        let (sim, report) = ScenarioRunTests.run(s)
+        #expect(report.fullMesh)
+        #expect(report.violations.isEmpty)
+        let lines = sim.trace.capturedLines
+        #expect(ScenarioRunTests.values(lines, kind: "connectionState", peer: "a", remote: "b") == ["connecting", "connected", "disconnected", "connected"])
+        #expect(ScenarioRunTests.values(lines, kind: "selectedPair", peer: "a", remote: "b").last?.contains("relay") == true)
+    }
+
+    /// A crashed peer with TURN on: every pair goes unanswered, so the survivor's connection
+    /// fails (it stayed disconnected for ever while the relay pair was never checked again).
+    @Test func aCrashedPeerFailsEveryPair() throws {
+        let s = try ScenarioRunTests.scenario(Self.twoPeers(network: #"{"turn": true}"#,
+            events: #"{"at": "5s", "do": "crash", "peer": "b"}"#))
+        let (sim, report) = ScenarioRunTests.run(s)
+        #expect(report.violations.isEmpty)
+        let states = ScenarioRunTests.values(sim.trace.capturedLines, kind: "connectionState", peer: "a", remote: "b")
+        #expect(states == ["connecting", "connected", "disconnected", "failed"])
+    }
+
+    /// 150 ms each way (a 600 ms round trip with both links): the answers to checks sent eight
+    /// pacing intervals earlier still count (they were forgotten, and the pair never connected).
+    @Test func aLongRoundTripStillConnects() throws {
+        let s = try ScenarioRunTests.scenario(Self.twoPeers(network: #"{"latency": "150ms"}"#))
+        let (_, report) = ScenarioRunTests.run(s)
+        #expect(report.fullMesh)
+        #expect(report.convergedAt != nil && report.convergedAt! < 10_000_000_000)
+    }
+}

@@ -95,6 +95,9 @@ public struct ICEAgent: Sendable {
 
     public var selectedPair: CandidatePair? { selectedPairIndex.map { pairs[$0] } }
 
+    /// Checks remembered at most (oldest forgotten first); see `sendCheck`.
+    static let maxOutstandingChecks = 512
+
     /// Local preference of the single (IPv4) interface: libwebrtc's NIC/address preference.
     static let localPreference: UInt32 = 65_535 - 255
 
@@ -602,13 +605,17 @@ public struct ICEAgent: Sendable {
     }
 
     /// Triggered checks first (RFC 8445 §6.1.4.2), then the least recently checked pair that is
-    /// not yet writable, highest priority first among equals.
+    /// not yet writable, highest priority first among equals. While the channel is weak (no
+    /// writable selected pair) pairs that succeeded before are checked too, as libwebrtc pings
+    /// every connection then: a dead selection moves to another pair that still works (a relay
+    /// when the direct path is cut), and when none does, every pair fails and so does ICE.
     private func nextPairToCheck() -> Int? {
         if let t = triggered.first { return t }
+        let weak = isWeak
         var best: Int?
         for i in pairs.indices {
             let p = pairs[i]
-            if p.state == .failed || p.state == .succeeded { continue }
+            if p.state == .failed || (p.state == .succeeded && !weak) { continue }
             if i == selectedPairIndex { continue }
             if !p.pathReady { continue }
             if let b = best {
@@ -644,7 +651,12 @@ public struct ICEAgent: Sendable {
         pairs[i].pingsSent += 1
         pairs[i].lastPingSent = now
         if pairs[i].state == .waiting { pairs[i].state = .inProgress }
-        if outstanding.count >= 8 { outstanding.removeFirst() }
+        // A check stays answerable until its pair would be dead anyway (libwebrtc keeps each
+        // request until it times out): a cap of a few checks made any path whose round trip
+        // exceeds that many pacing intervals (8 x 48 ms) unable to connect. The count cap only
+        // bounds memory in pathological cases.
+        while let first = outstanding.first, now - first.sentAt > config.inactiveTimeout { outstanding.removeFirst() }
+        if outstanding.count >= Self.maxOutstandingChecks { outstanding.removeFirst() }
         outstanding.append((id, i, now, role))
         let prflxPriority = ICECandidate.priority(type: .prflx, localPreference: Self.localPreference, component: 1)
         let m = STUNMessage(kind: .bindingRequest, transactionID: id, usernameTarget: ru, usernameSource: localUfrag,
