@@ -58,8 +58,16 @@ struct MeshOracle {
     private mutating func update(now: Int64) {
         let full = isFull
         if full && fullSince == nil {
-            fullSince = now
-            transitions.append((now, true))
+            if let last = transitions.last, !last.full, last.time == now, transitions.count >= 2 {
+                // Not full for no time at all (the steps of one instant, such as a page
+                // unloading before the pairs it belonged to are dropped): nothing could observe
+                // that, so the mesh stayed full since it last became full.
+                transitions.removeLast()
+                fullSince = transitions[transitions.count - 1].time
+            } else {
+                fullSince = now
+                transitions.append((now, true))
+            }
         } else if !full && fullSince != nil {
             fullSince = nil
             transitions.append((now, false))
