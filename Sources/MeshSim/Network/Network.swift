@@ -233,13 +233,14 @@ struct Network {
                 }
                 return .success(store(d, at: now + Network.lanLatency + jitter(&rng)))
             }
-            if Network.isPrivate(d.to.ip) {
-                datagramsBlocked += 1
-                return .failure(DropFailure(.unroutable))
-            }
+            // The sender's own firewall stops UDP before anything is routed.
             if !sender.udp && !d.tcp {
                 datagramsBlocked += 1
                 return .failure(DropFailure(.firewall))
+            }
+            if Network.isPrivate(d.to.ip) {
+                datagramsBlocked += 1
+                return .failure(DropFailure(.unroutable))
             }
             if sender.nat >= 0 {
                 d.from = nats[Int(sender.nat)].outbound(from: d.from, to: d.to, now: now, rng: &rng)

@@ -64,13 +64,18 @@ extension Simulation {
     /// "a NAT that opens a new external port for each destination address and port (...)".
     private func describe(_ spec: NATSpec, other: String) -> String {
         let mapping: String
+        // Without a STUN server there is no server-reflexive address to speak of.
+        let stun = network.settings.stun
         switch spec.mapping {
         case .endpointIndependent:
-            mapping = "keeps one external port for every destination, so its server-reflexive address is where its checks come from"
+            mapping = stun ? "keeps one external port for every destination, so its server-reflexive address is where its checks come from"
+                : "keeps one external port for every destination"
         case .addressDependent:
-            mapping = "opens a new external port for each destination address, so its server-reflexive address (learned towards the STUN server) is not where its checks to \(other) come from"
+            mapping = "opens a new external port for each destination address"
+                + (stun ? ", so its server-reflexive address (learned towards the STUN server) is not where its checks to \(other) come from" : "")
         case .addressAndPortDependent:
-            mapping = "opens a new external port for each destination address and port, so its server-reflexive address (learned towards the STUN server) is not where its checks to \(other) come from"
+            mapping = "opens a new external port for each destination address and port"
+                + (stun ? ", so its server-reflexive address (learned towards the STUN server) is not where its checks to \(other) come from" : "")
         }
         let filtering: String
         switch spec.filtering {

@@ -58,12 +58,18 @@ extension Simulation {
             return "\(na) and \(nb) share uid \(slotUID[Int(a)]) (a duplicated tab copies sessionStorage): pages key connections by uid, so they cannot connect to each other; a policy must give one of them a fresh uid"
         }
         if isLive(a) && isLive(b), let reason = connectivityReason(a, b) { return reason }
+        // A peer that is not there at all comes first: no remedy on the other side applies.
+        for x in [a, b] {
+            let nx = slotNames[Int(x)]
+            let p = currentPage[Int(x)]
+            if p < 0 { return "\(nx) never loaded a page" }
+            if network.hosts[Int(pages[Int(p)].host)].vanished { return "\(nx)'s host crashed: it is gone for good" }
+            if !pages[Int(p)].alive { return "\(nx)'s page is gone" }
+            if !network.isReachable(pages[Int(p)].host) { return "\(nx)'s host is offline" }
+        }
         for (x, y) in [(a, b), (b, a)] {
             let nx = slotNames[Int(x)], ny = slotNames[Int(y)]
             let p = currentPage[Int(x)]
-            if p < 0 { return "\(nx) never loaded a page" }
-            if !pages[Int(p)].alive { return "\(nx)'s page is gone" }
-            if !network.isReachable(pages[Int(p)].host) { return "\(nx)'s host is offline" }
             guard let c = currentConnection(from: x, to: y) else {
                 if pages[Int(p)].wsGaveUp {
                     return "\(nx) was cut off signaling: another page claimed its uid \(pages[Int(p)].uid) (a duplicated tab) and the server gave the uid to the newest page"
