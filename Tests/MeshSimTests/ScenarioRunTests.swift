@@ -330,6 +330,19 @@ import Testing
         #expect(states == ["connecting", "connected", "disconnected", "failed"])
     }
 
+    /// Four seconds of total loss, then none: the fifth unanswered check goes out after the
+    /// path is back, and is answered. It must not count as failed before its answer is due
+    /// (libwebrtc's TooManyFailures); it did, and the pair went disconnected for a round trip.
+    @Test func aCheckCountsAsFailedOnlyOnceItsAnswerIsOverdue() throws {
+        let s = try ScenarioRunTests.scenario(Self.twoPeers(network: "{}",
+            events: #"{"at": "5s", "do": "network", "loss": 1.0}, {"at": "9s", "do": "network", "loss": 0}"#, duration: "40s"))
+        let (sim, report) = ScenarioRunTests.run(s)
+        #expect(report.fullMesh && report.convergedAt! < 2_000_000_000)
+        for (x, y) in [("a", "b"), ("b", "a")] {
+            #expect(ScenarioRunTests.values(sim.trace.capturedLines, kind: "connectionState", peer: x, remote: y) == ["connecting", "connected"])
+        }
+    }
+
     /// 150 ms each way (a 600 ms round trip with both links): the answers to checks sent eight
     /// pacing intervals earlier still count (they were forgotten, and the pair never connected).
     @Test func aLongRoundTripStillConnects() throws {

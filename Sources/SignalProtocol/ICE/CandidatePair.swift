@@ -37,6 +37,8 @@ public struct CandidatePair: Sendable, Equatable {
     /// Pings sent since the last response, and when the first of them was sent.
     public var unansweredPings = 0
     public var firstUnansweredAt: Int64 = .min
+    /// When the `unwritableMinChecks`-th of those pings went out.
+    public var unwritableCheckSentAt: Int64 = .min
     /// Smoothed round-trip time of checks on this pair, ns (0 until measured).
     public var rtt: Int64 = 0
     /// The path is open: always for a direct pair; for a relay pair once the TURN server

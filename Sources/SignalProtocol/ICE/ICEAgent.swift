@@ -95,6 +95,11 @@ public struct ICEAgent: Sendable {
 
     public var selectedPair: CandidatePair? { selectedPairIndex.map { pairs[$0] } }
 
+    /// libwebrtc's `ConservativeRTTEstimate`: twice the round trip, within 100 ms ... 60 s.
+    static func conservativeRTT(_ rtt: Int64) -> Int64 {
+        min(max(2 * rtt, 100_000_000), 60_000_000_000)
+    }
+
     /// Checks remembered at most (oldest forgotten first); see `sendCheck`.
     static let maxOutstandingChecks = 512
 
@@ -279,7 +284,7 @@ public struct ICEAgent: Sendable {
         for p in pairs where p.unansweredPings > 0 && p.state != .failed {
             // Unwritability also needs enough unanswered pings; until then the next ping re-judges.
             if p.writable && p.unansweredPings >= config.unwritableMinChecks {
-                d = min(d, p.firstUnansweredAt + config.unwritableTimeout + 1)
+                d = min(d, max(p.firstUnansweredAt + config.unwritableTimeout, p.unwritableCheckSentAt + Self.conservativeRTT(p.rtt)) + 1)
             }
             d = min(d, p.firstUnansweredAt + config.inactiveTimeout + 1)
             // `expirePairs` also fails a pair silent for `deadConnectionTimeout`: that moment is
@@ -648,6 +653,7 @@ public struct ICEAgent: Sendable {
         let id = newTransactionID()
         if pairs[i].unansweredPings == 0 { pairs[i].firstUnansweredAt = now }
         pairs[i].unansweredPings += 1
+        if pairs[i].unansweredPings == config.unwritableMinChecks { pairs[i].unwritableCheckSentAt = now }
         pairs[i].pingsSent += 1
         pairs[i].lastPingSent = now
         if pairs[i].state == .waiting { pairs[i].state = .inProgress }
@@ -774,7 +780,11 @@ public struct ICEAgent: Sendable {
     private mutating func expirePairs(now: Int64) {
         for i in pairs.indices where pairs[i].unansweredPings > 0 && pairs[i].state != .failed {
             let since = now - pairs[i].firstUnansweredAt
-            if pairs[i].writable && pairs[i].unansweredPings >= config.unwritableMinChecks && since > config.unwritableTimeout {
+            // libwebrtc's TooManyFailures: the last of the checks that make it "too many" counts
+            // only once its answer is overdue (a conservative round trip after it was sent);
+            // counting it as it leaves turned a recovered path disconnected for a round trip.
+            if pairs[i].writable && pairs[i].unansweredPings >= config.unwritableMinChecks && since > config.unwritableTimeout
+                && now > pairs[i].unwritableCheckSentAt + Self.conservativeRTT(pairs[i].rtt) {
                 pairs[i].writable = false
             }
             let silent = pairs[i].lastReceived != .min && now - pairs[i].lastReceived > config.deadConnectionTimeout
