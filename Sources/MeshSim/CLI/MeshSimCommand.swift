@@ -256,16 +256,15 @@ enum MeshSimCommand {
     static func bench(_ rest: ArraySlice<String>) throws(UsageError) -> Int32 {
         let a = try Arguments(rest, valued: ["pending", "events", "seed"], flags: ["json"])
         guard a.positional == ["kernel"] else { throw UsageError(message: "bench: expected \"bench kernel --pending N --events N\"") }
-        func count(_ name: String) throws(UsageError) -> Int {
+        func count(_ name: String, max: Int) throws(UsageError) -> Int {
             guard let s = try a.value(name) else { throw UsageError(message: "bench kernel needs --\(name) N") }
-            guard let v = Int(s), v > 0, v <= 1_000_000_000_000 else {
-                throw UsageError(message: "--\(name): expected a positive integer, got \"\(s)\"")
+            guard let v = Int(s), v > 0, v <= max else {
+                throw UsageError(message: "--\(name): expected an integer from 1 to \(max), got \"\(s)\"")
             }
             return v
         }
-        let pending = try count("pending")
-        let events = try count("events")
-        guard pending <= 100_000_000 else { throw UsageError(message: "--pending: at most 100000000") }
+        let pending = try count("pending", max: 100_000_000)
+        let events = try count("events", max: 1_000_000_000_000)
         let r = KernelBench.run(pending: pending, events: events)
         if a.flag("json") {
             print("{\"pending\":\(r.pending),\"events\":\(r.events),\"seconds\":\(r.seconds),\"eventsPerSecond\":\(Int(r.eventsPerSecond))}")
