@@ -153,6 +153,14 @@ struct PeerConnectionPair {
             + "\(pc.association.sctp) \(String(describing: pc.nextDeadline))"
     }
 
+    /// `restartIce()` then a new offer from connection `i`, as a page does to repair ICE.
+    mutating func restartIce(_ i: Int) {
+        var out: [PCAction] = []
+        pcs[i].restartIce()
+        pcs[i].enqueue(.createOffer, now: now, into: &out)
+        apply(i, out)
+    }
+
     func states(_ i: Int, _ prefix: String) -> [String] {
         log[i].filter { $0.hasPrefix(prefix) }
     }
@@ -238,10 +246,7 @@ struct PeerConnectionPair {
         pair.run(until: 40_000_000_000)
         #expect(pair.pcs[0].connectionState == .failed)
         pair.lossEvery = 0
-        var out: [PCAction] = []
-        pair.pcs[0].restartIce()
-        pair.pcs[0].enqueue(.createOffer, now: pair.now, into: &out)
-        pair.apply(0, out)
+        pair.restartIce(0)
         pair.run(until: 50_000_000_000)
         #expect(pair.pcs[0].connectionState == .connected)
         #expect(pair.earlyTimers > 100)
@@ -312,10 +317,7 @@ struct PeerConnectionPair {
         pair.run(until: 22_000_000_000)
         #expect(pair.pcs[0].connectionState == .failed && pair.pcs[1].connectionState == .failed)
         pair.lossEvery = 0
-        var out: [PCAction] = []
-        pair.pcs[0].restartIce()
-        pair.pcs[0].enqueue(.createOffer, now: pair.now, into: &out)
-        pair.apply(0, out)
+        pair.restartIce(0)
         pair.run(until: 25_000_000_000)
         #expect(pair.pcs[0].connectionState == .connected && pair.pcs[1].connectionState == .connected)
         #expect(pair.pcs[0].ice.localUfrag == "aaaar1" && pair.pcs[1].ice.localUfrag == "bbbbr1")

@@ -17,8 +17,6 @@ enum Compare {
         var signalingMessages: Int
         var offers: Int
         var iceRestarts: Int
-        var traceHash: String
-        var stuck: Int
         /// The run's whole report (what `scenario --json` prints for it) with the comparison's
         /// own members appended: `passed` and `convergenceMs`.
         var report: String
@@ -63,8 +61,7 @@ enum Compare {
         return Outcome(scenario: job.scenario.name, file: job.scenario.file, policy: job.policy.name, seed: job.seed,
                        fullMesh: report.fullMesh, passed: report.passed, convergence: convergence,
                        signalingMessages: report.signalingMessages, offers: report.offersCreated,
-                       iceRestarts: report.iceRestarts, traceHash: report.traceHash, stuck: report.stuck.count,
-                       report: JSONWriter.write(.object(object)))
+                       iceRestarts: report.iceRestarts, report: JSONWriter.write(.object(object)))
     }
 
     /// Nearest-rank percentile of sorted values.

@@ -26,33 +26,26 @@ extension Simulation {
             }
             loadPage(slot: slot, uid: peer.id, host: host)
         case .refresh(let peer, let downtime, let clean):
-            guard let (slot, page) = livePeer(peer, event) else { return }
+            guard let (slot, page, uid) = livePeer(peer, event) else { return }
             reloads[slot, default: []].append((now, clean))
             reloadEpoch[Int(slot)] &+= 1
-            let uid: String
-            if let page {
-                uid = pages[Int(page)].uid
-                // clean: Chromium closes every connection (SCTP ABORT) and the WebSocket on unload;
-                // unclean (crash and session restore): nothing is closed, packets simply stop.
-                unloadPage(page, closeConnections: clean, closeSocket: clean)
-            } else {
-                // Reloaded again while still loading: the downtime starts over.
-                uid = pendingReloadUID(slot) ?? slotUID[Int(slot)]
-            }
+            // clean: Chromium closes every connection (SCTP ABORT) and the WebSocket on unload;
+            // unclean (crash and session restore): nothing is closed, packets simply stop.
+            // Reloaded again while still loading: the downtime starts over.
+            if let page { unloadPage(page, closeConnections: clean, closeSocket: clean) }
             reloadPending[Int(slot)] = uid
             defer_(.reload(slot: slot, uid: uid, epoch: reloadEpoch[Int(slot)]), at: now + downtime)
         case .duplicateTab(let peer, let name):
-            guard let (source, page) = livePeer(peer, event), let slot = slotIndex[name] else { return }
+            guard let (source, _, uid) = livePeer(peer, event), let slot = slotIndex[name] else { return }
             let host = slotHost[Int(source)]
             slotHost[Int(slot)] = host
             // The copy of sessionStorage carries the reclaim secret beside the uid (a tab still
             // reloading has its sessionStorage all the same).
             sessionSecrets[Int(slot)] = sessionSecrets[Int(source)]
-            let uid = page.map { pages[Int($0)].uid } ?? pendingReloadUID(source) ?? slotUID[Int(source)]
             loadPage(slot: slot, uid: uid, host: host)
         case .wsDrop(let peer, let after):
             // A page still reloading has no WebSocket to drop.
-            guard let (_, page) = livePeer(peer, event), let page else { return }
+            guard let (_, page, _) = livePeer(peer, event), let page else { return }
             pages[Int(page)].wsNextDelay = after
             pageClosesWebSocket(page)
             scheduleReconnect(page: page)
@@ -60,12 +53,12 @@ extension Simulation {
             // The tab closes: its WebSocket closes at once; its connections vanish without an
             // SCTP abort, as when Chromium closes a tab (calibration exp3: remote channels stay open).
             // A tab closed while reloading never loads again.
-            guard let (slot, page) = livePeer(peer, event) else { return }
+            guard let (slot, page, _) = livePeer(peer, event) else { return }
             reloadEpoch[Int(slot)] &+= 1
             reloadPending[Int(slot)] = nil
             if let page { unloadPage(page, closeConnections: false, closeSocket: true) }
         case .crash(let peer):
-            guard let (slot, _) = livePeer(peer, event) else { return }
+            guard let (slot, _, _) = livePeer(peer, event) else { return }
             let host = slotHost[Int(slot)]
             network.hosts[Int(host)].vanished = true
             // Every page on the machine goes with it, without a word to anyone.
@@ -73,7 +66,7 @@ extension Simulation {
                 unloadPage(Int32(p), closeConnections: false, closeSocket: false)
             }
         case .offline(let peer, let duration):
-            guard let (slot, _) = livePeer(peer, event) else { return }
+            guard let (slot, _, _) = livePeer(peer, event) else { return }
             let host = slotHost[Int(slot)]
             // Overlapping outages: connectivity returns when the last of them ends.
             let until = now + duration
@@ -120,27 +113,21 @@ extension Simulation {
         queue.push(.deferred(Int32(deferred.count - 1)), at: time)
     }
 
-    /// The peer an event names: its slot, and its live page (nil while a `refresh` is reloading
-    /// it: the peer still exists, CONTRACT). The loader guarantees the peer exists; a breach is an
-    /// invariant violation rather than a crash.
-    private func livePeer(_ peer: String, _ event: ScenarioEvent) -> (slot: Int32, page: Int32?)? {
+    /// The peer an event names: its slot, its live page (nil while a `refresh` is reloading it:
+    /// the peer still exists, CONTRACT) and the uid its sessionStorage holds. The loader
+    /// guarantees the peer exists; a breach is an invariant violation rather than a crash.
+    private func livePeer(_ peer: String, _ event: ScenarioEvent) -> (slot: Int32, page: Int32?, uid: String)? {
         guard let slot = slotIndex[peer] else {
             invariants.record(now, "eventPeerExists", peers: [peer], "\(event.path): unknown peer \(peer)")
             return nil
         }
         let page = currentPage[Int(slot)]
-        if page >= 0, pages[Int(page)].alive { return (slot, page) }
-        if pendingReloadUID(slot) != nil { return (slot, nil) }
+        if page >= 0, pages[Int(page)].alive { return (slot, page, pages[Int(page)].uid) }
+        // A reload is pending, and the host is still there to load it.
+        let host = slotHost[Int(slot)]
+        if let uid = reloadPending[Int(slot)], host >= 0, !network.hosts[Int(host)].vanished { return (slot, nil, uid) }
         invariants.record(now, "eventPeerExists", peers: [peer], "\(event.path): \(peer) has no live page at this time")
         return nil
-    }
-
-    /// The uid a peer's pending reload will load with, if a reload is pending (and its host is
-    /// still there to load it).
-    private func pendingReloadUID(_ slot: Int32) -> String? {
-        let host = slotHost[Int(slot)]
-        guard host >= 0, !network.hosts[Int(host)].vanished else { return nil }
-        return reloadPending[Int(slot)]
     }
 
     private func hostReachabilityChanged(_ host: Int32) {
