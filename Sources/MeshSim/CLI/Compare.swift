@@ -18,20 +18,38 @@ enum Compare {
         var offers: Int
         var iceRestarts: Int
         /// The run's whole report (what `scenario --json` prints for it) with the comparison's
-        /// own members appended: `passed` and `convergenceMs`.
+        /// own member appended: `convergenceMs`.
         var report: String
+        /// Names of the expectations that failed or were not judged, each once, in file order.
+        var failedExpectations: [String]
+        var violations: Int
+        var junitCase: JUnitReport.Case
     }
 
     struct Job {
         var scenario: Scenario
         var policy: any MeshPolicy
         var seed: UInt64
+        var limits = MeshSimCommand.RunLimits.none
     }
 
-    static func run(_ jobs: [Job], parallelism: Int) -> [Outcome] {
+    /// Does anything in the scenario draw from the run's generator in a way that changes
+    /// timings or outcomes? Jitter and loss do; the other draws (ICE tie-breakers,
+    /// credentials, NAT port numbers) give every seed the same timings and outcome.
+    static func drawsAtRandom(_ s: Scenario) -> Bool {
+        if s.network.jitter > 0 || s.network.loss > 0 { return true }
+        return s.events.contains { e in
+            if case .network(let patch) = e.action { return (patch.jitter ?? 0) > 0 || (patch.loss ?? 0) > 0 }
+            return false
+        }
+    }
+
+    /// Runs every job, `parallelism` at a time; `done` is told how many have finished.
+    static func run(_ jobs: [Job], parallelism: Int, done: @escaping @Sendable (Int) -> Void = { _ in }) -> [Outcome] {
         var results = [Outcome?](repeating: nil, count: jobs.count)
         let lock = NSLock()
         var next = 0
+        var finished = 0
         let workers = max(1, min(parallelism, jobs.count))
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
@@ -43,25 +61,33 @@ enum Compare {
                 let outcome = runOne(jobs[i])
                 lock.lock()
                 results[i] = outcome
+                finished += 1
+                let count = finished
                 lock.unlock()
+                done(count)
             }
         }
         return results.map { $0! }
     }
 
     static func runOne(_ job: Job) -> Outcome {
-        let sim = Simulation(scenario: job.scenario, options: RunOptions(seed: job.seed, policy: job.policy),
+        let sim = Simulation(scenario: job.scenario,
+                             options: RunOptions(seed: job.seed, policy: job.policy, until: job.limits.until,
+                                                 eventBudget: job.limits.eventBudget),
                              traceSink: TraceWriter(sink: nil))
         sim.run()
         let report = RunReport(simulation: sim)
         let convergence = report.fullMesh ? report.convergedAt.map { max(0, $0 - sim.lastDisruptionEnd) } : nil
         var object = report.jsonObject
-        object["passed"] = .bool(report.passed)
         object["convergenceMs"] = convergence.map { .number(JSONNumber(text: formatMillis($0))!) } ?? .null
         return Outcome(scenario: job.scenario.name, file: job.scenario.file, policy: job.policy.name, seed: job.seed,
                        fullMesh: report.fullMesh, passed: report.passed, convergence: convergence,
                        signalingMessages: report.signalingMessages, offers: report.offersCreated,
-                       iceRestarts: report.iceRestarts, report: JSONWriter.write(.object(object)))
+                       iceRestarts: report.iceRestarts, report: JSONWriter.write(.object(object)),
+                       failedExpectations: report.expectations.filter { !$0.ok }.map(\.name).reduce(into: []) { names, n in
+                           if !names.contains(n) { names.append(n) }
+                       },
+                       violations: report.violations.count, junitCase: JUnitReport.Case(report))
     }
 
     /// Nearest-rank percentile of sorted values.
@@ -76,7 +102,13 @@ enum Compare {
         var scenario: String
         var policy: String
         var runs: Int
+        var passed: Int
         var converged: Int
+        /// Expectation names that failed, with the number of runs each failed in (file order).
+        var failures: [(name: String, runs: Int)]
+        var runsWithViolations: Int
+        /// The file expects the mesh to stay broken (`fullMesh: false` or `notConnected`).
+        var expectsBreakage: Bool
         var p50: Int64?
         var p95: Int64?
         var meanSignaling: Double
@@ -84,7 +116,8 @@ enum Compare {
         var meanIceRestarts: Double
     }
 
-    static func summarize(_ outcomes: [Outcome], files: [String], policies: [String]) -> [Summary] {
+    static func summarize(_ outcomes: [Outcome], scenarios: [Scenario], policies: [String]) -> [Summary] {
+        let files = scenarios.map(\.file)
         var out: [Summary] = []
         for file in files {
             for policy in policies {
@@ -92,8 +125,19 @@ enum Compare {
                 guard !runs.isEmpty else { continue }
                 let times = runs.compactMap(\.convergence).sorted()
                 let n = Double(runs.count)
+                var failures: [(name: String, runs: Int)] = []
+                for r in runs {
+                    for name in r.failedExpectations {
+                        if let i = failures.firstIndex(where: { $0.name == name }) { failures[i].runs += 1 }
+                        else { failures.append((name, 1)) }
+                    }
+                }
+                let expect = scenarios.first { $0.file == file }?.expect
                 out.append(Summary(file: file, scenario: runs[0].scenario, policy: policy, runs: runs.count,
+                                   passed: runs.filter(\.passed).count,
                                    converged: runs.filter(\.fullMesh).count,
+                                   failures: failures, runsWithViolations: runs.filter { $0.violations > 0 }.count,
+                                   expectsBreakage: expect.map { ($0.present.contains("fullMesh") && !$0.fullMesh) || !$0.notConnected.isEmpty } ?? false,
                                    p50: percentile(times, 50), p95: percentile(times, 95),
                                    meanSignaling: Double(runs.map(\.signalingMessages).reduce(0, +)) / n,
                                    meanOffers: Double(runs.map(\.offers).reduce(0, +)) / n,
@@ -113,7 +157,8 @@ enum Compare {
     static func table(_ summaries: [Summary]) -> String {
         var lines: [String] = []
         var lastFile: String?
-        let header = ["policy", "converged", "p50", "p95", "signaling", "offers", "ICE restarts"]
+        let header = ["policy", "passed", "converged", "p50", "p95", "signaling", "offers", "ICE restarts"]
+        var notes: [String] = []
         var rows: [[String]] = []
         func flush() {
             guard !rows.isEmpty else { return }
@@ -126,6 +171,8 @@ enum Compare {
                 }.joined(separator: "  "))
             }
             rows = []
+            lines.append(contentsOf: notes)
+            notes = []
         }
         for s in summaries {
             if s.file != lastFile {
@@ -134,12 +181,26 @@ enum Compare {
                 lines.append("\(s.scenario)  (\(s.file))")
                 lastFile = s.file
             }
-            rows.append([s.policy, "\(s.converged)/\(s.runs)",
+            notes.append(contentsOf: explain(s))
+            rows.append([s.policy, "\(s.passed)/\(s.runs)", "\(s.converged)/\(s.runs)",
                          s.p50.map(shortTime) ?? "-", s.p95.map(shortTime) ?? "-",
                          fixed(s.meanSignaling), fixed(s.meanOffers), fixed(s.meanIceRestarts)])
         }
         flush()
-        return lines.joined(separator: "\n")
+        return lines.map(oneLine).joined(separator: "\n")
+    }
+
+    /// Under the table, in words: why runs of a policy failed. "converged" and "passed" part
+    /// ways when a file expects a failure that a better policy repairs.
+    static func explain(_ s: Summary) -> [String] {
+        guard s.passed < s.runs else { return [] }
+        var why = s.failures.map { "\($0.name) (\(counted($0.runs, "run")))" }
+        if s.runsWithViolations > 0 { why.append("invariant violations (\(counted(s.runsWithViolations, "run")))") }
+        var line = "  \(s.policy): \(s.runs - s.passed) of \(counted(s.runs, "run")) failed: " + why.joined(separator: ", ")
+        if s.expectsBreakage && s.converged > 0 {
+            line += "; this file expects the mesh to stay broken (expect.fullMesh false or expect.notConnected), and \(s.policy) repaired it in \(counted(s.converged, "run")): the policy did better than the file expects"
+        }
+        return [line]
     }
 
     /// One run's line under `--json` (CONTRACT: one report object per run, nothing else).

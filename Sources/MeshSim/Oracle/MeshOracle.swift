@@ -15,11 +15,15 @@ struct MeshOracle {
     private(set) var transitions: [(time: Int64, full: Bool)] = []
     /// The end of the run, once finished.
     private(set) var endedAt: Int64?
+    /// When each pair (same keys as `good`) was first connected: `noRenegotiation` counts only
+    /// offers for pairs that had been connected before. Looked up, never iterated.
+    private var firstConnected: [UInt64: Int64] = [:]
 
     mutating func reset(slots: Int) {
         live = Array(repeating: false, count: slots)
         liveCount = 0
         good.removeAll()
+        firstConnected.removeAll()
         fullSince = nil
         transitions = []
     }
@@ -37,6 +41,11 @@ struct MeshOracle {
         good.contains(Self.key(a, b))
     }
 
+    /// When `a` and `b` were first connected, if ever.
+    func firstConnected(_ a: Int32, _ b: Int32) -> Int64? {
+        firstConnected[Self.key(a, b)]
+    }
+
     mutating func setLive(_ slot: Int32, _ isLive: Bool, now: Int64) {
         guard live[Int(slot)] != isLive else { return }
         live[Int(slot)] = isLive
@@ -52,7 +61,9 @@ struct MeshOracle {
     mutating func setPair(_ a: Int32, _ b: Int32, connected: Bool, now: Int64) {
         let k = Self.key(a, b)
         let changed = connected ? good.insert(k).inserted : good.remove(k) != nil
-        if changed { update(now: now) }
+        guard changed else { return }
+        if connected && firstConnected[k] == nil { firstConnected[k] = now }
+        update(now: now)
     }
 
     private mutating func update(now: Int64) {

@@ -37,10 +37,13 @@ struct RunReport {
     var turnCapacity: Int
     var traceLines: Int
     var budgetExhausted: Bool
+    /// Set when the run ended before the scenario's duration: when, why, and the duration.
+    var stopped: (atNs: Int64, by: RunStop, durationNs: Int64)?
     /// Attacks tried and blocked by kind (empty without attackers; then no `attacks` key).
     var attacks: [(kind: AttackKind, tried: Int, blocked: Int)]
 
-    /// Exit status contribution: 0 ok, 1 an expectation failed or an invariant was violated.
+    /// Exit status contribution: 0 ok, 1 an expectation failed or was not judged (a run
+    /// stopped early) or an invariant was violated. The report's `passed`.
     var passed: Bool { violations.isEmpty && expectations.allSatisfy(\.ok) }
 
     init(simulation s: Simulation) {
@@ -74,6 +77,7 @@ struct RunReport {
         turnCapacity = s.turnServer.capacity
         traceLines = s.trace.lines
         budgetExhausted = s.budgetExhausted
+        stopped = s.stoppedEarly.map { (s.now, $0, s.scenario.duration) }
         attacks = s.attackSummary
     }
 
@@ -95,7 +99,10 @@ struct RunReport {
             "events": .number(JSONNumber(events)),
             "simulatedMs": millis(simulatedNs),
             "traceHash": .string(traceHash),
-            "expectations": .array(expectations.map { ["name": .string($0.name), "ok": .bool($0.ok), "detail": .string($0.detail)] }),
+            "expectations": .array(expectations.map { e in
+                e.judged ? ["name": .string(e.name), "ok": .bool(e.ok), "detail": .string(e.detail)]
+                         : ["name": .string(e.name), "ok": .bool(e.ok), "judged": .bool(false), "detail": .string(e.detail)]
+            }),
             "violations": .array(violations.map { .string($0) }),
             "stuck": .array(stuck.map { ["between": [.string($0.a), .string($0.b)], "reason": .string($0.reason)] }),
             "controlMessages": .number(JSONNumber(controlMessages)),
@@ -110,6 +117,9 @@ struct RunReport {
             "turn": ["allocations": .number(JSONNumber(turnAllocations)), "refused": .number(JSONNumber(turnRefused))],
             "traceLines": .number(JSONNumber(traceLines)),
             "budgetExhausted": .bool(budgetExhausted),
+            "stopped": stopped.map { ["atMs": millis($0.atNs), "by": .string($0.by.code), "durationMs": millis($0.durationNs),
+                                      "notJudged": .number(JSONNumber(notJudged))] } ?? .null,
+            "passed": .bool(passed),
         ]
         guard case .object(var o) = object else { preconditionFailure("a dictionary literal is an object") }
         guard !attacks.isEmpty else { return o }
@@ -122,27 +132,33 @@ struct RunReport {
         return o
     }
 
-    /// Readable text for a terminal.
+    /// Expectations a run stopped early could not judge.
+    var notJudged: Int { expectations.filter { !$0.judged }.count }
+
+    /// Readable text for a terminal. Every line goes through `oneLine`: names and
+    /// descriptions come from the file and may hold anything.
     var text: String {
         var lines: [String] = []
         lines.append("\(scenario)  (\(file), seed \(seed), policy \(policy))")
-        let verdict = fullMesh ? "FULL MESH" : "NOT a full mesh"
-        let converged = convergedAt.map { ", converged at \(formatSeconds($0))" } ?? ""
-        lines.append("  \(verdict): \(pairsConnected) of \(pairsExpected) pairs connected\(converged)")
-        lines.append("  signaling: \(signalingMessages) signals relayed, \(controlMessages) control messages\(signalsDropped > 0 ? ", \(signalsDropped) dropped (no WebSocket)" : ""); \(offersCreated) offers\(iceRestarts > 0 ? " (\(iceRestarts) ICE restarts)" : ""), \(connectionsCreated) peer connections\(connectionsRefused > 0 ? " (\(connectionsRefused) refused)" : "")")
+        if let stopped {
+            lines.append("  RUN STOPPED at \(formatSeconds(stopped.atNs)) by \(stopped.by.words), before the scenario's end at \(formatSeconds(stopped.durationNs)); what follows is the state at the stop")
+        }
+        let verdict = stopped != nil ? "AT THE STOP" : fullMesh ? "FULL MESH" : "NOT a full mesh"
+        let converged = convergedAt.map { ", \(stopped != nil ? "full since" : "converged at") \(formatSeconds($0))" } ?? ""
+        lines.append("  \(verdict): \(pairsConnected) of \(counted(pairsExpected, "pair")) connected\(converged)")
+        lines.append("  signaling: \(counted(signalingMessages, "signal")) relayed, \(counted(controlMessages, "control message"))\(signalsDropped > 0 ? ", \(signalsDropped) dropped (no WebSocket)" : ""); \(counted(offersCreated, "offer"))\(iceRestarts > 0 ? " (\(counted(iceRestarts, "ICE restart")))" : ""), \(counted(connectionsCreated, "peer connection"))\(connectionsRefused > 0 ? " (\(connectionsRefused) refused)" : "")")
         let blocked = datagramsBlocked > 0 ? ", \(datagramsBlocked) blocked by NATs, firewalls or routing" : ""
-        lines.append("  simulated \(formatSeconds(simulatedNs)) in \(events) events; \(datagramsSent) datagrams (\(datagramsLost) lost\(blocked)); trace \(traceLines) lines, hash \(traceHash)")
+        lines.append("  simulated \(formatSeconds(simulatedNs)) in \(counted(events, "event")); \(counted(datagramsSent, "datagram")) (\(datagramsLost) lost\(blocked)); trace \(counted(traceLines, "line")), hash \(traceHash)")
         if turnAllocations + turnRefused > 0 {
             lines.append("  TURN: \(turnAllocations) allocations\(turnRefused > 0 ? ", \(turnRefused) refused (508 Insufficient Capacity: all \(turnCapacity) relayed transport addresses in use)" : "")")
         }
-        if budgetExhausted { lines.append("  RUN STOPPED: event budget exhausted") }
         if !attacks.isEmpty {
             let tried = attacks.reduce(0) { $0 + $1.tried }, blocked = attacks.reduce(0) { $0 + $1.blocked }
             lines.append("  attacks: \(blocked) of \(tried) blocked (" + attacks.map { "\($0.kind.rawValue) \($0.blocked)/\($0.tried)" }.joined(separator: ", ") + ")")
         }
         if !expectations.isEmpty {
             lines.append("  expectations:")
-            for e in expectations { lines.append("    \(e.ok ? "ok  " : "FAIL") \(e.name): \(e.detail)") }
+            for e in expectations { lines.append("    \(e.ok ? "ok  " : e.judged ? "FAIL" : "----") \(e.name): \(e.detail)") }
         }
         if violations.isEmpty {
             lines.append("  invariants: no violations")
@@ -156,7 +172,13 @@ struct RunReport {
             for s in stuck.prefix(20) { lines.append("    \(s.a) – \(s.b): \(s.reason)") }
             if stuck.count > 20 { lines.append("    ... \(stuck.count - 20) more (see --json)") }
         }
-        lines.append(passed ? "  PASS" : "  FAIL")
-        return lines.joined(separator: "\n")
+        if passed {
+            lines.append("  PASS")
+        } else if notJudged > 0 && violations.isEmpty && expectations.allSatisfy({ $0.ok || !$0.judged }) {
+            lines.append("  NOT JUDGED: \(counted(notJudged, "expectation")) about the end of the run could not be judged (exit status 1)")
+        } else {
+            lines.append("  FAIL")
+        }
+        return lines.map(oneLine).joined(separator: "\n")
     }
 }

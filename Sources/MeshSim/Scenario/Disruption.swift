@@ -32,4 +32,16 @@ extension ScenarioEvent {
         case .serverRestart, .network: return true
         }
     }
+
+    /// The event in a few words for reports: "refresh of p07", "partition of alice and bob".
+    var summary: String {
+        switch action {
+        case .join(let p): return "join of \(p.id)"
+        case .duplicateTab(let p, let name): return "duplicateTab of \(p) as \(name)"
+        case .partition(let a, let b, _): return "partition of \(a) and \(b)"
+        case .serverRestart: return "serverRestart"
+        case .network: return "network change"
+        case .refresh, .wsDrop, .leave, .crash, .offline: return "\(action.kindName) of \(action.peer ?? "")"
+        }
+    }
 }

@@ -36,18 +36,20 @@ enum ResourceCheck {
     /// Peer connections of the largest full mesh the scenario can reach.
     static func connections(in scenario: Scenario) -> UInt64 {
         var pages = UInt64(scenario.peers.filter { $0.behaviour.isEmpty }.count)
-        var cap = scenario.network.ice.maxPeerConnections
+        // The largest cap the run ever has; 0 means no cap at all (docs/scenario-format.md),
+        // the largest of all, not the smallest.
+        func perPageCap(_ cap: Int) -> UInt64 { cap <= 0 ? .max : UInt64(cap) }
+        var cap = perPageCap(scenario.network.ice.maxPeerConnections)
         for e in scenario.events {
             switch e.action {
             case .join(let p) where p.behaviour.isEmpty: pages += 1
             case .duplicateTab: pages += 1
-            case .network(let patch): cap = max(cap, patch.ice.maxPeerConnections ?? cap)
+            case .network(let patch): if let c = patch.ice.maxPeerConnections { cap = max(cap, perPageCap(c)) }
             default: break
             }
         }
         guard pages > 1 else { return 0 }
-        let perPage = min(pages - 1, UInt64(max(cap, 0)))
-        return pages * perPage
+        return pages * min(pages - 1, cap)
     }
 
     static func estimatedBytes(for scenario: Scenario) -> UInt64 {

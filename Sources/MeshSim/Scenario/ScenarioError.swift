@@ -12,9 +12,10 @@ struct ScenarioProblem: Equatable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `FILE: PATH: message`, or `FILE: message` when the path is empty. Always one line.
+    /// `FILE: PATH: message`, or `FILE: message` when the path is empty. Always one line:
+    /// whatever the file name or an echoed value holds is escaped (`oneLine`).
     var description: String {
-        path.isEmpty ? "\(file): \(message)" : "\(file): \(path): \(message)"
+        oneLine(path.isEmpty ? "\(file): \(message)" : "\(file): \(path): \(message)")
     }
 }
 

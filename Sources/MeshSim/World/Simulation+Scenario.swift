@@ -138,8 +138,20 @@ extension Simulation {
 
     /// When the last join or disruption ends (CONTRACT `convergedWithin`), counting only those
     /// that began before the run stopped (`--until` may stop it before the file's duration).
-    var lastDisruptionEnd: Int64 {
-        let joins = scenario.peers.lazy.map(\.join).filter { $0 <= self.endTime }.max() ?? 0
-        return scenario.events.reduce(joins) { $1.at <= endTime ? max($0, $1.end) : $0 }
+    var lastDisruptionEnd: Int64 { convergenceStart.time }
+
+    /// What `convergedWithin` counts from: the moment, and in words what ended then ("the
+    /// last join (p98)", "the last disruption (refresh of p07)"), so a report never calls a
+    /// join a disruption. The latest wins; on a tie, the one written last.
+    var convergenceStart: (time: Int64, what: String, isJoin: Bool) {
+        var start: (time: Int64, what: String, isJoin: Bool) = (0, "the start of the run", true)
+        for p in scenario.peers where p.join <= endTime && p.join >= start.time {
+            start = (p.join, "the last join (\(p.id))", true)
+        }
+        for e in scenario.events where e.at <= endTime && e.end >= start.time {
+            start = e.isDisruptive ? (e.end, "the last disruption (\(e.summary))", false)
+                                   : (e.end, "the last join (\(e.action.peer ?? ""))", true)
+        }
+        return start
     }
 }

@@ -83,6 +83,9 @@ final class Simulation {
     var deliveryHead = 0
 
     var budgetExhausted = false
+    /// Called every 65,536 events with the simulated time and the events so far (the command
+    /// line's progress display); it cannot change the run.
+    var progress: ((_ now: Int64, _ events: Int) -> Void)?
 
     /// Per peer name: its attacks (empty for an honest peer; peer field `behaviour`).
     var slotBehaviour: [[AttackKind]] = []
@@ -162,6 +165,7 @@ final class Simulation {
             }
             now = entry.time
             executed += 1
+            if executed & 0xFFFF == 0, let progress { progress(now, executed) }
             dispatch(entry.event)
             drainDeliveries()
         }

@@ -1,0 +1,110 @@
+import Foundation
+import SignalProtocol
+
+/// `MeshSim compare`: the command line around `Compare` (docs/cli.md, "compare").
+extension MeshSimCommand {
+    static func compare(_ rest: ArraySlice<String>) throws(UsageError) -> Int32 {
+        let a = try Arguments(rest, valued: ["policies", "seeds", "jobs", "shard", "until", "max-events", "junit"], flags: ["json"])
+        guard !a.positional.isEmpty else { throw UsageError(message: "needs at least one FILE") }
+        guard let policyList = try a.value("policies") else { throw UsageError(message: "needs --policies A,B,...") }
+        var policies: [any MeshPolicy] = []
+        for name in policyList.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+            guard let p = Policies.named(name) else {
+                throw UsageError(message: "--policies: unknown policy \(scenarioQuote(name)) (known: \(Policies.all.map(\.name).joined(separator: ", ")))")
+            }
+            guard !policies.contains(where: { $0.name == name }) else { throw UsageError(message: "--policies: \(name) given twice") }
+            policies.append(p)
+        }
+        guard let seedText = try a.value("seeds") else { throw UsageError(message: "needs --seeds LIST (e.g. 1-100 or 1,5,9)") }
+        let seeds = try parseSeeds(seedText)
+        var jobs = 1
+        if let j = try a.value("jobs") {
+            guard let v = Int(j), v >= 1, v <= 256 else { throw UsageError(message: "--jobs: expected an integer from 1 to 256, got \(scenarioQuote(j))") }
+            jobs = v
+        }
+        var shard = (index: 1, count: 1)
+        if let s = try a.value("shard") {
+            let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 1, i <= n else {
+                throw UsageError(message: "--shard: expected I/N with 1 <= I <= N, got \(scenarioQuote(s))")
+            }
+            shard = (i, n)
+        }
+        let limits = try RunLimits(a)
+        let junit = try a.value("junit").map { OutputFile(option: "junit", path: $0) }
+        try OutputFiles.check([junit].compactMap { $0 }, inputs: a.positional)
+
+        var scenarios: [Scenario] = []
+        var problems: [String] = []
+        for file in a.positional {
+            switch load(file, policyOverride: policies[0], limits: limits) {
+            case .success(let (s, _)): scenarios.append(s)
+            case .failure(let errors): problems.append(contentsOf: errors.map(\.description))
+            }
+        }
+        if !problems.isEmpty {
+            for p in problems { printError(p) }
+            return 2
+        }
+        if seeds.count > 1 {
+            for s in scenarios where !Compare.drawsAtRandom(s) {
+                printError("\(s.file): warning: nothing in this scenario is drawn at random (no jitter, no loss), so its \(seeds.count) seeds give the same timings and outcome; set network.jitter or network.loss to vary them")
+            }
+        }
+        var all: [Compare.Job] = []
+        for s in scenarios {
+            for p in policies {
+                for seed in seeds { all.append(Compare.Job(scenario: s, policy: p, seed: seed, limits: limits)) }
+            }
+        }
+        let mine = all.enumerated().filter { $0.offset % shard.count == shard.index - 1 }.map(\.element)
+        let progress = Progress()
+        let outcomes = Compare.run(mine, parallelism: jobs) { done in
+            progress.update { "compare: \(done) of \(mine.count) runs done" }
+        }
+        progress.finish()
+        let summaries = Compare.summarize(outcomes, scenarios: scenarios, policies: policies.map(\.name))
+        let table = Compare.table(summaries)
+        let failed = outcomes.filter { !$0.passed }.count
+        let footer = failed > 0 ? "\n\n\(failed) of \(counted(outcomes.count, "run")) failed an expectation, left one unjudged or broke an invariant (exit status 1)" : ""
+        if a.flag("json") {
+            // stdout: one report per run, nothing else (docs/cli.md); the table goes to stderr.
+            for o in outcomes { print(o.report) }
+            FileHandle.standardError.write(Data((table + footer + "\n").utf8))
+        } else {
+            print(table + footer)
+        }
+        if let junit { try OutputFiles.write(JUnitReport(cases: outcomes.map(\.junitCase)).xml, to: junit) }
+        // Exit status as for `scenario`: 1 when any run failed, so a sweep in CI fails like a
+        // single run does.
+        return failed == 0 ? 0 : 1
+    }
+
+    /// A comma-separated list of seeds and inclusive ranges (`1-100`, `1,5,9`, `1-10,20,30-35`),
+    /// in the order written; a seed given twice is an error (it would run twice and weigh
+    /// double in the percentiles); at most a million seeds.
+    static func parseSeeds(_ text: String) throws(UsageError) -> [UInt64] {
+        let bad = UsageError(message: "--seeds: expected seeds and ranges such as 1-100, 1,5,9 or 1-10,20, got \(scenarioQuote(text))")
+        var seeds: [UInt64] = []
+        var seen = Set<UInt64>()  // membership only
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let parts = item.split(separator: "-", omittingEmptySubsequences: false)
+            let range: ClosedRange<UInt64>
+            if parts.count == 1, let v = UInt64(parts[0]) {
+                range = v...v
+            } else if parts.count == 2, let lo = UInt64(parts[0]), let hi = UInt64(parts[1]), lo <= hi {
+                range = lo...hi
+            } else {
+                throw bad
+            }
+            guard range.upperBound - range.lowerBound < 1_000_000, seeds.count + Int(range.upperBound - range.lowerBound) < 1_000_000 else {
+                throw UsageError(message: "--seeds: at most 1000000 seeds, got \(scenarioQuote(text))")
+            }
+            for s in range {
+                guard seen.insert(s).inserted else { throw UsageError(message: "--seeds: seed \(s) given twice in \(scenarioQuote(text))") }
+                seeds.append(s)
+            }
+        }
+        return seeds
+    }
+}

@@ -1,0 +1,90 @@
+/// What `MeshSim --help` and `MeshSim COMMAND --help` print (stdout, exit 0); the first line
+/// of each is what a usage error repeats. docs/cli.md says the same at length.
+enum Usage {
+    /// `MeshSim --version`. Raised when the command line, the scenario format, the report or
+    /// the trace grow (they only grow: docs/cli.md).
+    static let version = "0.5.0"
+
+    static let overview = """
+    MeshSim \(version): a deterministic simulator of browser WebRTC full meshes
+
+    usage: MeshSim scenario FILE... [--seed N] [--policy NAME] [--json] [--trace FILE] [--until DURATION]
+                                    [--max-events N] [--junit FILE]
+           MeshSim validate FILE... [--json]
+           MeshSim policies
+           MeshSim compare FILE... --policies A,B,... --seeds LIST [--jobs N] [--shard I/N] [--json]
+                                   [--until DURATION] [--max-events N] [--junit FILE]
+           MeshSim bench kernel --pending N --events N [--json]
+           MeshSim --version
+
+    MeshSim COMMAND --help describes one command. Exit status: 0 every run finished and every
+    expectation held; 1 an expectation failed or was not judged, or an invariant was violated;
+    2 bad input or usage (one line per problem on stderr).
+    """
+
+    static let scenario = """
+    usage: MeshSim scenario FILE... [--seed N] [--policy NAME] [--json] [--trace FILE] [--until DURATION]
+                                    [--max-events N] [--junit FILE]
+
+    Runs each scenario file and prints its report (text, or one JSON object per run with --json).
+      --seed N           the run's seed instead of the file's (0 to 18446744073709551615)
+      --policy NAME      the reconnect policy instead of the file's (MeshSim policies lists them)
+      --json             one JSON report per run on stdout (JSON Lines), nothing else
+      --trace FILE       every state change as JSON Lines (one scenario FILE only)
+      --until DURATION   stop at this simulated time (at most the scenario's duration); the report
+                         says the run stopped, and expectations about its end are not judged
+      --max-events N     stop after N simulation events (default 200000000), as --until does
+      --junit FILE       a JUnit XML file: a testsuite per scenario file, a testcase per run
+    Output files must not be input files. Exit status: 0 all passed, 1 a run failed or was
+    stopped before its end, 2 bad input.
+    """
+
+    static let validate = """
+    usage: MeshSim validate FILE... [--json]
+
+    Checks every file (all of them, even after a bad one) and runs nothing. Prints one line per
+    good file, and one line per problem on stderr (FILE: JSON.path: message).
+      --json   one JSON object per file on stdout: {"file", "ok", "peers", "events", "policy", "problems"}
+    Exit status: 0 every file is valid, 2 any is not.
+    """
+
+    static let policies = """
+    usage: MeshSim policies
+
+    Lists the built-in reconnect policies, one line each (docs/policies.md explains them).
+    """
+
+    static let compare = """
+    usage: MeshSim compare FILE... --policies A,B,... --seeds LIST [--jobs N] [--shard I/N] [--json]
+                                   [--until DURATION] [--max-events N] [--junit FILE]
+
+    Runs every scenario under every policy and seed, and prints a table per scenario: runs that
+    passed, runs that converged, convergence time percentiles, signaling cost.
+      --policies A,B,...  policy names (MeshSim policies lists them)
+      --seeds LIST        seeds and ranges, comma-separated: 1-100, or 1,5,9, or 1-10,20,30-35
+      --jobs N            runs in parallel (1 to 256; the output is the same whatever N is)
+      --shard I/N         only every N-th run, starting with the I-th (to split a sweep across machines)
+      --json              one JSON report per run on stdout (each with passed and convergenceMs);
+                          the table goes to stderr
+      --until, --max-events, --junit   as on scenario
+    Exit status: 0 every run passed, 1 any failed, 2 bad input.
+    """
+
+    static let bench = """
+    usage: MeshSim bench kernel --pending N --events N [--json]
+
+    Times the event queue on ns-3's hold model: N pending events, N events executed.
+    """
+
+    /// The help text of a command, if it is one.
+    static func of(_ command: String) -> String? {
+        switch command {
+        case "scenario": return scenario
+        case "validate": return validate
+        case "policies": return policies
+        case "compare": return compare
+        case "bench": return bench
+        default: return nil
+        }
+    }
+}

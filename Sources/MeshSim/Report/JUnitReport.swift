@@ -1,0 +1,105 @@
+/// JUnit XML for CI dashboards (`--junit FILE` on `scenario` and `compare`): one `testsuite`
+/// per scenario file, one `testcase` per run named by file, seed and policy, and a failed
+/// expectation, an expectation a stopped run could not judge, or an invariant violation as
+/// its `failure`.
+///
+/// The layout is the one Jenkins, GitLab and GitHub's test reporters read (scripts/junit.xsd
+/// checks it, with xmllint, in scripts/check-junit.sh). `time` is the simulated duration in
+/// seconds, not wall time, so the file is the same bytes for the same runs, like every other
+/// MeshSim output.
+struct JUnitReport {
+    /// One run, reduced to what the XML shows.
+    struct Case {
+        var file: String
+        var scenario: String
+        var seed: UInt64
+        var policy: String
+        var simulatedNs: Int64
+        /// Failed expectations and violations, one line each; empty when the run passed.
+        var failures: [String]
+        /// The first failure's kind: `expectation`, `notJudged` or `invariant`.
+        var failureType: String
+        /// The text report of a failed run (empty for a passed one).
+        var output: String
+
+        init(_ r: RunReport) {
+            file = r.file
+            scenario = r.scenario
+            seed = r.seed
+            policy = r.policy
+            simulatedNs = r.simulatedNs
+            failures = r.expectations.filter { !$0.ok }.map { "\($0.name): \($0.detail)" }
+                + r.violations.map { "invariant violated: \($0)" }
+            let firstFailed = r.expectations.first { !$0.ok }
+            failureType = firstFailed.map { $0.judged ? "expectation" : "notJudged" } ?? "invariant"
+            output = r.passed ? "" : r.text
+        }
+    }
+
+    var cases: [Case]
+
+    /// The XML document. Suites in the order their files first appear; cases in run order.
+    var xml: String {
+        var files: [String] = []
+        for c in cases where !files.contains(c.file) { files.append(c.file) }
+        let failed = cases.filter { !$0.failures.isEmpty }.count
+        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        out += "<testsuites name=\"MeshSim\" tests=\"\(cases.count)\" failures=\"\(failed)\" errors=\"0\" time=\"\(seconds(cases.map(\.simulatedNs)))\">\n"
+        for file in files {
+            let mine = cases.filter { $0.file == file }
+            let suiteFailed = mine.filter { !$0.failures.isEmpty }.count
+            out += "  <testsuite name=\"\(xml(file))\" tests=\"\(mine.count)\" failures=\"\(suiteFailed)\" errors=\"0\" skipped=\"0\" time=\"\(seconds(mine.map(\.simulatedNs)))\">\n"
+            out += "    <properties>\n      <property name=\"scenario\" value=\"\(xml(mine[0].scenario))\"/>\n    </properties>\n"
+            for c in mine {
+                let name = "\(c.file) seed \(c.seed) policy \(c.policy)"
+                let open = "    <testcase name=\"\(xml(name))\" classname=\"\(xml(c.file))\" time=\"\(seconds([c.simulatedNs]))\""
+                guard let first = c.failures.first else {
+                    out += open + "/>\n"
+                    continue
+                }
+                let more = c.failures.count > 1 ? " (and \(c.failures.count - 1) more)" : ""
+                out += open + ">\n"
+                out += "      <failure message=\"\(xml(first + more))\" type=\"\(c.failureType)\">\(xml(c.failures.joined(separator: "\n")))</failure>\n"
+                out += "      <system-out>\(xml(c.output))</system-out>\n"
+                out += "    </testcase>\n"
+            }
+            out += "  </testsuite>\n"
+        }
+        out += "</testsuites>\n"
+        return out
+    }
+
+    private func seconds(_ ns: [Int64]) -> String {
+        let total = ns.reduce(0, +)
+        let ms = total / 1_000_000
+        return "\(ms / 1000).\(String(repeating: "0", count: 3 - String(ms % 1000).count))\(ms % 1000)"
+    }
+
+    /// Text for an XML attribute or element: markup characters as entities, line breaks and
+    /// tabs as character references (kept in attributes, which would otherwise fold them), and
+    /// characters XML 1.0 cannot carry at all (other controls, U+FFFE, U+FFFF) as `\uXXXX` text.
+    private func xml(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for u in s.unicodeScalars {
+            switch u {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&apos;"
+            case "\n": out += "&#10;"
+            case "\r": out += "&#13;"
+            case "\t": out += "&#9;"
+            default:
+                if u.value < 0x20 || u.value == 0xFFFE || u.value == 0xFFFF || (0x7F...0x9F).contains(u.value) {
+                    let hex = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out
+    }
+}

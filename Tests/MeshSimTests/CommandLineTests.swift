@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+@testable import MeshSim
+
+/// The command line as a CI user drives it: help, version, output files, escaping, --until,
+/// validate --json, JUnit, seed lists. Each test here failed before the fix it guards.
+@Suite struct CommandLineTests {
+    static func run(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        try ProcessTests.run(args)
+    }
+
+    /// A scratch directory for files a test writes, removed afterwards by the caller.
+    static func scratch(_ name: String) throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("meshsim-cli-\(getpid())-\(name)")
+        try? FileManager.default.removeItem(at: dir)
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test(arguments: ["scenario", "validate", "policies", "compare", "bench"])
+    func everySubcommandAnswersHelp(command: String) throws {
+        for flag in ["--help", "-h"] {
+            let r = try Self.run([command, flag])
+            #expect(r.status == 0, "\(command) \(flag): \(r.stderr)")
+            #expect(r.stdout.hasPrefix("usage: MeshSim \(command)"))
+            #expect(r.stderr.isEmpty)
+        }
+        let r = try Self.run(["help", command])
+        #expect(r.status == 0 && r.stdout.hasPrefix("usage: MeshSim \(command)"))
+    }
+
+    @Test func versionAndTopLevelHelp() throws {
+        let v = try Self.run(["--version"])
+        #expect(v.status == 0 && v.stdout == "MeshSim \(Usage.version)\n")
+        let h = try Self.run(["--help"])
+        #expect(h.status == 0 && h.stdout.contains("--max-events N") && h.stdout.contains("--junit FILE"))
+        let none = try Self.run([])
+        #expect(none.status == 2 && none.stderr.contains("usage:"))
+    }
+
+    /// `scenario x.json --trace x.json` used to overwrite the scenario with its trace.
+    @Test func anOutputThatIsAnInputIsRefusedBeforeAnythingIsWritten() throws {
+        let dir = try Self.scratch("outputs")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let input = dir.appendingPathComponent("x.json")
+        try Data(contentsOf: ProcessTests.packageRoot.appendingPathComponent("Scenarios/2-peers.json")).write(to: input)
+        let original = try Data(contentsOf: input)
+        let link = dir.appendingPathComponent("link.json")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: input)
+        let hard = dir.appendingPathComponent("hard.json")
+        try FileManager.default.linkItem(at: input, to: hard)
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        let other = dir.appendingPathComponent("sub/../x.json").path
+        for (option, path) in [("--trace", input.path), ("--trace", link.path), ("--junit", hard.path), ("--junit", other)] {
+            let r = try Self.run(["scenario", input.path, option, path])
+            #expect(r.status == 2, "\(option) \(path)")
+            #expect(r.stderr.contains("is an input file"), "\(r.stderr)")
+            #expect(r.stdout.isEmpty)
+            #expect(try Data(contentsOf: input) == original)
+        }
+        let c = try Self.run(["compare", input.path, "--policies", "seed", "--seeds", "1", "--junit", link.path])
+        #expect(c.status == 2 && c.stderr.contains("is an input file"))
+        #expect(try Data(contentsOf: input) == original)
+        let same = dir.appendingPathComponent("out").path
+        let both = try Self.run(["scenario", input.path, "--trace", same, "--junit", same])
+        #expect(both.status == 2 && both.stderr.contains("writes the same file"))
+        #expect(!FileManager.default.fileExists(atPath: same))
+        // An output that cannot be written is found before the run, not after it.
+        let nowhere = try Self.run(["scenario", input.path, "--junit", dir.appendingPathComponent("no/such/dir/j.xml").path])
+        #expect(nowhere.status == 2 && nowhere.stdout.isEmpty && nowhere.stderr.contains("no such directory"))
+    }
+
+    /// A policy name holding a newline printed a second, forged line.
+    @Test func echoedValuesCannotForgeASecondLine() throws {
+        let dir = try Self.scratch("escape")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("b.json")
+        try Data(#"{"name": "n\u001b[31mred\nx", "duration": "1s", "policy": "a\nb.json: ok (2 peers)", "peers": [{"id": "a"}]}"#.utf8).write(to: file)
+        let r = try Self.run(["validate", file.path])
+        #expect(r.status == 2)
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(r.stderr.contains(#"a\nb.json: ok (2 peers)"#))
+        let p = try Self.run(["scenario", file.path, "--policy", "seed"])
+        #expect(!p.stdout.contains("\u{1B}"))
+        #expect(p.stdout.contains(#"n\u001b[31mred\nx"#))
+        let u = try Self.run(["scenario", file.path, "--policy", "x\ny"])
+        #expect(u.status == 2 && u.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func oneLineEscapesControlsSeparatorsAndBidiOverrides() {
+        #expect(oneLine("a\nb\rc\td") == #"a\nb\rc\td"#)
+        #expect(oneLine("x\u{1B}[2Jy\u{7F}\u{85}") == #"x\u001b[2Jy\u007f\u0085"#)
+        #expect(oneLine("p\u{2028}q\u{202E}r\u{2066}") == #"p\u2028q\u202er\u2066"#)
+        #expect(oneLine("ünïcode – ok") == "ünïcode – ok")
+    }
+
+    @Test func untilPastTheDurationIsAnErrorAndAStoppedRunSaysSo() throws {
+        let past = try Self.run(["scenario", "Scenarios/2-peers.json", "--until", "31s"])
+        #expect(past.status == 2 && past.stderr.contains("past the scenario's duration"))
+        let zero = try Self.run(["scenario", "Scenarios/2-peers.json", "--until", "0s"])
+        #expect(zero.status == 1)
+        #expect(zero.stdout.contains("RUN STOPPED at 0 ms by --until"))
+        #expect(!zero.stdout.contains("PASS"))
+        #expect(zero.stdout.contains("NOT JUDGED"))
+        let json = try Self.run(["scenario", "Scenarios/2-peers.json", "--until", "800ms", "--json"])
+        #expect(json.status == 1)
+        #expect(json.stdout.contains(#""stopped":{"atMs":800,"by":"until","durationMs":30000,"notJudged":4}"#))
+        #expect(json.stdout.contains(#""passed":false"#))
+        #expect(json.stdout.contains(#""judged":false"#))
+        let full = try Self.run(["scenario", "Scenarios/2-peers.json", "--until", "30s", "--json"])
+        #expect(full.status == 0 && full.stdout.contains(#""stopped":null"#) && full.stdout.contains(#""passed":true"#))
+    }
+
+    @Test func validateChecksEveryFileAndPrintsOneObjectPerFileInJSON() throws {
+        let r = try Self.run(["validate", "Scenarios/2-peers.json", "Tests/Malformed/09-negative-duration.json",
+                              "Scenarios/10-peers.json", "--json"])
+        #expect(r.status == 2)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines[0].hasPrefix(#"{"file":"Scenarios/2-peers.json","ok":true,"peers":2,"#))
+        #expect(lines[1].hasPrefix(#"{"file":"Tests/Malformed/09-negative-duration.json","ok":false,"problems":[{"path":"#))
+        #expect(lines[2].contains(#""ok":true"#))
+        #expect(r.stderr.contains("Tests/Malformed/09-negative-duration.json: "))
+        let text = try Self.run(["validate", "Scenarios/2-peers.json"])
+        #expect(text.stdout == "Scenarios/2-peers.json: ok (2 peers, 0 events, policy seed)\n")
+    }
+
+    @Test func oneBadFileAmongManyIsNamedAndNothingRuns() throws {
+        for command in [["scenario"], ["compare", "--policies", "seed", "--seeds", "1"]] {
+            let r = try Self.run(command + ["Scenarios/2-peers.json", "Tests/Malformed/09-negative-duration.json", "no/such/file.json"])
+            #expect(r.status == 2)
+            #expect(r.stdout.isEmpty)
+            #expect(r.stderr.contains("Tests/Malformed/09-negative-duration.json: duration: "))
+            #expect(r.stderr.contains("no/such/file.json: "))
+            #expect(!r.stderr.contains("Scenarios/2-peers.json"))
+        }
+    }
+
+    @Test func seedListsMixValuesAndRanges() throws {
+        #expect(try MeshSimCommand.parseSeeds("1-3,7,10-11") == [1, 2, 3, 7, 10, 11])
+        #expect(try MeshSimCommand.parseSeeds("5") == [5])
+        for bad in ["", "1,", "3-1", "1-3,2", "a", "1--2", "-1"] {
+            #expect(throws: UsageError.self, "\(bad)") { try MeshSimCommand.parseSeeds(bad) }
+        }
+    }
+
+    @Test func compareShowsPassedBesideConvergedAndSaysWhyRunsFailed() throws {
+        let r = try Self.run(["compare", "Scenarios/lifecycle/refresh-crash-restore.seed.json", "--policies", "seed,resilient",
+                              "--seeds", "1,2"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("policy     passed  converged"))
+        #expect(r.stdout.contains("resilient: 2 of 2 runs failed: fullMesh (2 runs), notConnected (2 runs); this file expects the mesh to stay broken"))
+        #expect(!r.stderr.contains("warning"))
+        let quiet = try Self.run(["compare", "Scenarios/2-peers.json", "--policies", "seed", "--seeds", "1-3", "--until", "20s"])
+        #expect(quiet.status == 1)  // stopped before the end: expectations not judged
+        #expect(quiet.stderr.contains("Scenarios/2-peers.json: warning: nothing in this scenario is drawn at random"))
+        let one = try Self.run(["compare", "Scenarios/2-peers.json", "--policies", "seed", "--seeds", "4"])
+        #expect(one.status == 0 && one.stderr.isEmpty)
+    }
+
+    @Test func junitIsWrittenForScenarioAndCompare() throws {
+        let dir = try Self.scratch("junit")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let a = dir.appendingPathComponent("a.xml").path, b = dir.appendingPathComponent("b.xml").path
+        let r = try Self.run(["scenario", "Scenarios/2-peers.json", "Scenarios/lifecycle/refresh-crash-restore.seed.json",
+                              "--policy", "resilient", "--junit", a])
+        #expect(r.status == 1)
+        let xml = try String(contentsOfFile: a, encoding: .utf8)
+        #expect(xml.contains(#"<testsuites name="MeshSim" tests="2" failures="1""#))
+        #expect(xml.contains(#"<testcase name="Scenarios/2-peers.json seed 1 policy resilient""#))
+        #expect(xml.contains(#"<failure message="fullMesh: expected no full mesh, got a full mesh"#))
+        let c = try Self.run(["compare", "Scenarios/2-peers.json", "--policies", "seed,replace", "--seeds", "1-2", "--junit", b])
+        #expect(c.status == 0)
+        let sweep = try String(contentsOfFile: b, encoding: .utf8)
+        #expect(sweep.components(separatedBy: "<testcase ").count == 5)
+        #expect(sweep.contains(#"name="Scenarios/2-peers.json seed 2 policy replace""#))
+    }
+}
