@@ -34,7 +34,7 @@ extension Simulation {
         let expect = scenario.expect
         var results: [ExpectationResult] = []
         let full = oracle.isFull
-        let summary = "\(oracle.connectedPairs) of \(oracle.expectedPairs) pairs connected"
+        let summary = "\(oracle.connectedPairs) of \(counted(oracle.expectedPairs, "pair")) connected"
         for name in expect.present {
             switch name {
             case "fullMesh":
