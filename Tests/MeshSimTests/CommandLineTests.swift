@@ -176,3 +176,28 @@ import Testing
         #expect(sweep.contains(#"name="Scenarios/2-peers.json seed 2 policy replace""#))
     }
 }
+
+/// Progress goes to stderr only when it is a terminal (here a pseudo-terminal from util-linux
+/// `script`), never into a pipe.
+@Suite struct ProgressDisplayTests {
+    @Test func progressIsDrawnOnATerminalAndNeverInAPipe() throws {
+        let bin = try ProcessTests.binary().path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        p.arguments = ["-qec", "\(bin) compare Scenarios/2-peers.json --policies seed --seeds 1-5", "/dev/null"]
+        p.currentDirectoryURL = ProcessTests.packageRoot
+        var env = ProcessInfo.processInfo.environment
+        env["MESHSIM_PROGRESS_AFTER_MS"] = "0"
+        p.environment = env
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(text.contains("compare: 1 of 5 runs done"), "\(text)")
+        #expect(text.contains("\r\u{1B}[K"))
+        let piped = try ProcessTests.run(["compare", "Scenarios/2-peers.json", "--policies", "seed", "--seeds", "1-5"])
+        #expect(!piped.stderr.contains("runs done"))
+    }
+}

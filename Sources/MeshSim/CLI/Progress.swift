@@ -7,6 +7,9 @@ import Foundation
 final class Progress: @unchecked Sendable {
     private let enabled: Bool
     private let start: UInt64
+    /// How long work runs before progress shows: a second, or `MESHSIM_PROGRESS_AFTER_MS`
+    /// (for tests of the display itself).
+    private let delay: UInt64
     private var lastDraw: UInt64 = 0
     private var drawn = false
     private let lock = NSLock()
@@ -14,6 +17,8 @@ final class Progress: @unchecked Sendable {
     init() {
         enabled = isatty(2) == 1
         start = Self.monotonicNs()
+        delay = ProcessInfo.processInfo.environment["MESHSIM_PROGRESS_AFTER_MS"].flatMap { UInt64($0) }.map { $0 * 1_000_000 }
+            ?? 1_000_000_000
     }
 
     /// Draws `text()` if a redraw is due; `text` is only evaluated then.
@@ -22,7 +27,7 @@ final class Progress: @unchecked Sendable {
         let t = Self.monotonicNs()
         lock.lock()
         defer { lock.unlock() }
-        guard t - start >= 1_000_000_000, !drawn || t - lastDraw >= 100_000_000 else { return }
+        guard t - start >= delay, !drawn || t - lastDraw >= 100_000_000 else { return }
         lastDraw = t
         drawn = true
         FileHandle.standardError.write(Data(("\r" + oneLine(text()) + "\u{1B}[K").utf8))

@@ -144,7 +144,7 @@ struct RunReport {
             lines.append("  RUN STOPPED at \(formatSeconds(stopped.atNs)) by \(stopped.by.words), before the scenario's end at \(formatSeconds(stopped.durationNs)); what follows is the state at the stop")
         }
         let verdict = stopped != nil ? "AT THE STOP" : fullMesh ? "FULL MESH" : "NOT a full mesh"
-        let converged = convergedAt.map { ", \(stopped != nil ? "full since" : "converged at") \(formatSeconds($0))" } ?? ""
+        let converged = pairsExpected == 0 ? "" : convergedAt.map { ", \(stopped != nil ? "full since" : "converged at") \(formatSeconds($0))" } ?? ""
         lines.append("  \(verdict): \(pairsConnected) of \(counted(pairsExpected, "pair")) connected\(converged)")
         lines.append("  signaling: \(counted(signalingMessages, "signal")) relayed, \(counted(controlMessages, "control message"))\(signalsDropped > 0 ? ", \(signalsDropped) dropped (no WebSocket)" : ""); \(counted(offersCreated, "offer"))\(iceRestarts > 0 ? " (\(counted(iceRestarts, "ICE restart")))" : ""), \(counted(connectionsCreated, "peer connection"))\(connectionsRefused > 0 ? " (\(connectionsRefused) refused)" : "")")
         let blocked = datagramsBlocked > 0 ? ", \(datagramsBlocked) blocked by NATs, firewalls or routing" : ""
