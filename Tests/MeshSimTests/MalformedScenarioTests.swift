@@ -116,10 +116,12 @@ import Testing
     @Test func aRunThatHitsTheEventBudgetSaysSoAndExitsOne() throws {
         let r = try ProcessTests.run(["scenario", "Scenarios/2-peers.json", "--max-events", "50"])
         #expect(r.status == 1)
-        #expect(r.stdout.contains("RUN STOPPED: event budget exhausted"))
+        #expect(r.stdout.contains("RUN STOPPED at "))
+        #expect(r.stdout.contains(" by the event budget (--max-events), before the scenario's end at 30 s"))
         #expect(r.stdout.contains("[eventBudget] event budget of 50 events exhausted; the run stopped early (raise it with --max-events)"))
         let json = try ProcessTests.run(["scenario", "Scenarios/2-peers.json", "--max-events", "50", "--json"])
         #expect(json.status == 1)
         #expect(json.stdout.contains(#""events":50,"#) && json.stdout.contains(#""budgetExhausted":true"#))
+        #expect(json.stdout.contains(#""by":"maxEvents","durationMs":30000"#))
     }
 }

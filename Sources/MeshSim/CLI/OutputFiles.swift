@@ -19,6 +19,7 @@ enum OutputFiles {
         }
         var seen: [(output: OutputFile, key: String)] = []
         for out in outputs {
+            guard !out.path.isEmpty else { throw UsageError(message: "--\(out.option): expected a file name, got an empty one") }
             if let id = FileID(out.path) {
                 if id.isDirectory {
                     throw UsageError(message: "--\(out.option) \(scenarioQuote(out.path)): is a directory; name a file")

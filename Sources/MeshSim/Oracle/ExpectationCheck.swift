@@ -20,7 +20,7 @@ extension Simulation {
         return results.map { r in
             if !r.ok && Self.failsForGood(r.name) { return r }
             return ExpectationResult(name: r.name, ok: false,
-                detail: "not judged: the run stopped at \(formatSeconds(now)) (\(stop.words)) before the end (\(end)) this expectation is about",
+                detail: "not judged: the run stopped at \(formatSeconds(now)) by \(stop.words), before the end (\(end)) this expectation is about",
                 judged: false)
         }
     }

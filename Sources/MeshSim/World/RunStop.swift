@@ -17,7 +17,7 @@ enum RunStop {
     var words: String {
         switch self {
         case .until: return "--until"
-        case .eventBudget: return "the event budget of --max-events ran out"
+        case .eventBudget: return "the event budget (--max-events)"
         }
     }
 }
