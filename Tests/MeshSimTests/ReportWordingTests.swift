@@ -105,4 +105,23 @@ import Testing
         #expect(!xml.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" })
         #expect(xml.contains("<failure message=\"fullMesh: expected a full mesh, got no full mesh"))
     }
+
+    /// A stopped run judges nothing about its end, but a failure nothing could undo stands.
+    @Test func aStoppedRunKeepsFailuresForGoodAndJudgesNothingElse() throws {
+        let s = try ScenarioRunTests.scenario("""
+        {"name": "s", "duration": "30s", "peers": [{"id": "a"}, {"id": "b", "join": "500ms"}],
+         "expect": {"fullMesh": true, "maxSignalingMessages": 1, "connected": [["a", "b"]]}}
+        """)
+        let sim = Simulation(scenario: s, options: RunOptions(seed: 1, policy: SeedPolicy(), until: 5_000_000_000),
+                             traceSink: TraceWriter(sink: nil))
+        sim.run()
+        let report = RunReport(simulation: sim)
+        #expect(!report.passed)
+        #expect(report.stopped?.by == .until && report.stopped?.atNs == 5_000_000_000)
+        let byName = Dictionary(uniqueKeysWithValues: report.expectations.map { ($0.name, $0) })
+        #expect(byName["maxSignalingMessages"]?.judged == true && byName["maxSignalingMessages"]?.ok == false)
+        #expect(byName["fullMesh"]?.judged == false && byName["connected"]?.judged == false)
+        #expect(report.notJudged == 2)
+        #expect(report.text.hasSuffix("  FAIL"))
+    }
 }

@@ -6,6 +6,10 @@ struct ExpectationResult {
     /// False when the run stopped before the end this expectation is about (`--until`, the
     /// event budget): then `ok` is false too, since nothing shows that it held.
     var judged = true
+    /// A failure nothing later in the run could undo (more signals than allowed, an offer
+    /// that renegotiated a pair, an attack that got through): it stands even when the run
+    /// stopped early.
+    var failedForGood = false
 }
 
 /// Judges a finished run against the scenario's `expect` block (CONTRACT, "expect").
@@ -18,16 +22,11 @@ extension Simulation {
         // attack that got through) stays failed; every other is reported as not judged.
         let end = formatSeconds(scenario.duration)
         return results.map { r in
-            if !r.ok && Self.failsForGood(r.name) { return r }
+            if r.failedForGood { return r }
             return ExpectationResult(name: r.name, ok: false,
                 detail: "not judged: the run stopped at \(formatSeconds(now)) by \(stop.words), before the end (\(end)) this expectation is about",
                 judged: false)
         }
-    }
-
-    /// Expectations that, once failed during a run, cannot hold at its end.
-    static func failsForGood(_ name: String) -> Bool {
-        ["maxSignalingMessages", "noRenegotiation", "attacksBlocked"].contains(name)
     }
 
     private func judgeExpectations() -> [ExpectationResult] {
@@ -83,7 +82,7 @@ extension Simulation {
             case "maxSignalingMessages":
                 guard let max = expect.maxSignalingMessages else { continue }
                 results.append(ExpectationResult(name: "maxSignalingMessages", ok: signalsRelayed <= max,
-                    detail: "\(signalsRelayed) signaling messages relayed; at most \(max) allowed"))
+                    detail: "\(signalsRelayed) signaling messages relayed; at most \(max) allowed", failedForGood: signalsRelayed > max))
             default:
                 continue
             }
@@ -100,7 +99,7 @@ extension Simulation {
                 detail: "\(blocked.count) of \(attacks.count) attacks tried were blocked"
                     + (missed.isEmpty ? "" : "; not blocked: " + missed.joined(separator: ", "))
                     + (untried.isEmpty ? "" : "; never tried (no honest uid registered, or the attacker's page was gone): "
-                        + untried.joined(separator: ", "))))
+                        + untried.joined(separator: ", ")), failedForGood: !missed.isEmpty))
         }
         return results
     }
@@ -144,7 +143,7 @@ extension Simulation {
         let more = renegotiated.count > 10 ? ", and \(renegotiated.count - 10) more pairs" : ""
         return ExpectationResult(name: "noRenegotiation", ok: false,
             detail: "\(counted(total, "offer")) after \(formatSeconds(since)) renegotiated \(counted(renegotiated.count, "pair")) of \(peer) that had been connected before: "
-                + shown.joined(separator: ", ") + more + setUps)
+                + shown.joined(separator: ", ") + more + setUps, failedForGood: true)
     }
 
     func pairIsConnected(_ a: String, _ b: String) -> Bool {
