@@ -100,7 +100,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
           "policy": "seed",
           "network": {
             "latency": "20ms", "jitter": "4ms", "loss": 0.0,
-            "stun": true, "turn": false,
+            "stun": true, "turn": true,
             "server": {"latency": "15ms"}
           },
           "peers": [
@@ -120,6 +120,9 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
         #expect(s.seed == 7)
         #expect(s.network.jitter == 4 * nsPerMs)
         #expect(s.network.serverLatency == 15 * nsPerMs)
+        // The contract's example has TURN on: alice's port-restricted cone and bob's symmetric
+        // NAT have no direct path, so without a relay the mesh it expects could not be full.
+        #expect(s.network.turn == true)
         #expect(s.peers.count == 100)
         #expect(s.peers[0].nat == .portRestrictedCone)
         #expect(s.peers[1] == PeerSpec(id: "bob", join: 300 * nsPerMs, nat: .symmetric, latency: 60 * nsPerMs, path: "peers[1]"))
