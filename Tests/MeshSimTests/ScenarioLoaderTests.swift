@@ -100,7 +100,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
           "policy": "seed",
           "network": {
             "latency": "20ms", "jitter": "4ms", "loss": 0.0,
-            "stun": true, "turn": false,
+            "stun": true, "turn": true,
             "server": {"latency": "15ms"}
           },
           "peers": [
@@ -120,6 +120,9 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
         #expect(s.seed == 7)
         #expect(s.network.jitter == 4 * nsPerMs)
         #expect(s.network.serverLatency == 15 * nsPerMs)
+        // The contract's example has TURN on: alice's port-restricted cone and bob's symmetric
+        // NAT have no direct path, so without a relay the mesh it expects could not be full.
+        #expect(s.network.turn == true)
         #expect(s.peers.count == 100)
         #expect(s.peers[0].nat == .portRestrictedCone)
         #expect(s.peers[1] == PeerSpec(id: "bob", join: 300 * nsPerMs, nat: .symmetric, latency: 60 * nsPerMs, path: "peers[1]"))
@@ -461,7 +464,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
 
     @Test func lanNatMustAgree() {
         #expect(problems(minimal(peers: #"[{"id": "a", "lan": "office", "nat": "symmetric"}, {"id": "b", "lan": "office"}, {"id": "c", "lan": ""}]"#)) == [
-            #"t.json: peers[1].lan: every peer on lan "office" must have the same nat: peers[0] has symmetric, this one none"#,
+            #"t.json: peers[1].lan: peers on lan "office" sit behind one NAT; peers[0] has symmetric (addressAndPortDependent mapping, addressAndPortDependent filtering), this one none (no nat given: a public address)"#,
             #"t.json: peers[2].lan: expected a non-empty string, got """#,
         ])
     }
@@ -608,5 +611,245 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
                 _ = try? ScenarioLoader.load(bytes: m, file: "t.json")
             }
         }
+    }
+}
+
+/// Scenarios whose parts contradict each other: each part valid alone, the whole impossible
+/// (a pair both connected and not, a relay without TURN, a disruption of no length, two NATs
+/// for one LAN). Refused before a run, on the later entry, naming the earlier one.
+@Suite struct ScenarioContradictionTests {
+    static let three = #"[{"id": "alice"}, {"id": "bob"}, {"id": "carol"}]"#
+
+    @Test func aPairCannotBeBothConnectedAndNot() {
+        #expect(problems(minimal(#""expect": {"connected": [["alice", "carol"], ["bob", "carol"], ["alice", "bob"]], "notConnected": [["alice", "bob"], ["carol", "bob"]]}"#, peers: Self.three)) == [
+            "t.json: expect.notConnected[0]: alice and bob are also listed in expect.connected[2]; a pair cannot be both",
+            "t.json: expect.notConnected[1]: carol and bob are also listed in expect.connected[1]; a pair cannot be both",
+        ])
+        // The later entry in the file carries the problem, whichever list it is in.
+        #expect(problems(minimal(#""expect": {"notConnected": [["bob", "alice"]], "connected": [["alice", "bob"]]}"#)) == [
+            "t.json: expect.connected[0]: alice and bob are also listed in expect.notConnected[0]; a pair cannot be both",
+        ])
+        // A relayed pair is connected.
+        #expect(problems(minimal(#""network": {"turn": true}, "expect": {"relayed": [["alice", "bob"]], "notConnected": [["bob", "alice"]]}"#)) == [
+            "t.json: expect.notConnected[0]: bob and alice are also listed in expect.relayed[0]; a relayed pair is connected, so it cannot be both",
+        ])
+        #expect(problems(minimal(#""network": {"turn": true}, "expect": {"notConnected": [["alice", "bob"]], "relayed": [["alice", "bob"]]}"#)) == [
+            "t.json: expect.relayed[0]: alice and bob are also listed in expect.notConnected[0]; a relayed pair is connected, so it cannot be both",
+        ])
+        // Connected and relayed together is redundant, not contradictory.
+        #expect(problems(minimal(#""network": {"turn": true}, "expect": {"connected": [["alice", "bob"]], "relayed": [["bob", "alice"]]}"#)) == [])
+        // Group members named with other zero padding are the same peer.
+        #expect(problems(minimal(#""expect": {"connected": [["p7", "p10"]], "notConnected": [["p010", "p07"]]}"#, peers: #"[{"count": 10, "idPrefix": "p"}]"#)) == [
+            "t.json: expect.notConnected[0]: p10 and p07 are also listed in expect.connected[0]; a pair cannot be both",
+        ])
+    }
+
+    @Test func aPairOrPeerIsListedOnce() {
+        #expect(problems(minimal(#""network": {"turn": true}, "expect": {"connected": [["alice", "bob"], ["alice", "carol"], ["bob", "alice"], ["alice", "bob"]], "notConnected": [["bob", "carol"], ["carol", "bob"]], "relayed": [["alice", "carol"], ["carol", "alice"]], "noRenegotiation": ["alice", "bob", "alice", "carol", "bob"]}"#, peers: Self.three)) == [
+            "t.json: expect.connected[2]: bob and alice are already listed in expect.connected[0]",
+            "t.json: expect.connected[3]: alice and bob are already listed in expect.connected[0]",
+            "t.json: expect.notConnected[1]: carol and bob are already listed in expect.notConnected[0]",
+            "t.json: expect.relayed[1]: carol and alice are already listed in expect.relayed[0]",
+            #"t.json: expect.noRenegotiation[2]: "alice" is already listed at expect.noRenegotiation[0]"#,
+            #"t.json: expect.noRenegotiation[4]: "bob" is already listed at expect.noRenegotiation[1]"#,
+        ])
+        #expect(problems(minimal(#""expect": {"noRenegotiation": ["p3", "p03"]}"#, peers: #"[{"count": 12, "idPrefix": "p"}]"#)) == [
+            #"t.json: expect.noRenegotiation[1]: "p03" is already listed at expect.noRenegotiation[0]"#,
+        ])
+        // A pair of a peer with itself was refused already; still one problem each.
+        #expect(problems(minimal(#""expect": {"connected": [["alice", "alice"]], "relayed": [["bob", "bob"]]}"#)) == [
+            #"t.json: expect.connected[0]: expected two different peers, got "alice" twice"#,
+            #"t.json: expect.relayed[0]: expected two different peers, got "bob" twice"#,
+        ])
+    }
+
+    @Test func aRelayNeedsATURNServerAtSomePoint() {
+        let message = "a pair cannot be relayed without a TURN server: network.turn is false and no network event turns it on"
+        // Said once, on the first pair: the fix is one change to the network.
+        #expect(problems(minimal(#""expect": {"relayed": [["alice", "bob"], ["bob", "carol"]]}"#, peers: Self.three)) == ["t.json: expect.relayed[0]: \(message)"])
+        #expect(problems(minimal(#""network": {"turn": false, "stun": true}, "expect": {"relayed": [["alice"], ["alice", "bob"]]}"#)) == [
+            #"t.json: expect.relayed[0]: expected two peer ids such as ["a", "b"], got an array of 1 element"#,
+            "t.json: expect.relayed[1]: \(message)",
+        ])
+        // A network event turning it off does not help; one turning it on does.
+        #expect(problems(minimal(#""events": [{"at": "1s", "do": "network", "turn": false}], "expect": {"relayed": [["alice", "bob"]]}"#)) == ["t.json: expect.relayed[0]: \(message)"])
+        #expect(problems(minimal(#""events": [{"at": "1s", "do": "network", "turn": true}], "expect": {"relayed": [["alice", "bob"]]}"#)) == [])
+        #expect(problems(minimal(#""network": {"turn": true}, "events": [{"at": "30s", "do": "network", "turn": false}], "expect": {"relayed": [["alice", "bob"]]}"#)) == [])
+        // A `turn` that is itself wrong is one problem, not two.
+        #expect(problems(minimal(#""network": {"turn": "yes"}, "expect": {"relayed": [["alice", "bob"]]}"#)) == [#"t.json: network.turn: expected true or false, got string "yes""#])
+        #expect(problems(minimal(#""events": [{"at": "1s", "do": "netwrok", "turn": true}], "expect": {"relayed": [["alice", "bob"]]}"#)) == [
+            #"t.json: events[0].do: unknown event "netwrok" (expected one of: join, refresh, duplicateTab, wsDrop, leave, crash, offline, partition, serverRestart, network)"#,
+        ])
+    }
+
+    @Test func disruptionsLastLongerThanZero() {
+        #expect(problems(minimal(#""events": [{"at": "1s", "do": "offline", "peer": "alice", "for": "0s"}, {"at": "2s", "do": "partition", "between": ["alice", "bob"], "for": "0ms"}, {"at": "3s", "do": "offline", "peer": "bob", "for": "0.001us"}, {"at": "4s", "do": "partition", "between": ["alice", "bob"], "for": "1ms"}]"#)) == [
+            #"t.json: events[0].for: expected a duration greater than 0, got "0s""#,
+            #"t.json: events[1].for: expected a duration greater than 0, got "0ms""#,
+        ])
+    }
+
+    @Test func aNetworkEventChangesSomething() {
+        #expect(problems(minimal(#""events": [{"at": "1s", "do": "network"}, {"at": "2s", "do": "network", "ice": {}}, {"at": "3s", "do": "network", "server": {}}, {"at": "4s", "do": "network", "ice": {}, "loss": 0.5}, {"at": "5s", "do": "network", "lantency": "5ms"}]"#)) == [
+            "t.json: events[0]: a network event must change at least one network field (latency, jitter, loss, stun, turn, server, ice)",
+            "t.json: events[1].ice: an empty ice object changes nothing: give at least one ICE field, or leave ice out",
+            "t.json: events[2].server: an empty server object changes nothing: give its latency, or leave server out",
+            "t.json: events[3].ice: an empty ice object changes nothing: give at least one ICE field, or leave ice out",
+            // A misspelt field is one problem, not also "changes nothing".
+            "t.json: events[4].lantency: unknown field (expected one of: at, do, latency, jitter, loss, stun, turn, server, ice)",
+        ])
+        // At the top level an empty object just keeps the defaults.
+        #expect(problems(minimal(#""network": {"ice": {}, "server": {}}"#)) == [])
+        #expect(problems(minimal(#""network": {}, "events": [{"at": "1s", "do": "network", "server": {"latency": "1ms"}}, {"at": "2s", "do": "network", "stun": true}]"#)) == [])
+    }
+
+    @Test func lanMembersDescribeOneNATHoweverWritten() throws {
+        // One NAT written two ways (and a lifetime written two ways), by peers, groups and joins.
+        let s = try load(minimal(#""events": [{"at": "1s", "do": "join", "peer": "j", "lan": "home", "nat": {"filtering": "endpointIndependent", "mapping": "endpointIndependent", "mappingLifetime": "2m"}}]"#, peers: #"""
+        [{"id": "a", "lan": "home", "nat": "fullCone"},
+         {"id": "b", "lan": "home", "nat": {"mapping": "endpointIndependent", "filtering": "endpointIndependent"}},
+         {"count": 2, "idPrefix": "g", "lan": "home", "nat": {"mapping": "endpointIndependent", "filtering": "endpointIndependent", "mappingLifetime": "120s"}},
+         {"id": "c", "lan": "pub"}, {"id": "d", "lan": "pub", "nat": "none"}]
+        """#))
+        #expect(s.peers.map(\.nat) == [.fullCone, .fullCone, .fullCone, .fullCone, nil, nil])
+        #expect(problems(minimal(#""events": [{"at": "1s", "do": "join", "peer": "j", "lan": "home", "nat": "restrictedCone"}]"#, peers: #"""
+        [{"id": "a", "lan": "home", "nat": {"mapping": "endpointIndependent", "filtering": "endpointIndependent"}},
+         {"id": "b", "lan": "home", "nat": "fullCone"},
+         {"id": "c", "lan": "home", "nat": {"mapping": "endpointIndependent", "filtering": "endpointIndependent", "mappingLifetime": "30s"}},
+         {"id": "d", "lan": "home", "nat": "symmetric"},
+         {"id": "e", "lan": "home", "nat": "none"},
+         {"id": "f", "lan": "home"},
+         {"id": "g", "lan": "home", "nat": "bogus"},
+         {"id": "h", "lan": "lab"},
+         {"count": 2, "idPrefix": "x", "lan": "lab", "nat": {"mapping": "addressDependent", "filtering": "endpointIndependent"}}]
+        """#)) == [
+            // The lifetime is shown only when it is what differs.
+            "t.json: peers[2].nat: peers on lan \"home\" sit behind one NAT; peers[0] has fullCone (endpointIndependent mapping, endpointIndependent filtering, mapping lifetime 120s), this one fullCone (endpointIndependent mapping, endpointIndependent filtering, mapping lifetime 30s)",
+            "t.json: peers[3].nat: peers on lan \"home\" sit behind one NAT; peers[0] has fullCone (endpointIndependent mapping, endpointIndependent filtering), this one symmetric (addressAndPortDependent mapping, addressAndPortDependent filtering)",
+            "t.json: peers[4].nat: peers on lan \"home\" sit behind one NAT; peers[0] has fullCone (endpointIndependent mapping, endpointIndependent filtering), this one none (a public address)",
+            "t.json: peers[5].lan: peers on lan \"home\" sit behind one NAT; peers[0] has fullCone (endpointIndependent mapping, endpointIndependent filtering), this one none (no nat given: a public address)",
+            // An invalid nat is reported as such and compared with nobody.
+            #"t.json: peers[6].nat: unknown NAT "bogus" (expected one of: none, fullCone, restrictedCone, portRestrictedCone, symmetric, or {"mapping": M, "filtering": F})"#,
+            "t.json: peers[8].nat: peers on lan \"lab\" sit behind one NAT; peers[7] has none (no nat given: a public address), this one a custom NAT (addressDependent mapping, endpointIndependent filtering)",
+            "t.json: events[0].nat: peers on lan \"home\" sit behind one NAT; peers[0] has fullCone (endpointIndependent mapping, endpointIndependent filtering), this one restrictedCone (endpointIndependent mapping, addressDependent filtering)",
+        ])
+        // The first member with a valid nat is the one the others are held to.
+        #expect(problems(minimal(peers: #"[{"id": "a", "lan": "l", "nat": 7}, {"id": "b", "lan": "l", "nat": "symmetric"}, {"id": "c", "lan": "l", "nat": "symmetric"}]"#)) == [
+            #"t.json: peers[0].nat: expected a NAT name or a {"mapping": M, "filtering": F} object, got number 7"#,
+        ])
+    }
+
+    @Test func aConvergedMeshIsFull() {
+        #expect(problems(minimal(#""expect": {"fullMesh": false, "convergedWithin": "10s"}"#)) == [
+            "t.json: expect.convergedWithin: needs the mesh to be full at the end of the run, but expect.fullMesh is false; they cannot both hold",
+        ])
+        #expect(problems(minimal(#""expect": {"convergedWithin": "10s", "fullMesh": false}"#)) == [
+            "t.json: expect.fullMesh: false contradicts expect.convergedWithin, which needs the mesh to be full at the end of the run",
+        ])
+        #expect(problems(minimal(#""expect": {"convergedWithin": "10s", "fullMesh": true}"#)) == [])
+    }
+
+    @Test func aFullMeshConnectsEveryPairInIt() {
+        let full = "needs every such pair connected; a pair cannot be both"
+        #expect(problems(minimal(#""expect": {"fullMesh": true, "notConnected": [["alice", "bob"]]}"#)) == [
+            "t.json: expect.notConnected[0]: alice and bob are both in the mesh at the end of the run, and expect.fullMesh (true) \(full)",
+        ])
+        #expect(problems(minimal(#""expect": {"notConnected": [["alice", "bob"]], "convergedWithin": "5s"}"#)) == [
+            "t.json: expect.notConnected[0]: alice and bob are both in the mesh at the end of the run, and expect.convergedWithin \(full)",
+        ])
+        // Without a full mesh expected, or with a peer that may be out of it at the end, a
+        // pair may well be unconnected.
+        #expect(problems(minimal(#""expect": {"fullMesh": false, "notConnected": [["alice", "bob"]]}"#)) == [])
+        #expect(problems(minimal(#""expect": {"notConnected": [["alice", "bob"]]}"#)) == [])
+        let peers = #"[{"id": "alice"}, {"id": "bob"}, {"id": "carol"}, {"id": "dave"}, {"id": "erin"}, {"id": "fay"}, {"id": "mal", "behaviour": ["flood"]}]"#
+        #expect(problems(minimal(#"""
+        "events": [{"at": "10s", "do": "leave", "peer": "bob"},
+                   {"at": "50s", "do": "offline", "peer": "carol", "for": "10s"},
+                   {"at": "55s", "do": "refresh", "peer": "dave", "downtime": "5s"},
+                   {"at": "20s", "do": "duplicateTab", "peer": "erin", "as": "erin2"},
+                   {"at": "30s", "do": "crash", "peer": "erin2"}],
+        "expect": {"fullMesh": true, "notConnected": [["alice", "bob"], ["alice", "carol"], ["alice", "dave"], ["alice", "erin"], ["alice", "mal"], ["fay", "alice"]]}
+        """#, peers: peers)) == [
+            "t.json: expect.notConnected[5]: fay and alice are both in the mesh at the end of the run, and expect.fullMesh (true) \(full)",
+        ])
+        // A peer that left and joined again is back in the mesh.
+        #expect(problems(minimal(#""events": [{"at": "10s", "do": "leave", "peer": "bob"}, {"at": "20s", "do": "join", "peer": "bob"}], "expect": {"fullMesh": true, "notConnected": [["alice", "bob"]]}"#)) == [
+            "t.json: expect.notConnected[0]: alice and bob are both in the mesh at the end of the run, and expect.fullMesh (true) \(full)",
+        ])
+    }
+
+    @Test func aPairWithAPeerGoneAtTheEndIsNotConnected() {
+        let peers = #"[{"id": "alice"}, {"id": "bob"}, {"id": "carol"}, {"id": "dave"}, {"id": "erin"}, {"id": "fay"}, {"id": "gus"}, {"id": "hal"}]"#
+        #expect(problems(minimal(#"""
+        "network": {"turn": true},
+        "events": [{"at": "10s", "do": "leave", "peer": "bob"},
+                   {"at": "20s", "do": "duplicateTab", "peer": "carol", "as": "carol2"},
+                   {"at": "30s", "do": "crash", "peer": "carol"},
+                   {"at": "50s", "do": "offline", "peer": "dave", "for": "10.5s"},
+                   {"at": "55s", "do": "refresh", "peer": "erin", "downtime": "6s"},
+                   {"at": "50s", "do": "offline", "peer": "fay", "for": "10s"},
+                   {"at": "55s", "do": "refresh", "peer": "gus", "downtime": "5s"},
+                   {"at": "10s", "do": "leave", "peer": "hal"},
+                   {"at": "12s", "do": "join", "peer": "hal"}],
+        "expect": {"connected": [["alice", "bob"], ["carol2", "alice"], ["alice", "dave"], ["alice", "fay"], ["alice", "gus"], ["alice", "hal"]],
+                   "relayed": [["alice", "erin"], ["carol", "alice"]]}
+        """#, peers: peers)) == [
+            #"t.json: expect.connected[0][1]: "bob" is not in the mesh at the end of the run: it leaves at events[0] (10s) and does not join again; no pair with it can be connected then"#,
+            #"t.json: expect.connected[1][0]: "carol2" is not in the mesh at the end of the run: its host (shared with "carol") crashes at events[2] (30s) and it does not join again; no pair with it can be connected then"#,
+            #"t.json: expect.connected[2][1]: "dave" is not in the mesh at the end of the run: its host goes offline at events[3] (50s) for 10.5s, past the end of the run (60s); no pair with it can be connected then"#,
+            // fay and gus are due back exactly at the end: not certain either way, so allowed.
+            #"t.json: expect.relayed[0][1]: "erin" is not in the mesh at the end of the run: it reloads at events[4] (55s) with a downtime of 6s, so its new page loads after the end of the run (60s); no pair with it can be relayed then"#,
+            #"t.json: expect.relayed[1][0]: "carol" is not in the mesh at the end of the run: its host crashes at events[2] (30s) and it does not join again; no pair with it can be relayed then"#,
+        ])
+    }
+
+    @Test func attackersConnectToNobody() {
+        #expect(problems(minimal(#""network": {"turn": true}, "events": [{"at": "1s", "do": "join", "peer": "eve", "behaviour": ["garbage"]}], "expect": {"connected": [["alice", "mal"]], "relayed": [["eve", "bob"]], "notConnected": [["alice", "eve"]]}"#,
+                                 peers: #"[{"id": "alice"}, {"id": "bob"}, {"id": "mal", "behaviour": ["flood"]}]"#)) == [
+            #"t.json: expect.connected[0][1]: "mal" is an attacker (behaviour at peers[2]): attackers are not members of the mesh, so no pair with one is ever connected"#,
+            #"t.json: expect.relayed[0][0]: "eve" is an attacker (behaviour at events[0]): attackers are not members of the mesh, so no pair with one is ever relayed"#,
+        ])
+        // An unknown behaviour name makes no attacker: one problem.
+        #expect(problems(minimal(#""expect": {"connected": [["alice", "mal"]]}"#, peers: #"[{"id": "alice"}, {"id": "mal", "behaviour": ["ddos"]}]"#)) == [
+            #"t.json: peers[1].behaviour[0]: unknown behaviour "ddos" (expected one of: spoofFrom, hijackUid, flood, oversize, garbage, signalStrangers)"#,
+        ])
+    }
+
+    @Test func aPartitionNeedsTwoHosts() {
+        #expect(problems(minimal(#"""
+        "events": [{"at": "1s", "do": "duplicateTab", "peer": "alice", "as": "tab2"},
+                   {"at": "2s", "do": "partition", "between": ["tab2", "alice"], "for": "5s"},
+                   {"at": "3s", "do": "partition", "between": ["tab2", "bob"], "for": "5s"},
+                   {"at": "4s", "do": "leave", "peer": "alice"},
+                   {"at": "5s", "do": "join", "peer": "alice"},
+                   {"at": "6s", "do": "partition", "between": ["alice", "tab2"], "for": "5s"},
+                   {"at": "7s", "do": "crash", "peer": "bob"},
+                   {"at": "8s", "do": "join", "peer": "bob"},
+                   {"at": "9s", "do": "duplicateTab", "peer": "alice", "as": "tab3"},
+                   {"at": "10s", "do": "partition", "between": ["tab3", "tab2"], "for": "5s"}]
+        """#)) == [
+            #"t.json: events[1].between: "tab2" and "alice" are tabs on one host (a duplicated tab shares the host of the tab it copies), so there is no network between them to partition"#,
+            // alice came back on her own host, where tab2 still is.
+            #"t.json: events[5].between: "alice" and "tab2" are tabs on one host (a duplicated tab shares the host of the tab it copies), so there is no network between them to partition"#,
+            #"t.json: events[9].between: "tab3" and "tab2" are tabs on one host (a duplicated tab shares the host of the tab it copies), so there is no network between them to partition"#,
+        ])
+    }
+
+    /// A broken event might be the one that brings a peer back: nothing is concluded about the
+    /// end of the run from events that are not all valid, so one mistake is one problem.
+    @Test func theEndIsJudgedOnlyFromValidEvents() {
+        #expect(problems(minimal(#""events": [{"at": "10s", "do": "leave", "peer": "bob"}, {"at": "20s", "do": "join", "peer": 5}], "expect": {"connected": [["alice", "bob"]]}"#)) == [
+            "t.json: events[1].peer: expected a string, got number 5",
+        ])
+        // A join with a wrong field still brings its peer back.
+        #expect(problems(minimal(#""events": [{"at": "10s", "do": "leave", "peer": "bob"}, {"at": "20s", "do": "join", "peer": "bob", "nat": "bogus"}], "expect": {"connected": [["alice", "bob"]]}"#)) == [
+            #"t.json: events[1].nat: unknown NAT "bogus" (expected one of: none, fullCone, restrictedCone, portRestrictedCone, symmetric, or {"mapping": M, "filtering": F})"#,
+        ])
+        #expect(problems(minimal(#""events": [{"at": "10s", "do": "leave", "peer": "bob"}, {"at": "20s", "do": "leave", "peer": "zed"}], "expect": {"connected": [["alice", "bob"]]}"#)) == [
+            #"t.json: events[1].peer: no peer "zed" exists at 20s"#,
+        ])
+        #expect(problems(minimal(#""events": [{"at": "10s", "do": "leave", "peer": "bob"}, 5], "expect": {"fullMesh": true, "notConnected": [["alice", "bob"]]}"#)) == [
+            "t.json: events[1]: expected an object, got number 5",
+        ])
     }
 }

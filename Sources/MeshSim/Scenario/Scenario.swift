@@ -38,6 +38,17 @@ struct NATSpec: Equatable {
         for n in NATSpec.named where n.spec.mapping == mapping && n.spec.filtering == filtering { return n.name }
         return "{mapping: \(mapping.rawValue), filtering: \(filtering.rawValue)}"
     }
+
+    /// The NAT spelled out for a message that sets two NATs side by side: the classic name (or
+    /// "a custom NAT") with both RFC 4787 behaviours, so that two different NATs never read
+    /// alike, e.g. `fullCone (endpointIndependent mapping, endpointIndependent filtering)`.
+    /// `lifetime` adds the mapping lifetime, for when that is (part of) what differs.
+    func comparisonText(lifetime: Bool) -> String {
+        let name = NATSpec.named.first { $0.spec.mapping == mapping && $0.spec.filtering == filtering }?.name
+        var parts = ["\(mapping.rawValue) mapping", "\(filtering.rawValue) filtering"]
+        if lifetime { parts.append("mapping lifetime \(DurationText.format(mappingLifetime))") }
+        return "\(name ?? "a custom NAT") (\(parts.joined(separator: ", ")))"
+    }
 }
 
 /// ICE and consent timers, defaults calibrated to Chromium (libwebrtc). Each field can be

@@ -194,6 +194,11 @@ struct ScenarioPath {
         ScenarioPath(path: path + "[\(i)]", order: order + [i])
     }
 
+    /// Whether `x` comes before `y` in the file (an enclosing value comes before its members).
+    static func precedes(_ x: ScenarioPath, _ y: ScenarioPath) -> Bool {
+        x.order.lexicographicallyPrecedes(y.order)
+    }
+
     static func isIdentifier(_ k: String) -> Bool {
         guard let first = k.utf8.first, !(first >= 48 && first <= 57) else { return false }
         for b in k.utf8 {
@@ -266,11 +271,25 @@ struct CheckedObject {
 
 private struct PeerFields {
     var nat: NATSpec?
+    /// Where `nat` is written; nil when it is left out (the default, `none`).
+    var natAt: ScenarioPath?
+    /// false when `nat` is written but invalid (already reported): it is then unknown, not `none`.
+    var natValid = true
     var lan: String?
     var lanAt: ScenarioPath?
     var latency: SimDuration?
     var udp = true
     var behaviour: [AttackKind] = []
+}
+
+/// The first member of a `lan` (with a valid `nat`): the NAT every later member must match.
+private struct LanMember {
+    var lan: String
+    var nat: NATSpec?
+    /// `nat` was written. `"none"` and no `nat` are one NAT, but messages say which it was.
+    var natGiven: Bool
+    /// "peers[1]", "events[3]", for messages.
+    var path: String
 }
 
 /// An id defined somewhere: initial peer (or group member), `join` event, `duplicateTab.as`.
@@ -293,6 +312,36 @@ private enum PeerEffect {
     case end(String)
     /// The host goes, and with it every tab on it (the peer's duplicates, or its original).
     case endHost(String)
+    /// A `partition`: its two peers must be on two hosts (a tab and the tab duplicated from it
+    /// share one, and there is no network between a host and itself to cut).
+    case needTwoHosts(String, String, ScenarioPath)
+}
+
+/// A pair in `expect.connected`, `notConnected` or `relayed`, where it is written.
+private struct ListedPair {
+    var list: String
+    var pair: PeerPair
+    var at: ScenarioPath
+}
+
+/// Who is there at the end of the run, as the event walk sees it.
+private struct RunEnd {
+    /// Peers certainly not in the mesh at the end (left or crashed and not back, host offline
+    /// or page reloading past the end), with why, for messages.
+    var gone: [String: String]  // lookup only
+    /// Peers whose page is certainly loaded, with its host online, at the end: no `refresh`
+    /// or `offline` on it reaches the end.
+    var live: Set<String>  // membership only
+}
+
+/// What the rest of the file says about the run, for expectations that contradict it.
+private struct RunFacts {
+    /// nil when unknown: too many peers, no valid `duration`, or broken events.
+    var end: RunEnd?
+    /// Some `network.turn` or event `turn` is true, or unreadable (so it may be).
+    var turnMayBeOn: Bool
+    /// Attackers, with where their `behaviour` is given.
+    var attackers: [String: String] = [:]  // lookup only
 }
 
 private struct CheckedEvent {
@@ -497,7 +546,7 @@ final class ScenarioChecker {
         }
 
         var definitions: [Definition] = []
-        var lans: [(lan: String, nat: NATSpec?, path: String)] = []
+        var lans: [LanMember] = []
         var peers: [PeerSpec] = []
         var tooManyPeers = false
         if let (v, at) = top.member("peers") {
@@ -513,25 +562,51 @@ final class ScenarioChecker {
 
         for d in definitions { declaredIds.insert(d.id) }
         var checkedEvents: [CheckedEvent] = []
-        if let (v, at) = top.member("events"), let list = array(v, at) {
-            declareEventIds(list)
-            for (i, e) in list.enumerated() {
-                if let ce = checkEvent(e, at.index(i), runEnd: duration, definitions: &definitions, lans: &lans) {
-                    checkedEvents.append(ce)
+        /// Every event an object with a valid time and action: only then does the walk below
+        /// know who is there at the end (a broken event could be the one bringing a peer back).
+        var eventsSound = true
+        if let (v, at) = top.member("events") {
+            if let list = array(v, at) {
+                declareEventIds(list)
+                for (i, e) in list.enumerated() {
+                    if let ce = checkEvent(e, at.index(i), runEnd: duration, definitions: &definitions, lans: &lans) {
+                        checkedEvents.append(ce)
+                        if ce.at == nil || ce.action == nil { eventsSound = false }
+                    } else {
+                        eventsSound = false
+                    }
                 }
+            } else {
+                eventsSound = false
             }
         }
         // Stable sort: by time, file order for equal times.
         checkedEvents.sort { ($0.at ?? 0, $0.index) < ($1.at ?? 0, $1.index) }
 
+        var end: RunEnd?
         if !tooManyPeers {
             checkUniqueTabs(definitions)
-            checkLiveness(checkedEvents, definitions)
+            let before = problems.count
+            let walked = checkLiveness(checkedEvents, definitions, runEnd: duration)
+            // A walk that met a peer missing (reported) or broken events says nothing reliable
+            // about the end; expectations are then not held against it (no follow-on problems).
+            if eventsSound && problems.count == before { end = walked }
         }
 
         var expect = Expectations()
         if let (v, at) = top.member("expect"), let o = object(v, at) {
-            expect = checkExpect(o, definitions, skipPeerChecks: tooManyPeers)
+            var facts = RunFacts(end: end, turnMayBeOn: ScenarioChecker.turnMayBeOn(top))
+            // The simulator makes a peer an attacker for the whole run if any of its definitions
+            // has a behaviour (Simulation.init), so the first such definition is the one named.
+            for p in peers where !p.behaviour.isEmpty && facts.attackers[p.id] == nil {
+                facts.attackers[p.id] = p.path
+            }
+            for ce in checkedEvents.sorted(by: { $0.index < $1.index }) {
+                if case .join(let p)? = ce.action, !p.behaviour.isEmpty, facts.attackers[p.id] == nil {
+                    facts.attackers[p.id] = p.path
+                }
+            }
+            expect = checkExpect(o, definitions, skipPeerChecks: tooManyPeers, facts: facts)
         }
 
         guard let name = name, let duration = duration else { return nil }
@@ -542,6 +617,29 @@ final class ScenarioChecker {
         }
         return Scenario(file: file, name: name, description: description, seed: seed, duration: duration,
                         policy: policy, network: network, peers: peers, events: events, expect: expect)
+    }
+
+    /// Whether a TURN server may be on at some moment of the run: `network.turn` or some
+    /// event's `turn` is true. Read from the file as written, so that a value or event that is
+    /// itself wrong (and reported) counts as "may", never as "no TURN": one mistake, one problem.
+    static func turnMayBeOn(_ top: CheckedObject) -> Bool {
+        func may(_ v: JSONValue?) -> Bool {
+            guard let v = v else { return false }
+            if case .bool(let b) = v { return b }
+            return true
+        }
+        if let (v, _) = top.member("network") {
+            guard case .object(let n) = v else { return true }
+            if may(n["turn"]) { return true }
+        }
+        if let (v, _) = top.member("events") {
+            guard case .array(let list) = v else { return true }
+            for e in list {
+                guard case .object(let o) = e else { return true }
+                if may(o["turn"]) { return true }
+            }
+        }
+        return false
     }
 
     // MARK: network
@@ -574,7 +672,9 @@ final class ScenarioChecker {
                             "stunMaxRetransmissions", "gatheringDelay", "maxPeerConnections"]
 
     /// The network fields of `o`; `checkUnknown` false when the caller checked the fields.
-    func networkPatch(_ o: CheckedObject, checkUnknown: Bool = true) -> NetworkPatch {
+    /// `inEvent`: a `network` event, where an empty `server` or `ice` object changes nothing
+    /// and is refused (at the top level it just keeps the defaults).
+    func networkPatch(_ o: CheckedObject, checkUnknown: Bool = true, inEvent: Bool = false) -> NetworkPatch {
         if checkUnknown { checkFields(o, ScenarioChecker.networkFields) }
         var p = NetworkPatch()
         if let (v, at) = o.member("latency") { p.latency = duration(v, at) }
@@ -590,10 +690,16 @@ final class ScenarioChecker {
         if let (v, at) = o.member("turn") { p.turn = bool(v, at) }
         if let (v, at) = o.member("turnRelayAddresses"), let n = integer(v, at, 1...64) { p.turnRelayAddresses = Int(n) }
         if let (v, at) = o.member("server"), let s = object(v, at) {
+            if inEvent && s.object.entries.isEmpty {
+                report(at, "an empty server object changes nothing: give its latency, or leave server out")
+            }
             checkFields(s, ["latency"])
             if let (v, at) = s.member("latency") { p.serverLatency = duration(v, at) }
         }
         if let (v, at) = o.member("ice"), let ice = object(v, at) {
+            if inEvent && ice.object.entries.isEmpty {
+                report(at, "an empty ice object changes nothing: give at least one ICE field, or leave ice out")
+            }
             checkFields(ice, ScenarioChecker.iceFields)
             for f in ScenarioChecker.iceDurationFields {
                 if let (v, at) = ice.member(f.name) {
@@ -655,7 +761,10 @@ final class ScenarioChecker {
 
     private func peerFields(_ o: CheckedObject) -> PeerFields {
         var f = PeerFields()
-        if let (v, at) = o.member("nat") { f.nat = nat(v, at).spec }
+        if let (v, at) = o.member("nat") {
+            (f.natValid, f.nat) = nat(v, at)
+            f.natAt = at
+        }
         if let (v, at) = o.member("lan") {
             f.lan = nonEmptyString(v, at)
             f.lanAt = at
@@ -685,20 +794,33 @@ final class ScenarioChecker {
         return kinds
     }
 
-    private func checkLan(_ f: PeerFields, path: String, lans: inout [(lan: String, nat: NATSpec?, path: String)]) {
-        guard let lan = f.lan, let lanAt = f.lanAt else { return }
-        if let first = lans.first(where: { $0.lan == lan }) {
-            if first.nat != f.nat {
-                report(lanAt, "every peer on lan \(scenarioQuote(lan)) must have the same nat: \(first.path) has \(first.nat?.displayName ?? "none"), this one \(f.nat?.displayName ?? "none")")
-            }
-        } else {
-            lans.append((lan, f.nat, path))
+    /// Peers on one `lan` sit behind one NAT (the simulator builds the LAN's NAT from whichever
+    /// member comes first and never looks at the others' `nat`), so every member must describe
+    /// the same NAT, `none` (written or left out) included. NATs compare by what they do
+    /// (mapping, filtering, mapping lifetime), not by how they are written: `"fullCone"` and
+    /// `{"mapping": "endpointIndependent", "filtering": "endpointIndependent"}` are one NAT.
+    /// A member whose `nat` is invalid (already reported) is compared with nobody.
+    private func checkLan(_ f: PeerFields, path: String, lans: inout [LanMember]) {
+        guard let lan = f.lan, let lanAt = f.lanAt, f.natValid else { return }
+        guard let first = lans.first(where: { $0.lan == lan }) else {
+            lans.append(LanMember(lan: lan, nat: f.nat, natGiven: f.natAt != nil, path: path))
+            return
         }
+        if first.nat == f.nat { return }
+        // Show the lifetime only when it differs: otherwise it is noise.
+        let lifetime = first.nat != nil && f.nat != nil && first.nat?.mappingLifetime != f.nat?.mappingLifetime
+        func text(_ nat: NATSpec?, given: Bool) -> String {
+            if let nat = nat { return nat.comparisonText(lifetime: lifetime) }
+            return given ? "none (a public address)" : "none (no nat given: a public address)"
+        }
+        let firstText = text(first.nat, given: first.natGiven)
+        let thisText = text(f.nat, given: f.natAt != nil)
+        report(f.natAt ?? lanAt, "peers on lan \(scenarioQuote(lan)) sit behind one NAT; \(first.path) has \(firstText), this one \(thisText)")
     }
 
     private func checkPeers(_ list: [JSONValue], _ at: ScenarioPath, runEnd: SimDuration?,
                             definitions: inout [Definition],
-                            lans: inout [(lan: String, nat: NATSpec?, path: String)]) -> ([PeerSpec], Bool) {
+                            lans: inout [LanMember]) -> ([PeerSpec], Bool) {
         var peers: [PeerSpec] = []
         var firstDefinition: [String: String] = [:]  // lookup only
         var total = 0
@@ -859,7 +981,7 @@ final class ScenarioChecker {
 
     private func checkEvent(_ v: JSONValue, _ at: ScenarioPath, runEnd: SimDuration?,
                             definitions: inout [Definition],
-                            lans: inout [(lan: String, nat: NATSpec?, path: String)]) -> CheckedEvent? {
+                            lans: inout [LanMember]) -> CheckedEvent? {
         guard let o = object(v, at) else { return nil }
         let index = at.order.last ?? 0
         let path = "events[\(index)]"
@@ -901,12 +1023,12 @@ final class ScenarioChecker {
             guard let (v, a) = o.member(name) else { return d }
             return duration(v, a)
         }
-        func requiredDuration(_ name: String) -> SimDuration? {
+        func requiredDuration(_ name: String, positive: Bool = false) -> SimDuration? {
             guard let (v, a) = o.member(name) else {
                 missing(o, name)
                 return nil
             }
-            return duration(v, a)
+            return duration(v, a, positive: positive)
         }
 
         var action: ScenarioAction?
@@ -962,23 +1084,31 @@ final class ScenarioChecker {
             }
         case "offline":
             let p = namedPeer()
-            let d = requiredDuration("for")
+            // A zero-length outage or partition does nothing at all: almost surely a slip.
+            let d = requiredDuration("for", positive: true)
             if let p = p, let d = d { action = .offline(peer: p, for: d) }
         case "partition":
             var pair: (String, String)?
             if let (v, a) = o.member("between") {
                 pair = peerPair(v, a) { id, at in effects.append(.needAlive(id, at)) }
+                if let (x, y) = pair { effects.append(.needTwoHosts(x, y, a)) }
             } else {
                 missing(o, "between")
             }
-            let d = requiredDuration("for")
+            let d = requiredDuration("for", positive: true)
             if let (x, y) = pair, let d = d { action = .partition(a: x, b: y, for: d) }
         case "serverRestart":
             if let d = optionalDuration("downtime", ScenarioAction.defaultServerRestartDowntime) {
                 action = .serverRestart(downtime: d)
             }
         case "network":
-            let patch = networkPatch(o, checkUnknown: false)
+            // An event that sets nothing changes nothing: a field was forgotten or misplaced.
+            // Any other member (even an unknown one, reported as such) counts, so that a typo is
+            // one problem, not two.
+            if !o.object.entries.contains(where: { $0.key != "at" && $0.key != "do" }) {
+                report(at, "a network event must change at least one network field (\(ScenarioChecker.eventFields("network").filter { $0 != "at" && $0 != "do" }.joined(separator: ", ")))")
+            }
+            let patch = networkPatch(o, checkUnknown: false, inEvent: true)
             action = .network(patch)
         default:
             break
@@ -1026,8 +1156,9 @@ final class ScenarioChecker {
         }
     }
 
-    /// Walks the events in time order tracking which peers are alive.
-    private func checkLiveness(_ events: [CheckedEvent], _ definitions: [Definition]) {
+    /// Walks the events in time order tracking which peers are alive; with the run's end known,
+    /// also says who is there at the end (for expectations that could never hold otherwise).
+    private func checkLiveness(_ events: [CheckedEvent], _ definitions: [Definition], runEnd: SimDuration?) -> RunEnd? {
         var initial: [Definition] = definitions.filter { $0.kind == .initial }
         // Stable: by join time, then file order.
         initial = initial.enumerated().sorted { ($0.element.join, $0.offset) < ($1.element.join, $1.offset) }.map { $0.element }
@@ -1039,13 +1170,27 @@ final class ScenarioChecker {
         var hostOf: [String: Int] = [:]  // lookup only
         var tabsOn: [[String]] = []      // per host, the names placed on it, in order
         var crashed: [Bool] = []
+        // For the end of the run: why each ended peer is gone, hosts an `offline` leaves offline
+        // until the end (or past it), pages a `refresh` leaves unloaded until the end.
+        // "Maybe" (the window reaches the end) keeps a peer out of `live`; "past" (it ends after
+        // the end) puts it in `gone`: whether something due exactly at the end still happens is
+        // left open both ways.
+        var gone: [String: String] = [:]  // lookup only
+        var offlineMaybe: [Bool] = []
+        var offlinePast: [String?] = []
+        var reloadingMaybe = Set<String>()  // membership only
+        var reloadingPast: [String: String] = [:]  // lookup only
         func newHost() -> Int {
             tabsOn.append([])
             crashed.append(false)
+            offlineMaybe.append(false)
+            offlinePast.append(nil)
             return tabsOn.count - 1
         }
         func place(_ id: String, on h: Int) {
             alive.insert(id)
+            gone[id] = nil
+            reloadingPast[id] = nil
             if hostOf[id] != h {
                 hostOf[id] = h
                 tabsOn[h].append(id)
@@ -1058,6 +1203,7 @@ final class ScenarioChecker {
                 place(initial[next].id, on: newHost())
                 next += 1
             }
+            let when = "events[\(e.index)] (\(DurationText.format(t)))"
             for effect in e.effects {
                 switch effect {
                 case .needAlive(let id, let at):
@@ -1074,22 +1220,66 @@ final class ScenarioChecker {
                 case .createTab(let id, let source):
                     if let s = source, let h = hostOf[s] { place(id, on: h) } else { place(id, on: newHost()) }
                 case .end(let id):
+                    if alive.contains(id) { gone[id] = "it leaves at \(when) and does not join again" }
                     alive.remove(id)
+                case .needTwoHosts(let x, let y, let at):
+                    if alive.contains(x) && alive.contains(y), let h = hostOf[x], hostOf[y] == h {
+                        report(at, "\(scenarioQuote(x)) and \(scenarioQuote(y)) are tabs on one host (a duplicated tab shares the host of the tab it copies), so there is no network between them to partition")
+                    }
                 case .endHost(let id):
                     guard let h = hostOf[id] else {
                         alive.remove(id)
                         continue
                     }
                     crashed[h] = true
-                    for other in tabsOn[h] where hostOf[other] == h { alive.remove(other) }
+                    for other in tabsOn[h] where hostOf[other] == h && alive.contains(other) {
+                        gone[other] = (other == id ? "its host crashes" : "its host (shared with \(scenarioQuote(id))) crashes")
+                            + " at \(when) and it does not join again"
+                        alive.remove(other)
+                    }
                 }
             }
+            guard let end = runEnd else { continue }
+            switch e.action {
+            case .offline(let peer, let d)?:
+                guard let h = hostOf[peer] else { break }
+                let (back, overflow) = t.addingReportingOverflow(d)
+                if overflow || back >= end { offlineMaybe[h] = true }
+                if overflow || back > end {
+                    offlinePast[h] = "its host goes offline at \(when) for \(DurationText.format(d)), past the end of the run (\(DurationText.format(end)))"
+                }
+            case .refresh(let peer, let d, _)?:
+                let (back, overflow) = t.addingReportingOverflow(d)
+                if overflow || back >= end { reloadingMaybe.insert(peer) }
+                // Only the peer's latest refresh decides whether a page is loaded at the end.
+                reloadingPast[peer] = overflow || back > end
+                    ? "it reloads at \(when) with a downtime of \(DurationText.format(d)), so its new page loads after the end of the run (\(DurationText.format(end)))"
+                    : nil
+            default:
+                break
+            }
         }
+        guard runEnd != nil else { return nil }
+        // Every initial peer joins before the end (checked with `peers`).
+        while next < initial.count {
+            place(initial[next].id, on: newHost())
+            next += 1
+        }
+        var live = Set<String>()  // membership only
+        for d in definitions where alive.contains(d.id) {
+            guard let h = hostOf[d.id], !crashed[h] else { continue }
+            if let why = offlinePast[h] ?? reloadingPast[d.id] {
+                gone[d.id] = why
+            } else if !offlineMaybe[h] && !reloadingMaybe.contains(d.id) {
+                live.insert(d.id)
+            }
+        }
+        return RunEnd(gone: gone, live: live)
     }
 
     // MARK: expect
 
-    private func checkExpect(_ o: CheckedObject, _ definitions: [Definition], skipPeerChecks: Bool) -> Expectations {
+    private func checkExpect(_ o: CheckedObject, _ definitions: [Definition], skipPeerChecks: Bool, facts: RunFacts) -> Expectations {
         checkFields(o, Expectations.fieldNames)
         var known = Set<String>()  // membership only
         for d in definitions { known.insert(d.id) }
@@ -1100,13 +1290,25 @@ final class ScenarioChecker {
         }
         var e = Expectations()
         e.present = o.object.keys.filter { Expectations.fieldNames.contains($0) }
-        if let (v, a) = o.member("fullMesh"), let b = bool(v, a) { e.fullMesh = b }
-        if let (v, a) = o.member("convergedWithin") { e.convergedWithin = duration(v, a) }
+        var fullMeshAt: ScenarioPath?
+        if let (v, a) = o.member("fullMesh"), let b = bool(v, a) {
+            e.fullMesh = b
+            fullMeshAt = a
+        }
+        var convergedAt: ScenarioPath?
+        if let (v, a) = o.member("convergedWithin") {
+            e.convergedWithin = duration(v, a)
+            if e.convergedWithin != nil { convergedAt = a }
+        }
+        var listed: [ListedPair] = []
         func pairs(_ name: String) -> [PeerPair] {
             guard let (v, a) = o.member(name), let list = array(v, a) else { return [] }
             var result: [PeerPair] = []
             for (i, p) in list.enumerated() {
-                if let (x, y) = peerPair(p, a.index(i), checkKnown) { result.append(PeerPair(x, y)) }
+                if let (x, y) = peerPair(p, a.index(i), checkKnown) {
+                    result.append(PeerPair(x, y))
+                    listed.append(ListedPair(list: name, pair: PeerPair(x, y), at: a.index(i)))
+                }
             }
             return result
         }
@@ -1114,9 +1316,16 @@ final class ScenarioChecker {
         e.notConnected = pairs("notConnected")
         e.relayed = pairs("relayed")
         if let (v, a) = o.member("noRenegotiation"), let list = array(v, a) {
+            var firstIndex: [String: Int] = [:]  // lookup only
             for (i, p) in list.enumerated() {
                 if let s = string(p, a.index(i)).map(resolvePeer) {
                     checkKnown(s, a.index(i))
+                    // Written twice (perhaps with other zero padding): a slip, and no second check.
+                    if let j = firstIndex[s] {
+                        report(a.index(i), "\(scenarioQuote(s)) is already listed at \(a.index(j).path)")
+                        continue
+                    }
+                    firstIndex[s] = i
                     e.noRenegotiation.append(s)
                 }
             }
@@ -1125,6 +1334,80 @@ final class ScenarioChecker {
            let n = integer(v, a, 0...Int64.max, expected: "a non-negative integer") {
             e.maxSignalingMessages = Int(n)
         }
+
+        // A mesh that converged is full at the end (`convergedWithin` fails otherwise).
+        if let f = fullMeshAt, let c = convergedAt, !e.fullMesh {
+            if ScenarioPath.precedes(c, f) {
+                report(f, "false contradicts expect.convergedWithin, which needs the mesh to be full at the end of the run")
+            } else {
+                report(c, "needs the mesh to be full at the end of the run, but expect.fullMesh is false; they cannot both hold")
+            }
+        }
+        var fullMeshBy: String?
+        if fullMeshAt != nil && e.fullMesh {
+            fullMeshBy = "expect.fullMesh (true)"
+        } else if convergedAt != nil && fullMeshAt == nil {
+            fullMeshBy = "expect.convergedWithin"
+        }
+        checkPairs(listed, known: skipPeerChecks ? nil : known, facts: facts, fullMeshBy: fullMeshBy)
         return e
+    }
+
+    /// The expectation pairs against each other and against the rest of the file: one pair in
+    /// two lists that exclude each other, the same pair twice in one list, a relayed pair
+    /// without any TURN server, a pair that cannot be connected at the end (an attacker, or a
+    /// peer gone by then) and, when the mesh must be full at the end (`fullMeshBy` names the
+    /// field that says so), a `notConnected` pair of two peers that are both in it. Each problem
+    /// is reported on the later entry in the file, naming the earlier one.
+    private func checkPairs(_ listed: [ListedPair], known: Set<String>?, facts: RunFacts, fullMeshBy: String?) {
+        func name(_ id: String) -> String {
+            ScenarioChecker.isValidId(id) ? id : scenarioQuote(id)
+        }
+        let inOrder = listed.sorted { ScenarioPath.precedes($0.at, $1.at) }
+        var earlier: [[String]: [ListedPair]] = [:]  // lookup only; each list in file order
+        for entry in inOrder {
+            let (a, b) = (entry.pair.a, entry.pair.b)
+            let key = a < b ? [a, b] : [b, a]
+            for prior in earlier[key] ?? [] {
+                if prior.list == entry.list {
+                    report(entry.at, "\(name(a)) and \(name(b)) are already listed in \(prior.at.path)")
+                    break
+                }
+                // connected with relayed is redundant (a relayed pair is connected), not wrong.
+                guard prior.list == "notConnected" || entry.list == "notConnected" else { continue }
+                let why = prior.list == "relayed" || entry.list == "relayed"
+                    ? "a relayed pair is connected, so it cannot be both" : "a pair cannot be both"
+                report(entry.at, "\(name(a)) and \(name(b)) are also listed in \(prior.at.path); \(why)")
+                break
+            }
+            earlier[key, default: []].append(entry)
+        }
+
+        // No TURN server, no relay: a relayed expectation could never hold. Said once.
+        if !facts.turnMayBeOn, let first = inOrder.first(where: { $0.list == "relayed" }) {
+            report(first.at, "a pair cannot be relayed without a TURN server: network.turn is false and no network event turns it on")
+        }
+
+        guard let known = known else { return }
+        for entry in inOrder {
+            let ids = [entry.pair.a, entry.pair.b]
+            switch entry.list {
+            case "connected", "relayed":
+                let verb = entry.list == "connected" ? "connected" : "relayed"
+                for (k, id) in ids.enumerated() where known.contains(id) {
+                    if let definedAt = facts.attackers[id] {
+                        report(entry.at.index(k), "\(scenarioQuote(id)) is an attacker (behaviour at \(definedAt)): attackers are not members of the mesh, so no pair with one is ever \(verb)")
+                    } else if let why = facts.end?.gone[id] {
+                        report(entry.at.index(k), "\(scenarioQuote(id)) is not in the mesh at the end of the run: \(why); no pair with it can be \(verb) then")
+                    }
+                }
+            case "notConnected":
+                guard let by = fullMeshBy, let live = facts.end?.live,
+                      ids.allSatisfy({ live.contains($0) && facts.attackers[$0] == nil }) else { continue }
+                report(entry.at, "\(name(ids[0])) and \(name(ids[1])) are both in the mesh at the end of the run, and \(by) needs every such pair connected; a pair cannot be both")
+            default:
+                break
+            }
+        }
     }
 }
