@@ -17,7 +17,8 @@ struct RunReport {
     var traceHash: String
     var expectations: [ExpectationResult]
     var violations: [String]
-    var stuck: [(a: String, b: String, reason: String)]
+    /// Every live pair not connected at the end, with its cause and reason.
+    var stuck: [StuckPair]
     // Extensions (CONTRACT welcomes more keys).
     var controlMessages: Int
     var offersCreated: Int
@@ -58,7 +59,7 @@ struct RunReport {
         traceHash = s.trace.hexDigest
         expectations = s.checkExpectations()
         violations = s.invariants.violations
-        stuck = s.stuckPairs()
+        stuck = s.stuckPairDiagnoses()
         controlMessages = s.stats.controlMessages
         offersCreated = s.stats.offersCreated
         connectionsCreated = s.stats.connectionsCreated
@@ -97,7 +98,7 @@ struct RunReport {
             "traceHash": .string(traceHash),
             "expectations": .array(expectations.map { ["name": .string($0.name), "ok": .bool($0.ok), "detail": .string($0.detail)] }),
             "violations": .array(violations.map { .string($0) }),
-            "stuck": .array(stuck.map { ["between": [.string($0.a), .string($0.b)], "reason": .string($0.reason)] }),
+            "stuck": .array(stuck.map(\.json)),
             "controlMessages": .number(JSONNumber(controlMessages)),
             "offersCreated": .number(JSONNumber(offersCreated)),
             "connectionsCreated": .number(JSONNumber(connectionsCreated)),
