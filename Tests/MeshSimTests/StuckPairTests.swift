@@ -218,4 +218,131 @@ import Testing
         #expect(claimed == ["duplicate-tab.seed.json", "partition-long.seed.json", "refresh-clean.seed-strict.json",
                             "refresh-crash-restore.seed.json", "blackout"])
     }
+
+    // MARK: - 3. Grouped text
+
+    @Test func theTextGroupsIdenticalExplanations() throws {
+        let (_, report) = try Self.runFile("Scenarios/nat/classic-matrix-stun.json")
+        let lines = report.text.split(separator: "\n").map(String.init)
+        let start = try #require(lines.firstIndex(of: "  stuck pairs (5):"))
+        let group = lines[start + 1]
+        #expect(group.hasPrefix("    4 pairs [symmetricNat]: A is behind a portRestrictedCone NAT"), "\(group)")
+        #expect(group.contains("B is behind a symmetric NAT") && group.contains("checks to A come from"))
+        // The counts that differ between the four pairs as a range.
+        #expect(group.contains("of B's checks to A, 157–158 dropped by A's NAT filter"))
+        #expect(!group.contains("prc1") && !group.contains("sym2"))
+        #expect(lines[start + 2] == "      A–B: prc1–sym1, prc1–sym2, prc2–sym1, prc2–sym2")
+        // A different explanation (both symmetric) is a line of its own, as before.
+        #expect(lines[start + 3].hasPrefix("    sym1 – sym2 [symmetricNat]: sym1 is behind a symmetric NAT"))
+        #expect(lines[start + 4] == "  PASS")
+        // JSON keeps one entry per pair.
+        #expect(try JSONParser.parse(report.json)["stuck"]?.arrayValue?.count == 5)
+    }
+
+    /// A and B follow the order the reason names the pair's peers in, not the pair's order.
+    @Test func rolesFollowTheReasonNotThePairOrder() throws {
+        let (_, report) = try Self.runFile("Scenarios/lifecycle/refresh-crash-restore.seed.json")
+        #expect(report.stuck.map { "\($0.a)-\($0.b)" } == ["p1-p2", "p2-p3", "p2-p4"])
+        let groups = StuckPairGroup.groups(report.stuck)
+        #expect(groups.count == 1)
+        #expect(groups[0].members.map { "\($0.first)-\($0.second)" } == ["p2-p1", "p2-p3", "p2-p4"])
+        #expect(groups[0].template.hasPrefix("A's page reloaded at 10 s without closing anything (crash and session restore); B still held its old connection"))
+        #expect(groups[0].template.contains("ignored A's online at 10.982–10.984 s"))
+    }
+
+    static func pair(_ a: String, _ b: String, _ cause: StuckCause, _ reason: ReasonText) -> StuckPair {
+        StuckPair(a: a, b: b, diagnosis: PairDiagnosis(cause, reason))
+    }
+
+    static func pair(_ a: String, _ b: String, _ reason: ReasonText) -> StuckPair {
+        pair(a, b, .symmetricNat, reason)
+    }
+
+    @Test func differentExplanationsAreNeverMerged() {
+        let stuck = [
+            Self.pair("p1", "p2", "\(peer: "p1") is behind a symmetric NAT, \(count: 3) checks"),
+            Self.pair("p3", "p4", "\(peer: "p3") is behind a symmetric NAT, \(count: 5) checks"),
+            // Another NAT type: another explanation.
+            Self.pair("p5", "p6", "\(peer: "p5") is behind a fullCone NAT, \(count: 3) checks"),
+            // The same words under another cause.
+            Self.pair("p7", "p8", .checksBlocked, "\(peer: "p7") is behind a symmetric NAT, \(count: 3) checks"),
+            // The same words about the other peer of the pair: A is still the peer named first.
+            Self.pair("p9", "p10", "\(peer: "p10") is behind a symmetric NAT, \(count: 4) checks"),
+            // A third peer named in the reason is part of the explanation.
+            Self.pair("p1", "p2dup", .uidShared, "uid p2 is used by (\(peer: "p2"), \(peer: "p2dup"))"),
+            Self.pair("p3", "p2dup", .uidShared, "uid p2 is used by (\(peer: "p2"), \(peer: "p2dup"))"),
+            Self.pair("p4", "p2", .uidShared, "uid p2 is used by (\(peer: "p2"), \(peer: "p2dup"))"),
+            // Peers named like the placeholders, or like a prefix of one another.
+            Self.pair("A", "B", .peerGone, "\(peer: "B")'s page is gone"),
+            Self.pair("B", "BB", .peerGone, "\(peer: "BB")'s page is gone"),
+            Self.pair("A", "C", .peerGone, "B's page is gone"),
+        ]
+        let groups = StuckPairGroup.groups(stuck)
+        let members = groups.map { $0.members.map(\.index) }
+        #expect(members == [[0, 1, 4], [5, 6], [8, 9], [2], [3], [7], [10]])
+        #expect(groups[0].template == "A is behind a symmetric NAT, 3–5 checks")
+        #expect(groups[0].members.map(\.first) == ["p1", "p3", "p10"])
+        #expect(groups[1].template == "uid p2 is used by (p2, A)")
+        #expect(groups[2].template == "A's page is gone")
+    }
+
+    /// The grouping agrees with a naive one on every scenario with stuck pairs: reasons as text
+    /// with the pair's names (as whole words) replaced in order of appearance and every run of
+    /// digits replaced, compared with the cause. So it neither splits identical explanations
+    /// nor merges different ones there.
+    @Test func groupingAgreesWithTextNormalisationOnTheScenarios() throws {
+        let files = ["Scenarios/nat/classic-matrix-stun.json", "Scenarios/nat/rfc4787-combinations.json",
+                     "Scenarios/nat/same-lan.json", "Scenarios/nat/udp-blocked.json",
+                     "Scenarios/lifecycle/duplicate-tab.seed.json", "Scenarios/lifecycle/refresh-clean.seed-strict.json",
+                     "Scenarios/lifecycle/refresh-crash-restore.seed.json"]
+        let word = try Regex("[A-Za-z0-9_~-]+")
+        for file in files {
+            let (_, report) = try Self.runFile(file)
+            func normalised(_ p: StuckPair) -> String {
+                var roles: [String] = []
+                var out = ""
+                var rest = Substring(p.reason)
+                while let m = rest.firstMatch(of: word) {
+                    out += rest[..<m.range.lowerBound]
+                    let w = String(m.output[0].substring!)
+                    if w == p.a || w == p.b {
+                        if !roles.contains(w) { roles.append(w) }
+                        out += "<\(roles.firstIndex(of: w)!)>"
+                    } else {
+                        out += w.replacing(try! Regex("[0-9]+"), with: "#")
+                    }
+                    rest = rest[m.range.upperBound...]
+                }
+                out += rest
+                return p.cause.rawValue + "|" + out.replacing(try! Regex("[0-9]+"), with: "#")
+            }
+            var naive: [String: [Int]] = [:]
+            for (i, p) in report.stuck.enumerated() { naive[normalised(p), default: []].append(i) }
+            let structural = StuckPairGroup.groups(report.stuck).map { $0.members.map(\.index) }
+            #expect(Set(structural) == Set(naive.values), "\(file)")
+        }
+    }
+
+    @Test func longPairListsAreWrappedAndTruncatedDeterministically() {
+        var stuck: [StuckPair] = []
+        for i in 0..<120 {
+            let a = "sym\(i / 12)", b = "prc\(i % 12)"
+            stuck.append(Self.pair(a, b, "\(peer: a) cannot reach \(peer: b): add a TURN server"))
+        }
+        stuck.append(Self.pair("x", "y", .udpBlocked, "\(peer: "x")'s firewall lets no UDP out"))
+        let lines = StuckPairGroup.textLines(stuck)
+        #expect(lines == StuckPairGroup.textLines(stuck))
+        #expect(lines[0] == "    120 pairs [symmetricNat]: A cannot reach B: add a TURN server")
+        #expect(lines[1].hasPrefix("      A–B: sym0–prc0, sym0–prc1, "))
+        let pairLines = lines.dropFirst().prefix { !$0.hasPrefix("    x") }
+        #expect(pairLines.count == 4)
+        #expect(pairLines.dropLast().allSatisfy { $0.count <= 100 })
+        #expect(pairLines.last!.hasSuffix("more (see --json)"))
+        #expect(lines.last == "    x – y [udpBlocked]: x's firewall lets no UDP out")
+        // More explanations than the text shows: the rest counted.
+        let many = (0..<25).map { Self.pair("a\($0)", "b", .peerGone, "\(peer: "a\($0)") left at t\(String($0))") }
+        let manyLines = StuckPairGroup.textLines(many)
+        #expect(manyLines.count == 21)
+        #expect(manyLines.last == "    ... 5 more explanations for 5 pairs (see --json)")
+    }
 }

@@ -154,8 +154,7 @@ struct RunReport {
         }
         if !stuck.isEmpty {
             lines.append("  stuck pairs (\(stuck.count)):")
-            for s in stuck.prefix(20) { lines.append("    \(s.a) – \(s.b): \(s.reason)") }
-            if stuck.count > 20 { lines.append("    ... \(stuck.count - 20) more (see --json)") }
+            lines += StuckPairGroup.textLines(stuck)
         }
         lines.append(passed ? "  PASS" : "  FAIL")
         return lines.joined(separator: "\n")
