@@ -345,4 +345,22 @@ import Testing
         #expect(manyLines.count == 21)
         #expect(manyLines.last == "    ... 5 more explanations for 5 pairs (see --json)")
     }
+
+    // MARK: - 4. Relayed pairs
+
+    @Test func theReportCountsRelayedPairs() throws {
+        let (sim, report) = try Self.runFile("Scenarios/nat/classic-matrix-turn.json")
+        var relayed = 0
+        for (i, a) in sim.slotNames.enumerated() {
+            for b in sim.slotNames[(i + 1)...] where sim.pairIsRelayed(a, b) { relayed += 1 }
+        }
+        #expect(relayed > 0)
+        #expect(report.relayedPairs == relayed)
+        #expect(try JSONParser.parse(report.json)["relayedPairs"] == .number(JSONNumber(relayed)))
+        #expect(report.text.contains("FULL MESH: 28 of 28 pairs connected, \(relayed) through a TURN relay, converged at"))
+        let (_, direct) = try Self.runFile("Scenarios/nat/classic-matrix-stun.json")
+        #expect(direct.relayedPairs == 0)
+        #expect(try JSONParser.parse(direct.json)["relayedPairs"] == .number(JSONNumber(0)))
+        #expect(!direct.text.contains("TURN relay"))
+    }
 }

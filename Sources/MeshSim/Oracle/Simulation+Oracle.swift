@@ -190,4 +190,17 @@ extension Simulation {
         }
         return stuck
     }
+
+    /// Connected pairs whose selected candidate pair goes through a TURN relay (either side's
+    /// candidate is a relay one), as the `relayed` expectation judges a pair.
+    func relayedPairCount() -> Int {
+        var count = 0
+        let n = Int32(slotNames.count)
+        for a in 0..<n where oracle.live[Int(a)] {
+            for b in (a + 1)..<max(a + 1, n) where oracle.live[Int(b)] && oracle.isConnected(a, b) {
+                if let c = currentConnection(from: a, to: b), connections[Int(c)].selectedRelay { count += 1 }
+            }
+        }
+        return count
+    }
 }

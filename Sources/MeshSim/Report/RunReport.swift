@@ -19,6 +19,8 @@ struct RunReport {
     var violations: [String]
     /// Every live pair not connected at the end, with its cause and reason.
     var stuck: [StuckPair]
+    /// Connected pairs whose selected candidate pair goes through a TURN relay.
+    var relayedPairs: Int
     // Extensions (CONTRACT welcomes more keys).
     var controlMessages: Int
     var offersCreated: Int
@@ -60,6 +62,7 @@ struct RunReport {
         expectations = s.checkExpectations()
         violations = s.invariants.violations
         stuck = s.stuckPairDiagnoses()
+        relayedPairs = s.relayedPairCount()
         controlMessages = s.stats.controlMessages
         offersCreated = s.stats.offersCreated
         connectionsCreated = s.stats.connectionsCreated
@@ -99,6 +102,7 @@ struct RunReport {
             "expectations": .array(expectations.map { ["name": .string($0.name), "ok": .bool($0.ok), "detail": .string($0.detail)] }),
             "violations": .array(violations.map { .string($0) }),
             "stuck": .array(stuck.map(\.json)),
+            "relayedPairs": .number(JSONNumber(relayedPairs)),
             "controlMessages": .number(JSONNumber(controlMessages)),
             "offersCreated": .number(JSONNumber(offersCreated)),
             "connectionsCreated": .number(JSONNumber(connectionsCreated)),
@@ -129,7 +133,7 @@ struct RunReport {
         lines.append("\(scenario)  (\(file), seed \(seed), policy \(policy))")
         let verdict = fullMesh ? "FULL MESH" : "NOT a full mesh"
         let converged = convergedAt.map { ", converged at \(formatSeconds($0))" } ?? ""
-        lines.append("  \(verdict): \(pairsConnected) of \(pairsExpected) pairs connected\(converged)")
+        lines.append("  \(verdict): \(pairsConnected) of \(pairsExpected) pairs connected\(relayedPairs > 0 ? ", \(relayedPairs) through a TURN relay" : "")\(converged)")
         lines.append("  signaling: \(signalingMessages) signals relayed, \(controlMessages) control messages\(signalsDropped > 0 ? ", \(signalsDropped) dropped (no WebSocket)" : ""); \(offersCreated) offers\(iceRestarts > 0 ? " (\(iceRestarts) ICE restarts)" : ""), \(connectionsCreated) peer connections\(connectionsRefused > 0 ? " (\(connectionsRefused) refused)" : "")")
         let blocked = datagramsBlocked > 0 ? ", \(datagramsBlocked) blocked by NATs, firewalls or routing" : ""
         lines.append("  simulated \(formatSeconds(simulatedNs)) in \(events) events; \(datagramsSent) datagrams (\(datagramsLost) lost\(blocked)); trace \(traceLines) lines, hash \(traceHash)")
