@@ -174,18 +174,6 @@ extension Simulation {
         }
         return max(scenario.peers.map(\.join).max() ?? 0, joins.max() ?? 0)
     }
-
-    /// Every expected pair not connected at the end, with a reason.
-    func stuckPairs() -> [(a: String, b: String, reason: String)] {
-        var stuck: [(String, String, String)] = []
-        let n = Int32(slotNames.count)
-        for a in 0..<n where oracle.live[Int(a)] {
-            for b in (a + 1)..<max(a + 1, n) where oracle.live[Int(b)] && !oracle.isConnected(a, b) {
-                stuck.append((slotNames[Int(a)], slotNames[Int(b)], diagnose(a, b)))
-            }
-        }
-        return stuck
-    }
 }
 
 /// Nanoseconds as seconds for prose, e.g. `12.5 s`.

@@ -5,13 +5,22 @@ import SignalProtocol
 /// there. There is no table of NAT-type pairs here: the words come from the RFC 4787 settings
 /// of the boxes involved and from the checks they dropped.
 extension Simulation {
-    /// A reason when both current connections exist, negotiated, and never had a working
-    /// pair while the network dropped some of their checks; nil otherwise.
-    func connectivityReason(_ a: Int32, _ b: Int32) -> String? {
+    /// A reason when both current connections exist, negotiated, never had a working pair
+    /// while the network dropped some of their checks, and ICE has given up on something: a
+    /// connection between the two pages reached `failed`, or one of the current connections'
+    /// candidate pairs went unanswered for `inactiveTimeout` (a pair still in its first seconds
+    /// of checks when the run ends is not known to be unreachable); nil otherwise. The cause
+    /// is the decisive obstacle: with a TURN server, why no relay worked (capacity first, then
+    /// other refusals, then silence); without one, UDP blocked, no STUN, or a NAT that maps per
+    /// destination.
+    func connectivityReason(_ a: Int32, _ b: Int32) -> PairDiagnosis? {
         guard let ca = currentConnection(from: a, to: b), let cb = currentConnection(from: b, to: a) else { return nil }
         let x = connections[Int(ca)], y = connections[Int(cb)]
         guard !x.refused, !y.refused, !x.iceEverConnected, !y.iceEverConnected,
               x.pc.signaling.remoteDescription != nil || y.pc.signaling.remoteDescription != nil else { return nil }
+        guard pages[Int(x.page)].failedWith.contains(x.remoteUID) || pages[Int(y.page)].failedWith.contains(y.remoteUID)
+                || x.pc.ice.pairs.contains(where: { $0.state == .failed }) || y.pc.ice.pairs.contains(where: { $0.state == .failed })
+        else { return nil }
         let blocked = { (d: CheckDrops) in d.filtered + d.noMapping + d.firewall }
         let asymmetric = (x.pc.ice.asymmetricResponses, y.pc.ice.asymmetricResponses)
         let unroutable = x.checkDrops.unroutable + y.checkDrops.unroutable
@@ -19,51 +28,59 @@ extension Simulation {
         let na = slotNames[Int(a)], nb = slotNames[Int(b)]
         let ha = network.hosts[Int(pages[Int(x.page)].host)], hb = network.hosts[Int(pages[Int(y.page)].host)]
         let turn = x.pc.configuration.turnServer != nil || y.pc.configuration.turnServer != nil
-        var parts: [String] = []
+        var parts: [ReasonText] = []
         for (h, n) in [(ha, na), (hb, nb)] where !h.udp {
-            parts.append("\(n)'s firewall lets no UDP out (udp: false)")
+            parts.append("\(peer: n)'s firewall lets no UDP out (udp: false)")
         }
         for (h, n, m) in [(ha, na, nb), (hb, nb, na)] where h.nat >= 0 {
-            parts.append("\(n) is behind \(describe(network.nats[Int(h.nat)].spec, other: m))")
+            parts.append("\(peer: n) is behind \(describe(network.nats[Int(h.nat)].spec, other: m))")
         }
         for (d, n, m) in [(x.checkDrops, na, nb), (y.checkDrops, nb, na)] {
-            var fates: [String] = []
-            if d.filtered > 0 { fates.append("\(d.filtered) dropped by \(m)'s NAT filter") }
-            if d.noMapping > 0 { fates.append("\(d.noMapping) hit a port \(m)'s NAT had no mapping on") }
-            if d.firewall > 0 { fates.append("\(d.firewall) stopped by a firewall") }
-            if d.unroutable > 0 { fates.append("\(d.unroutable) addressed to \(m)'s private host address, which does not route across the internet") }
+            var fates: [ReasonText] = []
+            if d.filtered > 0 { fates.append("\(count: d.filtered) dropped by \(peer: m)'s NAT filter") }
+            if d.noMapping > 0 { fates.append("\(count: d.noMapping) hit a port \(peer: m)'s NAT had no mapping on") }
+            if d.firewall > 0 { fates.append("\(count: d.firewall) stopped by a firewall") }
+            if d.unroutable > 0 { fates.append("\(count: d.unroutable) addressed to \(peer: m)'s private host address, which does not route across the internet") }
             let answers = n == na ? asymmetric.0 : asymmetric.1
-            if answers > 0 { fates.append("\(answers) answered from another port than the check went to (not valid, RFC 8445 §7.2.5.2.1)") }
-            if !fates.isEmpty { parts.append("of \(n)'s checks to \(m), \(fates.joined(separator: ", "))") }
+            if answers > 0 { fates.append("\(count: answers) answered from another port than the check went to (not valid, RFC 8445 §7.2.5.2.1)") }
+            if !fates.isEmpty { parts.append("of \(peer: n)'s checks to \(peer: m), \(fates.joined(separator: ", "))") }
         }
         let noSTUN = !network.settings.stun && (ha.nat >= 0 || hb.nat >= 0)
+        let cause: StuckCause
         if turn {
-            var relayFates: [String] = []
+            var relayFates: [ReasonText] = []
+            var refusedFull = false, refused = false, unanswered = false
             for (conn, n, h) in [(x, na, ha), (y, nb, hb)] {
                 for r in conn.pc.ice.relays where r.state != .allocated {
                     if r.transport == .udp && !h.udp {
-                        relayFates.append("\(n)'s allocation over udp could not pass its firewall")
+                        relayFates.append("\(peer: n)'s allocation over udp could not pass its firewall")
                         continue
                     }
                     let why = r.errorCode == 508 ? "refused it (508 Insufficient Capacity: every relayed port in use)"
                         : r.errorCode != 0 ? "refused it (\(r.errorCode))" : "never answered"
-                    relayFates.append("the TURN server \(why) when \(n) asked for a relay over \(r.transport)")
+                    if r.errorCode == 508 { refusedFull = true } else if r.errorCode != 0 { refused = true } else { unanswered = true }
+                    relayFates.append("the TURN server \(why) when \(peer: n) asked for a relay over \(String(describing: r.transport))")
                 }
             }
+            cause = refusedFull ? .turnCapacity : refused ? .turnRefused : unanswered ? .turnUnanswered : .relayFailed
             parts.append(relayFates.isEmpty ? "no relayed pair worked either" : relayFates.joined(separator: "; "))
         } else if !ha.udp || !hb.udp {
+            cause = .udpBlocked
             parts.append("only TURN over TCP can get through: add a TURN server")
         } else if noSTUN {
+            cause = .noStun
             parts.append("there is no STUN server, so no side behind a NAT learned its public address: add a STUN server, or a TURN server")
         } else {
+            let perDestination = [ha, hb].contains { $0.nat >= 0 && network.nats[Int($0.nat)].spec.mapping != .endpointIndependent }
+            cause = perDestination ? .symmetricNat : .checksBlocked
             parts.append("hole punching cannot work for this pair: add a TURN server")
         }
-        return parts.joined(separator: "; ")
+        return PairDiagnosis(cause, parts.joined(separator: "; "))
     }
 
     /// "a NAT that opens a new external port for each destination address and port (...)".
-    private func describe(_ spec: NATSpec, other: String) -> String {
-        let mapping: String
+    private func describe(_ spec: NATSpec, other: String) -> ReasonText {
+        let mapping: ReasonText
         // Without a STUN server there is no server-reflexive address to speak of.
         let stun = network.settings.stun
         switch spec.mapping {
@@ -72,10 +89,10 @@ extension Simulation {
                 : "keeps one external port for every destination"
         case .addressDependent:
             mapping = "opens a new external port for each destination address"
-                + (stun ? ", so its server-reflexive address (learned towards the STUN server) is not where its checks to \(other) come from" : "")
+                + (stun ? ", so its server-reflexive address (learned towards the STUN server) is not where its checks to \(peer: other) come from" : "")
         case .addressAndPortDependent:
             mapping = "opens a new external port for each destination address and port"
-                + (stun ? ", so its server-reflexive address (learned towards the STUN server) is not where its checks to \(other) come from" : "")
+                + (stun ? ", so its server-reflexive address (learned towards the STUN server) is not where its checks to \(peer: other) come from" : "")
         }
         let filtering: String
         switch spec.filtering {

@@ -49,54 +49,75 @@ extension Simulation {
         return pages[Int(p)].latestConnection[slotUID[Int(b)]]
     }
 
+    /// Why a pair is not connected, in terms a person can act on (`diagnosis`, as text).
+    func diagnose(_ a: Int32, _ b: Int32) -> String {
+        diagnosis(a, b).reason.rendered
+    }
+
     /// Why a pair is not connected, in terms a person can act on: the first broken link in
     /// the chain (page, signaling, connection, association, states), with the history that led
-    /// there (reloads, ignored onlines, failures, partitions, uid clashes).
-    func diagnose(_ a: Int32, _ b: Int32) -> String {
+    /// there (reloads, ignored onlines, failures, partitions, uid clashes), and its code. Where
+    /// the run's policy left the pair stuck, the reason names the built-in policies whose
+    /// properties repair that cause (`PolicyRemedy`).
+    func diagnosis(_ a: Int32, _ b: Int32) -> PairDiagnosis {
         let na = slotNames[Int(a)], nb = slotNames[Int(b)]
+        let policy = options.policy
+        /// "; policy resilient (or restart-ice) would ..." when a built-in policy repairs `cause`.
+        func remedy(_ cause: StuckCause, _ context: PolicyRemedy.Context = .init(), otherwise: ReasonText = "") -> ReasonText {
+            PolicyRemedy.sentence(for: cause, current: policy, context).map { "; \($0)" } ?? otherwise
+        }
         if slotUID[Int(a)] == slotUID[Int(b)] {
-            return "\(na) and \(nb) share uid \(slotUID[Int(a)]) (a duplicated tab copies sessionStorage): pages key connections by uid, so they cannot connect to each other; a policy must give one of them a fresh uid"
+            return PairDiagnosis(.sameUid, "\(peer: na) and \(peer: nb) share uid \(slotUID[Int(a)]) (a duplicated tab copies sessionStorage): pages key connections by uid, so they cannot connect to each other"
+                + remedy(.sameUid, otherwise: "; a policy must give one of them a fresh uid"))
         }
         if isLive(a) && isLive(b), let reason = connectivityReason(a, b) { return reason }
         // A peer that is not there at all comes first: no remedy on the other side applies.
         for x in [a, b] {
             let nx = slotNames[Int(x)]
             let p = currentPage[Int(x)]
-            if p < 0 { return "\(nx) never loaded a page" }
-            if network.hosts[Int(pages[Int(p)].host)].vanished { return "\(nx)'s host crashed: it is gone for good" }
-            if !pages[Int(p)].alive { return "\(nx)'s page is gone" }
-            if !network.isReachable(pages[Int(p)].host) { return "\(nx)'s host is offline" }
+            if p < 0 { return PairDiagnosis(.neverLoaded, "\(peer: nx) never loaded a page") }
+            if network.hosts[Int(pages[Int(p)].host)].vanished { return PairDiagnosis(.peerCrashed, "\(peer: nx)'s host crashed: it is gone for good") }
+            if !pages[Int(p)].alive { return PairDiagnosis(.peerGone, "\(peer: nx)'s page is gone") }
+            if !network.isReachable(pages[Int(p)].host) { return PairDiagnosis(.peerOffline, "\(peer: nx)'s host is offline") }
         }
         for (x, y) in [(a, b), (b, a)] {
             let nx = slotNames[Int(x)], ny = slotNames[Int(y)]
             let p = currentPage[Int(x)]
             guard let c = currentConnection(from: x, to: y) else {
                 if pages[Int(p)].wsGaveUp {
-                    return "\(nx) was cut off signaling: another page claimed its uid \(pages[Int(p)].uid) (a duplicated tab) and the server gave the uid to the newest page"
+                    return PairDiagnosis(.uidTakenOver, "\(peer: nx) was cut off signaling: another page claimed its uid \(pages[Int(p)].uid) (a duplicated tab) and the server gave the uid to the newest page"
+                        + remedy(.uidTakenOver))
                 }
-                if !pages[Int(p)].wsOpen { return "\(nx)'s WebSocket is not open, so it never learned of \(ny)" }
-                return "\(nx)'s page holds no connection to \(ny): neither init nor online named \(ny) to it"
+                if !pages[Int(p)].wsOpen { return PairDiagnosis(.webSocketClosed, "\(peer: nx)'s WebSocket is not open, so it never learned of \(peer: ny)") }
+                return PairDiagnosis(.neverIntroduced, "\(peer: nx)'s page holds no connection to \(peer: ny): neither init nor online named \(peer: ny) to it")
             }
             let conn = connections[Int(c)]
             if conn.refused {
-                return "\(nx) could not create a connection to \(ny): Chromium's cap of \(scenario.network.ice.maxPeerConnections) RTCPeerConnections per page; lift network.ice.maxPeerConnections for a what-if study"
+                return PairDiagnosis(.connectionCap, "\(peer: nx) could not create a connection to \(peer: ny): Chromium's cap of \(String(scenario.network.ice.maxPeerConnections)) RTCPeerConnections per page; lift network.ice.maxPeerConnections for a what-if study")
             }
             if conn.closed {
-                var parts: [String] = []
+                var parts: [ReasonText] = []
+                var cause = StuckCause.closedNotRedialled
                 if let r = reloads[y]?.last(where: { !$0.clean }) {
-                    parts.append("\(ny)'s page reloaded at \(formatSeconds(r.time)) without closing anything (crash and session restore)")
+                    parts.append("\(peer: ny)'s page reloaded at \(time: r.time) without closing anything (crash and session restore)")
                 }
-                if let ignored = pages[Int(p)].decisions[slotUID[Int(y)]]?.last(where: { $0.text.hasPrefix("online: ignored") }) {
-                    parts.append("\(nx) still held its old connection, read it as connected and ignored \(ny)'s online at \(formatSeconds(ignored.time))")
+                if let ignored = ignoredOnlineAfterReload(x, y) {
+                    parts.append("\(peer: nx) still held its old connection, read it as connected and ignored \(peer: ny)'s online at \(time: ignored)")
+                    cause = .zombieIgnoredOnline
                 }
-                let when = conn.closedAt.map { " at \(formatSeconds($0))" } ?? ""
-                parts.append("\(nx)'s connection to \(ny) was closed\(when)\(conn.closedBecause.map { " (\($0))" } ?? "") and nothing dialled again")
+                let when: ReasonText = conn.closedAt.map { " at \(time: $0)" } ?? ""
+                parts.append("\(peer: nx)'s connection to \(peer: ny) was closed\(when)\(conn.closedBecause.map { " (\($0))" } ?? "") and nothing dialled again")
                 if let cut = network.partitions.last(where: { ($0.a == pages[Int(p)].host && $0.b == slotHost[Int(y)]) || ($0.b == pages[Int(p)].host && $0.a == slotHost[Int(y)]) }) {
-                    parts.append("UDP between them was blocked until \(formatSeconds(cut.until)), long enough for ICE to fail, and no online event follows a partition")
-                } else if options.policy.redialBackoff == nil {
-                    parts.append("under policy \(options.policy.name) only an online event makes a page dial")
+                    parts.append("UDP between them was blocked until \(time: cut.until), long enough for ICE to fail, and no online event follows a partition")
+                    if cause != .zombieIgnoredOnline { cause = .partitionFailed }
+                } else if policy.redialBackoff == nil {
+                    parts.append("under policy \(policy.name) only an online event makes a page dial")
                 }
-                return parts.joined(separator: "; ")
+                // A page closes no connection by itself: `failed` is the last state a connection
+                // the manager destroyed on failure reported.
+                let context = PolicyRemedy.Context(heldLink: pages[Int(p)].manager.link(conn.link),
+                                                   closedOnFailure: conn.observedConnection == .failed)
+                return PairDiagnosis(cause, parts.joined(separator: "; ") + remedy(cause, context))
             }
         }
         let x = connections[Int(currentConnection(from: a, to: b)!)]
@@ -104,21 +125,82 @@ extension Simulation {
         if x.pc.remoteSessionID != y.pc.identity.sessionID || y.pc.remoteSessionID != x.pc.identity.sessionID {
             for (s, n) in [(slotUID[Int(a)], na), (slotUID[Int(b)], nb)] {
                 if let sharers = uidSlots[s], sharers.count > 1 {
-                    return "uid \(s) is used by two pages (\(sharers.map { slotNames[Int($0)] }.joined(separator: ", "))): the connections meant for \(n) reach the other tab"
+                    let names = sharers.map { (t: Int32) -> ReasonText in "\(peer: slotNames[Int(t)])" }.joined(separator: ", ")
+                    return PairDiagnosis(.uidShared, "uid \(s) is used by two pages (\(names)): the connections meant for \(peer: n) reach the other tab"
+                        + remedy(.uidShared))
                 }
             }
-            return "\(na) and \(nb) hold connections that do not belong to one association (one side talks to an older page or an abandoned negotiation)"
+            // A zombie whose old connection has not died yet: it still belongs to the old page.
+            for (conn, other, i, j) in [(x, y, a, b), (y, x, b, a)] where conn.pc.remoteSessionID != other.pc.identity.sessionID {
+                guard let ignored = ignoredOnlineAfterReload(i, j) else { continue }
+                let ni = slotNames[Int(i)], nj = slotNames[Int(j)]
+                var parts: [ReasonText] = []
+                if let r = reloads[j]?.last(where: { !$0.clean }) {
+                    parts.append("\(peer: nj)'s page reloaded at \(time: r.time) without closing anything (crash and session restore)")
+                }
+                parts.append("\(peer: ni) still held its old connection, read it as connected and ignored \(peer: nj)'s online at \(time: ignored)")
+                parts.append("that connection still belongs to \(peer: nj)'s old page and nothing dialled the new one")
+                let context = PolicyRemedy.Context(heldLink: pages[Int(conn.page)].manager.link(conn.link))
+                return PairDiagnosis(.zombieIgnoredOnline, parts.joined(separator: "; ") + remedy(.zombieIgnoredOnline, context))
+            }
+            let offering = [x, y].contains { [.haveLocalOffer, .haveRemoteOffer].contains($0.pc.signalingState) }
+            if offering && (x.pc.remoteSessionID == nil || y.pc.remoteSessionID == nil) {
+                return PairDiagnosis(.negotiationIncomplete, "the offer/answer exchange between \(peer: na) and \(peer: nb) is not complete: \(peer: na)'s signalingState is \(x.pc.signalingState.w3cName), \(peer: nb)'s is \(y.pc.signalingState.w3cName) (a description still on its way, or lost)")
+            }
+            return PairDiagnosis(.staleAssociation, "\(peer: na) and \(peer: nb) hold connections that do not belong to one association (one side talks to an older page or an abandoned negotiation)")
         }
         for (conn, n, m) in [(x, na, nb), (y, nb, na)] {
             if conn.observedConnection != .connected {
                 let ice = conn.pc.iceConnectionState.w3cName
                 let sig = conn.pc.signalingState.w3cName
-                return "\(n)'s connection to \(m) is \(conn.observedConnection.w3cName) (signalingState \(sig), iceConnectionState \(ice))"
+                let cause: StuckCause
+                switch conn.observedConnection {
+                case .new, .connecting: cause = .notConnectedYet
+                case .disconnected: cause = .connectionInterrupted
+                case .failed, .closed, .connected: cause = .connectionFailed
+                }
+                return PairDiagnosis(cause, "\(peer: n)'s connection to \(peer: m) is \(conn.observedConnection.w3cName) (signalingState \(sig), iceConnectionState \(ice))")
             }
             if !conn.observedChannelOpen {
-                return "\(n)'s connection to \(m) is connected but its data channel is not open"
+                return PairDiagnosis(.channelNotOpen, "\(peer: n)'s connection to \(peer: m) is connected but its data channel is not open")
             }
         }
-        return "\(na) and \(nb) are connected"
+        return PairDiagnosis(.connected, "\(peer: na) and \(peer: nb) are connected")
+    }
+
+    /// When `x`'s page ignored an `online` of `y` after `y`'s page last reloaded: the zombie
+    /// (the old connection still read connected). An `online` ignored before any reload of
+    /// `y` was right: the connection was alive then.
+    func ignoredOnlineAfterReload(_ x: Int32, _ y: Int32) -> Int64? {
+        let p = currentPage[Int(x)]
+        guard p >= 0, let reloaded = reloads[y]?.last,
+              let ignored = pages[Int(p)].decisions[slotUID[Int(y)]]?.last(where: { $0.text.hasPrefix("online: ignored") }),
+              ignored.time >= reloaded.time else { return nil }
+        return ignored.time
+    }
+
+    /// Every expected pair not connected at the end, with its diagnosis (the report's `stuck`).
+    func stuckPairDiagnoses() -> [StuckPair] {
+        var stuck: [StuckPair] = []
+        let n = Int32(slotNames.count)
+        for a in 0..<n where oracle.live[Int(a)] {
+            for b in (a + 1)..<max(a + 1, n) where oracle.live[Int(b)] && !oracle.isConnected(a, b) {
+                stuck.append(StuckPair(a: slotNames[Int(a)], b: slotNames[Int(b)], diagnosis: diagnosis(a, b)))
+            }
+        }
+        return stuck
+    }
+
+    /// Connected pairs whose selected candidate pair goes through a TURN relay (either side's
+    /// candidate is a relay one), as the `relayed` expectation judges a pair.
+    func relayedPairCount() -> Int {
+        var count = 0
+        let n = Int32(slotNames.count)
+        for a in 0..<n where oracle.live[Int(a)] {
+            for b in (a + 1)..<max(a + 1, n) where oracle.live[Int(b)] && oracle.isConnected(a, b) {
+                if let c = currentConnection(from: a, to: b), connections[Int(c)].selectedRelay { count += 1 }
+            }
+        }
+        return count
     }
 }

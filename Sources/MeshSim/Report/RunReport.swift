@@ -17,7 +17,10 @@ struct RunReport {
     var traceHash: String
     var expectations: [ExpectationResult]
     var violations: [String]
-    var stuck: [(a: String, b: String, reason: String)]
+    /// Every live pair not connected at the end, with its cause and reason.
+    var stuck: [StuckPair]
+    /// Connected pairs whose selected candidate pair goes through a TURN relay.
+    var relayedPairs: Int
     // Extensions (CONTRACT welcomes more keys).
     var controlMessages: Int
     var offersCreated: Int
@@ -61,7 +64,8 @@ struct RunReport {
         traceHash = s.trace.hexDigest
         expectations = s.checkExpectations()
         violations = s.invariants.violations
-        stuck = s.stuckPairs()
+        stuck = s.stuckPairDiagnoses()
+        relayedPairs = s.relayedPairCount()
         controlMessages = s.stats.controlMessages
         offersCreated = s.stats.offersCreated
         connectionsCreated = s.stats.connectionsCreated
@@ -104,7 +108,8 @@ struct RunReport {
                          : ["name": .string(e.name), "ok": .bool(e.ok), "judged": .bool(false), "detail": .string(e.detail)]
             }),
             "violations": .array(violations.map { .string($0) }),
-            "stuck": .array(stuck.map { ["between": [.string($0.a), .string($0.b)], "reason": .string($0.reason)] }),
+            "stuck": .array(stuck.map(\.json)),
+            "relayedPairs": .number(JSONNumber(relayedPairs)),
             "controlMessages": .number(JSONNumber(controlMessages)),
             "offersCreated": .number(JSONNumber(offersCreated)),
             "connectionsCreated": .number(JSONNumber(connectionsCreated)),
@@ -145,7 +150,7 @@ struct RunReport {
         }
         let verdict = stopped != nil ? "AT THE STOP" : fullMesh ? "FULL MESH" : "NOT a full mesh"
         let converged = pairsExpected == 0 ? "" : convergedAt.map { ", \(stopped != nil ? "full since" : "converged at") \(formatSeconds($0))" } ?? ""
-        lines.append("  \(verdict): \(pairsConnected) of \(counted(pairsExpected, "pair")) connected\(converged)")
+        lines.append("  \(verdict): \(pairsConnected) of \(counted(pairsExpected, "pair")) connected\(relayedPairs > 0 ? ", \(relayedPairs) through a TURN relay" : "")\(converged)")
         lines.append("  signaling: \(counted(signalingMessages, "signal")) relayed, \(counted(controlMessages, "control message"))\(signalsDropped > 0 ? ", \(signalsDropped) dropped (no WebSocket)" : ""); \(counted(offersCreated, "offer"))\(iceRestarts > 0 ? " (\(counted(iceRestarts, "ICE restart")))" : ""), \(counted(connectionsCreated, "peer connection"))\(connectionsRefused > 0 ? " (\(connectionsRefused) refused)" : "")")
         let blocked = datagramsBlocked > 0 ? ", \(datagramsBlocked) blocked by NATs, firewalls or routing" : ""
         lines.append("  simulated \(formatSeconds(simulatedNs)) in \(counted(events, "event")); \(counted(datagramsSent, "datagram")) (\(datagramsLost) lost\(blocked)); trace \(counted(traceLines, "line")), hash \(traceHash)")
@@ -169,8 +174,7 @@ struct RunReport {
         }
         if !stuck.isEmpty {
             lines.append("  stuck pairs (\(stuck.count)):")
-            for s in stuck.prefix(20) { lines.append("    \(s.a) – \(s.b): \(s.reason)") }
-            if stuck.count > 20 { lines.append("    ... \(stuck.count - 20) more (see --json)") }
+            lines += StuckPairGroup.textLines(stuck)
         }
         if passed {
             lines.append("  PASS")

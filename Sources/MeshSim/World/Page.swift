@@ -30,6 +30,9 @@ struct Page {
     var latestConnection: [String: Int32] = [:]
     /// The manager's recent decisions about each remote uid (time, text), for diagnosis.
     var decisions: [String: [(time: Int64, text: String)]] = [:]
+    /// Remote uids a connection of this page reached connectionState `failed` with (ICE gave
+    /// up on every candidate pair), for diagnosis: membership only, never iterated.
+    var failedWith: Set<String> = []
     /// Peer connections currently open (not closed) on this page: Chromium caps them.
     var openConnections = 0
 }

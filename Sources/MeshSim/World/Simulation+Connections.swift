@@ -183,6 +183,7 @@ extension Simulation {
                 invariants.record(now, "connectedNeedsRemoteDescription", peers: [name, remote], "\(name)'s connection to \(remote) is connected without a remote description")
             }
             connections[i].observedConnection = s
+            if s == .failed { pages[Int(connections[i].page)].failedWith.insert(remote) }
             observedChanged(c)
         case .iceCandidate(let candidate):
             if let candidate {
