@@ -3,7 +3,7 @@ import Testing
 @testable import MeshSim
 
 /// The corpus of malformed scenarios in Tests/Malformed: each `NAME.json` is refused with exit 2
-/// and exactly the lines of `NAME.expected` on stderr (CONTRACT: one line per problem naming the
+/// and exactly the lines of `NAME.expected` on stderr (docs/contract.md: one line per problem naming the
 /// file and the JSON path). Checked as a user sees it, by running `MeshSim validate` and
 /// `MeshSim scenario` on every file in a separate process.
 @Suite struct MalformedScenarioTests {

@@ -227,7 +227,7 @@ import Testing
     }
 }
 
-/// Events on a peer while a `refresh` is reloading it (the peer still exists, CONTRACT), and
+/// Events on a peer while a `refresh` is reloading it (the peer still exists, docs/contract.md), and
 /// overlapping outages: every event the loader accepts is carried out, with no invariant breach.
 @Suite struct OverlappingEventTests {
     static func threePeers(_ events: String) -> String {

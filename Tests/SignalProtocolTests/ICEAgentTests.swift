@@ -266,7 +266,7 @@ extension ICEAgentTests {
             _ = a.fire(defaults.gatheringDelay)
             let log = a.runSilently(from: defaults.gatheringDelay, until: ms(120_000))
             let completedAt = try #require(log.first { gatheringChanges($0.out).contains(.complete) }?.time)
-            // calibration/webrtc-facts.md T5: sends at 0, 250, 750, ..., 31750 ms and failure at 39750 ms.
+            // docs/calibration/webrtc-facts.md T5: sends at 0, 250, 750, ..., 31750 ms and failure at 39750 ms.
             #expect(completedAt - defaults.gatheringDelay == ms(39_750))
         }
     }

@@ -203,6 +203,6 @@ enum Compare {
         return [line]
     }
 
-    /// One run's line under `--json` (CONTRACT: one report object per run, nothing else).
+    /// One run's line under `--json` (docs/contract.md: one report object per run, nothing else).
     static func json(_ o: Outcome) -> String { o.report }
 }

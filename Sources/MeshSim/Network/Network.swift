@@ -72,7 +72,7 @@ enum Arrival {
 /// with delay, jitter and loss, and WebSocket delays towards the signaling server.
 ///
 /// All delays are one-way and additive: a packet from host A to host B takes A's access latency
-/// plus B's, plus a jitter draw for each (CONTRACT, network.latency); inside a LAN (and when a
+/// plus B's, plus a jitter draw for each (docs/contract.md, network.latency); inside a LAN (and when a
 /// NAT hairpins) it takes `lanLatency` plus one jitter draw. NAT mappings are made when a packet
 /// leaves (at send time) and filters judge a packet when it arrives, so hole punching races
 /// play out as they do on real links. The network owns the datagrams in flight (a slab indexed

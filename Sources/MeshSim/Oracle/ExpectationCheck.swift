@@ -12,7 +12,7 @@ struct ExpectationResult {
     var failedForGood = false
 }
 
-/// Judges a finished run against the scenario's `expect` block (CONTRACT, "expect").
+/// Judges a finished run against the scenario's `expect` block (docs/contract.md, "expect").
 extension Simulation {
     func checkExpectations() -> [ExpectationResult] {
         let results = judgeExpectations()
@@ -104,7 +104,7 @@ extension Simulation {
         return results
     }
 
-    /// CONTRACT `noRenegotiation`: after the peer's last disruptive event, no offer was
+    /// docs/contract.md `noRenegotiation`: after the peer's last disruptive event, no offer was
     /// created for a pair of theirs that had been connected before that offer. A first offer
     /// to a page that joins later sets a pair up; it renegotiates nothing. Offers to and from
     /// attackers are not the mesh's. A failure names each pair and when its offers came.

@@ -1,4 +1,4 @@
-/// Invariant breaches found during a run. Every one is reported (CONTRACT `violations`) and
+/// Invariant breaches found during a run. Every one is reported (docs/contract.md `violations`) and
 /// makes the run exit 1; none is swallowed. Checks stay on in release builds.
 struct InvariantLog {
     private(set) var violations: [String] = []

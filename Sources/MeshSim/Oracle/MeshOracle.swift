@@ -1,7 +1,7 @@
 /// Keeps score of the full mesh as the run goes, from outside the system it judges.
 ///
 /// The simulator tells it which peer names are live (page alive, host online) and, whenever a
-/// connection's observable state changes, whether a pair is connected by CONTRACT's
+/// connection's observable state changes, whether a pair is connected by docs/contract.md's
 /// definition. The oracle counts connected pairs against the expected C(live, 2) and records
 /// when the mesh last became full (`convergedAt`).
 struct MeshOracle {

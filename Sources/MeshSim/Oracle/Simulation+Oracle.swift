@@ -1,6 +1,6 @@
 import SignalProtocol
 
-/// The full-mesh definition of CONTRACT, applied to what the pages observed.
+/// The full-mesh definition of docs/contract.md, applied to what the pages observed.
 extension Simulation {
     /// Is the peer name live: its page alive and its host online?
     /// Attackers are never live: they are not members of the mesh.
@@ -32,7 +32,7 @@ extension Simulation {
         }
     }
 
-    /// CONTRACT "Full mesh": each current page holds a connection to the other's current page,
+    /// docs/contract.md "Full mesh": each current page holds a connection to the other's current page,
     /// both belong to the same association, both `connected`, the data channel open on both.
     func pairConnected(_ a: Int32, _ b: Int32) -> Bool {
         guard let ca = currentConnection(from: a, to: b), let cb = currentConnection(from: b, to: a) else { return false }

@@ -1,6 +1,6 @@
 import SignalProtocol
 
-/// The outcome of one run, as CONTRACT's report object describes it.
+/// The outcome of one run, as docs/contract.md's report object describes it.
 struct RunReport {
     var scenario: String
     var file: String
@@ -21,7 +21,7 @@ struct RunReport {
     var stuck: [StuckPair]
     /// Connected pairs whose selected candidate pair goes through a TURN relay.
     var relayedPairs: Int
-    // Extensions (CONTRACT welcomes more keys).
+    // Extensions (docs/contract.md welcomes more keys).
     var controlMessages: Int
     var offersCreated: Int
     var connectionsCreated: Int
@@ -85,7 +85,7 @@ struct RunReport {
         attacks = s.attackSummary
     }
 
-    /// One JSON object, keys in a fixed order (CONTRACT "Report").
+    /// One JSON object, keys in a fixed order (docs/contract.md "Report").
     var json: String { JSONWriter.write(.object(jsonObject)) }
 
     /// The report's members, for callers that add their own (`compare`).

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Writes the run's trace as JSON Lines (CONTRACT, "Trace") and hashes every byte of it.
+/// Writes the run's trace as JSON Lines (docs/contract.md, "Trace") and hashes every byte of it.
 ///
 /// The hash is always computed, with or without `--trace`, so `traceHash` in a report says
 /// whether two runs' traces are byte-identical. Lines are built by hand from ASCII pieces (peer

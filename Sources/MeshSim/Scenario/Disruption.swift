@@ -8,7 +8,7 @@ extension ScenarioEvent {
         return true
     }
 
-    /// When the disruption ends (CONTRACT `convergedWithin`): a refresh when the new page
+    /// When the disruption ends (docs/contract.md `convergedWithin`): a refresh when the new page
     /// loads; offline, partition, wsDrop and serverRestart when connectivity returns; the
     /// others at once.
     var end: Int64 {

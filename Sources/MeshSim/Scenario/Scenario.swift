@@ -175,7 +175,7 @@ struct NetworkPatch: Equatable {
 }
 
 /// What an attacking peer does instead of joining the mesh (peer field `behaviour`, an
-/// extension of CONTRACT; see docs/scenario-format.md). Each is one attack, tried on its own
+/// extension of docs/contract.md; see docs/scenario-format.md). Each is one attack, tried on its own
 /// WebSocket, and counted in the report as blocked or not.
 enum AttackKind: String, CaseIterable, Equatable {
     /// Sends a signal whose `from` names an honest peer.

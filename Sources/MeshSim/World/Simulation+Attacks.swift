@@ -18,7 +18,7 @@ struct AttackRecord {
     var gotTargetUID = false
     var closedByServer = false
 
-    /// Whether the server refused what the attack wanted (CONTRACT extension, report `attacks`).
+    /// Whether the server refused what the attack wanted (docs/contract.md extension, report `attacks`).
     var blocked: Bool {
         switch kind {
         case .hijackUid:

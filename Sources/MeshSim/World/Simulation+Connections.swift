@@ -90,7 +90,7 @@ extension Simulation {
         pages[p].uid = uid
         pages[p].wsGaveUp = false
         pages[p].wsFailures = 0
-        trace.line(now, "uid", peer: pages[p].name, value: uid)  // CONTRACT's `page` is load/unload only
+        trace.line(now, "uid", peer: pages[p].name, value: uid)  // docs/contract.md's `page` is load/unload only
         if !pages[p].wsOpen { openWebSocket(page: page) }
     }
 

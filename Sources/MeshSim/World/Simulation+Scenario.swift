@@ -11,7 +11,7 @@ enum DeferredAction {
     case attack(page: Int32, index: Int32)
 }
 
-/// Scenario events (CONTRACT, "events"): every event the loader accepts is carried out.
+/// Scenario events (docs/contract.md, "events"): every event the loader accepts is carried out.
 extension Simulation {
     func runScenarioEvent(_ event: ScenarioEvent) {
         trace.line(now, "scenario", peer: event.action.peer.flatMap { name in slotIndex[name].map { _ in name } },
@@ -114,7 +114,7 @@ extension Simulation {
     }
 
     /// The peer an event names: its slot, its live page (nil while a `refresh` is reloading it:
-    /// the peer still exists, CONTRACT) and the uid its sessionStorage holds. The loader
+    /// the peer still exists, docs/contract.md) and the uid its sessionStorage holds. The loader
     /// guarantees the peer exists; a breach is an invariant violation rather than a crash.
     private func livePeer(_ peer: String, _ event: ScenarioEvent) -> (slot: Int32, page: Int32?, uid: String)? {
         guard let slot = slotIndex[peer] else {
@@ -136,7 +136,7 @@ extension Simulation {
         }
     }
 
-    /// When the last join or disruption ends (CONTRACT `convergedWithin`), counting only those
+    /// When the last join or disruption ends (docs/contract.md `convergedWithin`), counting only those
     /// that began before the run stopped (`--until` may stop it before the file's duration).
     var lastDisruptionEnd: Int64 { convergenceStart.time }
 

@@ -1,6 +1,6 @@
 /// Timers and limits of the ICE agent, in nanoseconds. Defaults are Chromium's (libwebrtc
 /// `p2p/base/p2p_transport_channel.cc`, `connection.cc`, `stun_request.cc`; see
-/// calibration/webrtc-facts.md T5 and T6).
+/// docs/calibration/webrtc-facts.md T5 and T6).
 public struct ICEConfiguration: Sendable, Equatable {
     /// Channel-level ping interval while no writable, receiving pair is selected (`kWeakPingInterval`).
     public var weakPingInterval: Int64 = 48_000_000

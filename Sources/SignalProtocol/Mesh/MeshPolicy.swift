@@ -48,7 +48,7 @@ extension MeshPolicy {
 }
 
 /// The notes, literally, as a simple-peer style wrapper runs them: "connected" means the data
-/// channel is open (calibration/README.md, "What connected means to the seed policy").
+/// channel is open (docs/calibration/README.md, "What connected means to the seed policy").
 public struct SeedPolicy: MeshPolicy {
     public init() {}
     public var name: String { "seed" }

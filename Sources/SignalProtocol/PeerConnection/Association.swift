@@ -10,7 +10,7 @@ public enum AssociationOutput: Sendable {
 }
 
 /// The DTLS 1.2 handshake and the SCTP association with its data channels, as round trips over
-/// the selected ICE pair (calibration/webrtc-facts.md T10).
+/// the selected ICE pair (docs/calibration/webrtc-facts.md T10).
 ///
 /// Responsibilities:
 /// 1. DTLS: the answerer (`a=setup:active`) is the client. The client sends flights 1 and 3 and

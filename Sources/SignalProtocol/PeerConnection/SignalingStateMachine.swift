@@ -27,7 +27,7 @@ public enum RTCErrorName: String, Sendable {
 }
 
 /// A rejected RTCPeerConnection operation: the error's `name` and its `message`, spelled as
-/// Chromium prints them (calibration/chromium/README.md, experiment 5).
+/// Chromium prints them (docs/calibration/chromium/README.md, experiment 5).
 public struct RTCError: Error, Equatable, Sendable, CustomStringConvertible {
     public var name: RTCErrorName
     public var message: String
