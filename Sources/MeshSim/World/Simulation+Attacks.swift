@@ -84,7 +84,7 @@ extension Simulation {
         guard pages[p].alive, serverUp, network.isReachable(pages[p].host) else { return }
         let kind = slotBehaviour[Int(pages[p].slot)][Int(index)]
         guard let victim = honestTarget() else {
-            trace.line(now, "attack", peer: pages[p].name, value: kind.rawValue, detail: "no honest peer to attack")
+            emit(.attack, peer: pages[p].name, value: kind.rawValue, detail: "no honest peer to attack", page: Int32(p))
             return
         }
         let socket = SocketID(UInt32(sockets.count))
@@ -137,7 +137,7 @@ extension Simulation {
         }
         attackSockets[socket.raw] = attacks.count
         attacks.append(record)
-        trace.line(now, "attack", peer: pages[p].name, remote: record.target, value: kind.rawValue)
+        emit(.attack, peer: pages[p].name, remote: record.target, value: kind.rawValue, page: Int32(p))
     }
 
     private func pushAttackFrame(_ socket: SocketID, _ content: WebSocketContent, page: Int32) {

@@ -25,13 +25,13 @@ extension Simulation {
             case .close(let link):
                 closeConnection(pages[p].linkConnections[Int(link.raw)])
             case .sendSignal(let to, let payload):
-                trace.line(now, "signal", peer: pages[p].name, remote: to, value: payload.kindName)
+                emit(.signal, peer: pages[p].name, remote: to, value: payload.kindName, page: page)
                 sendToServer(page: page, .signal(from: nil, to: to, payload: payload))
             case .sendData(let link, let label, let size):
                 let c = pages[p].linkConnections[Int(link.raw)]
                 withPCActions(c) { slot, out in _ = slot.pc.send(label: label, size: size, now: now, into: &out) }
             case .note(let remote, let text):
-                trace.line(now, "decision", peer: pages[p].name, remote: remote, value: text)
+                emit(.decision, peer: pages[p].name, remote: remote, value: text, page: page)
                 var list = pages[p].decisions[remote, default: []]
                 if list.count >= 6 { list.removeFirst() }
                 list.append((now, text))
@@ -71,11 +71,11 @@ extension Simulation {
             connections[Int(index)].refused = true
             connections[Int(index)].closed = true
             stats.connectionsRefused += 1
-            trace.line(now, "connection", peer: pages[p].name, remote: remote, value: "refused",
-                       detail: "Chromium allows at most \(cap) RTCPeerConnections per page")
+            emit(.connection, peer: pages[p].name, remote: remote, value: "refused",
+                 detail: "Chromium allows at most \(cap) RTCPeerConnections per page", page: Int32(p), connection: index)
         } else {
             pages[p].openConnections += 1
-            trace.line(now, "connection", peer: pages[p].name, remote: remote, value: role == .active ? "active" : "passive")
+            emit(.connection, peer: pages[p].name, remote: remote, value: role == .active ? "active" : "passive", page: Int32(p), connection: index)
         }
     }
 
@@ -90,7 +90,7 @@ extension Simulation {
         pages[p].uid = uid
         pages[p].wsGaveUp = false
         pages[p].wsFailures = 0
-        trace.line(now, "uid", peer: pages[p].name, value: uid)  // docs/contract.md's `page` is load/unload only
+        emit(.uid, peer: pages[p].name, value: uid, page: Int32(p))  // docs/contract.md's `page` is load/unload only
         if !pages[p].wsOpen { openWebSocket(page: page) }
     }
 
@@ -166,19 +166,23 @@ extension Simulation {
         let i = Int(c)
         let name = pages[Int(connections[i].page)].name
         let remote = connections[i].remoteUID
+        let page = connections[i].page
+        func emitHere(_ kind: ObservationKind, _ value: String, detail: String? = nil) {
+            emit(kind, peer: name, remote: remote, value: value, detail: detail, page: page, connection: c)
+        }
         switch event {
         case .signalingStateChange(let s):
-            trace.line(now, "signalingState", peer: name, remote: remote, value: s.w3cName)
+            emitHere(.signalingState, s.w3cName)
         case .iceGatheringStateChange(let s):
-            trace.line(now, "iceGatheringState", peer: name, remote: remote, value: s.w3cName)
+            emitHere(.iceGatheringState, s.w3cName)
         case .iceConnectionStateChange(let s):
             if s == .connected { connections[i].iceEverConnected = true }
             if s == .failed {
                 invariants.record(now, "noIceFailedState", peers: [name, remote], "\(name)'s connection to \(remote) reported iceConnectionState failed, which Chromium never reports")
             }
-            trace.line(now, "iceConnectionState", peer: name, remote: remote, value: s.w3cName)
+            emitHere(.iceConnectionState, s.w3cName)
         case .connectionStateChange(let s):
-            trace.line(now, "connectionState", peer: name, remote: remote, value: s.w3cName)
+            emitHere(.connectionState, s.w3cName)
             if s == .connected && connections[i].pc.signaling.remoteDescription == nil {
                 invariants.record(now, "connectedNeedsRemoteDescription", peers: [name, remote], "\(name)'s connection to \(remote) is connected without a remote description")
             }
@@ -187,26 +191,26 @@ extension Simulation {
             observedChanged(c)
         case .iceCandidate(let candidate):
             if let candidate {
-                trace.line(now, "candidate", peer: name, remote: remote, value: candidate.type.description)
+                emitHere(.candidate, candidate.type.description)
             }
         case .candidateLearned(let candidate):
-            trace.line(now, "candidate", peer: name, remote: remote, value: candidate.type.description)
+            emitHere(.candidate, candidate.type.description)
         case .selectedPairChange(let l, let r):
             connections[i].selectedRelay = l.type == .relay || r.type == .relay
-            trace.line(now, "selectedPair", peer: name, remote: remote, value: "\(l.type)/\(r.type)")
+            emitHere(.selectedPair, "\(l.type)/\(r.type)")
         case .dataChannelOpen(let label, _):
             if connections[i].pc.association.sctp != .established {
                 invariants.record(now, "channelNeedsAssociation", peers: [name, remote], "\(name)'s data channel \(label) to \(remote) opened without an SCTP association")
             }
-            trace.line(now, "dataChannel", peer: name, remote: remote, value: "open")
+            emitHere(.dataChannel, "open")
             connections[i].observedChannelOpen = true
             observedChanged(c)
         case .dataChannelClosed:
-            trace.line(now, "dataChannel", peer: name, remote: remote, value: "closed")
+            emitHere(.dataChannel, "closed")
             connections[i].observedChannelOpen = false
             observedChanged(c)
         case .dataChannelMessage(_, let size):
-            trace.line(now, "data", peer: name, remote: remote, value: "\(size)")
+            emitHere(.data, "\(size)")
         case .operationComplete(let kind, let result):
             switch result {
             case .success:
@@ -216,7 +220,7 @@ extension Simulation {
                 }
             case .failure(let e):
                 stats.operationErrors += 1
-                trace.line(now, "error", peer: name, remote: remote, value: e.name.rawValue, detail: e.message)
+                emitHere(.error, e.name.rawValue, detail: e.message)
             }
         }
     }

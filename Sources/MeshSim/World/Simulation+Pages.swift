@@ -18,7 +18,7 @@ extension Simulation {
         pages.append(Page(uid: uid, name: slotNames[Int(slot)], slot: slot, host: host,
                           manager: MeshManager(policy: options.policy)))
         currentPage[Int(slot)] = index
-        trace.line(now, "page", peer: slotNames[Int(slot)], value: "load")
+        emit(.page, peer: slotNames[Int(slot)], value: "load", page: index)
         pageLiveChanged(slot: slot)
         if isAttacker(slot: slot) {
             startAttacks(page: index)
@@ -40,7 +40,7 @@ extension Simulation {
         pages[p].wsOpen = false
         pages[p].wsEpoch &+= 1
         pages[p].alive = false
-        trace.line(now, "page", peer: pages[p].name, value: "unload")
+        emit(.page, peer: pages[p].name, value: "unload", page: Int32(p))
         pageLiveChanged(slot: pages[p].slot)
     }
 
@@ -78,7 +78,7 @@ extension Simulation {
         pages[p].socket = socket
         pages[p].wsOpen = true
         pages[p].wsFailures = 0
-        trace.line(now, "ws", peer: pages[p].name, value: "open")
+        emit(.ws, peer: pages[p].name, value: "open", page: Int32(p))
         var actions = takeServerBuffer()
         server.socketOpened(socket, at: now, into: &actions)
         carryOut(actions, origin: page)
@@ -120,7 +120,7 @@ extension Simulation {
         sockets[Int(socket.raw)].pageOpen = false
         pages[p].wsOpen = false
         pages[p].socket = nil
-        if pages[p].alive { trace.line(now, "ws", peer: pages[p].name, value: "closed") }
+        if pages[p].alive { emit(.ws, peer: pages[p].name, value: "closed", page: Int32(p)) }
     }
 
     /// The server side closes a socket (replaced, ping timeout, restart): the server state
@@ -153,7 +153,7 @@ extension Simulation {
         for i in sockets.indices where sockets[i].serverOpen {
             any = true
             if sockets[i].awaitingPong {
-                trace.line(now, "serverTimeout", peer: pages[Int(sockets[i].page)].name, value: "no pong")
+                emit(.serverTimeout, peer: pages[Int(sockets[i].page)].name, value: "no pong", page: sockets[i].page)
                 serverClosesWebSocket(SocketID(UInt32(i)))
             } else {
                 sockets[i].awaitingPong = true
@@ -165,7 +165,7 @@ extension Simulation {
 
     func serverGoesDown(for downtime: Int64) {
         guard serverUp else { return }
-        trace.line(now, "server", peer: nil, value: "down")
+        emit(.server, peer: nil, value: "down")
         for i in sockets.indices where sockets[i].serverOpen {
             serverClosesWebSocket(SocketID(UInt32(i)), notifyServer: false)
         }
@@ -178,7 +178,7 @@ extension Simulation {
 
     func serverComesUp() {
         serverUp = true
-        trace.line(now, "server", peer: nil, value: "up")
+        emit(.server, peer: nil, value: "up")
     }
 
     // MARK: - Frames
@@ -293,7 +293,7 @@ extension Simulation {
                 sockets[i].pageOpen = false
                 pages[Int(page)].wsOpen = false
                 pages[Int(page)].socket = nil
-                trace.line(now, "ws", peer: pages[Int(page)].name, value: "closed")
+                emit(.ws, peer: pages[Int(page)].name, value: "closed", page: page)
                 scheduleReconnect(page: page)
             case .pong, .raw:
                 break
@@ -340,13 +340,14 @@ extension Simulation {
         let name = pages[p].name
         switch message {
         case .initial(let you, let online, let secret):
-            trace.line(now, "init", peer: name, value: "\(online.count) online")
+            emit(.`init`, peer: name, value: "\(online.count) online", page: page)
             if let secret { sessionSecrets[Int(pages[p].slot)] = (you, secret) }
         case .online(let uid):
-            trace.line(now, "online", peer: name, remote: uid, value: "online")
+            emit(.online, peer: name, remote: uid, value: "online", page: page)
         case .offline(let uid):
-            trace.line(now, "offline", peer: name, remote: uid, value: "offline")
-        case .signal(let from, let to, _):
+            emit(.offline, peer: name, remote: uid, value: "offline", page: page)
+        case .signal(let from, let to, let payload):
+            emit(.signalDelivered, peer: name, remote: from, value: payload.kindName, page: page)
             if to != pages[p].uid {
                 invariants.record(now, "signalReachesAddressee", peers: [name], "signal for \(to) delivered to \(name) (uid \(pages[p].uid))")
             }
@@ -355,7 +356,7 @@ extension Simulation {
                                   "\(name) received a signal claiming from=\(from) that \(pages[Int(origin)].name) sent")
             }
         case .error(let code, let detail, let peer):
-            trace.line(now, "serverError", peer: name, remote: peer, value: code.rawValue, detail: detail)
+            emit(.serverError, peer: name, remote: peer, value: code.rawValue, detail: detail, page: page)
             if code == .uidReplaced {
                 // Another page now holds this uid; reconnecting would only take it back and
                 // start a tug of war, so the page stays off signaling (PeerJS: "ID is taken").

@@ -14,7 +14,7 @@ enum DeferredAction {
 /// Scenario events (docs/contract.md, "events"): every event the loader accepts is carried out.
 extension Simulation {
     func runScenarioEvent(_ event: ScenarioEvent) {
-        trace.line(now, "scenario", peer: event.action.peer.flatMap { name in slotIndex[name].map { _ in name } },
+        emit(.scenario, peer: event.action.peer.flatMap { name in slotIndex[name].map { _ in name } },
                    value: event.action.kindName)
         switch event.action {
         case .join(let peer):
@@ -73,7 +73,7 @@ extension Simulation {
             network.hosts[Int(host)].offlineUntil = max(network.hosts[Int(host)].offlineUntil, until)
             if network.hosts[Int(host)].online {
                 network.hosts[Int(host)].online = false
-                trace.line(now, "host", peer: peer, value: "offline")
+                emit(.host, peer: peer, value: "offline")
                 hostReachabilityChanged(host)
             }
             defer_(.hostOnline(host), at: until)
@@ -100,7 +100,7 @@ extension Simulation {
                   now >= network.hosts[Int(host)].offlineUntil else { return }
             network.hosts[Int(host)].online = true
             for p in pages.indices where pages[p].alive && pages[p].host == host {
-                trace.line(now, "host", peer: pages[p].name, value: "online")
+                emit(.host, peer: pages[p].name, value: "online", page: Int32(p))
             }
             hostReachabilityChanged(host)
         case .attack(let page, let index):

@@ -50,6 +50,8 @@ final class Simulation {
     let connectionScratch = ConnectionScratch()
 
     var trace: TraceWriter
+    /// Watchers of the run besides the trace (the outputs), told every observation (`emit`).
+    var observers: [any RunObserver] = []
     var oracle: MeshOracle
     var invariants = InvariantLog()
     var stats = RunStats()
@@ -173,6 +175,7 @@ final class Simulation {
         if !budgetExhausted { now = endTime }
         oracle.finish(at: now)
         trace.flush()
+        for observer in observers { observer.runEnded(at: now) }
     }
 
     private func dispatch(_ event: Event) {

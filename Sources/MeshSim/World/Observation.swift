@@ -1,0 +1,96 @@
+/// One thing that happened in a run, as the world reports it: once, at the moment it happens.
+///
+/// The world never writes a trace line or an output itself: it emits observations
+/// (`Simulation.emit`), and everything that records or judges a run observes them. The trace
+/// writer turns each traced observation into one JSON line (docs/contract.md, "Trace"); the
+/// outputs (`--perfetto`, `--html`, `--svg`) are `RunObserver`s. A new output is one observer
+/// file; a new kind of thing that happens is one `ObservationKind` case and the place that
+/// emits it.
+///
+/// Besides the trace's fields (`peer`, `remote`, `value`, `detail`), an observation names the
+/// page (each load of a peer is a new page) and the RTCPeerConnection it is about, so that an
+/// observer can tell a reloaded page's connections from the old page's.
+struct Observation {
+    var kind: ObservationKind
+    /// Whose view: the peer name (scenario id or `as` name); nil for the server.
+    var peer: String?
+    /// The other side's uid, for lines about a connection, a signal or a server message.
+    var remote: String?
+    var value: String
+    var detail: String?
+    /// Index of the page (one per load), when the observation is about a page.
+    var page: Int32?
+    /// Index of the RTCPeerConnection, when the observation is about one.
+    var connection: Int32?
+}
+
+/// What an observation is about. The raw value is the trace's `kind`.
+enum ObservationKind: String, CaseIterable {
+    // The scenario and the hosts.
+    case scenario, host, attack
+    // Pages, the WebSocket and the signaling server.
+    case page, uid, ws, server, serverTimeout, `init`, online, offline, serverError
+    /// A page sent a signaling payload (`value`: offer, answer, candidate, ...).
+    case signal
+    /// A relayed signal reached its addressee (`peer`), from `remote`. Not traced: the trace
+    /// records each signal once, when it is sent; outputs use this for the arrow of a message.
+    case signalDelivered
+    // The mesh manager and RTCPeerConnections.
+    case decision, connection
+    case signalingState, iceGatheringState, iceConnectionState, connectionState
+    case candidate, selectedPair, dataChannel, data, error
+
+    /// Does the trace record it? (Only `signalDelivered` is not: the trace format predates it
+    /// and its hash must not change.)
+    var isTraced: Bool { self != .signalDelivered }
+
+    /// The trace's `kind` text, without building a String per line.
+    var traceKind: StaticString {
+        switch self {
+        case .scenario: return "scenario"
+        case .host: return "host"
+        case .attack: return "attack"
+        case .page: return "page"
+        case .uid: return "uid"
+        case .ws: return "ws"
+        case .server: return "server"
+        case .serverTimeout: return "serverTimeout"
+        case .`init`: return "init"
+        case .online: return "online"
+        case .offline: return "offline"
+        case .serverError: return "serverError"
+        case .signal: return "signal"
+        case .signalDelivered: return "signalDelivered"
+        case .decision: return "decision"
+        case .connection: return "connection"
+        case .signalingState: return "signalingState"
+        case .iceGatheringState: return "iceGatheringState"
+        case .iceConnectionState: return "iceConnectionState"
+        case .connectionState: return "connectionState"
+        case .candidate: return "candidate"
+        case .selectedPair: return "selectedPair"
+        case .dataChannel: return "dataChannel"
+        case .data: return "data"
+        case .error: return "error"
+        }
+    }
+}
+
+/// Something that watches a run: told every observation in order, then the end of the run.
+/// Observers cannot change the run; they must not read the world's state to decide what they
+/// record (what they need is in the observations, or in the finished report).
+protocol RunObserver: AnyObject {
+    func observe(_ o: Observation, at time: Int64)
+    func runEnded(at time: Int64)
+}
+
+extension Simulation {
+    /// Reports one thing that happened now: to the trace (when traced) and to every observer.
+    func emit(_ kind: ObservationKind, peer: String?, remote: String? = nil, value: String, detail: String? = nil,
+              page: Int32? = nil, connection: Int32? = nil) {
+        if kind.isTraced { trace.line(now, kind.traceKind, peer: peer, remote: remote, value: value, detail: detail) }
+        guard !observers.isEmpty else { return }
+        let o = Observation(kind: kind, peer: peer, remote: remote, value: value, detail: detail, page: page, connection: connection)
+        for observer in observers { observer.observe(o, at: now) }
+    }
+}
