@@ -13,6 +13,9 @@ struct MeshOracle {
     private(set) var fullSince: Int64?
     /// Every time the mesh became full or stopped being full: (time, full).
     private(set) var transitions: [(time: Int64, full: Bool)] = []
+    /// Connected and expected pairs over time: one point per instant at which either changed
+    /// (the last value of that instant), for the convergence curve (`--svg`, `--html`).
+    private(set) var series: [(time: Int64, connected: Int, expected: Int)] = []
     /// The end of the run, once finished.
     private(set) var endedAt: Int64?
     /// When each pair (same keys as `good`) was first connected: `noRenegotiation` counts only
@@ -24,6 +27,7 @@ struct MeshOracle {
         liveCount = 0
         good.removeAll()
         firstConnected.removeAll()
+        series = []
         fullSince = nil
         transitions = []
     }
@@ -67,6 +71,8 @@ struct MeshOracle {
     }
 
     private mutating func update(now: Int64) {
+        let point = (time: now, connected: good.count, expected: expectedPairs)
+        if let last = series.last, last.time == now { series[series.count - 1] = point } else { series.append(point) }
         let full = isFull
         if full && fullSince == nil {
             if let last = transitions.last, !last.full, last.time == now, transitions.count >= 2 {
