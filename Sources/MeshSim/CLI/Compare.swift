@@ -24,6 +24,8 @@ enum Compare {
         var failedExpectations: [String]
         var violations: Int
         var junitCase: JUnitReport.Case
+        /// The connected and expected pairs over time, when the job asked for them (`--html`, `--svg`).
+        var curve: ConvergenceCurve.Line?
     }
 
     struct Job {
@@ -31,6 +33,8 @@ enum Compare {
         var policy: any MeshPolicy
         var seed: UInt64
         var limits = MeshSimCommand.RunLimits.none
+        /// Keep the run's pair counts over time (`Outcome.curve`).
+        var keepCurve = false
     }
 
     /// Does anything in the scenario draw from the run's generator in a way that changes
@@ -87,7 +91,8 @@ enum Compare {
                        failedExpectations: report.expectations.filter { !$0.ok }.map(\.name).reduce(into: []) { names, n in
                            if !names.contains(n) { names.append(n) }
                        },
-                       violations: report.violations.count, junitCase: JUnitReport.Case(report))
+                       violations: report.violations.count, junitCase: JUnitReport.Case(report),
+                       curve: job.keepCurve ? ConvergenceCurve.Line(label: job.policy.name, series: sim.oracle.series, end: sim.now) : nil)
     }
 
     /// Nearest-rank percentile of sorted values.

@@ -4,7 +4,7 @@ import SignalProtocol
 /// `MeshSim compare`: the command line around `Compare` (docs/cli.md, "compare").
 extension MeshSimCommand {
     static func compare(_ rest: ArraySlice<String>) throws(UsageError) -> Int32 {
-        let a = try Arguments(rest, valued: ["policies", "seeds", "jobs", "shard", "until", "max-events", "junit"], flags: ["json"])
+        let a = try Arguments(rest, valued: ["policies", "seeds", "jobs", "shard", "until", "max-events", "junit", "html", "svg"], flags: ["json"])
         guard !a.positional.isEmpty else { throw UsageError(message: "needs at least one FILE") }
         guard let policyList = try a.value("policies") else { throw UsageError(message: "needs --policies A,B,...") }
         var policies: [any MeshPolicy] = []
@@ -32,7 +32,8 @@ extension MeshSimCommand {
         }
         let limits = try RunLimits(a)
         let junit = try a.value("junit").map { OutputFile(option: "junit", path: $0) }
-        try OutputFiles.check([junit].compactMap { $0 }, inputs: a.positional)
+        let visuals = try VisualOutputs(a, inputs: a.positional)
+        try OutputFiles.check([junit].compactMap { $0 } + visuals.files, inputs: a.positional)
 
         var scenarios: [Scenario] = []
         var problems: [String] = []
@@ -57,7 +58,7 @@ extension MeshSimCommand {
                 for seed in seeds { all.append(Compare.Job(scenario: s, policy: p, seed: seed, limits: limits)) }
             }
         }
-        let mine = all.enumerated().filter { $0.offset % shard.count == shard.index - 1 }.map(\.element)
+        let mine = visuals.markCurves(all.enumerated().filter { $0.offset % shard.count == shard.index - 1 }.map(\.element))
         let progress = Progress()
         let outcomes = Compare.run(mine, parallelism: jobs) { done in
             progress.update { "compare: \(done) of \(mine.count) runs done" }
@@ -75,6 +76,7 @@ extension MeshSimCommand {
             print(table + footer)
         }
         if let junit { try OutputFiles.write(JUnitReport(cases: outcomes.map(\.junitCase)).xml, to: junit) }
+        try visuals.writeCompare(summaries: summaries, outcomes: outcomes, scenarios: scenarios, policies: policies.map(\.name), seeds: seedText)
         // Exit status as for `scenario`: 1 when any run failed, so a sweep in CI fails like a
         // single run does.
         return failed == 0 ? 0 : 1

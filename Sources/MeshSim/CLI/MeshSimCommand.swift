@@ -97,7 +97,7 @@ enum MeshSimCommand {
     // MARK: - scenario
 
     static func scenario(_ rest: ArraySlice<String>) throws(UsageError) -> Int32 {
-        let a = try Arguments(rest, valued: ["seed", "policy", "trace", "until", "max-events", "junit"], flags: ["json"])
+        let a = try Arguments(rest, valued: ["seed", "policy", "trace", "until", "max-events", "junit", "html", "svg"], flags: ["json"])
         guard !a.positional.isEmpty else { throw UsageError(message: "needs at least one FILE") }
         var seed: UInt64?
         if let s = try a.value("seed") {
@@ -111,7 +111,8 @@ enum MeshSimCommand {
         if trace != nil && a.positional.count > 1 {
             throw UsageError(message: "--trace takes exactly one scenario FILE")
         }
-        try OutputFiles.check([trace, junit].compactMap { $0 }, inputs: a.positional)
+        let visuals = try VisualOutputs(a, inputs: a.positional)
+        try OutputFiles.check([trace, junit].compactMap { $0 } + visuals.files, inputs: a.positional)
         let json = a.flag("json")
 
         // Load and check every file before running any (exit 2 on any problem, naming the file).
@@ -148,6 +149,7 @@ enum MeshSimCommand {
             sim.progress = { now, events in
                 progress.update { "\(scenario.file): simulated \(formatSeconds(now)) of \(end), \(events) events" }
             }
+            let timelines = visuals.attach(to: sim)
             sim.run()
             progress.finish()
             try? sink?.close()
@@ -158,9 +160,11 @@ enum MeshSimCommand {
             let report = RunReport(simulation: sim)
             print(json ? report.json : report.text)
             if junit != nil { cases.append(JUnitReport.Case(report)) }
+            visuals.record(sim, report, timelines)
             if !report.passed { status = 1 }
         }
         if let junit { try OutputFiles.write(JUnitReport(cases: cases).xml, to: junit) }
+        try visuals.writeScenario()
         return status
     }
 

@@ -3,17 +3,19 @@
 enum Usage {
     /// `MeshSim --version`. Raised when the command line, the scenario format, the report or
     /// the trace grow (they only grow: docs/cli.md).
-    static let version = "0.5.0"
+    static let version = "0.6.0"
 
     static let overview = """
     MeshSim \(version): a deterministic simulator of browser WebRTC full meshes
 
     usage: MeshSim scenario FILE... [--seed N] [--policy NAME] [--json] [--trace FILE] [--until DURATION]
                                     [--max-events N] [--junit FILE]
+                                    [--html FILE] [--svg FILE]
            MeshSim validate FILE... [--json]
            MeshSim policies
            MeshSim compare FILE... --policies A,B,... --seeds LIST [--jobs N] [--shard I/N] [--json]
                                    [--until DURATION] [--max-events N] [--junit FILE]
+                                   [--html FILE] [--svg FILE]
            MeshSim bench kernel --pending N --events N [--json]
            MeshSim --version
 
@@ -25,6 +27,7 @@ enum Usage {
     static let scenario = """
     usage: MeshSim scenario FILE... [--seed N] [--policy NAME] [--json] [--trace FILE] [--until DURATION]
                                     [--max-events N] [--junit FILE]
+                                    [--html FILE] [--svg FILE]
 
     Runs each scenario file and prints its report (text, or one JSON object per run with --json).
       --seed N           the run's seed instead of the file's (0 to 18446744073709551615)
@@ -35,6 +38,10 @@ enum Usage {
                          says the run stopped, and expectations about its end are not judged
       --max-events N     stop after N simulation events (default 200000000), as --until does
       --junit FILE       a JUnit XML file: a testsuite per scenario file, a testcase per run
+      --html FILE        one self-contained HTML page: per run its summary, expectations, stuck
+                         pairs, convergence curve, peer x peer matrix and page timelines
+      --svg FILE         the convergence curve (connected and expected pairs over time) as an SVG
+                         image (one scenario FILE only)
     Output files must not be input files. Exit status: 0 all passed, 1 a run failed or was
     stopped before its end, 2 bad input.
     """
@@ -57,6 +64,7 @@ enum Usage {
     static let compare = """
     usage: MeshSim compare FILE... --policies A,B,... --seeds LIST [--jobs N] [--shard I/N] [--json]
                                    [--until DURATION] [--max-events N] [--junit FILE]
+                                   [--html FILE] [--svg FILE]
 
     Runs every scenario under every policy and seed, and prints a table per scenario: runs that
     passed, runs that converged, convergence time percentiles, signaling cost.
@@ -67,6 +75,10 @@ enum Usage {
       --json              one JSON report per run on stdout (each with passed and convergenceMs);
                           the table goes to stderr
       --until, --max-events, --junit   as on scenario
+      --html FILE         one HTML page: per scenario file the table, convergence time and signaling
+                          per policy (every run a dot), and the curve of the first seed per policy
+      --svg FILE          the convergence curve of the first seed of each policy, one line per
+                          policy (one scenario FILE only)
     Exit status: 0 every run passed, 1 any failed, 2 bad input.
     """
 
