@@ -20,8 +20,11 @@ struct Observation {
     var detail: String?
     /// Index of the page (one per load), when the observation is about a page.
     var page: Int32?
-    /// Index of the RTCPeerConnection, when the observation is about one.
+    /// Index of the RTCPeerConnection, when the observation is about one (the trace's `pc` is
+    /// this plus one: the connection's session id).
     var connection: Int32?
+    /// The uid a page loads with (`page` `load`).
+    var uid: String?
 }
 
 /// What an observation is about. The raw value is the trace's `kind`.
@@ -36,7 +39,12 @@ enum ObservationKind: String, CaseIterable {
     /// records each signal once, when it is sent; outputs use this for the arrow of a message.
     case signalDelivered
     // The mesh manager and RTCPeerConnections.
-    case decision, connection
+    case decision
+    /// A connection was created (`active`, `passive`, `refused`) or closed by its page (`closed`).
+    case connection
+    /// A connection learned which remote connection it belongs to: `value` is the remote's
+    /// session id (its `pc`), from the remote description it applied.
+    case association
     case signalingState, iceGatheringState, iceConnectionState, connectionState
     case candidate, selectedPair, dataChannel, data, error
 
@@ -63,6 +71,7 @@ enum ObservationKind: String, CaseIterable {
         case .signalDelivered: return "signalDelivered"
         case .decision: return "decision"
         case .connection: return "connection"
+        case .association: return "association"
         case .signalingState: return "signalingState"
         case .iceGatheringState: return "iceGatheringState"
         case .iceConnectionState: return "iceConnectionState"
@@ -87,10 +96,13 @@ protocol RunObserver: AnyObject {
 extension Simulation {
     /// Reports one thing that happened now: to the trace (when traced) and to every observer.
     func emit(_ kind: ObservationKind, peer: String?, remote: String? = nil, value: String, detail: String? = nil,
-              page: Int32? = nil, connection: Int32? = nil) {
-        if kind.isTraced { trace.line(now, kind.traceKind, peer: peer, remote: remote, value: value, detail: detail) }
-        guard !observers.isEmpty else { return }
-        let o = Observation(kind: kind, peer: peer, remote: remote, value: value, detail: detail, page: page, connection: connection)
+              page: Int32? = nil, connection: Int32? = nil, uid: String? = nil) {
+        if kind.isTraced {
+            trace.line(now, kind.traceKind, peer: peer, remote: remote, value: value, detail: detail, pc: connection, uid: uid)
+        }
+        let o = Observation(kind: kind, peer: peer, remote: remote, value: value, detail: detail, page: page,
+                            connection: connection, uid: uid)
+        oracle.observe(o, at: now)
         for observer in observers { observer.observe(o, at: now) }
     }
 }
