@@ -78,6 +78,10 @@ final class MeshOracle: RunObserver {
 
     // MARK: - Observing
 
+    /// What the verdict depends on; every other observation passes it by.
+    static let observedKinds = ObservationKinds([.page, .host, .uid, .connection, .association, .connectionState, .dataChannel])
+    var kinds: ObservationKinds { Self.observedKinds }
+
     func observe(_ o: Observation, at now: Int64) {
         switch o.kind {
         case .page:

@@ -28,7 +28,7 @@ extension MeshOracle {
                 throw TraceError(line: line, message: "a line needs t, kind and value")
             }
             end = max(end, t)
-            guard let kind = ObservationKind(rawValue: kindText) else { continue }
+            guard let kind = ObservationKind(traceKind: kindText) else { continue }
             let peer = v["peer"]?.stringValue
             var page: Int32?
             if kind == .page, value == "load", let peer {

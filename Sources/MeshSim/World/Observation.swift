@@ -27,8 +27,9 @@ struct Observation {
     var uid: String?
 }
 
-/// What an observation is about. The raw value is the trace's `kind`.
-enum ObservationKind: String, CaseIterable {
+/// What an observation is about. `traceKind` is the trace's `kind`; the raw value numbers the
+/// kinds for `ObservationKinds`.
+enum ObservationKind: UInt8, CaseIterable {
     // The scenario and the hosts.
     case scenario, host, attack
     // Pages, the WebSocket and the signaling server.
@@ -51,6 +52,12 @@ enum ObservationKind: String, CaseIterable {
     /// Does the trace record it? (Only `signalDelivered` is not: the trace format predates it
     /// and its hash must not change.)
     var isTraced: Bool { self != .signalDelivered }
+
+    /// The kind a trace's `kind` text names, if any.
+    init?(traceKind text: String) {
+        guard let k = Self.allCases.first(where: { $0.traceKind.description == text }) else { return nil }
+        self = k
+    }
 
     /// The trace's `kind` text, without building a String per line.
     var traceKind: StaticString {
@@ -85,12 +92,30 @@ enum ObservationKind: String, CaseIterable {
     }
 }
 
-/// Something that watches a run: told every observation in order, then the end of the run.
-/// Observers cannot change the run; they must not read the world's state to decide what they
-/// record (what they need is in the observations, or in the finished report).
+/// A set of observation kinds, as bits: what an observer wants to be told.
+struct ObservationKinds: OptionSet {
+    let rawValue: UInt64
+    static let all = ObservationKinds(rawValue: ~0)
+
+    init(rawValue: UInt64) { self.rawValue = rawValue }
+    init(_ kinds: [ObservationKind]) { rawValue = kinds.reduce(0) { $0 | 1 << UInt64($1.rawValue) } }
+
+    func contains(_ kind: ObservationKind) -> Bool { rawValue & (1 << UInt64(kind.rawValue)) != 0 }
+}
+
+/// Something that watches a run: told every observation of the kinds it asks for, in order,
+/// then the end of the run. Observers cannot change the run; they must not read the world's
+/// state to decide what they record (what they need is in the observations, or in the
+/// finished report).
 protocol RunObserver: AnyObject {
+    /// The kinds it wants (default: all). A kind no observer wants costs only the trace line.
+    var kinds: ObservationKinds { get }
     func observe(_ o: Observation, at time: Int64)
     func runEnded(at time: Int64)
+}
+
+extension RunObserver {
+    var kinds: ObservationKinds { .all }
 }
 
 extension Simulation {
@@ -100,9 +125,10 @@ extension Simulation {
         if kind.isTraced {
             trace.line(now, kind.traceKind, peer: peer, remote: remote, value: value, detail: detail, pc: connection, uid: uid)
         }
+        guard observedKinds.contains(kind) else { return }
         let o = Observation(kind: kind, peer: peer, remote: remote, value: value, detail: detail, page: page,
                             connection: connection, uid: uid)
-        oracle.observe(o, at: now)
-        for observer in observers { observer.observe(o, at: now) }
+        if oracleKinds.contains(kind) { oracle.observe(o, at: now) }
+        for observer in observers where observer.kinds.contains(kind) { observer.observe(o, at: now) }
     }
 }

@@ -50,8 +50,14 @@ final class Simulation {
     let connectionScratch = ConnectionScratch()
 
     var trace: TraceWriter
-    /// Watchers of the run besides the trace (the outputs), told every observation (`emit`).
-    var observers: [any RunObserver] = []
+    /// Watchers of the run besides the trace and the oracle (the outputs), told the
+    /// observations they ask for (`emit`). Set before `run()`.
+    var observers: [any RunObserver] = [] {
+        didSet { observedKinds = observers.reduce(oracleKinds) { $0.union($1.kinds) } }
+    }
+    /// The kinds someone besides the trace wants: `emit` builds an observation only for these.
+    private(set) var observedKinds = MeshOracle.observedKinds
+    let oracleKinds = MeshOracle.observedKinds
     var oracle: MeshOracle
     var invariants = InvariantLog()
     var stats = RunStats()
