@@ -17,6 +17,7 @@ enum Usage {
                                    [--until DURATION] [--max-events N] [--junit FILE]
                                    [--html FILE] [--svg FILE]
            MeshSim bench kernel --pending N --events N [--json]
+           MeshSim schema
            MeshSim --version
 
     MeshSim COMMAND --help describes one command. Exit status: 0 every run finished and every
@@ -88,6 +89,16 @@ enum Usage {
     Times the event queue on ns-3's hold model: N pending events, N events executed.
     """
 
+    static let schema = """
+    usage: MeshSim schema
+
+    Prints the JSON Schema (draft 2020-12) of scenario files, built from the same table of fields
+    the file check uses; docs/scenario.schema.json is its output. Editors find it through a
+    scenario's "$schema" field. The schema checks each value on its own (types, unknown and
+    required fields, durations, ranges, names); validate also checks how values relate (unique
+    ids, peers that exist, times before the run's end).
+    """
+
     /// The help text of a command, if it is one.
     static func of(_ command: String) -> String? {
         switch command {
@@ -96,6 +107,7 @@ enum Usage {
         case "policies": return policies
         case "compare": return compare
         case "bench": return bench
+        case "schema": return schema
         default: return nil
         }
     }

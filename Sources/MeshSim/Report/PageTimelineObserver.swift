@@ -48,6 +48,9 @@ final class PageTimelineObserver: RunObserver {
 
     init() {}
 
+    /// Only these kinds: the world builds no observation for the others on its account.
+    var kinds: ObservationKinds { ObservationKinds([.page, .ws, .host, .server, .connectionState]) }
+
     private func row(_ name: String) -> Int {
         if let r = rowOf[name] { return r }
         rowOf[name] = rows.count

@@ -52,7 +52,7 @@ struct PeerMatrix {
         var causeCount: [StuckCause: Int] = [:]
         for p in report.stuck {
             guard let a = s.slotIndex[p.a], let b = s.slotIndex[p.b] else { continue }
-            stuckCause[MeshOracle.key(a, b)] = p.cause
+            stuckCause[MeshScore.key(a, b)] = p.cause
             causeCount[p.cause, default: 0] += 1
         }
         causes = StuckCause.allCases.filter { causeCount[$0] != nil }.map { ($0, causeCount[$0]!) }
@@ -88,7 +88,7 @@ struct PeerMatrix {
                             let t = s.oracle.firstConnected(a, b) ?? 0
                             lo = min(lo, t)
                             hi = max(hi, t)
-                        } else if let cause = stuckCause[MeshOracle.key(a, b)] {
+                        } else if let cause = stuckCause[MeshScore.key(a, b)] {
                             stuckHere[causeIndex[cause]!, default: 0] += 1
                         }
                     }

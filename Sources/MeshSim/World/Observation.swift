@@ -20,12 +20,16 @@ struct Observation {
     var detail: String?
     /// Index of the page (one per load), when the observation is about a page.
     var page: Int32?
-    /// Index of the RTCPeerConnection, when the observation is about one.
+    /// Index of the RTCPeerConnection, when the observation is about one (the trace's `pc` is
+    /// this plus one: the connection's session id).
     var connection: Int32?
+    /// The uid a page loads with (`page` `load`).
+    var uid: String?
 }
 
-/// What an observation is about. The raw value is the trace's `kind`.
-enum ObservationKind: String, CaseIterable {
+/// What an observation is about. `traceKind` is the trace's `kind`; the raw value numbers the
+/// kinds for `ObservationKinds`.
+enum ObservationKind: UInt8, CaseIterable {
     // The scenario and the hosts.
     case scenario, host, attack
     // Pages, the WebSocket and the signaling server.
@@ -36,13 +40,24 @@ enum ObservationKind: String, CaseIterable {
     /// records each signal once, when it is sent; outputs use this for the arrow of a message.
     case signalDelivered
     // The mesh manager and RTCPeerConnections.
-    case decision, connection
+    case decision
+    /// A connection was created (`active`, `passive`, `refused`) or closed by its page (`closed`).
+    case connection
+    /// A connection learned which remote connection it belongs to: `value` is the remote's
+    /// session id (its `pc`), from the remote description it applied.
+    case association
     case signalingState, iceGatheringState, iceConnectionState, connectionState
     case candidate, selectedPair, dataChannel, data, error
 
     /// Does the trace record it? (Only `signalDelivered` is not: the trace format predates it
     /// and its hash must not change.)
     var isTraced: Bool { self != .signalDelivered }
+
+    /// The kind a trace's `kind` text names, if any.
+    init?(traceKind text: String) {
+        guard let k = Self.allCases.first(where: { $0.traceKind.description == text }) else { return nil }
+        self = k
+    }
 
     /// The trace's `kind` text, without building a String per line.
     var traceKind: StaticString {
@@ -63,6 +78,7 @@ enum ObservationKind: String, CaseIterable {
         case .signalDelivered: return "signalDelivered"
         case .decision: return "decision"
         case .connection: return "connection"
+        case .association: return "association"
         case .signalingState: return "signalingState"
         case .iceGatheringState: return "iceGatheringState"
         case .iceConnectionState: return "iceConnectionState"
@@ -76,21 +92,43 @@ enum ObservationKind: String, CaseIterable {
     }
 }
 
-/// Something that watches a run: told every observation in order, then the end of the run.
-/// Observers cannot change the run; they must not read the world's state to decide what they
-/// record (what they need is in the observations, or in the finished report).
+/// A set of observation kinds, as bits: what an observer wants to be told.
+struct ObservationKinds: OptionSet {
+    let rawValue: UInt64
+    static let all = ObservationKinds(rawValue: ~0)
+
+    init(rawValue: UInt64) { self.rawValue = rawValue }
+    init(_ kinds: [ObservationKind]) { rawValue = kinds.reduce(0) { $0 | 1 << UInt64($1.rawValue) } }
+
+    func contains(_ kind: ObservationKind) -> Bool { rawValue & (1 << UInt64(kind.rawValue)) != 0 }
+}
+
+/// Something that watches a run: told every observation of the kinds it asks for, in order,
+/// then the end of the run. Observers cannot change the run; they must not read the world's
+/// state to decide what they record (what they need is in the observations, or in the
+/// finished report).
 protocol RunObserver: AnyObject {
+    /// The kinds it wants (default: all). A kind no observer wants costs only the trace line.
+    var kinds: ObservationKinds { get }
     func observe(_ o: Observation, at time: Int64)
     func runEnded(at time: Int64)
+}
+
+extension RunObserver {
+    var kinds: ObservationKinds { .all }
 }
 
 extension Simulation {
     /// Reports one thing that happened now: to the trace (when traced) and to every observer.
     func emit(_ kind: ObservationKind, peer: String?, remote: String? = nil, value: String, detail: String? = nil,
-              page: Int32? = nil, connection: Int32? = nil) {
-        if kind.isTraced { trace.line(now, kind.traceKind, peer: peer, remote: remote, value: value, detail: detail) }
-        guard !observers.isEmpty else { return }
-        let o = Observation(kind: kind, peer: peer, remote: remote, value: value, detail: detail, page: page, connection: connection)
-        for observer in observers { observer.observe(o, at: now) }
+              page: Int32? = nil, connection: Int32? = nil, uid: String? = nil) {
+        if kind.isTraced {
+            trace.line(now, kind.traceKind, peer: peer, remote: remote, value: value, detail: detail, pc: connection, uid: uid)
+        }
+        guard observedKinds.contains(kind) else { return }
+        let o = Observation(kind: kind, peer: peer, remote: remote, value: value, detail: detail, page: page,
+                            connection: connection, uid: uid)
+        if oracleKinds.contains(kind) { oracle.observe(o, at: now) }
+        for observer in observers where observer.kinds.contains(kind) { observer.observe(o, at: now) }
     }
 }

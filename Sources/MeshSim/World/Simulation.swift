@@ -50,8 +50,14 @@ final class Simulation {
     let connectionScratch = ConnectionScratch()
 
     var trace: TraceWriter
-    /// Watchers of the run besides the trace (the outputs), told every observation (`emit`).
-    var observers: [any RunObserver] = []
+    /// Watchers of the run besides the trace and the oracle (the outputs), told the
+    /// observations they ask for (`emit`). Set before `run()`.
+    var observers: [any RunObserver] = [] {
+        didSet { observedKinds = observers.reduce(oracleKinds) { $0.union($1.kinds) } }
+    }
+    /// The kinds someone besides the trace wants: `emit` builds an observation only for these.
+    private(set) var observedKinds = MeshOracle.observedKinds
+    let oracleKinds = MeshOracle.observedKinds
     var oracle: MeshOracle
     var invariants = InvariantLog()
     var stats = RunStats()
@@ -106,7 +112,7 @@ final class Simulation {
                                      relayAddressCount: scenario.network.turnRelayAddresses)
         self.trace = traceSink
         self.endTime = min(options.until ?? scenario.duration, scenario.duration)
-        self.oracle = MeshOracle()
+        self.oracle = MeshOracle(names: [], uids: [], attackers: [])
         self.server = SignalingServer(secretSeed: Self.serverSecretSeed(options.seed))
         for p in scenario.peers { addSlot(p.id, uid: p.id) }
         for e in scenario.events {
@@ -120,7 +126,7 @@ final class Simulation {
         for e in scenario.events {
             if case .join(let p) = e.action, !p.behaviour.isEmpty { slotBehaviour[Int(slotIndex[p.id]!)] = p.behaviour }
         }
-        oracle.reset(slots: slotNames.count)
+        oracle = MeshOracle(names: slotNames, uids: slotUID, attackers: slotBehaviour.map { !$0.isEmpty })
     }
 
     /// The server's secret generator seed: derived from the run's seed without drawing from the
@@ -173,8 +179,8 @@ final class Simulation {
         }
         stats.events = executed
         if !budgetExhausted { now = endTime }
-        oracle.finish(at: now)
         trace.flush()
+        oracle.runEnded(at: now)
         for observer in observers { observer.runEnded(at: now) }
     }
 
