@@ -106,7 +106,7 @@ struct ConvergenceCurve {
             o += "<path id=\"\(id)-expected\(suffix)\" d=\"\(e.d)\" stroke=\"\(multi ? "#888888" : colour)\" stroke-width=\"\(Markup.num(1.5 * width))\" stroke-dasharray=\"6 4\" fill=\"none\"/>\n"
             // Several runs: each line thinner than the one before, so that lines that
             // coincide show as nested stripes instead of the last hiding the others.
-            let stroke = 2 * width + (multi ? 2.5 * width * Double(lines.count - 1 - i) : 0)
+            let stroke = 2 * width + (multi ? 1.5 * width * Double(lines.count - 1 - i) : 0)
             o += "<path id=\"\(id)-connected\(suffix)\" d=\"\(c.d)\" stroke=\"\(colour)\" stroke-width=\"\(Markup.num(stroke))\" fill=\"none\"/>\n"
         }
         return o
