@@ -22,6 +22,9 @@ struct Observation {
     var page: Int32?
     /// Index of the RTCPeerConnection, when the observation is about one.
     var connection: Int32?
+    /// Serial of a signal an honest page sent: its `signal` and its `signalDelivered` (if it
+    /// arrives; the server drops some) carry the same one. Not traced.
+    var signal: Int32? = nil
 }
 
 /// What an observation is about. The raw value is the trace's `kind`.
@@ -87,10 +90,11 @@ protocol RunObserver: AnyObject {
 extension Simulation {
     /// Reports one thing that happened now: to the trace (when traced) and to every observer.
     func emit(_ kind: ObservationKind, peer: String?, remote: String? = nil, value: String, detail: String? = nil,
-              page: Int32? = nil, connection: Int32? = nil) {
+              page: Int32? = nil, connection: Int32? = nil, signal: Int32? = nil) {
         if kind.isTraced { trace.line(now, kind.traceKind, peer: peer, remote: remote, value: value, detail: detail) }
         guard !observers.isEmpty else { return }
-        let o = Observation(kind: kind, peer: peer, remote: remote, value: value, detail: detail, page: page, connection: connection)
+        let o = Observation(kind: kind, peer: peer, remote: remote, value: value, detail: detail, page: page,
+                            connection: connection, signal: signal)
         for observer in observers { observer.observe(o, at: now) }
     }
 }

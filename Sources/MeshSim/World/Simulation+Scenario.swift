@@ -66,14 +66,14 @@ extension Simulation {
                 unloadPage(Int32(p), closeConnections: false, closeSocket: false)
             }
         case .offline(let peer, let duration):
-            guard let (slot, _, _) = livePeer(peer, event) else { return }
+            guard let (slot, page, _) = livePeer(peer, event) else { return }
             let host = slotHost[Int(slot)]
             // Overlapping outages: connectivity returns when the last of them ends.
             let until = now + duration
             network.hosts[Int(host)].offlineUntil = max(network.hosts[Int(host)].offlineUntil, until)
             if network.hosts[Int(host)].online {
                 network.hosts[Int(host)].online = false
-                emit(.host, peer: peer, value: "offline")
+                emit(.host, peer: peer, value: "offline", page: page)
                 hostReachabilityChanged(host)
             }
             defer_(.hostOnline(host), at: until)
