@@ -23,7 +23,9 @@ enum Compare {
         /// Names of the expectations that failed or were not judged, each once, in file order.
         var failedExpectations: [String]
         var violations: Int
-        var junitCase: JUnitReport.Case
+        /// The run as a JUnit test case, when `--junit` asked for one (it keeps the text report
+        /// of a failed run, which a large sweep should not build for nothing).
+        var junitCase: JUnitReport.Case?
     }
 
     struct Job {
@@ -31,6 +33,7 @@ enum Compare {
         var policy: any MeshPolicy
         var seed: UInt64
         var limits = MeshSimCommand.RunLimits.none
+        var junit = false
     }
 
     /// Does anything in the scenario draw from the run's generator in a way that changes
@@ -87,7 +90,7 @@ enum Compare {
                        failedExpectations: report.expectations.filter { !$0.ok }.map(\.name).reduce(into: []) { names, n in
                            if !names.contains(n) { names.append(n) }
                        },
-                       violations: report.violations.count, junitCase: JUnitReport.Case(report))
+                       violations: report.violations.count, junitCase: job.junit ? JUnitReport.Case(report) : nil)
     }
 
     /// Nearest-rank percentile of sorted values.

@@ -54,7 +54,7 @@ extension MeshSimCommand {
         var all: [Compare.Job] = []
         for s in scenarios {
             for p in policies {
-                for seed in seeds { all.append(Compare.Job(scenario: s, policy: p, seed: seed, limits: limits)) }
+                for seed in seeds { all.append(Compare.Job(scenario: s, policy: p, seed: seed, limits: limits, junit: junit != nil)) }
             }
         }
         let mine = all.enumerated().filter { $0.offset % shard.count == shard.index - 1 }.map(\.element)
@@ -74,7 +74,7 @@ extension MeshSimCommand {
         } else {
             print(table + footer)
         }
-        if let junit { try OutputFiles.write(JUnitReport(cases: outcomes.map(\.junitCase)).xml, to: junit) }
+        if let junit { try OutputFiles.write(JUnitReport(cases: outcomes.compactMap(\.junitCase)).xml, to: junit) }
         // Exit status as for `scenario`: 1 when any run failed, so a sweep in CI fails like a
         // single run does.
         return failed == 0 ? 0 : 1

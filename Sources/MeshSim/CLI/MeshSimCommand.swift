@@ -37,7 +37,7 @@ enum MeshSimCommand {
             break
         }
         guard let help = Usage.of(command) else {
-            printError("unknown command \(scenarioQuote(command)) (commands: scenario, validate, policies, compare, bench; MeshSim --help)")
+            printError("unknown command \(scenarioQuote(command)) (commands: scenario, validate, policies, compare, bench, schema; MeshSim --help)")
             return 2
         }
         let rest = args.dropFirst()
@@ -51,6 +51,7 @@ enum MeshSimCommand {
             case "validate": return try validate(rest)
             case "policies": return try policies(rest)
             case "compare": return try compare(rest)
+            case "schema": return try schema(rest)
             default: return try bench(rest)
             }
         } catch {
@@ -237,6 +238,16 @@ enum MeshSimCommand {
         for p in Policies.all {
             print(p.name + String(repeating: " ", count: width - p.name.count + 2) + p.summary)
         }
+        return 0
+    }
+
+    // MARK: - schema
+
+    /// The JSON Schema of scenario files (docs/scenario.schema.json is this output).
+    static func schema(_ rest: ArraySlice<String>) throws(UsageError) -> Int32 {
+        let a = try Arguments(rest, valued: [], flags: [])
+        guard a.positional.isEmpty else { throw UsageError(message: "takes no arguments") }
+        print(ScenarioSchema.text)
         return 0
     }
 

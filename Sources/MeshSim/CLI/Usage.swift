@@ -15,6 +15,7 @@ enum Usage {
            MeshSim compare FILE... --policies A,B,... --seeds LIST [--jobs N] [--shard I/N] [--json]
                                    [--until DURATION] [--max-events N] [--junit FILE]
            MeshSim bench kernel --pending N --events N [--json]
+           MeshSim schema
            MeshSim --version
 
     MeshSim COMMAND --help describes one command. Exit status: 0 every run finished and every
@@ -79,6 +80,16 @@ enum Usage {
     Times the event queue on ns-3's hold model: N pending events, N events executed.
     """
 
+    static let schema = """
+    usage: MeshSim schema
+
+    Prints the JSON Schema (draft 2020-12) of scenario files, built from the same table of fields
+    the file check uses; docs/scenario.schema.json is its output. Editors find it through a
+    scenario's "$schema" field. The schema checks each value on its own (types, unknown and
+    required fields, durations, ranges, names); validate also checks how values relate (unique
+    ids, peers that exist, times before the run's end).
+    """
+
     /// The help text of a command, if it is one.
     static func of(_ command: String) -> String? {
         switch command {
@@ -87,6 +98,7 @@ enum Usage {
         case "policies": return policies
         case "compare": return compare
         case "bench": return bench
+        case "schema": return schema
         default: return nil
         }
     }

@@ -1,6 +1,7 @@
 import SignalProtocol
 
-/// The full-mesh definition of docs/contract.md, applied to what the pages observed.
+/// Why a pair is not connected, from the world's state (the verdict itself is `MeshOracle`'s,
+/// from observations only; the explanation may look anywhere).
 extension Simulation {
     /// Is the peer name live: its page alive and its host online?
     /// Attackers are never live: they are not members of the mesh.
@@ -9,37 +10,6 @@ extension Simulation {
         let p = currentPage[Int(slot)]
         guard p >= 0, pages[Int(p)].alive else { return false }
         return network.isReachable(pages[Int(p)].host)
-    }
-
-    /// A page appeared, died, or its host went on or offline.
-    func pageLiveChanged(slot: Int32) {
-        let isLive = isLive(slot)
-        oracle.setLive(slot, isLive, now: now)
-        if isLive {
-            for other in 0..<Int32(slotNames.count) where other != slot && oracle.live[Int(other)] {
-                oracle.setPair(slot, other, connected: pairConnected(slot, other), now: now)
-            }
-        }
-    }
-
-    /// Connection `c`'s observable state changed: re-judge the pairs it belongs to.
-    func observedChanged(_ c: Int32) {
-        let conn = connections[Int(c)]
-        let a = pages[Int(conn.page)].slot
-        guard oracle.live[Int(a)], let others = uidSlots[conn.remoteUID] else { return }
-        for b in others where b != a && oracle.live[Int(b)] {
-            oracle.setPair(a, b, connected: pairConnected(a, b), now: now)
-        }
-    }
-
-    /// docs/contract.md "Full mesh": each current page holds a connection to the other's current page,
-    /// both belong to the same association, both `connected`, the data channel open on both.
-    func pairConnected(_ a: Int32, _ b: Int32) -> Bool {
-        guard let ca = currentConnection(from: a, to: b), let cb = currentConnection(from: b, to: a) else { return false }
-        let x = connections[Int(ca)], y = connections[Int(cb)]
-        guard !x.closed, !y.closed, x.observedConnection == .connected, y.observedConnection == .connected,
-              x.observedChannelOpen, y.observedChannelOpen else { return false }
-        return x.pc.remoteSessionID == y.pc.identity.sessionID && y.pc.remoteSessionID == x.pc.identity.sessionID
     }
 
     /// The connection the current page of `a` most recently created for `b`'s uid.

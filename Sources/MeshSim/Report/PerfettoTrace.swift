@@ -11,9 +11,10 @@ import Foundation
 ///   instants, server downtime a span.
 /// - Five threads per RTCPeerConnection, one per state machine, so that spans on a thread never
 ///   overlap: "→ p12 (active)" (connectionState, and instants for candidates, the selected
-///   pair, errors and data), "→ p12 · ice" (iceConnectionState), "→ p12 · signaling",
-///   "→ p12 · gathering", "→ p12 · channel" (a data channel open). A state's span ends when the
-///   next begins, or when the page unloads or the run ends.
+///   pair, the association, errors, data and the page's close), "→ p12 · ice"
+///   (iceConnectionState), "→ p12 · signaling", "→ p12 · gathering", "→ p12 · channel" (a data
+///   channel open). A state's span ends when the next begins, or when the page unloads or the
+///   run ends.
 /// - A flow (an arrow) from each signal's send to its delivery, matched by the signal's serial
 ///   (`Observation.signal`); a signal the server dropped has an instant but no flow.
 ///
@@ -105,7 +106,7 @@ final class PerfettoObserver: RunObserver {
                 closeWebSocket(p, at: t)
             }
         case .connection:
-            connectionCreated(o, at: t)
+            if o.value == "closed" { connectionInstant(o, at: t) } else { connectionCreated(o, at: t) }
         case .connectionState:
             stateChanged(o, machine: Self.connectionMachine, at: t)
         case .iceConnectionState:
@@ -116,7 +117,7 @@ final class PerfettoObserver: RunObserver {
             stateChanged(o, machine: Self.gatheringMachine, at: t)
         case .dataChannel:
             channelChanged(o, at: t)
-        case .candidate, .selectedPair, .data, .error:
+        case .candidate, .selectedPair, .data, .error, .association:
             connectionInstant(o, at: t)
         case .signal:
             signalSent(o, at: t)

@@ -44,9 +44,11 @@ final class TraceWriter {
 
     var hexDigest: String { hash.hexDigest }
 
-    /// One line: `{"t":T,"kind":K[,"peer":P][,"remote":R],"value":V[,extra]}`.
+    /// One line: `{"t":T,"kind":K[,"peer":P][,"remote":R],"value":V[,"detail":D][,"pc":N][,"uid":U]}`.
+    /// `pc` names the RTCPeerConnection a line is about (its session id, unique in the run) and
+    /// `uid` the uid a page loads with: with them a trace alone is enough to judge a run.
     func line(_ t: Int64, _ kind: StaticString, peer: String?, remote: String? = nil, value: String,
-              detail: String? = nil) {
+              detail: String? = nil, pc: Int32? = nil, uid: String? = nil) {
         append("{\"t\":")
         appendMillis(t)
         append(",\"kind\":\"")
@@ -65,6 +67,15 @@ final class TraceWriter {
         if let detail {
             append(",\"detail\":")
             appendString(detail)
+        }
+        if let pc {
+            append(",\"pc\":")
+            reserve(20)
+            appendDecimal(UInt64(pc) + 1)
+        }
+        if let uid {
+            append(",\"uid\":")
+            appendString(uid)
         }
         append("}\n")
         lines += 1

@@ -255,9 +255,8 @@ enum ScenarioAction: Equatable {
     /// Network parameters change from now on.
     case network(NetworkPatch)
 
-    /// Every `do` value, in documentation order.
-    static let kindNames = ["join", "refresh", "duplicateTab", "wsDrop", "leave", "crash", "offline",
-                            "partition", "serverRestart", "network"]
+    /// Every `do` value, in documentation order (the event tables, ScenarioFields.swift).
+    static let kindNames = ScenarioFormat.eventKinds
 
     static let defaultRefreshDowntime: SimDuration = 500 * nsPerMs
     static let defaultReconnectAfter: SimDuration = 1 * nsPerSecond
@@ -323,8 +322,8 @@ struct Expectations: Equatable {
     /// no `expect` (the default expectation), `[]` for `"expect": {}`.
     var present: [String] = ["fullMesh"]
 
-    static let fieldNames = ["fullMesh", "convergedWithin", "connected", "notConnected", "relayed",
-                             "noRenegotiation", "maxSignalingMessages"]
+    /// The `expect` fields, in documentation order (ScenarioFields.swift).
+    static let fieldNames = ScenarioFormat.expect.fieldNames
 
     init() {}
 }

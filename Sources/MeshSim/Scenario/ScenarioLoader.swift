@@ -414,6 +414,15 @@ final class ScenarioChecker {
         return nil
     }
 
+    /// A duration string bounded as a table field says (ScenarioFields.swift).
+    func duration(_ v: JSONValue, _ at: ScenarioPath, _ bound: DurationBound) -> SimDuration? {
+        switch bound {
+        case .any: return duration(v, at)
+        case .positive: return duration(v, at, positive: true)
+        case .atLeastMillisecond: return duration(v, at, positive: true, atLeast: nsPerMs)
+        }
+    }
+
     /// A duration string; `positive` rejects zero, `minimum` anything shorter.
     func duration(_ v: JSONValue, _ at: ScenarioPath, positive: Bool = false, atLeast minimum: SimDuration = 0) -> SimDuration? {
         guard case .string(let s) = v else {
@@ -452,10 +461,11 @@ final class ScenarioChecker {
         return nil
     }
 
-    /// Reports every member of `o` not in `allowed`.
-    func checkFields(_ o: CheckedObject, _ allowed: [String]) {
+    /// Reports every member of `o` that `table` (ScenarioFields.swift) does not have.
+    func checkFields(_ o: CheckedObject, _ table: ScenarioTable) {
+        let allowed = table.fieldNames
         for (i, e) in o.object.entries.enumerated() where !allowed.contains(e.key) {
-            report(o.at.key(e.key, at: i), "unknown field (expected one of: \(allowed.joined(separator: ", ")))")
+            report(o.at.key(e.key, at: i), "unknown field (expected one of: \(table.listedNames.joined(separator: ", ")))")
         }
     }
 
@@ -513,15 +523,15 @@ final class ScenarioChecker {
 
     // MARK: top level
 
-    static let topFields = ["name", "description", "seed", "duration", "policy", "network", "peers", "events", "expect"]
-
     func check(_ root: JSONValue) -> Scenario? {
         guard case .object(let rootObject) = root else {
             report(.root, "expected a JSON object at the top level, got \(scenarioTyped(root))")
             return nil
         }
         let top = CheckedObject(object: rootObject, at: .root)
-        checkFields(top, ScenarioChecker.topFields)
+        checkFields(top, ScenarioFormat.top)
+        // `$schema` names the JSON Schema for editors (docs/scenario.schema.json); it changes nothing.
+        if let (v, at) = top.member("$schema") { _ = string(v, at) }
 
         var name: String?
         if let (v, at) = top.member("name") { name = nonEmptyString(v, at) } else { missing(top, "name") }
@@ -644,38 +654,31 @@ final class ScenarioChecker {
 
     // MARK: network
 
-    static let networkFields = ["latency", "jitter", "loss", "stun", "turn", "turnRelayAddresses", "server", "ice"]
-    /// ICE timers: each at least a millisecond (`positive`), except `gatheringDelay`. Finer
-    /// timers are nothing a browser does, and a microsecond ping interval turns a three-peer
-    /// scenario into hundreds of millions of events.
-    static let iceDurationFields: [(name: String, positive: Bool, keyPath: WritableKeyPath<ICEPatch, SimDuration?>)] = [
-        ("weakPingInterval", true, \.weakPingInterval),
-        ("strongPingInterval", true, \.strongPingInterval),
-        ("stablePingInterval", true, \.stablePingInterval),
-        ("weakOrStabilizingPingInterval", true, \.weakOrStabilizingPingInterval),
-        ("receivingTimeout", true, \.receivingTimeout),
-        ("unwritableTimeout", true, \.unwritableTimeout),
-        ("inactiveTimeout", true, \.inactiveTimeout),
-        ("deadConnectionTimeout", true, \.deadConnectionTimeout),
-        ("stunInitialRTO", true, \.stunInitialRTO),
-        ("gatheringDelay", false, \.gatheringDelay),
+    /// Where each `network.ice` field of the table (ScenarioFields.swift: its name, type and
+    /// bounds; every timer at least a millisecond except `gatheringDelay`) goes in an `ICEPatch`.
+    static let iceDurationFields: [String: WritableKeyPath<ICEPatch, SimDuration?>] = [  // lookup only
+        "weakPingInterval": \.weakPingInterval,
+        "strongPingInterval": \.strongPingInterval,
+        "stablePingInterval": \.stablePingInterval,
+        "weakOrStabilizingPingInterval": \.weakOrStabilizingPingInterval,
+        "receivingTimeout": \.receivingTimeout,
+        "unwritableTimeout": \.unwritableTimeout,
+        "inactiveTimeout": \.inactiveTimeout,
+        "deadConnectionTimeout": \.deadConnectionTimeout,
+        "stunInitialRTO": \.stunInitialRTO,
+        "gatheringDelay": \.gatheringDelay,
     ]
-    static let iceIntegerFields: [(name: String, range: ClosedRange<Int64>, keyPath: WritableKeyPath<ICEPatch, Int?>)] = [
-        ("unwritableMinChecks", 1...1_000, \.unwritableMinChecks),
-        ("stunMaxRetransmissions", 0...100, \.stunMaxRetransmissions),
-        ("maxPeerConnections", 0...1_000_000, \.maxPeerConnections),
+    static let iceIntegerFields: [String: WritableKeyPath<ICEPatch, Int?>] = [  // lookup only
+        "unwritableMinChecks": \.unwritableMinChecks,
+        "stunMaxRetransmissions": \.stunMaxRetransmissions,
+        "maxPeerConnections": \.maxPeerConnections,
     ]
-    /// The `network.ice` names in documentation order.
-    static let iceFields = ["weakPingInterval", "strongPingInterval", "stablePingInterval",
-                            "weakOrStabilizingPingInterval", "receivingTimeout", "unwritableTimeout",
-                            "unwritableMinChecks", "inactiveTimeout", "deadConnectionTimeout", "stunInitialRTO",
-                            "stunMaxRetransmissions", "gatheringDelay", "maxPeerConnections"]
 
     /// The network fields of `o`; `checkUnknown` false when the caller checked the fields.
     /// `inEvent`: a `network` event, where an empty `server` or `ice` object changes nothing
     /// and is refused (at the top level it just keeps the defaults).
     func networkPatch(_ o: CheckedObject, checkUnknown: Bool = true, inEvent: Bool = false) -> NetworkPatch {
-        if checkUnknown { checkFields(o, ScenarioChecker.networkFields) }
+        if checkUnknown { checkFields(o, ScenarioFormat.network) }
         var p = NetworkPatch()
         if let (v, at) = o.member("latency") { p.latency = duration(v, at) }
         if let (v, at) = o.member("jitter") { p.jitter = duration(v, at) }
@@ -693,21 +696,26 @@ final class ScenarioChecker {
             if inEvent && s.object.entries.isEmpty {
                 report(at, "an empty server object changes nothing: give its latency, or leave server out")
             }
-            checkFields(s, ["latency"])
+            checkFields(s, ScenarioFormat.server)
             if let (v, at) = s.member("latency") { p.serverLatency = duration(v, at) }
         }
         if let (v, at) = o.member("ice"), let ice = object(v, at) {
             if inEvent && ice.object.entries.isEmpty {
                 report(at, "an empty ice object changes nothing: give at least one ICE field, or leave ice out")
             }
-            checkFields(ice, ScenarioChecker.iceFields)
-            for f in ScenarioChecker.iceDurationFields {
-                if let (v, at) = ice.member(f.name) {
-                    p.ice[keyPath: f.keyPath] = duration(v, at, positive: f.positive, atLeast: f.positive ? nsPerMs : 0)
+            checkFields(ice, ScenarioFormat.ice)
+            for f in ScenarioFormat.ice.fields {
+                guard let (v, at) = ice.member(f.name) else { continue }
+                switch f.type {
+                case .duration(let bound):
+                    guard let keyPath = ScenarioChecker.iceDurationFields[f.name] else { preconditionFailure("network.ice.\(f.name): no ICEPatch field") }
+                    p.ice[keyPath: keyPath] = duration(v, at, bound)
+                case .integer(let min, let max):
+                    guard let keyPath = ScenarioChecker.iceIntegerFields[f.name] else { preconditionFailure("network.ice.\(f.name): no ICEPatch field") }
+                    if let i = integer(v, at, min...Int64(clamping: max)) { p.ice[keyPath: keyPath] = Int(i) }
+                default:
+                    preconditionFailure("network.ice.\(f.name): only durations and integers are read")
                 }
-            }
-            for f in ScenarioChecker.iceIntegerFields {
-                if let (v, at) = ice.member(f.name), let i = integer(v, at, f.range) { p.ice[keyPath: f.keyPath] = Int(i) }
             }
         }
         return p
@@ -715,21 +723,17 @@ final class ScenarioChecker {
 
     // MARK: peers
 
-    static let peerFields = ["id", "join", "nat", "lan", "latency", "udp", "behaviour"]
-    static let groupFields = ["count", "idPrefix", "join", "nat", "lan", "latency", "udp", "behaviour"]
-    static let natNames = ["none", "fullCone", "restrictedCone", "portRestrictedCone", "symmetric"]
-
     /// `nat`: returns (ok, spec); spec nil with ok true is `"none"`.
     func nat(_ v: JSONValue, _ at: ScenarioPath) -> (ok: Bool, spec: NATSpec?) {
         switch v {
         case .string(let s):
             if s == "none" { return (true, nil) }
             for n in NATSpec.named where n.name == s { return (true, n.spec) }
-            report(at, "unknown NAT \(scenarioQuote(s)) (expected one of: \(ScenarioChecker.natNames.joined(separator: ", ")), or {\"mapping\": M, \"filtering\": F})")
+            report(at, "unknown NAT \(scenarioQuote(s)) (expected one of: \(ScenarioFormat.natNames.joined(separator: ", ")), or {\"mapping\": M, \"filtering\": F})")
             return (false, nil)
         case .object(let obj):
             let o = CheckedObject(object: obj, at: at)
-            checkFields(o, ["mapping", "filtering", "mappingLifetime"])
+            checkFields(o, ScenarioFormat.natObject)
             var mapping: NATBehaviour?
             var filtering: NATBehaviour?
             for (field, isMapping) in [("mapping", true), ("filtering", false)] {
@@ -831,7 +835,7 @@ final class ScenarioChecker {
             let path = "peers[\(i)]"
             let isGroup = (o.has("count") || o.has("idPrefix")) && !o.has("id")
             if !isGroup {
-                checkFields(o, ScenarioChecker.peerFields)
+                checkFields(o, ScenarioFormat.peer)
                 var id: String?
                 var idAt = entryAt
                 if let (v, a) = o.member("id") {
@@ -868,7 +872,7 @@ final class ScenarioChecker {
                 peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, path: path).with(behaviour: f.behaviour))
                 definitions.append(Definition(id: id, kind: .initial, path: path, at: idAt, join: join))
             } else {
-                checkFields(o, ScenarioChecker.groupFields)
+                checkFields(o, ScenarioFormat.group)
                 var count: Int?
                 if let (v, a) = o.member("count") {
                     count = integer(v, a, 1...Int64(ScenarioLoader.maxGroupCount)).map { Int($0) }
@@ -900,7 +904,7 @@ final class ScenarioChecker {
                         start = duration(v, a) ?? 0
                     case .object(let jo):
                         let j = CheckedObject(object: jo, at: a)
-                        checkFields(j, ["start", "every"])
+                        checkFields(j, ScenarioFormat.joinSchedule)
                         if let (v, a) = j.member("start") { start = duration(v, a) ?? 0 }
                         if let (v, a) = j.member("every") { every = duration(v, a) ?? 0 }
                     default:
@@ -963,22 +967,6 @@ final class ScenarioChecker {
 
     // MARK: events
 
-    static func eventFields(_ kind: String) -> [String] {
-        let common = ["at", "do"]
-        switch kind {
-        case "join": return common + ["peer", "nat", "lan", "latency", "udp", "behaviour"]
-        case "refresh": return common + ["peer", "downtime", "clean"]
-        case "duplicateTab": return common + ["peer", "as"]
-        case "wsDrop": return common + ["peer", "reconnectAfter"]
-        case "leave", "crash": return common + ["peer"]
-        case "offline": return common + ["peer", "for"]
-        case "partition": return common + ["between", "for"]
-        case "serverRestart": return common + ["downtime"]
-        case "network": return common + networkFields.filter { $0 != "turnRelayAddresses" }
-        default: return common
-        }
-    }
-
     private func checkEvent(_ v: JSONValue, _ at: ScenarioPath, runEnd: SimDuration?,
                             definitions: inout [Definition],
                             lans: inout [LanMember]) -> CheckedEvent? {
@@ -1005,7 +993,7 @@ final class ScenarioChecker {
             report(da, "unknown event \(scenarioQuote(kind)) (expected one of: \(ScenarioAction.kindNames.joined(separator: ", ")))")
             return CheckedEvent(index: index, at: time, action: nil, effects: [])
         }
-        checkFields(o, ScenarioChecker.eventFields(kind))
+        if let table = ScenarioFormat.event(kind) { checkFields(o, table) }
 
         var effects: [PeerEffect] = []
         /// The `peer` an event names (it must be alive then).
@@ -1106,7 +1094,7 @@ final class ScenarioChecker {
             // Any other member (even an unknown one, reported as such) counts, so that a typo is
             // one problem, not two.
             if !o.object.entries.contains(where: { $0.key != "at" && $0.key != "do" }) {
-                report(at, "a network event must change at least one network field (\(ScenarioChecker.eventFields("network").filter { $0 != "at" && $0 != "do" }.joined(separator: ", ")))")
+                report(at, "a network event must change at least one network field (\((ScenarioFormat.event("network")?.listedNames ?? []).filter { $0 != "at" && $0 != "do" }.joined(separator: ", ")))")
             }
             let patch = networkPatch(o, checkUnknown: false, inEvent: true)
             action = .network(patch)
@@ -1280,7 +1268,7 @@ final class ScenarioChecker {
     // MARK: expect
 
     private func checkExpect(_ o: CheckedObject, _ definitions: [Definition], skipPeerChecks: Bool, facts: RunFacts) -> Expectations {
-        checkFields(o, Expectations.fieldNames)
+        checkFields(o, ScenarioFormat.expect)
         var known = Set<String>()  // membership only
         for d in definitions { known.insert(d.id) }
         func checkKnown(_ id: String, _ at: ScenarioPath) {

@@ -20,8 +20,11 @@ struct Observation {
     var detail: String?
     /// Index of the page (one per load), when the observation is about a page.
     var page: Int32?
-    /// Index of the RTCPeerConnection, when the observation is about one.
+    /// Index of the RTCPeerConnection, when the observation is about one (the trace's `pc` is
+    /// this plus one: the connection's session id).
     var connection: Int32?
+    /// The uid a page loads with (`page` `load`).
+    var uid: String?
     /// Serial of a signal an honest page sent: its `signal` and its `signalDelivered` (if it
     /// arrives; the server drops some) carry the same one. Not traced.
     var signal: Int32? = nil
@@ -39,7 +42,12 @@ enum ObservationKind: String, CaseIterable {
     /// records each signal once, when it is sent; outputs use this for the arrow of a message.
     case signalDelivered
     // The mesh manager and RTCPeerConnections.
-    case decision, connection
+    case decision
+    /// A connection was created (`active`, `passive`, `refused`) or closed by its page (`closed`).
+    case connection
+    /// A connection learned which remote connection it belongs to: `value` is the remote's
+    /// session id (its `pc`), from the remote description it applied.
+    case association
     case signalingState, iceGatheringState, iceConnectionState, connectionState
     case candidate, selectedPair, dataChannel, data, error
 
@@ -66,6 +74,7 @@ enum ObservationKind: String, CaseIterable {
         case .signalDelivered: return "signalDelivered"
         case .decision: return "decision"
         case .connection: return "connection"
+        case .association: return "association"
         case .signalingState: return "signalingState"
         case .iceGatheringState: return "iceGatheringState"
         case .iceConnectionState: return "iceConnectionState"
@@ -90,11 +99,13 @@ protocol RunObserver: AnyObject {
 extension Simulation {
     /// Reports one thing that happened now: to the trace (when traced) and to every observer.
     func emit(_ kind: ObservationKind, peer: String?, remote: String? = nil, value: String, detail: String? = nil,
-              page: Int32? = nil, connection: Int32? = nil, signal: Int32? = nil) {
-        if kind.isTraced { trace.line(now, kind.traceKind, peer: peer, remote: remote, value: value, detail: detail) }
-        guard !observers.isEmpty else { return }
+              page: Int32? = nil, connection: Int32? = nil, uid: String? = nil, signal: Int32? = nil) {
+        if kind.isTraced {
+            trace.line(now, kind.traceKind, peer: peer, remote: remote, value: value, detail: detail, pc: connection, uid: uid)
+        }
         let o = Observation(kind: kind, peer: peer, remote: remote, value: value, detail: detail, page: page,
-                            connection: connection, signal: signal)
+                            connection: connection, uid: uid, signal: signal)
+        oracle.observe(o, at: now)
         for observer in observers { observer.observe(o, at: now) }
     }
 }

@@ -59,6 +59,8 @@ final class ConnectionSlot {
     /// States as the page observed them through events (what the oracle judges by).
     var observedConnection: PeerConnectionState = .new
     var observedChannelOpen = false
+    /// The remote session id last announced as this connection's association (`association`).
+    var announcedRemoteSession: UInt64?
     var selectedRelay = false
     /// ICE reported `connected` at least once (a pair ever worked).
     var iceEverConnected = false

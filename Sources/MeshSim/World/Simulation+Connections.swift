@@ -127,7 +127,8 @@ extension Simulation {
         let page = Int(connections[i].page)
         pages[page].openConnections -= 1
         hostSockets[Int(pages[page].host)].release(connections[i].port)
-        observedChanged(c)
+        emit(.connection, peer: pages[page].name, remote: connections[i].remoteUID, value: "closed",
+             page: Int32(page), connection: c)
     }
 
     /// Carry out a connection's actions, then re-arm its timer.
@@ -175,6 +176,13 @@ extension Simulation {
         switch event {
         case .signalingStateChange(let s):
             emitHere(.signalingState, s.w3cName)
+            // Applying a remote description tells the connection which remote connection it
+            // belongs to (the description's session id): the association the oracle judges by.
+            let remoteSession = connections[i].pc.remoteSessionID
+            if remoteSession != connections[i].announcedRemoteSession {
+                connections[i].announcedRemoteSession = remoteSession
+                if let remoteSession { emitHere(.association, String(remoteSession)) }
+            }
         case .iceGatheringStateChange(let s):
             emitHere(.iceGatheringState, s.w3cName)
         case .iceConnectionStateChange(let s):
@@ -190,7 +198,6 @@ extension Simulation {
             }
             connections[i].observedConnection = s
             if s == .failed { pages[Int(connections[i].page)].failedWith.insert(remote) }
-            observedChanged(c)
         case .iceCandidate(let candidate):
             if let candidate {
                 emitHere(.candidate, candidate.type.description)
@@ -206,11 +213,9 @@ extension Simulation {
             }
             emitHere(.dataChannel, "open")
             connections[i].observedChannelOpen = true
-            observedChanged(c)
         case .dataChannelClosed:
             emitHere(.dataChannel, "closed")
             connections[i].observedChannelOpen = false
-            observedChanged(c)
         case .dataChannelMessage(_, let size):
             emitHere(.data, "\(size)")
         case .operationComplete(let kind, let result):

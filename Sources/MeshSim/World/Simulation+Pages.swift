@@ -18,8 +18,12 @@ extension Simulation {
         pages.append(Page(uid: uid, name: slotNames[Int(slot)], slot: slot, host: host,
                           manager: MeshManager(policy: options.policy)))
         currentPage[Int(slot)] = index
-        emit(.page, peer: slotNames[Int(slot)], value: "load", page: index)
-        pageLiveChanged(slot: slot)
+        emit(.page, peer: slotNames[Int(slot)], value: "load", page: index, uid: uid)
+        if !network.isReachable(host) {
+            // Loaded while its host is offline (a reload during an outage): say so, so that an
+            // observer of the stream knows the page is cut off.
+            emit(.host, peer: slotNames[Int(slot)], value: "offline", page: index)
+        }
         if isAttacker(slot: slot) {
             startAttacks(page: index)
         } else {
@@ -41,7 +45,6 @@ extension Simulation {
         pages[p].wsEpoch &+= 1
         pages[p].alive = false
         emit(.page, peer: pages[p].name, value: "unload", page: Int32(p))
-        pageLiveChanged(slot: pages[p].slot)
     }
 
     /// A connection disappears with its page or host: no ABORT, no events, nothing more sent.

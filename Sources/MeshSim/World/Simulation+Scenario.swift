@@ -66,15 +66,17 @@ extension Simulation {
                 unloadPage(Int32(p), closeConnections: false, closeSocket: false)
             }
         case .offline(let peer, let duration):
-            guard let (slot, page, _) = livePeer(peer, event) else { return }
+            guard let (slot, _, _) = livePeer(peer, event) else { return }
             let host = slotHost[Int(slot)]
             // Overlapping outages: connectivity returns when the last of them ends.
             let until = now + duration
             network.hosts[Int(host)].offlineUntil = max(network.hosts[Int(host)].offlineUntil, until)
             if network.hosts[Int(host)].online {
                 network.hosts[Int(host)].online = false
-                emit(.host, peer: peer, value: "offline", page: page)
-                hostReachabilityChanged(host)
+                // Every page on the machine loses connectivity (a duplicated tab too).
+                for p in pages.indices where pages[p].alive && pages[p].host == host {
+                    emit(.host, peer: pages[p].name, value: "offline", page: Int32(p))
+                }
             }
             defer_(.hostOnline(host), at: until)
         case .partition(let a, let b, let duration):
@@ -102,7 +104,6 @@ extension Simulation {
             for p in pages.indices where pages[p].alive && pages[p].host == host {
                 emit(.host, peer: pages[p].name, value: "online", page: Int32(p))
             }
-            hostReachabilityChanged(host)
         case .attack(let page, let index):
             runAttack(page: page, index: index)
         }
@@ -128,12 +129,6 @@ extension Simulation {
         if let uid = reloadPending[Int(slot)], host >= 0, !network.hosts[Int(host)].vanished { return (slot, nil, uid) }
         invariants.record(now, "eventPeerExists", peers: [peer], "\(event.path): \(peer) has no live page at this time")
         return nil
-    }
-
-    private func hostReachabilityChanged(_ host: Int32) {
-        for p in pages.indices where pages[p].host == host {
-            pageLiveChanged(slot: pages[p].slot)
-        }
     }
 
     /// When the last join or disruption ends (docs/contract.md `convergedWithin`), counting only those

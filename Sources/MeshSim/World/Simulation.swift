@@ -108,7 +108,7 @@ final class Simulation {
                                      relayAddressCount: scenario.network.turnRelayAddresses)
         self.trace = traceSink
         self.endTime = min(options.until ?? scenario.duration, scenario.duration)
-        self.oracle = MeshOracle()
+        self.oracle = MeshOracle(names: [], uids: [], attackers: [])
         self.server = SignalingServer(secretSeed: Self.serverSecretSeed(options.seed))
         for p in scenario.peers { addSlot(p.id, uid: p.id) }
         for e in scenario.events {
@@ -122,7 +122,7 @@ final class Simulation {
         for e in scenario.events {
             if case .join(let p) = e.action, !p.behaviour.isEmpty { slotBehaviour[Int(slotIndex[p.id]!)] = p.behaviour }
         }
-        oracle.reset(slots: slotNames.count)
+        oracle = MeshOracle(names: slotNames, uids: slotUID, attackers: slotBehaviour.map { !$0.isEmpty })
     }
 
     /// The server's secret generator seed: derived from the run's seed without drawing from the
@@ -175,8 +175,8 @@ final class Simulation {
         }
         stats.events = executed
         if !budgetExhausted { now = endTime }
-        oracle.finish(at: now)
         trace.flush()
+        oracle.runEnded(at: now)
         for observer in observers { observer.runEnded(at: now) }
     }
 

@@ -1,11 +1,11 @@
 import Testing
 @testable import MeshSim
 
-/// The full-mesh oracle on its own: pairs and live peers in, `fullSince` out.
-@Suite struct MeshOracleTests {
+/// The oracle's score on its own: pairs and live peers in, `fullSince` out.
+@Suite struct MeshScoreTests {
     /// Three live peers, every pair connected at `at`.
-    static func fullOfThree(at t: Int64) -> MeshOracle {
-        var o = MeshOracle()
+    static func fullOfThree(at t: Int64) -> MeshScore {
+        var o = MeshScore()
         o.reset(slots: 3)
         for s in Int32(0)..<3 { o.setLive(s, true, now: 0) }
         o.setPair(0, 1, connected: true, now: t)
