@@ -98,7 +98,7 @@ enum MeshSimCommand {
     // MARK: - scenario
 
     static func scenario(_ rest: ArraySlice<String>) throws(UsageError) -> Int32 {
-        let a = try Arguments(rest, valued: ["seed", "policy", "trace", "until", "max-events", "junit"], flags: ["json"])
+        let a = try Arguments(rest, valued: ["seed", "policy", "trace", "until", "max-events", "junit", "perfetto"], flags: ["json"])
         guard !a.positional.isEmpty else { throw UsageError(message: "needs at least one FILE") }
         var seed: UInt64?
         if let s = try a.value("seed") {
@@ -112,7 +112,9 @@ enum MeshSimCommand {
         if trace != nil && a.positional.count > 1 {
             throw UsageError(message: "--trace takes exactly one scenario FILE")
         }
-        try OutputFiles.check([trace, junit].compactMap { $0 }, inputs: a.positional)
+        let perfetto = try a.value("perfetto").map { OutputFile(option: "perfetto", path: $0) }
+        if perfetto != nil && a.positional.count > 1 { throw UsageError(message: "--perfetto takes exactly one scenario FILE") }
+        try OutputFiles.check([trace, junit, perfetto].compactMap { $0 }, inputs: a.positional)
         let json = a.flag("json")
 
         // Load and check every file before running any (exit 2 on any problem, naming the file).
@@ -149,6 +151,8 @@ enum MeshSimCommand {
             sim.progress = { now, events in
                 progress.update { "\(scenario.file): simulated \(formatSeconds(now)) of \(end), \(events) events" }
             }
+            let perfettoTrace = perfetto.map { _ in PerfettoObserver() }
+            if let perfettoTrace { sim.observers.append(perfettoTrace) }
             sim.run()
             progress.finish()
             try? sink?.close()
@@ -156,6 +160,7 @@ enum MeshSimCommand {
                 printError("--trace \(scenarioQuote(trace.path)): cannot write the trace: \(e)")
                 return 2
             }
+            if let perfetto, let perfettoTrace { try OutputFiles.write(perfettoTrace.document, to: perfetto) }
             let report = RunReport(simulation: sim)
             print(json ? report.json : report.text)
             if junit != nil { cases.append(JUnitReport.Case(report)) }

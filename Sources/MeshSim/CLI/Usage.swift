@@ -9,7 +9,7 @@ enum Usage {
     MeshSim \(version): a deterministic simulator of browser WebRTC full meshes
 
     usage: MeshSim scenario FILE... [--seed N] [--policy NAME] [--json] [--trace FILE] [--until DURATION]
-                                    [--max-events N] [--junit FILE]
+                                    [--max-events N] [--junit FILE] [--perfetto FILE]
            MeshSim validate FILE... [--json]
            MeshSim policies
            MeshSim compare FILE... --policies A,B,... --seeds LIST [--jobs N] [--shard I/N] [--json]
@@ -25,7 +25,7 @@ enum Usage {
 
     static let scenario = """
     usage: MeshSim scenario FILE... [--seed N] [--policy NAME] [--json] [--trace FILE] [--until DURATION]
-                                    [--max-events N] [--junit FILE]
+                                    [--max-events N] [--junit FILE] [--perfetto FILE]
 
     Runs each scenario file and prints its report (text, or one JSON object per run with --json).
       --seed N           the run's seed instead of the file's (0 to 18446744073709551615)
@@ -36,6 +36,9 @@ enum Usage {
                          says the run stopped, and expectations about its end are not judged
       --max-events N     stop after N simulation events (default 200000000), as --until does
       --junit FILE       a JUnit XML file: a testsuite per scenario file, a testcase per run
+      --perfetto FILE    the run as a Chrome trace (JSON) for ui.perfetto.dev or chrome://tracing:
+                         a process per page, a track per connection state machine, signal arrows
+                         (one scenario FILE only)
     Output files must not be input files. Exit status: 0 all passed, 1 a run failed or was
     stopped before its end, 2 bad input.
     """
