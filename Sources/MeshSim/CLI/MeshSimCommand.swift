@@ -98,7 +98,7 @@ enum MeshSimCommand {
     // MARK: - scenario
 
     static func scenario(_ rest: ArraySlice<String>) throws(UsageError) -> Int32 {
-        let a = try Arguments(rest, valued: ["seed", "policy", "trace", "until", "max-events", "junit", "html", "svg"], flags: ["json"])
+        let a = try Arguments(rest, valued: ["seed", "policy", "trace", "until", "max-events", "junit", "perfetto", "html", "svg"], flags: ["json"])
         guard !a.positional.isEmpty else { throw UsageError(message: "needs at least one FILE") }
         var seed: UInt64?
         if let s = try a.value("seed") {
@@ -112,8 +112,10 @@ enum MeshSimCommand {
         if trace != nil && a.positional.count > 1 {
             throw UsageError(message: "--trace takes exactly one scenario FILE")
         }
+        let perfetto = try a.value("perfetto").map { OutputFile(option: "perfetto", path: $0) }
+        if perfetto != nil && a.positional.count > 1 { throw UsageError(message: "--perfetto takes exactly one scenario FILE") }
         let visuals = try VisualOutputs(a, inputs: a.positional)
-        try OutputFiles.check([trace, junit].compactMap { $0 } + visuals.files, inputs: a.positional)
+        try OutputFiles.check([trace, junit, perfetto].compactMap { $0 } + visuals.files, inputs: a.positional)
         let json = a.flag("json")
 
         // Load and check every file before running any (exit 2 on any problem, naming the file).
@@ -150,6 +152,8 @@ enum MeshSimCommand {
             sim.progress = { now, events in
                 progress.update { "\(scenario.file): simulated \(formatSeconds(now)) of \(end), \(events) events" }
             }
+            let perfettoTrace = perfetto.map { _ in PerfettoObserver() }
+            if let perfettoTrace { sim.observers.append(perfettoTrace) }
             let timelines = visuals.attach(to: sim)
             sim.run()
             progress.finish()
@@ -158,6 +162,7 @@ enum MeshSimCommand {
                 printError("--trace \(scenarioQuote(trace.path)): cannot write the trace: \(e)")
                 return 2
             }
+            if let perfetto, let perfettoTrace { try OutputFiles.write(perfettoTrace.document, to: perfetto) }
             let report = RunReport(simulation: sim)
             print(json ? report.json : report.text)
             if junit != nil { cases.append(JUnitReport.Case(report)) }

@@ -9,7 +9,7 @@ enum Usage {
     MeshSim \(version): a deterministic simulator of browser WebRTC full meshes
 
     usage: MeshSim scenario FILE... [--seed N] [--policy NAME] [--json] [--trace FILE] [--until DURATION]
-                                    [--max-events N] [--junit FILE]
+                                    [--max-events N] [--junit FILE] [--perfetto FILE]
                                     [--html FILE] [--svg FILE]
            MeshSim validate FILE... [--json]
            MeshSim policies
@@ -27,7 +27,7 @@ enum Usage {
 
     static let scenario = """
     usage: MeshSim scenario FILE... [--seed N] [--policy NAME] [--json] [--trace FILE] [--until DURATION]
-                                    [--max-events N] [--junit FILE]
+                                    [--max-events N] [--junit FILE] [--perfetto FILE]
                                     [--html FILE] [--svg FILE]
 
     Runs each scenario file and prints its report (text, or one JSON object per run with --json).
@@ -39,6 +39,9 @@ enum Usage {
                          says the run stopped, and expectations about its end are not judged
       --max-events N     stop after N simulation events (default 200000000), as --until does
       --junit FILE       a JUnit XML file: a testsuite per scenario file, a testcase per run
+      --perfetto FILE    the run as a Chrome trace (JSON) for ui.perfetto.dev or chrome://tracing:
+                         a process per page, a track per connection state machine, signal arrows
+                         (one scenario FILE only)
       --html FILE        one self-contained HTML page: per run its summary, expectations, stuck
                          pairs, convergence curve, peer x peer matrix and page timelines
       --svg FILE         the convergence curve (connected and expected pairs over time) as an SVG

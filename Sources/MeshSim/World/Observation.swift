@@ -25,6 +25,9 @@ struct Observation {
     var connection: Int32?
     /// The uid a page loads with (`page` `load`).
     var uid: String?
+    /// Serial of a signal an honest page sent: its `signal` and its `signalDelivered` (if it
+    /// arrives; the server drops some) carry the same one. Not traced.
+    var signal: Int32? = nil
 }
 
 /// What an observation is about. `traceKind` is the trace's `kind`; the raw value numbers the
@@ -121,13 +124,13 @@ extension RunObserver {
 extension Simulation {
     /// Reports one thing that happened now: to the trace (when traced) and to every observer.
     func emit(_ kind: ObservationKind, peer: String?, remote: String? = nil, value: String, detail: String? = nil,
-              page: Int32? = nil, connection: Int32? = nil, uid: String? = nil) {
+              page: Int32? = nil, connection: Int32? = nil, uid: String? = nil, signal: Int32? = nil) {
         if kind.isTraced {
             trace.line(now, kind.traceKind, peer: peer, remote: remote, value: value, detail: detail, pc: connection, uid: uid)
         }
         guard observedKinds.contains(kind) else { return }
         let o = Observation(kind: kind, peer: peer, remote: remote, value: value, detail: detail, page: page,
-                            connection: connection, uid: uid)
+                            connection: connection, uid: uid, signal: signal)
         if oracleKinds.contains(kind) { oracle.observe(o, at: now) }
         for observer in observers where observer.kinds.contains(kind) { observer.observe(o, at: now) }
     }

@@ -112,6 +112,9 @@ struct WebSocketFrame {
     let content: WebSocketContent
     /// For server→page signals: the page that sent the original (invariant checks).
     let origin: Int32
+    /// The serial of the signal it carries (page→server) or relays (server→page), else -1:
+    /// its `signal` and `signalDelivered` observations share it.
+    var signalSerial: Int32 = -1
 }
 
 /// Connectivity checks (STUN Binding requests) of one connection that the network dropped.

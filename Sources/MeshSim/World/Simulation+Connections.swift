@@ -25,8 +25,10 @@ extension Simulation {
             case .close(let link):
                 closeConnection(pages[p].linkConnections[Int(link.raw)])
             case .sendSignal(let to, let payload):
-                emit(.signal, peer: pages[p].name, remote: to, value: payload.kindName, page: page)
-                sendToServer(page: page, .signal(from: nil, to: to, payload: payload))
+                let serial = signalsSent
+                signalsSent &+= 1
+                emit(.signal, peer: pages[p].name, remote: to, value: payload.kindName, page: page, signal: serial)
+                sendToServer(page: page, .signal(from: nil, to: to, payload: payload), signal: serial)
             case .sendData(let link, let label, let size):
                 let c = pages[p].linkConnections[Int(link.raw)]
                 withPCActions(c) { slot, out in _ = slot.pc.send(label: label, size: size, now: now, into: &out) }

@@ -186,18 +186,19 @@ extension Simulation {
 
     // MARK: - Frames
 
-    func sendToServer(page: Int32, _ message: WireMessage) {
+    /// `signal`: the serial of the signal `message` is (-1 for other messages).
+    func sendToServer(page: Int32, _ message: WireMessage, signal: Int32 = -1) {
         let p = Int(page)
         guard pages[p].wsOpen, let socket = pages[p].socket else {
             if case .signal = message { stats.signalsDropped += 1 }
             return
         }
-        pushFrame(socket: socket, toServer: true, .message(message), origin: page)
+        pushFrame(socket: socket, toServer: true, .message(message), origin: page, signal: signal)
     }
 
-    func sendToPage(socket: SocketID, _ message: WireMessage, origin: Int32) {
+    func sendToPage(socket: SocketID, _ message: WireMessage, origin: Int32, signal: Int32 = -1) {
         guard sockets[Int(socket.raw)].serverOpen else { return }
-        pushFrame(socket: socket, toServer: false, .message(message), origin: origin)
+        pushFrame(socket: socket, toServer: false, .message(message), origin: origin, signal: signal)
     }
 
     /// A frame from the page end of `socket` to the server (attack sockets use it directly).
@@ -206,7 +207,8 @@ extension Simulation {
     }
 
     /// Queue a frame behind everything already in flight in its direction.
-    private func pushFrame(socket: SocketID, toServer: Bool, _ content: WebSocketContent, origin: Int32) {
+    private func pushFrame(socket: SocketID, toServer: Bool, _ content: WebSocketContent, origin: Int32,
+                           signal: Int32 = -1) {
         let i = Int(socket.raw)
         let host = pages[Int(sockets[i].page)].host
         var at = now + network.serverDelay(host: host) + network.jitter(&rng)
@@ -217,7 +219,8 @@ extension Simulation {
             at = max(at, sockets[i].lastToPage)
             sockets[i].lastToPage = at
         }
-        storeFrame(WebSocketFrame(socket: socket, toServer: toServer, content: content, origin: origin), at: at)
+        storeFrame(WebSocketFrame(socket: socket, toServer: toServer, content: content, origin: origin,
+                                  signalSerial: signal), at: at)
     }
 
     private func storeFrame(_ frame: WebSocketFrame, at: Int64) {
@@ -259,7 +262,7 @@ extension Simulation {
                 server.receive(message, from: frame.socket, at: now, into: &actions)
                 checkRelays(actions, from: frame.socket)
                 observeAttack(socket: frame.socket, actions: actions)
-                carryOut(actions, origin: sockets[i].page)
+                carryOut(actions, origin: sockets[i].page, signal: frame.signalSerial)
                 serverActions = actions
             case .raw(let bytes):
                 var actions = takeServerBuffer()
@@ -289,7 +292,7 @@ extension Simulation {
             }
             switch frame.content {
             case .message(let message):
-                deliverToPage(page, message, origin: frame.origin)
+                deliverToPage(page, message, origin: frame.origin, signal: frame.signalSerial)
             case .ping:
                 pushFrame(socket: frame.socket, toServer: true, .pong, origin: page)
             case .close:
@@ -311,16 +314,18 @@ extension Simulation {
         return b
     }
 
-    /// Carry out the server's actions.
-    func carryOut(_ actions: [ServerAction], origin: Int32) {
+    /// Carry out the server's actions. `signal`: the serial of the signal they answer, if any
+    /// (a relayed signal keeps it).
+    func carryOut(_ actions: [ServerAction], origin: Int32, signal: Int32 = -1) {
         for a in actions {
             switch a {
             case .send(let socket, let message):
                 switch message {
-                case .signal: break
-                default: stats.controlMessages += 1
+                case .signal: sendToPage(socket: socket, message, origin: origin, signal: signal)
+                default:
+                    stats.controlMessages += 1
+                    sendToPage(socket: socket, message, origin: origin)
                 }
-                sendToPage(socket: socket, message, origin: origin)
             case .close(let socket):
                 serverClosesWebSocket(socket)
             }
@@ -338,7 +343,7 @@ extension Simulation {
         }
     }
 
-    private func deliverToPage(_ page: Int32, _ message: WireMessage, origin: Int32) {
+    private func deliverToPage(_ page: Int32, _ message: WireMessage, origin: Int32, signal: Int32) {
         let p = Int(page)
         let name = pages[p].name
         switch message {
@@ -350,7 +355,8 @@ extension Simulation {
         case .offline(let uid):
             emit(.offline, peer: name, remote: uid, value: "offline", page: page)
         case .signal(let from, let to, let payload):
-            emit(.signalDelivered, peer: name, remote: from, value: payload.kindName, page: page)
+            emit(.signalDelivered, peer: name, remote: from, value: payload.kindName, page: page,
+                 signal: signal >= 0 ? signal : nil)
             if to != pages[p].uid {
                 invariants.record(now, "signalReachesAddressee", peers: [name], "signal for \(to) delivered to \(name) (uid \(pages[p].uid))")
             }

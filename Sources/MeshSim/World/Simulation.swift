@@ -43,6 +43,8 @@ final class Simulation {
     var sockets: [WebSocketLink] = []
     var frames: [WebSocketFrame?] = []
     var freeFrames: [Int32] = []
+    /// Signals sent so far by honest pages: the next one's serial (`Observation.signal`).
+    var signalsSent: Int32 = 0
 
     /// The configuration new connections share while the network settings stay the same.
     var sharedConfiguration: SharedConfiguration?

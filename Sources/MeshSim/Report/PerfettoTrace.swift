@@ -1,0 +1,631 @@
+import Foundation
+
+/// `--perfetto FILE`: the run in Chrome's trace event format (the JSON object form,
+/// `{"traceEvents":[...],"displayTimeUnit":"ms"}`), for ui.perfetto.dev and chrome://tracing.
+/// docs/cli.md, "Perfetto (`--perfetto FILE`)", says what is in it.
+///
+/// - One process per page (each load is its own page), named "p07 (page 2, loaded at 20.8 s)" and
+///   sorted by load; its main thread ("page") has a span for the page's life, spans for the
+///   WebSocket's open periods within it, and instants for what the page sent, received and
+///   decided. Process 1 is the signaling server and the scenario: scenario events are global
+///   instants, server downtime a span.
+/// - Five threads per RTCPeerConnection, one per state machine, so that spans on a thread never
+///   overlap: "→ p12 (active)" (connectionState, and instants for candidates, the selected
+///   pair, the association, errors, data and the page's close), "→ p12 · ice"
+///   (iceConnectionState), "→ p12 · signaling", "→ p12 · gathering", "→ p12 · channel" (a data
+///   channel open). A state's span ends when the next begins, or when the page unloads or the
+///   run ends.
+/// - A flow (an arrow) from each signal's send to its delivery, matched by the signal's serial
+///   (`Observation.signal`); a signal the server dropped has an instant but no flow.
+///
+/// Timestamps are simulated microseconds, written exactly (three decimals from the nanoseconds).
+/// Everything is appended to one byte buffer as it is observed, in observation order, so the
+/// same run gives the same bytes. A flow start is written right after its send instant (a flow
+/// binds to the slice it is in, here that instant) and cut out at the end unless the signal
+/// arrived.
+final class PerfettoObserver: RunObserver {
+    private let out = PerfettoBytes()
+
+    /// Pids: 1 the server and scenario, `pageBase + page` each page. Tids: the process's own pid
+    /// for a page's main thread, 1 and 2 the scenario's and the server's threads,
+    /// `connectionBase + 5 × connection + machine` for connections (unique across processes,
+    /// as some viewers want).
+    private static let serverPID: Int64 = 1
+    private static let scenarioTID: Int64 = 1
+    private static let serverTID: Int64 = 2
+    private static let pageBase: Int64 = 10
+    private static let connectionBase: Int64 = 1 << 24
+
+    /// A connection's state machines, each on its own thread; the channel has no named states.
+    private static let machines = 5
+    private static let stateMachines = 4
+    private static let connectionMachine = 0, iceMachine = 1, signalingMachine = 2, gatheringMachine = 3,
+                       channelMachine = 4
+    private static let machineCategory: [StaticString] = ["connectionState", "iceConnectionState", "signalingState",
+                                                          "iceGatheringState", "dataChannel"]
+    private static let threadSuffix: [StaticString] = ["", " · ice", " · signaling", " · gathering", " · channel"]
+
+    private struct PageState {
+        var name: String
+        var alive = true
+        var loadedAt: Int64
+        /// Since when the WebSocket is open, or -1.
+        var wsSince: Int64 = -1
+        var connections: [Int32] = []
+    }
+
+    private struct ConnectionState {
+        var page: Int32
+        var remote: String
+        /// The sort index of its first thread among its page's threads.
+        var sortBase: Int64
+        /// Data channels open now, and since when one is.
+        var channelsOpen = 0
+        var channelSince: Int64 = 0
+        var channelNamed = false
+        /// False once its page unloaded, or if it was refused: nothing more is drawn.
+        var live: Bool
+    }
+
+    private var pages: [PageState?] = []
+    private var connections: [ConnectionState?] = []
+    /// Per connection and state machine (`stateMachines × connection + machine`): the state, and
+    /// since when.
+    private var states: [String] = []
+    private var since: [Int64] = []
+    /// Per signal serial: where its flow start is in `out` (start -1: none), and whether the
+    /// signal arrived.
+    private var flowStart: [Int] = []
+    private var flowEnd: [Int] = []
+    private var flowArrived: [Bool] = []
+    private var serverDownSince: Int64 = -1
+    private var ended = false
+
+    init() {
+        out.append("{\"ph\":\"M\",\"pid\":1,\"tid\":1,\"name\":\"process_name\",\"args\":{\"name\":\"signaling server and scenario\"}}")
+        metadata("process_sort_index", pid: Self.serverPID, tid: Self.scenarioTID, sortIndex: 0)
+        threadName(pid: Self.serverPID, tid: Self.scenarioTID) { $0.append("scenario") }
+        metadata("thread_sort_index", pid: Self.serverPID, tid: Self.scenarioTID, sortIndex: 0)
+        threadName(pid: Self.serverPID, tid: Self.serverTID) { $0.append("signaling server") }
+        metadata("thread_sort_index", pid: Self.serverPID, tid: Self.serverTID, sortIndex: 1)
+    }
+
+    // MARK: - Observing
+
+    func observe(_ o: Observation, at t: Int64) {
+        guard !ended else { return }
+        switch o.kind {
+        case .page:
+            guard let p = o.page else { return instantOnScenario(o, at: t) }
+            if o.value == "load" { pageLoaded(p, name: o.peer ?? "?", at: t) } else { pageUnloaded(p, at: t) }
+        case .ws:
+            guard let p = o.page, isLive(p) else { return instantOnScenario(o, at: t) }
+            if o.value == "open" {
+                if pages[Int(p)]!.wsSince < 0 { pages[Int(p)]!.wsSince = t }
+            } else {
+                closeWebSocket(p, at: t)
+            }
+        case .connection:
+            if o.value == "closed" { connectionInstant(o, at: t) } else { connectionCreated(o, at: t) }
+        case .connectionState:
+            stateChanged(o, machine: Self.connectionMachine, at: t)
+        case .iceConnectionState:
+            stateChanged(o, machine: Self.iceMachine, at: t)
+        case .signalingState:
+            stateChanged(o, machine: Self.signalingMachine, at: t)
+        case .iceGatheringState:
+            stateChanged(o, machine: Self.gatheringMachine, at: t)
+        case .dataChannel:
+            channelChanged(o, at: t)
+        case .candidate, .selectedPair, .data, .error, .association:
+            connectionInstant(o, at: t)
+        case .signal:
+            signalSent(o, at: t)
+        case .signalDelivered:
+            signalDelivered(o, at: t)
+        case .server:
+            if o.value == "down" {
+                if serverDownSince < 0 { serverDownSince = t }
+            } else {
+                serverUp(at: t)
+            }
+        case .scenario:
+            // Global: a line across every track.
+            instantHead(pid: Self.serverPID, tid: Self.scenarioTID, at: t, cat: "scenario", scope: "g")
+            out.appendEscaped(o.value)
+            if let peer = o.peer {
+                out.append(" ")
+                out.appendEscaped(peer)
+            }
+            out.append("\"")
+            args(o, peer: true)
+            out.append("}")
+        case .decision:
+            guard let p = o.page, isLive(p) else { return instantOnScenario(o, at: t) }
+            let pid = Self.pageBase + Int64(p)
+            instantHead(pid: pid, tid: pid, at: t, cat: "decision", scope: "t")
+            out.appendEscaped(o.value)
+            out.append("\"")
+            args(o, peer: false)
+            out.append("}")
+        default:
+            guard let p = o.page, isLive(p) else { return instantOnScenario(o, at: t) }
+            let pid = Self.pageBase + Int64(p)
+            genericInstant(o, pid: pid, tid: pid, at: t)
+        }
+    }
+
+    func runEnded(at t: Int64) {
+        guard !ended else { return }
+        for p in pages.indices where pages[p]?.alive == true { pageUnloaded(Int32(p), at: t) }
+        serverUp(at: t)
+        ended = true
+    }
+
+    /// The whole file: the events written, less the flow starts of signals that never arrived.
+    var document: Data {
+        var doc = Data()
+        doc.reserveCapacity(out.count + 64)
+        doc.append(contentsOf: "{\"traceEvents\":[\n".utf8)
+        out.withBytes { bytes in
+            var from = 0
+            for serial in flowStart.indices where flowStart[serial] >= 0 && !flowArrived[serial] {
+                doc.append(UnsafeBufferPointer(rebasing: bytes[from..<flowStart[serial]]))
+                from = flowEnd[serial]
+            }
+            doc.append(UnsafeBufferPointer(rebasing: bytes[from..<bytes.count]))
+        }
+        doc.append(contentsOf: "\n],\n\"displayTimeUnit\":\"ms\"}\n".utf8)
+        return doc
+    }
+
+    // MARK: - Pages and the server
+
+    private func isLive(_ p: Int32) -> Bool {
+        p >= 0 && Int(p) < pages.count && pages[Int(p)]?.alive == true
+    }
+
+    private func pageLoaded(_ p: Int32, name: String, at t: Int64) {
+        guard p >= 0 else { return }
+        while pages.count <= Int(p) { pages.append(nil) }
+        pages[Int(p)] = PageState(name: name, loadedAt: t)
+        let pid = Self.pageBase + Int64(p)
+        event("M", pid: pid, tid: pid)
+        out.append(",\"name\":\"process_name\",\"args\":{\"name\":\"")
+        out.appendEscaped(name)
+        out.append(" (page ")
+        out.appendInt(Int64(p))
+        out.append(", loaded at ")
+        out.appendEscaped(formatSeconds(t))
+        out.append(")\"}}")
+        metadata("process_sort_index", pid: pid, tid: pid, sortIndex: Int64(p) + 1)
+        threadName(pid: pid, tid: pid) { $0.append("page") }
+        metadata("thread_sort_index", pid: pid, tid: pid, sortIndex: 0)
+    }
+
+    private func closeWebSocket(_ p: Int32, at t: Int64) {
+        guard let since = pages[Int(p)]?.wsSince, since >= 0 else { return }
+        let pid = Self.pageBase + Int64(p)
+        span(pid: pid, tid: pid, from: since, to: t, cat: "ws") { $0.append("WebSocket open") }
+        pages[Int(p)]!.wsSince = -1
+    }
+
+    /// Every span of the page ends: its connections' states, its WebSocket, its life.
+    private func pageUnloaded(_ p: Int32, at t: Int64) {
+        guard isLive(p), let page = pages[Int(p)] else { return }
+        for c in page.connections { endConnection(c, at: t) }
+        closeWebSocket(p, at: t)
+        let pid = Self.pageBase + Int64(p)
+        span(pid: pid, tid: pid, from: page.loadedAt, to: t, cat: "page") { $0.appendEscaped(page.name) }
+        pages[Int(p)]!.alive = false
+    }
+
+    private func serverUp(at t: Int64) {
+        guard serverDownSince >= 0 else { return }
+        span(pid: Self.serverPID, tid: Self.serverTID, from: serverDownSince, to: t, cat: "server") { $0.append("down") }
+        serverDownSince = -1
+    }
+
+    // MARK: - Connections
+
+    private static func tid(_ c: Int32, _ machine: Int) -> Int64 {
+        connectionBase + Int64(c) * Int64(machines) + Int64(machine)
+    }
+
+    /// The live connection `o` is about, if any.
+    private func liveConnection(_ o: Observation) -> Int32? {
+        guard let c = o.connection, c >= 0, Int(c) < connections.count, connections[Int(c)]?.live == true else { return nil }
+        return c
+    }
+
+    private func connectionCreated(_ o: Observation, at t: Int64) {
+        guard let c = o.connection, c >= 0, let p = o.page, isLive(p) else { return instantOnScenario(o, at: t) }
+        while connections.count <= Int(c) {
+            connections.append(nil)
+            for _ in 0..<Self.stateMachines {
+                states.append("")
+                since.append(0)
+            }
+        }
+        let refused = o.value == "refused"
+        let sortBase = 1 + Int64(pages[Int(p)]!.connections.count) * Int64(Self.machines)
+        pages[Int(p)]!.connections.append(c)
+        let remote = o.remote ?? "?"
+        connections[Int(c)] = ConnectionState(page: p, remote: remote, sortBase: sortBase, live: !refused)
+        let first = Int(c) * Self.stateMachines
+        states[first + Self.connectionMachine] = "new"
+        states[first + Self.iceMachine] = "new"
+        states[first + Self.signalingMachine] = "stable"
+        states[first + Self.gatheringMachine] = "new"
+        for m in 0..<Self.stateMachines { since[first + m] = t }
+
+        let pid = Self.pageBase + Int64(p)
+        let main = Self.tid(c, Self.connectionMachine)
+        threadName(pid: pid, tid: main) {
+            $0.append("→ ")
+            $0.appendEscaped(remote)
+            $0.append(" (")
+            $0.appendEscaped(o.value)
+            $0.append(")")
+        }
+        metadata("thread_sort_index", pid: pid, tid: main, sortIndex: sortBase)
+        if refused {
+            genericInstant(o, pid: pid, tid: main, at: t)
+            return
+        }
+        for m in 1..<Self.stateMachines { nameThread(c, machine: m) }
+    }
+
+    private func nameThread(_ c: Int32, machine m: Int) {
+        guard let conn = connections[Int(c)] else { return }
+        let pid = Self.pageBase + Int64(conn.page)
+        let tid = Self.tid(c, m)
+        threadName(pid: pid, tid: tid) {
+            $0.append("→ ")
+            $0.appendEscaped(conn.remote)
+            $0.append(Self.threadSuffix[m])
+        }
+        metadata("thread_sort_index", pid: pid, tid: tid, sortIndex: conn.sortBase + Int64(m))
+    }
+
+    private func stateChanged(_ o: Observation, machine m: Int, at t: Int64) {
+        guard let c = liveConnection(o) else { return }
+        let i = Int(c) * Self.stateMachines + m
+        guard states[i] != o.value else { return }
+        stateSpan(c, machine: m, to: t)
+        states[i] = o.value
+        since[i] = t
+    }
+
+    private func stateSpan(_ c: Int32, machine m: Int, to t: Int64) {
+        let i = Int(c) * Self.stateMachines + m
+        let name = states[i]
+        span(pid: Self.pageBase + Int64(connections[Int(c)]!.page), tid: Self.tid(c, m), from: since[i], to: t,
+             cat: Self.machineCategory[m]) { $0.appendEscaped(name) }
+    }
+
+    private func channelChanged(_ o: Observation, at t: Int64) {
+        guard let c = liveConnection(o) else { return }
+        if o.value == "open" {
+            if !connections[Int(c)]!.channelNamed {
+                connections[Int(c)]!.channelNamed = true
+                nameThread(c, machine: Self.channelMachine)
+            }
+            if connections[Int(c)]!.channelsOpen == 0 { connections[Int(c)]!.channelSince = t }
+            connections[Int(c)]!.channelsOpen += 1
+        } else if connections[Int(c)]!.channelsOpen > 0 {
+            connections[Int(c)]!.channelsOpen -= 1
+            if connections[Int(c)]!.channelsOpen == 0 { channelSpan(c, to: t) }
+        }
+    }
+
+    private func channelSpan(_ c: Int32, to t: Int64) {
+        guard let conn = connections[Int(c)] else { return }
+        span(pid: Self.pageBase + Int64(conn.page), tid: Self.tid(c, Self.channelMachine), from: conn.channelSince, to: t,
+             cat: "dataChannel") { $0.append("open") }
+    }
+
+    /// Its page went: every machine's state ends now.
+    private func endConnection(_ c: Int32, at t: Int64) {
+        guard Int(c) < connections.count, let conn = connections[Int(c)], conn.live else { return }
+        for m in 0..<Self.stateMachines { stateSpan(c, machine: m, to: t) }
+        if conn.channelsOpen > 0 { channelSpan(c, to: t) }
+        connections[Int(c)]!.live = false
+    }
+
+    private func connectionInstant(_ o: Observation, at t: Int64) {
+        guard let c = liveConnection(o), let conn = connections[Int(c)] else { return instantOnScenario(o, at: t) }
+        instantHead(pid: Self.pageBase + Int64(conn.page), tid: Self.tid(c, Self.connectionMachine), at: t,
+                    cat: o.kind.traceKind, scope: "t")
+        switch o.kind {
+        case .selectedPair: out.append("selected ")
+        case .data: out.append("message ")
+        default:
+            out.append(o.kind.traceKind)
+            out.append(" ")
+        }
+        out.appendEscaped(o.value)
+        if o.kind == .data { out.append(" B") }
+        out.append("\"")
+        if o.detail != nil { args(o, peer: false) }
+        out.append("}")
+    }
+
+    // MARK: - Signals
+
+    private func signalSent(_ o: Observation, at t: Int64) {
+        guard let p = o.page, isLive(p) else { return instantOnScenario(o, at: t) }
+        let pid = Self.pageBase + Int64(p)
+        instantHead(pid: pid, tid: pid, at: t, cat: "signal", scope: "t")
+        out.appendEscaped(o.value)
+        out.append(" → ")
+        out.appendEscaped(o.remote ?? "?")
+        out.append("\"}")
+        guard let serial = o.signal, serial >= 0 else { return }
+        while flowStart.count <= Int(serial) {
+            flowStart.append(-1)
+            flowEnd.append(-1)
+            flowArrived.append(false)
+        }
+        // Right after the instant it binds to; cut out at the end unless the signal arrives.
+        flowStart[Int(serial)] = out.count
+        flow("s", serial: serial, pid: pid, at: t)
+        flowEnd[Int(serial)] = out.count
+    }
+
+    private func signalDelivered(_ o: Observation, at t: Int64) {
+        guard let p = o.page, isLive(p) else { return instantOnScenario(o, at: t) }
+        let pid = Self.pageBase + Int64(p)
+        instantHead(pid: pid, tid: pid, at: t, cat: "signal", scope: "t")
+        out.appendEscaped(o.value)
+        out.append(" ← ")
+        out.appendEscaped(o.remote ?? "?")
+        out.append("\"}")
+        guard let serial = o.signal, serial >= 0, Int(serial) < flowStart.count,
+              flowStart[Int(serial)] >= 0, !flowArrived[Int(serial)] else { return }
+        flowArrived[Int(serial)] = true
+        flow("f", serial: serial, pid: pid, at: t)
+    }
+
+    /// A flow event on a page's main thread; the end binds to the enclosing slice (`"bp":"e"`).
+    private func flow(_ phase: StaticString, serial: Int32, pid: Int64, at t: Int64) {
+        event(phase, pid: pid, tid: pid)
+        out.append(",\"ts\":")
+        out.appendMicros(t)
+        out.append(",\"cat\":\"signal\",\"name\":\"signal\",\"id\":")
+        out.appendInt(Int64(serial))
+        if phase.utf8Start.pointee == UInt8(ascii: "f") { out.append(",\"bp\":\"e\"") }
+        out.append("}")
+    }
+
+    // MARK: - Other instants
+
+    /// An observation about no live page: on the scenario thread.
+    private func instantOnScenario(_ o: Observation, at t: Int64) {
+        genericInstant(o, pid: Self.serverPID, tid: Self.scenarioTID, at: t)
+    }
+
+    /// "kind value" ("online uid" for online and offline), with the rest as args.
+    private func genericInstant(_ o: Observation, pid: Int64, tid: Int64, at t: Int64) {
+        instantHead(pid: pid, tid: tid, at: t, cat: o.kind.traceKind, scope: "t")
+        out.append(o.kind.traceKind)
+        out.append(" ")
+        if o.kind == .online || o.kind == .offline, let remote = o.remote {
+            out.appendEscaped(remote)
+        } else {
+            out.appendEscaped(o.value)
+        }
+        let onServer = pid == Self.serverPID
+        if onServer, let peer = o.peer {
+            out.append(" ")
+            out.appendEscaped(peer)
+        }
+        out.append("\"")
+        args(o, peer: onServer)
+        out.append("}")
+    }
+
+    /// `,"args":{...}` with the peer (if asked), remote and detail there are.
+    private func args(_ o: Observation, peer withPeer: Bool) {
+        let peer = withPeer ? o.peer : nil
+        guard peer != nil || o.remote != nil || o.detail != nil else { return }
+        out.append(",\"args\":{")
+        var first = true
+        func arg(_ key: StaticString, _ value: String?) {
+            guard let value else { return }
+            out.append(first ? "\"" : ",\"")
+            first = false
+            out.append(key)
+            out.append("\":\"")
+            out.appendEscaped(value)
+            out.append("\"")
+        }
+        arg("peer", peer)
+        arg("remote", o.remote)
+        arg("detail", o.detail)
+        out.append("}")
+    }
+
+    // MARK: - Events
+
+    /// `,\n{"ph":"P","pid":N,"tid":N`: every event but the first starts so; the caller closes it.
+    private func event(_ phase: StaticString, pid: Int64, tid: Int64) {
+        out.append(",\n{\"ph\":\"")
+        out.append(phase)
+        out.append("\",\"pid\":")
+        out.appendInt(pid)
+        out.append(",\"tid\":")
+        out.appendInt(tid)
+    }
+
+    /// An instant up to its name's opening quote; the caller writes the name and closes.
+    private func instantHead(pid: Int64, tid: Int64, at t: Int64, cat: StaticString, scope: StaticString) {
+        event("i", pid: pid, tid: tid)
+        out.append(",\"ts\":")
+        out.appendMicros(t)
+        out.append(",\"s\":\"")
+        out.append(scope)
+        out.append("\",\"cat\":\"")
+        out.append(cat)
+        out.append("\",\"name\":\"")
+    }
+
+    /// A complete event from `from` to `to`; `name` writes its name (escaped).
+    private func span(pid: Int64, tid: Int64, from: Int64, to: Int64, cat: StaticString, name: (PerfettoBytes) -> Void) {
+        event("X", pid: pid, tid: tid)
+        out.append(",\"ts\":")
+        out.appendMicros(from)
+        out.append(",\"dur\":")
+        out.appendMicros(max(0, to - from))
+        out.append(",\"cat\":\"")
+        out.append(cat)
+        out.append("\",\"name\":\"")
+        name(out)
+        out.append("\"}")
+    }
+
+    private func threadName(pid: Int64, tid: Int64, name: (PerfettoBytes) -> Void) {
+        event("M", pid: pid, tid: tid)
+        out.append(",\"name\":\"thread_name\",\"args\":{\"name\":\"")
+        name(out)
+        out.append("\"}}")
+    }
+
+    private func metadata(_ kind: StaticString, pid: Int64, tid: Int64, sortIndex: Int64) {
+        event("M", pid: pid, tid: tid)
+        out.append(",\"name\":\"")
+        out.append(kind)
+        out.append("\",\"args\":{\"sort_index\":")
+        out.appendInt(sortIndex)
+        out.append("}}")
+    }
+}
+
+/// A growable byte buffer with bounds-free appends (a 100-peer run writes tens of megabytes).
+final class PerfettoBytes {
+    private var bytes: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var count = 0
+
+    init() {
+        capacity = 1 << 16
+        bytes = .allocate(capacity: capacity)
+    }
+
+    deinit { bytes.deallocate() }
+
+    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try body(UnsafeBufferPointer(start: bytes, count: count))
+    }
+
+    @inline(__always)
+    private func reserve(_ n: Int) {
+        if count + n > capacity { grow(count + n) }
+    }
+
+    private func grow(_ needed: Int) {
+        var c = capacity
+        while c < needed { c *= 2 }
+        let b = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
+        b.update(from: bytes, count: count)
+        bytes.deallocate()
+        bytes = b
+        capacity = c
+    }
+
+    @inline(__always)
+    private func appendByte(_ b: UInt8) {
+        reserve(1)
+        bytes[count] = b
+        count += 1
+    }
+
+    @inline(__always)
+    private func appendBytes(_ p: UnsafeBufferPointer<UInt8>) {
+        reserve(p.count)
+        if let base = p.baseAddress { (bytes + count).update(from: base, count: p.count) }
+        count += p.count
+    }
+
+    func append(_ s: StaticString) {
+        s.withUTF8Buffer { appendBytes($0) }
+    }
+
+    /// A decimal integer.
+    func appendInt(_ v: Int64) {
+        reserve(20)
+        if v < 0 {
+            bytes[count] = UInt8(ascii: "-")
+            count += 1
+        }
+        var m = v.magnitude
+        var digits = 1
+        var rest = m / 10
+        while rest > 0 {
+            digits += 1
+            rest /= 10
+        }
+        var i = count + digits
+        repeat {
+            i -= 1
+            bytes[i] = UInt8(ascii: "0") + UInt8(m % 10)
+            m /= 10
+        } while m > 0
+        count += digits
+    }
+
+    /// Nanoseconds as microseconds with exactly three decimals ("1234.005").
+    func appendMicros(_ ns: Int64) {
+        let ns = max(0, ns)
+        appendInt(ns / 1000)
+        reserve(4)
+        let frac = ns % 1000
+        bytes[count] = UInt8(ascii: ".")
+        bytes[count + 1] = UInt8(ascii: "0") + UInt8(frac / 100)
+        bytes[count + 2] = UInt8(ascii: "0") + UInt8(frac / 10 % 10)
+        bytes[count + 3] = UInt8(ascii: "0") + UInt8(frac % 10)
+        count += 4
+    }
+
+    /// The inside of a JSON string literal (RFC 8259 escaping: quote, backslash, controls).
+    func appendEscaped(_ s: String) {
+        var s = s
+        s.withUTF8 { utf8 in
+            var plain = true
+            for b in utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+                plain = false
+                break
+            }
+            if plain {
+                appendBytes(utf8)
+                return
+            }
+            let hex = Array("0123456789abcdef".utf8)
+            for b in utf8 {
+                switch b {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                    appendByte(UInt8(ascii: "\\"))
+                    appendByte(b)
+                case 0x0A: append("\\n")
+                case 0x0D: append("\\r")
+                case 0x09: append("\\t")
+                case 0..<0x20:
+                    append("\\u00")
+                    appendByte(hex[Int(b >> 4)])
+                    appendByte(hex[Int(b & 15)])
+                default:
+                    appendByte(b)
+                }
+            }
+        }
+    }
+}
+
+extension OutputFiles {
+    /// Writes `data` to the output, or says why it could not (exit 2 at the caller).
+    static func write(_ data: Data, to out: OutputFile) throws(UsageError) {
+        guard FileManager.default.createFile(atPath: out.path, contents: data) else {
+            throw UsageError(message: "--\(out.option) \(scenarioQuote(out.path)): cannot write the file: \(String(cString: strerror(errno)))")
+        }
+    }
+}
