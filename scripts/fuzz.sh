@@ -45,11 +45,10 @@ case "$target" in
   server)
     sources=(Fuzz/Targets/Server.swift) ;;
   loader)
-    # The loader lives in the MeshSim executable target: compile its sources into one module with
-    # the target, renaming the @main entry point so that libFuzzer's `main` is the program's.
-    mapfile -t sources < <(find Sources/MeshSim -name '*.swift' | sort)
-    sources+=(Fuzz/Targets/Loader.swift)
-    flags+=(-Xfrontend -entry-point-function-name -Xfrontend meshsim_main) ;;
+    # The loader lives in the MeshSimKit library: compile its sources into one module with the
+    # target (a library has no entry point, so libFuzzer's `main` is the program's).
+    mapfile -t sources < <(find Sources/MeshSimKit -name '*.swift' | sort)
+    sources+=(Fuzz/Targets/Loader.swift) ;;
   *)
     echo "fuzz.sh: unknown target '$target' (wire, server or loader)" >&2; exit 2 ;;
 esac

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import MeshSim
+@testable import MeshSimKit
 
 /// The command line as a CI user drives it: help, version, output files, escaping, --until,
 /// validate --json, JUnit, seed lists. Each test here failed before the fix it guards.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import MeshSim
+@testable import MeshSimKit
 import SignalProtocol
 
 /// The JSON examples in README.md and docs/*.md, checked so that the documentation cannot say

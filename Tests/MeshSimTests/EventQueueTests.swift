@@ -1,5 +1,5 @@
 import Testing
-@testable import MeshSim
+@testable import MeshSimKit
 
 /// The kernel's queue: time order, first-in first-out among equal times, every event intact.
 @Suite struct EventQueueTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import MeshSim
+@testable import MeshSimKit
 
 /// The ziggurat is an exact sampler of Exp(1): its moments and tail probabilities must match
 /// the distribution's (these fail if a table or the tail is wrong), and a seed fixes every draw.

@@ -3,7 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import Testing
-@testable import MeshSim
+@testable import MeshSimKit
 import SignalProtocol
 
 /// `--svg` and `--html`: well-formed, honest about the run they draw, escaped, small enough to

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import MeshSim
+@testable import MeshSimKit
 
 /// The corpus of malformed scenarios in Tests/Malformed: each `NAME.json` is refused with exit 2
 /// and exactly the lines of `NAME.expected` on stderr (docs/contract.md: one line per problem naming the

@@ -1,5 +1,5 @@
 import Testing
-@testable import MeshSim
+@testable import MeshSimKit
 
 /// The oracle's score on its own: pairs and live peers in, `fullSince` out.
 @Suite struct MeshScoreTests {

@@ -1,5 +1,5 @@
 import Testing
-@testable import MeshSim
+@testable import MeshSimKit
 @testable import SignalProtocol
 
 /// Whole 2-peer runs through modelled NATs: connectivity must emerge from the boxes' mapping

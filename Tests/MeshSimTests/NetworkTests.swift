@@ -1,5 +1,5 @@
 import Testing
-@testable import MeshSim
+@testable import MeshSimKit
 @testable import SignalProtocol
 
 /// The network's routing through NATs, LANs and firewalls, one mechanism at a time.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import MeshSim
+@testable import MeshSimKit
 @testable import SignalProtocol
 
 /// `--perfetto FILE`: the run in Chrome's trace event format, as a trace viewer reads it.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import MeshSim
+@testable import MeshSimKit
 @testable import SignalProtocol
 
 /// What the report says, for the cases a new user found wrong: renegotiation during joins,

@@ -1,9 +1,9 @@
 import Foundation
 import Testing
-@testable import MeshSim
+@testable import MeshSimKit
 import SignalProtocol
 
-/// The table of scenario fields (Sources/MeshSim/Scenario/ScenarioFields.swift) against what
+/// The table of scenario fields (Sources/MeshSimKit/Scenario/ScenarioFields.swift) against what
 /// uses it and what describes it: the loader agrees with every row (types, bounds, required
 /// fields, defaults, the unknown-field lists), docs/scenario-format.md has every row,
 /// docs/scenario.schema.json is the schema generated from it, and the schema's duration

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import MeshSim
+@testable import MeshSimKit
 
 private func load(_ json: String) throws(ScenarioErrors) -> Scenario {
     try ScenarioLoader.load(bytes: Array(json.utf8), file: "t.json")

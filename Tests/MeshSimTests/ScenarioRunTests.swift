@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import MeshSim
+@testable import MeshSimKit
 @testable import SignalProtocol
 
 /// Whole simulations, judged by their reports and traces.

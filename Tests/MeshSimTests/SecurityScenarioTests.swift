@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import MeshSim
+@testable import MeshSimKit
 @testable import SignalProtocol
 
 /// Attackers in whole simulations (peer field `behaviour`): the honest mesh converges, no honest

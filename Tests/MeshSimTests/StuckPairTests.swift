@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import MeshSim
+@testable import MeshSimKit
 @testable import SignalProtocol
 
 /// The report's stuck pairs: a stable cause code per pair, lifecycle reasons that name the

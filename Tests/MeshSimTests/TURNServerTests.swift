@@ -1,6 +1,6 @@
 import Testing
 import SignalProtocol
-@testable import MeshSim
+@testable import MeshSimKit
 
 private let sec: Int64 = 1_000_000_000
 

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import MeshSim
+@testable import MeshSimKit
 @testable import SignalProtocol
 
 /// A trace alone is enough to judge a run: the oracle fed the trace's lines reaches the

@@ -2,10 +2,11 @@ import Foundation
 import SignalProtocol
 
 /// The command line (docs/cli.md). Exit status: 0 all good, 1 an expectation failed or was not
-/// judged, or an invariant was violated, 2 bad input or usage.
-@main
-enum MeshSimCommand {
-    static func main() {
+/// judged, or an invariant was violated, 2 bad input or usage. The `MeshSim` executable is
+/// this and nothing else (Sources/MeshSimKit/main.swift).
+public enum MeshSimCommand {
+    /// Runs the command line of this process and exits with its status.
+    public static func main() {
         var status = run(Array(CommandLine.arguments.dropFirst()))
         // Output that could not be written (a full disk, a closed pipe) is a failure, not a
         // silent success.
