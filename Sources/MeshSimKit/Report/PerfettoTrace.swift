@@ -24,7 +24,7 @@ import Foundation
 /// binds to the slice it is in, here that instant) and cut out at the end unless the signal
 /// arrived.
 final class PerfettoObserver: RunObserver {
-    private let out = PerfettoBytes()
+    private let out = ByteBuffer()
 
     /// Pids: 1 the server and scenario, `pageBase + page` each page. Tids: the process's own pid
     /// for a page's main thread, 1 and 2 the scenario's and the server's threads,
@@ -471,7 +471,7 @@ final class PerfettoObserver: RunObserver {
     }
 
     /// A complete event from `from` to `to`; `name` writes its name (escaped).
-    private func span(pid: Int64, tid: Int64, from: Int64, to: Int64, cat: StaticString, name: (PerfettoBytes) -> Void) {
+    private func span(pid: Int64, tid: Int64, from: Int64, to: Int64, cat: StaticString, name: (ByteBuffer) -> Void) {
         event("X", pid: pid, tid: tid)
         out.append(",\"ts\":")
         out.appendMicros(from)
@@ -484,7 +484,7 @@ final class PerfettoObserver: RunObserver {
         out.append("\"}")
     }
 
-    private func threadName(pid: Int64, tid: Int64, name: (PerfettoBytes) -> Void) {
+    private func threadName(pid: Int64, tid: Int64, name: (ByteBuffer) -> Void) {
         event("M", pid: pid, tid: tid)
         out.append(",\"name\":\"thread_name\",\"args\":{\"name\":\"")
         name(out)
@@ -498,126 +498,6 @@ final class PerfettoObserver: RunObserver {
         out.append("\",\"args\":{\"sort_index\":")
         out.appendInt(sortIndex)
         out.append("}}")
-    }
-}
-
-/// A growable byte buffer with bounds-free appends (a 100-peer run writes tens of megabytes).
-final class PerfettoBytes {
-    private var bytes: UnsafeMutablePointer<UInt8>
-    private var capacity: Int
-    private(set) var count = 0
-
-    init() {
-        capacity = 1 << 16
-        bytes = .allocate(capacity: capacity)
-    }
-
-    deinit { bytes.deallocate() }
-
-    func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try body(UnsafeBufferPointer(start: bytes, count: count))
-    }
-
-    @inline(__always)
-    private func reserve(_ n: Int) {
-        if count + n > capacity { grow(count + n) }
-    }
-
-    private func grow(_ needed: Int) {
-        var c = capacity
-        while c < needed { c *= 2 }
-        let b = UnsafeMutablePointer<UInt8>.allocate(capacity: c)
-        b.update(from: bytes, count: count)
-        bytes.deallocate()
-        bytes = b
-        capacity = c
-    }
-
-    @inline(__always)
-    private func appendByte(_ b: UInt8) {
-        reserve(1)
-        bytes[count] = b
-        count += 1
-    }
-
-    @inline(__always)
-    private func appendBytes(_ p: UnsafeBufferPointer<UInt8>) {
-        reserve(p.count)
-        if let base = p.baseAddress { (bytes + count).update(from: base, count: p.count) }
-        count += p.count
-    }
-
-    func append(_ s: StaticString) {
-        s.withUTF8Buffer { appendBytes($0) }
-    }
-
-    /// A decimal integer.
-    func appendInt(_ v: Int64) {
-        reserve(20)
-        if v < 0 {
-            bytes[count] = UInt8(ascii: "-")
-            count += 1
-        }
-        var m = v.magnitude
-        var digits = 1
-        var rest = m / 10
-        while rest > 0 {
-            digits += 1
-            rest /= 10
-        }
-        var i = count + digits
-        repeat {
-            i -= 1
-            bytes[i] = UInt8(ascii: "0") + UInt8(m % 10)
-            m /= 10
-        } while m > 0
-        count += digits
-    }
-
-    /// Nanoseconds as microseconds with exactly three decimals ("1234.005").
-    func appendMicros(_ ns: Int64) {
-        let ns = max(0, ns)
-        appendInt(ns / 1000)
-        reserve(4)
-        let frac = ns % 1000
-        bytes[count] = UInt8(ascii: ".")
-        bytes[count + 1] = UInt8(ascii: "0") + UInt8(frac / 100)
-        bytes[count + 2] = UInt8(ascii: "0") + UInt8(frac / 10 % 10)
-        bytes[count + 3] = UInt8(ascii: "0") + UInt8(frac % 10)
-        count += 4
-    }
-
-    /// The inside of a JSON string literal (RFC 8259 escaping: quote, backslash, controls).
-    func appendEscaped(_ s: String) {
-        var s = s
-        s.withUTF8 { utf8 in
-            var plain = true
-            for b in utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
-                plain = false
-                break
-            }
-            if plain {
-                appendBytes(utf8)
-                return
-            }
-            let hex = Array("0123456789abcdef".utf8)
-            for b in utf8 {
-                switch b {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                    appendByte(UInt8(ascii: "\\"))
-                    appendByte(b)
-                case 0x0A: append("\\n")
-                case 0x0D: append("\\r")
-                case 0x09: append("\\t")
-                case 0..<0x20:
-                    append("\\u00")
-                    appendByte(hex[Int(b >> 4)])
-                    appendByte(hex[Int(b & 15)])
-                default:
-                    appendByte(b)
-                }
-            }
-        }
     }
 }
 
