@@ -56,17 +56,11 @@ public struct ScenarioRun: Sendable {
     }
 
     private init(scenario: Scenario, seed: UInt64?, policy: (any MeshPolicy)?, until: Int64?) throws(ScenarioRunError) {
-        var problems = ResourceCheck.problems(in: scenario).map(\.description)
-        let chosen = policy ?? Policies.named(scenario.policy)
-        if chosen == nil {
-            problems.append(ScenarioProblem(file: scenario.file, path: "policy", message:
-                "unknown policy \(scenarioQuote(scenario.policy)) (known: \(Policies.all.map(\.name).joined(separator: ", ")))").description)
+        let chosen: any MeshPolicy
+        switch RunPreflight.check(scenario, policy: policy, until: until, untilOption: "until") {
+        case .success(let p): chosen = p
+        case .failure(let errors): throw ScenarioRunError(problems: errors.problems.map(\.description))
         }
-        if let until, until < 0 || until > scenario.duration {
-            problems.append(ScenarioProblem(file: scenario.file, path: "duration", message:
-                "until \(until) ns is outside the run (0 to \(scenario.duration) ns)").description)
-        }
-        guard problems.isEmpty, let chosen else { throw ScenarioRunError(problems: problems) }
         let sim = Simulation(scenario: scenario, options: RunOptions(seed: seed ?? scenario.seed, policy: chosen, until: until),
                              traceSink: TraceWriter(sink: nil))
         sim.run()

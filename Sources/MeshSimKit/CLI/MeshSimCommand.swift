@@ -188,21 +188,10 @@ public enum MeshSimCommand {
         } catch {
             return .failure(error.problems)
         }
-        var problems = ResourceCheck.problems(in: scenario)
-        if let limits, let until = limits.until, until > scenario.duration {
-            problems.append(ScenarioProblem(file: file, path: "duration", message:
-                "--until \(formatSeconds(until)) is past the scenario's duration (\(formatSeconds(scenario.duration))); give --until at most the duration"))
+        switch RunPreflight.check(scenario, policy: policyOverride, until: limits?.until) {
+        case .success(let policy): return .success((scenario, policy))
+        case .failure(let errors): return .failure(errors.problems)
         }
-        var policy: (any MeshPolicy)? = policyOverride
-        if policy == nil {
-            policy = Policies.named(scenario.policy)
-            if policy == nil {
-                problems.append(ScenarioProblem(file: file, path: "policy",
-                    message: "unknown policy \(scenarioQuote(scenario.policy)) (known: \(Policies.all.map(\.name).joined(separator: ", ")))"))
-            }
-        }
-        if !problems.isEmpty { return .failure(problems) }
-        return .success((scenario, policy!))
     }
 
     // MARK: - validate, policies
