@@ -63,5 +63,7 @@ mkdir -p "$corpus" "$crashes"
 dict=()
 if [[ -f "Fuzz/$target.dict" ]]; then dict=(-dict="Fuzz/$target.dict"); fi
 echo "fuzz.sh: running $target for ${seconds}s" >&2
+# Static tables LeakSanitizer cannot see through (Fuzz/lsan.supp says why).
+export LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 exec "$binary" "$corpus" "Fuzz/Corpus/$target" -max_total_time="$seconds" -artifact_prefix="$crashes/" \
   -print_final_stats=1 -max_len=65536 -rss_limit_mb=2048 "${dict[@]}" "$@"
