@@ -132,13 +132,13 @@ import Testing
         let sim = Simulation(scenario: s, options: RunOptions(seed: 1, policy: SeedPolicy(), until: 20_000_000_000),
                              traceSink: TraceWriter(sink: nil, capture: false))
         sim.run()
-        func cause(_ x: String, _ y: String) -> StuckCause { sim.diagnosis(sim.slotIndex[x]!, sim.slotIndex[y]!).cause }
+        func cause(_ x: String, _ y: String) -> StuckCause { sim.diagnosis(sim.slotIndex[x]!.raw, sim.slotIndex[y]!.raw).cause }
         #expect(cause("a", "b") == .peerCrashed)
         #expect(cause("a", "c") == .peerGone)
         #expect(cause("a", "d") == .peerOffline)
         #expect(cause("a", "late") == .neverLoaded)
         #expect(cause("a", "e") == .connected)
-        #expect(sim.diagnose(sim.slotIndex["a"]!, sim.slotIndex["b"]!) == "b's host crashed: it is gone for good")
+        #expect(sim.diagnose(sim.slotIndex["a"]!.raw, sim.slotIndex["b"]!.raw) == "b's host crashed: it is gone for good")
     }
 
     // MARK: - 2. The policy that repairs a lifecycle hole
@@ -351,8 +351,8 @@ import Testing
     @Test func theReportCountsRelayedPairs() throws {
         let (sim, report) = try Self.runFile("Scenarios/nat/classic-matrix-turn.json")
         var relayed = 0
-        for (i, a) in sim.slotNames.enumerated() {
-            for b in sim.slotNames[(i + 1)...] where sim.pairIsRelayed(a, b) { relayed += 1 }
+        for (i, a) in sim.peers.map(\.name).enumerated() {
+            for b in sim.peers[(i + 1)...].map(\.name) where sim.pairIsRelayed(a, b) { relayed += 1 }
         }
         #expect(relayed > 0)
         #expect(report.relayedPairs == relayed)

@@ -25,7 +25,7 @@ extension Simulation {
         let asymmetric = (x.pc.ice.asymmetricResponses, y.pc.ice.asymmetricResponses)
         let unroutable = x.checkDrops.unroutable + y.checkDrops.unroutable
         guard blocked(x.checkDrops) + blocked(y.checkDrops) + asymmetric.0 + asymmetric.1 + unroutable > 0 else { return nil }
-        let na = slotNames[Int(a)], nb = slotNames[Int(b)]
+        let na = peers[PeerID(a)].name, nb = peers[PeerID(b)].name
         let ha = network.hosts[Int(pages[Int(x.page)].host)], hb = network.hosts[Int(pages[Int(y.page)].host)]
         let turn = x.pc.configuration.turnServer != nil || y.pc.configuration.turnServer != nil
         var parts: [ReasonText] = []
