@@ -132,13 +132,13 @@ import Testing
         let sim = Simulation(scenario: s, options: RunOptions(seed: 1, policy: SeedPolicy(), until: 20_000_000_000),
                              traceSink: TraceWriter(sink: nil, capture: false))
         sim.run()
-        func cause(_ x: String, _ y: String) -> StuckCause { sim.diagnosis(sim.slotIndex[x]!.raw, sim.slotIndex[y]!.raw).cause }
+        func cause(_ x: String, _ y: String) -> StuckCause { sim.diagnosis(sim.slotIndex[x]!, sim.slotIndex[y]!).cause }
         #expect(cause("a", "b") == .peerCrashed)
         #expect(cause("a", "c") == .peerGone)
         #expect(cause("a", "d") == .peerOffline)
         #expect(cause("a", "late") == .neverLoaded)
         #expect(cause("a", "e") == .connected)
-        #expect(sim.diagnose(sim.slotIndex["a"]!.raw, sim.slotIndex["b"]!.raw) == "b's host crashed: it is gone for good")
+        #expect(sim.diagnose(sim.slotIndex["a"]!, sim.slotIndex["b"]!) == "b's host crashed: it is gone for good")
     }
 
     // MARK: - 2. The policy that repairs a lifecycle hole

@@ -153,12 +153,12 @@ extension Simulation {
 
     func diagnosePair(_ a: String, _ b: String) -> String {
         guard let x = slotIndex[a], let y = slotIndex[b] else { return "unknown peer" }
-        return diagnose(x.raw, y.raw)
+        return diagnose(x, y)
     }
 
     func pairIsRelayed(_ a: String, _ b: String) -> Bool {
         guard let x = slotIndex[a], let y = slotIndex[b], oracle.isConnected(x.raw, y.raw),
-              let c = currentConnection(from: x.raw, to: y.raw) else { return false }
+              let c = currentConnection(from: x, to: y) else { return false }
         return connections[Int(c)].selectedRelay
     }
 

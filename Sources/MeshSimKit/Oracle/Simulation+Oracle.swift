@@ -5,20 +5,20 @@ import SignalProtocol
 extension Simulation {
     /// Is the peer name live: its page alive and its host online?
     /// Attackers are never live: they are not members of the mesh.
-    func isLive(_ slot: Int32) -> Bool {
-        guard !isAttacker(slot: PeerID(slot)) else { return false }
-        guard let p = peers[PeerID(slot)].currentPage?.raw, pages[Int(p)].alive else { return false }
+    func isLive(_ slot: PeerID) -> Bool {
+        guard !isAttacker(slot: slot) else { return false }
+        guard let p = peers[slot].currentPage?.raw, pages[Int(p)].alive else { return false }
         return network.isReachable(pages[Int(p)].host)
     }
 
     /// The connection the current page of `a` most recently created for `b`'s uid.
-    func currentConnection(from a: Int32, to b: Int32) -> Int32? {
-        guard let p = peers[PeerID(a)].currentPage?.raw else { return nil }
-        return pages[Int(p)].latestConnection[peers[PeerID(b)].uid]
+    func currentConnection(from a: PeerID, to b: PeerID) -> Int32? {
+        guard let p = peers[a].currentPage?.raw else { return nil }
+        return pages[Int(p)].latestConnection[peers[b].uid]
     }
 
     /// Why a pair is not connected, in terms a person can act on (`diagnosis`, as text).
-    func diagnose(_ a: Int32, _ b: Int32) -> String {
+    func diagnose(_ a: PeerID, _ b: PeerID) -> String {
         diagnosis(a, b).reason.rendered
     }
 
@@ -27,29 +27,29 @@ extension Simulation {
     /// there (reloads, ignored onlines, failures, partitions, uid clashes), and its code. Where
     /// the run's policy left the pair stuck, the reason names the built-in policies whose
     /// properties repair that cause (`PolicyRemedy`).
-    func diagnosis(_ a: Int32, _ b: Int32) -> PairDiagnosis {
-        let na = peers[PeerID(a)].name, nb = peers[PeerID(b)].name
+    func diagnosis(_ a: PeerID, _ b: PeerID) -> PairDiagnosis {
+        let na = peers[a].name, nb = peers[b].name
         let policy = options.policy
         /// "; policy resilient (or restart-ice) would ..." when a built-in policy repairs `cause`.
         func remedy(_ cause: StuckCause, _ context: PolicyRemedy.Context = .init(), otherwise: ReasonText = "") -> ReasonText {
             PolicyRemedy.sentence(for: cause, current: policy, context).map { "; \($0)" } ?? otherwise
         }
-        if peers[PeerID(a)].uid == peers[PeerID(b)].uid {
-            return PairDiagnosis(.sameUid, "\(peer: na) and \(peer: nb) share uid \(peers[PeerID(a)].uid) (a duplicated tab copies sessionStorage): pages key connections by uid, so they cannot connect to each other"
+        if peers[a].uid == peers[b].uid {
+            return PairDiagnosis(.sameUid, "\(peer: na) and \(peer: nb) share uid \(peers[a].uid) (a duplicated tab copies sessionStorage): pages key connections by uid, so they cannot connect to each other"
                 + remedy(.sameUid, otherwise: "; a policy must give one of them a fresh uid"))
         }
         if isLive(a) && isLive(b), let reason = connectivityReason(a, b) { return reason }
         // A peer that is not there at all comes first: no remedy on the other side applies.
         for x in [a, b] {
-            let nx = peers[PeerID(x)].name
-            guard let p = peers[PeerID(x)].currentPage?.raw else { return PairDiagnosis(.neverLoaded, "\(peer: nx) never loaded a page") }
+            let nx = peers[x].name
+            guard let p = peers[x].currentPage?.raw else { return PairDiagnosis(.neverLoaded, "\(peer: nx) never loaded a page") }
             if network.hosts[Int(pages[Int(p)].host)].vanished { return PairDiagnosis(.peerCrashed, "\(peer: nx)'s host crashed: it is gone for good") }
             if !pages[Int(p)].alive { return PairDiagnosis(.peerGone, "\(peer: nx)'s page is gone") }
             if !network.isReachable(pages[Int(p)].host) { return PairDiagnosis(.peerOffline, "\(peer: nx)'s host is offline") }
         }
         for (x, y) in [(a, b), (b, a)] {
-            let nx = peers[PeerID(x)].name, ny = peers[PeerID(y)].name
-            let p = peers[PeerID(x)].currentPage!.raw
+            let nx = peers[x].name, ny = peers[y].name
+            let p = peers[x].currentPage!.raw
             guard let c = currentConnection(from: x, to: y) else {
                 if pages[Int(p)].wsGaveUp {
                     return PairDiagnosis(.uidTakenOver, "\(peer: nx) was cut off signaling: another page claimed its uid \(pages[Int(p)].uid) (a duplicated tab) and the server gave the uid to the newest page"
@@ -65,7 +65,7 @@ extension Simulation {
             if conn.closed {
                 var parts: [ReasonText] = []
                 var cause = StuckCause.closedNotRedialled
-                if let r = reloads[PeerID(y)]?.last(where: { !$0.clean }) {
+                if let r = reloads[y]?.last(where: { !$0.clean }) {
                     parts.append("\(peer: ny)'s page reloaded at \(time: r.time) without closing anything (crash and session restore)")
                 }
                 if let ignored = ignoredOnlineAfterReload(x, y) {
@@ -74,7 +74,7 @@ extension Simulation {
                 }
                 let when: ReasonText = conn.closedAt.map { " at \(time: $0)" } ?? ""
                 parts.append("\(peer: nx)'s connection to \(peer: ny) was closed\(when)\(conn.closedBecause.map { " (\($0))" } ?? "") and nothing dialled again")
-                if let cut = network.partitions.last(where: { ($0.a == pages[Int(p)].host && $0.b == (peers[PeerID(y)].host?.raw ?? -1)) || ($0.b == pages[Int(p)].host && $0.a == (peers[PeerID(y)].host?.raw ?? -1)) }) {
+                if let cut = network.partitions.last(where: { ($0.a == pages[Int(p)].host && $0.b == (peers[y].host?.raw ?? -1)) || ($0.b == pages[Int(p)].host && $0.a == (peers[y].host?.raw ?? -1)) }) {
                     parts.append("UDP between them was blocked until \(time: cut.until), long enough for ICE to fail, and no online event follows a partition")
                     if cause != .zombieIgnoredOnline { cause = .partitionFailed }
                 } else if policy.redialBackoff == nil {
@@ -90,7 +90,7 @@ extension Simulation {
         let x = connections[Int(currentConnection(from: a, to: b)!)]
         let y = connections[Int(currentConnection(from: b, to: a)!)]
         if x.pc.remoteSessionID != y.pc.identity.sessionID || y.pc.remoteSessionID != x.pc.identity.sessionID {
-            for (s, n) in [(peers[PeerID(a)].uid, na), (peers[PeerID(b)].uid, nb)] {
+            for (s, n) in [(peers[a].uid, na), (peers[b].uid, nb)] {
                 if let sharers = uidSlots[s], sharers.count > 1 {
                     let names = sharers.map { (t: PeerID) -> ReasonText in "\(peer: peers[t].name)" }.joined(separator: ", ")
                     return PairDiagnosis(.uidShared, "uid \(s) is used by two pages (\(names)): the connections meant for \(peer: n) reach the other tab"
@@ -100,9 +100,9 @@ extension Simulation {
             // A zombie whose old connection has not died yet: it still belongs to the old page.
             for (conn, other, i, j) in [(x, y, a, b), (y, x, b, a)] where conn.pc.remoteSessionID != other.pc.identity.sessionID {
                 guard let ignored = ignoredOnlineAfterReload(i, j) else { continue }
-                let ni = peers[PeerID(i)].name, nj = peers[PeerID(j)].name
+                let ni = peers[i].name, nj = peers[j].name
                 var parts: [ReasonText] = []
-                if let r = reloads[PeerID(j)]?.last(where: { !$0.clean }) {
+                if let r = reloads[j]?.last(where: { !$0.clean }) {
                     parts.append("\(peer: nj)'s page reloaded at \(time: r.time) without closing anything (crash and session restore)")
                 }
                 parts.append("\(peer: ni) still held its old connection, read it as connected and ignored \(peer: nj)'s online at \(time: ignored)")
@@ -138,9 +138,9 @@ extension Simulation {
     /// When `x`'s page ignored an `online` of `y` after `y`'s page last reloaded: the zombie
     /// (the old connection still read connected). An `online` ignored before any reload of
     /// `y` was right: the connection was alive then.
-    func ignoredOnlineAfterReload(_ x: Int32, _ y: Int32) -> Int64? {
-        guard let p = peers[PeerID(x)].currentPage?.raw, let reloaded = reloads[PeerID(y)]?.last,
-              let ignored = pages[Int(p)].decisions[peers[PeerID(y)].uid]?.last(where: { $0.text.hasPrefix("online: ignored") }),
+    func ignoredOnlineAfterReload(_ x: PeerID, _ y: PeerID) -> Int64? {
+        guard let p = peers[x].currentPage?.raw, let reloaded = reloads[y]?.last,
+              let ignored = pages[Int(p)].decisions[peers[y].uid]?.last(where: { $0.text.hasPrefix("online: ignored") }),
               ignored.time >= reloaded.time else { return nil }
         return ignored.time
     }
@@ -151,7 +151,8 @@ extension Simulation {
         let n = Int32(peers.count)
         for a in 0..<n where oracle.live[Int(a)] {
             for b in (a + 1)..<max(a + 1, n) where oracle.live[Int(b)] && !oracle.isConnected(a, b) {
-                stuck.append(StuckPair(a: peers[PeerID(a)].name, b: peers[PeerID(b)].name, diagnosis: diagnosis(a, b)))
+                let (x, y) = (PeerID(a), PeerID(b))
+                stuck.append(StuckPair(a: peers[x].name, b: peers[y].name, diagnosis: diagnosis(x, y)))
             }
         }
         return stuck
@@ -164,7 +165,7 @@ extension Simulation {
         let n = Int32(peers.count)
         for a in 0..<n where oracle.live[Int(a)] {
             for b in (a + 1)..<max(a + 1, n) where oracle.live[Int(b)] && oracle.isConnected(a, b) {
-                if let c = currentConnection(from: a, to: b), connections[Int(c)].selectedRelay { count += 1 }
+                if let c = currentConnection(from: PeerID(a), to: PeerID(b)), connections[Int(c)].selectedRelay { count += 1 }
             }
         }
         return count
