@@ -42,7 +42,7 @@ struct PageTimelines {
         serverDown = observer.serverDown
         end = max(observer.endedAt, 1)
         markers = ConvergenceCurve.markers(s.scenario, until: observer.endedAt)
-        countMax = max(1, s.peers.filter(\.behaviour.isEmpty).count - 1)
+        countMax = max(1, s.peers.filter { !$0.isAttacker }.count - 1)
     }
 
     static let left = ConvergenceCurve.left, right = ConvergenceCurve.right

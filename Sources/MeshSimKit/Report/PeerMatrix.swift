@@ -41,8 +41,9 @@ struct PeerMatrix {
     static let noneColour = "#dddddd"
 
     init(simulation s: Simulation, report: RunReport) {
-        let slots = s.peers.indices.filter { s.peers[$0].behaviour.isEmpty }.map { Int32($0) }
-        names = slots.map { s.peers[PeerID($0)].name }
+        let members: [PeerID] = s.peers.ids.filter { !s.peers[$0].isAttacker }
+        names = members.map { s.peers[$0].name }
+        let slots = members.map(\.raw)  // the oracle's indices
         let n = slots.count
         blockSize = n <= Self.maxSingleCells ? 1 : (n + 99) / 100
         let blocks = (n + blockSize - 1) / blockSize

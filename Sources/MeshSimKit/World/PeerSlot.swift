@@ -39,6 +39,9 @@ struct PeerSlot {
     /// The reclaim secret its sessionStorage keeps beside the uid, if any.
     var sessionSecret: (uid: String, secret: String)?
 
+    /// An attacker's peer name: not a member of the mesh.
+    var isAttacker: Bool { !behaviour.isEmpty }
+
     init(name: String, uid: String) {
         self.name = name
         self.uid = uid

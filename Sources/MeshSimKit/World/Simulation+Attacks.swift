@@ -49,7 +49,7 @@ extension Simulation {
     static let floodMessages = 25_000
 
     func isAttacker(slot: PeerID) -> Bool {
-        !peers[slot].behaviour.isEmpty
+        peers[slot].isAttacker
     }
 
     /// Whether `uid` is an attacker's (attackers keep their peer id as uid).

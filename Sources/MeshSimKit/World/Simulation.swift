@@ -118,7 +118,7 @@ final class Simulation {
         for e in scenario.events {
             if case .join(let p) = e.action, !p.behaviour.isEmpty { peers[slotIndex[p.id]!].behaviour = p.behaviour }
         }
-        oracle = MeshOracle(names: peers.map(\.name), uids: peers.map(\.uid), attackers: peers.map { !$0.behaviour.isEmpty })
+        oracle = MeshOracle(names: peers.map(\.name), uids: peers.map(\.uid), attackers: peers.map(\.isAttacker))
     }
 
     /// The server's secret generator seed: derived from the run's seed without drawing from the
