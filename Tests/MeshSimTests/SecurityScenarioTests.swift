@@ -25,7 +25,7 @@ import Testing
         let attack = try #require(sim.attacks.first)
         #expect(attack.kind == .hijackUid && attack.target == "p1" && attack.attacker == "mallory")
         #expect(attack.errors == [.uidTaken] && !attack.gotTargetUID && attack.blocked)
-        #expect(sim.server.socket(of: "p1") == sim.pages[Int(sim.currentPage[Int(sim.slotIndex["p1"]!)])].socket)
+        #expect(sim.server.socket(of: "p1") == sim.pages[Int(sim.peers[sim.slotIndex["p1"]!].currentPage!.raw)].socket)
         #expect(Self.serverErrors(sim).isEmpty, "no honest page heard an error (uidReplaced) from the server")
         #expect(report.json.contains(#""attacks":{"tried":1,"blocked":1,"byKind":[{"kind":"hijackUid","tried":1,"blocked":1}]}"#))
     }
@@ -55,7 +55,7 @@ import Testing
         #expect(sim.attacks.map(\.target) == ["p1"] && sim.attacks.map(\.blocked) == [true])
         // The restored page took its uid back with its secret; no live page heard an error.
         #expect(Self.serverErrors(sim).isEmpty)
-        #expect(sim.server.socket(of: "p1") == sim.pages[Int(sim.currentPage[Int(sim.slotIndex["p1"]!)])].socket)
+        #expect(sim.server.socket(of: "p1") == sim.pages[Int(sim.peers[sim.slotIndex["p1"]!].currentPage!.raw)].socket)
         #expect(sim.invariants.violations.isEmpty)
     }
 

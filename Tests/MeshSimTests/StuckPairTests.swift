@@ -351,8 +351,8 @@ import Testing
     @Test func theReportCountsRelayedPairs() throws {
         let (sim, report) = try Self.runFile("Scenarios/nat/classic-matrix-turn.json")
         var relayed = 0
-        for (i, a) in sim.slotNames.enumerated() {
-            for b in sim.slotNames[(i + 1)...] where sim.pairIsRelayed(a, b) { relayed += 1 }
+        for (i, a) in sim.peers.map(\.name).enumerated() {
+            for b in sim.peers[(i + 1)...].map(\.name) where sim.pairIsRelayed(a, b) { relayed += 1 }
         }
         #expect(relayed > 0)
         #expect(report.relayedPairs == relayed)

@@ -38,10 +38,10 @@ import Testing
         #expect(judged.fullSince == report.convergedAt)
         #expect(judged.expectedPairs == report.pairsExpected && judged.connectedPairs == report.pairsConnected)
         #expect(judged.transitions.map(\.time) == sim.oracle.transitions.map(\.time))
-        let n = Int32(sim.slotNames.count)
+        let n = Int32(sim.peers.count)
         for a in 0..<n {
             for b in (a + 1)..<max(a + 1, n) {
-                #expect(judged.isConnected(a, b) == sim.oracle.isConnected(a, b), "\(sim.slotNames[Int(a)])–\(sim.slotNames[Int(b)])")
+                #expect(judged.isConnected(a, b) == sim.oracle.isConnected(a, b), "\(sim.peers[PeerID(a)].name)–\(sim.peers[PeerID(b)].name)")
             }
         }
     }

@@ -113,17 +113,17 @@ extension Simulation {
         guard let me = slotIndex[peer] else {
             return ExpectationResult(name: "noRenegotiation", ok: false, detail: "unknown peer \(peer)")
         }
-        let uid = slotUID[Int(me)]
-        var renegotiated: [(other: Int32, count: Int, first: Int64)] = []
+        let uid = peers[me].uid
+        var renegotiated: [(other: PeerID, count: Int, first: Int64)] = []
         var firstOffers = 0
         for r in offerLog where r.time > since && !isAttacker(slot: r.slot) && !isAttackerUID(r.remoteUID) {
             // The other end of the pair: the remote's peer names when `peer` offered, the
             // offerer when an offer was made to `peer`'s uid.
-            let others: [Int32]
+            let others: [PeerID]
             if r.slot == me { others = uidSlots[r.remoteUID] ?? [] }
             else if r.remoteUID == uid { others = [r.slot] }
             else { continue }
-            let before = others.filter { o in o != me && (oracle.firstConnected(me, o).map { $0 <= r.time } ?? false) }
+            let before = others.filter { o in o != me && (oracle.firstConnected(me.raw, o.raw).map { $0 <= r.time } ?? false) }
             guard let other = before.first else { firstOffers += 1; continue }
             if let i = renegotiated.firstIndex(where: { $0.other == other }) {
                 renegotiated[i].count += 1
@@ -138,7 +138,7 @@ extension Simulation {
                 detail: "no offer renegotiated a pair of \(peer) after \(formatSeconds(since))\(setUps)")
         }
         let shown = renegotiated.prefix(10).map { e in
-            "\(peer)–\(slotNames[Int(e.other)]) (\(counted(e.count, "offer")), first at \(formatSeconds(e.first)))"
+            "\(peer)–\(peers[e.other].name) (\(counted(e.count, "offer")), first at \(formatSeconds(e.first)))"
         }
         let more = renegotiated.count > 10 ? ", and \(renegotiated.count - 10) more pairs" : ""
         return ExpectationResult(name: "noRenegotiation", ok: false,
@@ -148,7 +148,7 @@ extension Simulation {
 
     func pairIsConnected(_ a: String, _ b: String) -> Bool {
         guard let x = slotIndex[a], let y = slotIndex[b] else { return false }
-        return oracle.isConnected(x, y)
+        return oracle.isConnected(x.raw, y.raw)
     }
 
     func diagnosePair(_ a: String, _ b: String) -> String {
@@ -157,7 +157,7 @@ extension Simulation {
     }
 
     func pairIsRelayed(_ a: String, _ b: String) -> Bool {
-        guard let x = slotIndex[a], let y = slotIndex[b], oracle.isConnected(x, y),
+        guard let x = slotIndex[a], let y = slotIndex[b], oracle.isConnected(x.raw, y.raw),
               let c = currentConnection(from: x, to: y) else { return false }
         return connections[Int(c)].selectedRelay
     }

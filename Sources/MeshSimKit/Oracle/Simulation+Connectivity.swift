@@ -13,7 +13,7 @@ extension Simulation {
     /// is the decisive obstacle: with a TURN server, why no relay worked (capacity first, then
     /// other refusals, then silence); without one, UDP blocked, no STUN, or a NAT that maps per
     /// destination.
-    func connectivityReason(_ a: Int32, _ b: Int32) -> PairDiagnosis? {
+    func connectivityReason(_ a: PeerID, _ b: PeerID) -> PairDiagnosis? {
         guard let ca = currentConnection(from: a, to: b), let cb = currentConnection(from: b, to: a) else { return nil }
         let x = connections[Int(ca)], y = connections[Int(cb)]
         guard !x.refused, !y.refused, !x.iceEverConnected, !y.iceEverConnected,
@@ -25,7 +25,7 @@ extension Simulation {
         let asymmetric = (x.pc.ice.asymmetricResponses, y.pc.ice.asymmetricResponses)
         let unroutable = x.checkDrops.unroutable + y.checkDrops.unroutable
         guard blocked(x.checkDrops) + blocked(y.checkDrops) + asymmetric.0 + asymmetric.1 + unroutable > 0 else { return nil }
-        let na = slotNames[Int(a)], nb = slotNames[Int(b)]
+        let na = peers[a].name, nb = peers[b].name
         let ha = network.hosts[Int(pages[Int(x.page)].host)], hb = network.hosts[Int(pages[Int(y.page)].host)]
         let turn = x.pc.configuration.turnServer != nil || y.pc.configuration.turnServer != nil
         var parts: [ReasonText] = []

@@ -5,22 +5,20 @@ import SignalProtocol
 extension Simulation {
     /// Is the peer name live: its page alive and its host online?
     /// Attackers are never live: they are not members of the mesh.
-    func isLive(_ slot: Int32) -> Bool {
+    func isLive(_ slot: PeerID) -> Bool {
         guard !isAttacker(slot: slot) else { return false }
-        let p = currentPage[Int(slot)]
-        guard p >= 0, pages[Int(p)].alive else { return false }
+        guard let p = peers[slot].currentPage?.raw, pages[Int(p)].alive else { return false }
         return network.isReachable(pages[Int(p)].host)
     }
 
     /// The connection the current page of `a` most recently created for `b`'s uid.
-    func currentConnection(from a: Int32, to b: Int32) -> Int32? {
-        let p = currentPage[Int(a)]
-        guard p >= 0 else { return nil }
-        return pages[Int(p)].latestConnection[slotUID[Int(b)]]
+    func currentConnection(from a: PeerID, to b: PeerID) -> Int32? {
+        guard let p = peers[a].currentPage?.raw else { return nil }
+        return pages[Int(p)].latestConnection[peers[b].uid]
     }
 
     /// Why a pair is not connected, in terms a person can act on (`diagnosis`, as text).
-    func diagnose(_ a: Int32, _ b: Int32) -> String {
+    func diagnose(_ a: PeerID, _ b: PeerID) -> String {
         diagnosis(a, b).reason.rendered
     }
 
@@ -29,30 +27,29 @@ extension Simulation {
     /// there (reloads, ignored onlines, failures, partitions, uid clashes), and its code. Where
     /// the run's policy left the pair stuck, the reason names the built-in policies whose
     /// properties repair that cause (`PolicyRemedy`).
-    func diagnosis(_ a: Int32, _ b: Int32) -> PairDiagnosis {
-        let na = slotNames[Int(a)], nb = slotNames[Int(b)]
+    func diagnosis(_ a: PeerID, _ b: PeerID) -> PairDiagnosis {
+        let na = peers[a].name, nb = peers[b].name
         let policy = options.policy
         /// "; policy resilient (or restart-ice) would ..." when a built-in policy repairs `cause`.
         func remedy(_ cause: StuckCause, _ context: PolicyRemedy.Context = .init(), otherwise: ReasonText = "") -> ReasonText {
             PolicyRemedy.sentence(for: cause, current: policy, context).map { "; \($0)" } ?? otherwise
         }
-        if slotUID[Int(a)] == slotUID[Int(b)] {
-            return PairDiagnosis(.sameUid, "\(peer: na) and \(peer: nb) share uid \(slotUID[Int(a)]) (a duplicated tab copies sessionStorage): pages key connections by uid, so they cannot connect to each other"
+        if peers[a].uid == peers[b].uid {
+            return PairDiagnosis(.sameUid, "\(peer: na) and \(peer: nb) share uid \(peers[a].uid) (a duplicated tab copies sessionStorage): pages key connections by uid, so they cannot connect to each other"
                 + remedy(.sameUid, otherwise: "; a policy must give one of them a fresh uid"))
         }
         if isLive(a) && isLive(b), let reason = connectivityReason(a, b) { return reason }
         // A peer that is not there at all comes first: no remedy on the other side applies.
         for x in [a, b] {
-            let nx = slotNames[Int(x)]
-            let p = currentPage[Int(x)]
-            if p < 0 { return PairDiagnosis(.neverLoaded, "\(peer: nx) never loaded a page") }
+            let nx = peers[x].name
+            guard let p = peers[x].currentPage?.raw else { return PairDiagnosis(.neverLoaded, "\(peer: nx) never loaded a page") }
             if network.hosts[Int(pages[Int(p)].host)].vanished { return PairDiagnosis(.peerCrashed, "\(peer: nx)'s host crashed: it is gone for good") }
             if !pages[Int(p)].alive { return PairDiagnosis(.peerGone, "\(peer: nx)'s page is gone") }
             if !network.isReachable(pages[Int(p)].host) { return PairDiagnosis(.peerOffline, "\(peer: nx)'s host is offline") }
         }
         for (x, y) in [(a, b), (b, a)] {
-            let nx = slotNames[Int(x)], ny = slotNames[Int(y)]
-            let p = currentPage[Int(x)]
+            let nx = peers[x].name, ny = peers[y].name
+            let p = peers[x].currentPage!.raw
             guard let c = currentConnection(from: x, to: y) else {
                 if pages[Int(p)].wsGaveUp {
                     return PairDiagnosis(.uidTakenOver, "\(peer: nx) was cut off signaling: another page claimed its uid \(pages[Int(p)].uid) (a duplicated tab) and the server gave the uid to the newest page"
@@ -77,7 +74,7 @@ extension Simulation {
                 }
                 let when: ReasonText = conn.closedAt.map { " at \(time: $0)" } ?? ""
                 parts.append("\(peer: nx)'s connection to \(peer: ny) was closed\(when)\(conn.closedBecause.map { " (\($0))" } ?? "") and nothing dialled again")
-                if let cut = network.partitions.last(where: { ($0.a == pages[Int(p)].host && $0.b == slotHost[Int(y)]) || ($0.b == pages[Int(p)].host && $0.a == slotHost[Int(y)]) }) {
+                if let cut = network.partitions.last(where: { ($0.a == pages[Int(p)].host && $0.b == (peers[y].host?.raw ?? -1)) || ($0.b == pages[Int(p)].host && $0.a == (peers[y].host?.raw ?? -1)) }) {
                     parts.append("UDP between them was blocked until \(time: cut.until), long enough for ICE to fail, and no online event follows a partition")
                     if cause != .zombieIgnoredOnline { cause = .partitionFailed }
                 } else if policy.redialBackoff == nil {
@@ -93,9 +90,9 @@ extension Simulation {
         let x = connections[Int(currentConnection(from: a, to: b)!)]
         let y = connections[Int(currentConnection(from: b, to: a)!)]
         if x.pc.remoteSessionID != y.pc.identity.sessionID || y.pc.remoteSessionID != x.pc.identity.sessionID {
-            for (s, n) in [(slotUID[Int(a)], na), (slotUID[Int(b)], nb)] {
+            for (s, n) in [(peers[a].uid, na), (peers[b].uid, nb)] {
                 if let sharers = uidSlots[s], sharers.count > 1 {
-                    let names = sharers.map { (t: Int32) -> ReasonText in "\(peer: slotNames[Int(t)])" }.joined(separator: ", ")
+                    let names = sharers.map { (t: PeerID) -> ReasonText in "\(peer: peers[t].name)" }.joined(separator: ", ")
                     return PairDiagnosis(.uidShared, "uid \(s) is used by two pages (\(names)): the connections meant for \(peer: n) reach the other tab"
                         + remedy(.uidShared))
                 }
@@ -103,7 +100,7 @@ extension Simulation {
             // A zombie whose old connection has not died yet: it still belongs to the old page.
             for (conn, other, i, j) in [(x, y, a, b), (y, x, b, a)] where conn.pc.remoteSessionID != other.pc.identity.sessionID {
                 guard let ignored = ignoredOnlineAfterReload(i, j) else { continue }
-                let ni = slotNames[Int(i)], nj = slotNames[Int(j)]
+                let ni = peers[i].name, nj = peers[j].name
                 var parts: [ReasonText] = []
                 if let r = reloads[j]?.last(where: { !$0.clean }) {
                     parts.append("\(peer: nj)'s page reloaded at \(time: r.time) without closing anything (crash and session restore)")
@@ -141,10 +138,9 @@ extension Simulation {
     /// When `x`'s page ignored an `online` of `y` after `y`'s page last reloaded: the zombie
     /// (the old connection still read connected). An `online` ignored before any reload of
     /// `y` was right: the connection was alive then.
-    func ignoredOnlineAfterReload(_ x: Int32, _ y: Int32) -> Int64? {
-        let p = currentPage[Int(x)]
-        guard p >= 0, let reloaded = reloads[y]?.last,
-              let ignored = pages[Int(p)].decisions[slotUID[Int(y)]]?.last(where: { $0.text.hasPrefix("online: ignored") }),
+    func ignoredOnlineAfterReload(_ x: PeerID, _ y: PeerID) -> Int64? {
+        guard let p = peers[x].currentPage?.raw, let reloaded = reloads[y]?.last,
+              let ignored = pages[Int(p)].decisions[peers[y].uid]?.last(where: { $0.text.hasPrefix("online: ignored") }),
               ignored.time >= reloaded.time else { return nil }
         return ignored.time
     }
@@ -152,10 +148,11 @@ extension Simulation {
     /// Every expected pair not connected at the end, with its diagnosis (the report's `stuck`).
     func stuckPairDiagnoses() -> [StuckPair] {
         var stuck: [StuckPair] = []
-        let n = Int32(slotNames.count)
+        let n = Int32(peers.count)
         for a in 0..<n where oracle.live[Int(a)] {
             for b in (a + 1)..<max(a + 1, n) where oracle.live[Int(b)] && !oracle.isConnected(a, b) {
-                stuck.append(StuckPair(a: slotNames[Int(a)], b: slotNames[Int(b)], diagnosis: diagnosis(a, b)))
+                let (x, y) = (PeerID(a), PeerID(b))
+                stuck.append(StuckPair(a: peers[x].name, b: peers[y].name, diagnosis: diagnosis(x, y)))
             }
         }
         return stuck
@@ -165,10 +162,10 @@ extension Simulation {
     /// candidate is a relay one), as the `relayed` expectation judges a pair.
     func relayedPairCount() -> Int {
         var count = 0
-        let n = Int32(slotNames.count)
+        let n = Int32(peers.count)
         for a in 0..<n where oracle.live[Int(a)] {
             for b in (a + 1)..<max(a + 1, n) where oracle.live[Int(b)] && oracle.isConnected(a, b) {
-                if let c = currentConnection(from: a, to: b), connections[Int(c)].selectedRelay { count += 1 }
+                if let c = currentConnection(from: PeerID(a), to: PeerID(b)), connections[Int(c)].selectedRelay { count += 1 }
             }
         }
         return count

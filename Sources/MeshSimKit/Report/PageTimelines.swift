@@ -24,7 +24,7 @@ struct PageTimelines {
 
     init(observer: PageTimelineObserver, simulation s: Simulation) {
         // Slot order (the scenario's), attackers included: their pages show when they tried.
-        var all: [PageTimelineObserver.Row] = s.slotNames.map { observer.row(named: $0) ?? PageTimelineObserver.Row(name: $0) }
+        var all: [PageTimelineObserver.Row] = s.peers.map(\.name).map { observer.row(named: $0) ?? PageTimelineObserver.Row(name: $0) }
         if all.count > Self.maxRows {
             var keep = [Bool](repeating: false, count: all.count)
             var kept = 0
@@ -42,7 +42,7 @@ struct PageTimelines {
         serverDown = observer.serverDown
         end = max(observer.endedAt, 1)
         markers = ConvergenceCurve.markers(s.scenario, until: observer.endedAt)
-        countMax = max(1, s.slotBehaviour.filter(\.isEmpty).count - 1)
+        countMax = max(1, s.peers.filter { !$0.isAttacker }.count - 1)
     }
 
     static let left = ConvergenceCurve.left, right = ConvergenceCurve.right

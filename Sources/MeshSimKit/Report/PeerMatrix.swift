@@ -41,8 +41,9 @@ struct PeerMatrix {
     static let noneColour = "#dddddd"
 
     init(simulation s: Simulation, report: RunReport) {
-        let slots = s.slotNames.indices.filter { s.slotBehaviour[$0].isEmpty }.map { Int32($0) }
-        names = slots.map { s.slotNames[Int($0)] }
+        let members: [PeerID] = s.peers.ids.filter { !s.peers[$0].isAttacker }
+        names = members.map { s.peers[$0].name }
+        let slots = members.map(\.raw)  // the oracle's indices
         let n = slots.count
         blockSize = n <= Self.maxSingleCells ? 1 : (n + 99) / 100
         let blocks = (n + blockSize - 1) / blockSize
@@ -52,7 +53,7 @@ struct PeerMatrix {
         var causeCount: [StuckCause: Int] = [:]
         for p in report.stuck {
             guard let a = s.slotIndex[p.a], let b = s.slotIndex[p.b] else { continue }
-            stuckCause[MeshScore.key(a, b)] = p.cause
+            stuckCause[MeshScore.key(a.raw, b.raw)] = p.cause
             causeCount[p.cause, default: 0] += 1
         }
         causes = StuckCause.allCases.filter { causeCount[$0] != nil }.map { ($0, causeCount[$0]!) }

@@ -10,7 +10,7 @@ struct Page {
     /// The name reports and traces use: the peer id, or the `as` name of a duplicated tab.
     let name: String
     /// Index of the peer name in the oracle's table.
-    let slot: Int32
+    let slot: PeerID
     let host: Int32
     var alive = true
     var manager: MeshManager

@@ -48,21 +48,21 @@ extension Simulation {
     /// Signals a flooding attacker sends at once (above the server's default `maxBurst`).
     static let floodMessages = 25_000
 
-    func isAttacker(slot: Int32) -> Bool {
-        !slotBehaviour[Int(slot)].isEmpty
+    func isAttacker(slot: PeerID) -> Bool {
+        peers[slot].isAttacker
     }
 
     /// Whether `uid` is an attacker's (attackers keep their peer id as uid).
     func isAttackerUID(_ uid: String) -> Bool {
         guard let slot = slotIndex[uid] else { return false }
-        return isAttacker(slot: slot) && slotUID[Int(slot)] == uid
+        return isAttacker(slot: slot) && peers[slot].uid == uid
     }
 
     /// The attacker's page loaded: schedule one attack per behaviour, after the WebSocket handshake.
     func startAttacks(page: Int32) {
         let p = Int(page)
         let handshake = 4 * network.serverDelay(host: pages[p].host)
-        for (i, _) in slotBehaviour[Int(pages[p].slot)].enumerated() {
+        for (i, _) in peers[pages[p].slot].behaviour.enumerated() {
             defer_(.attack(page: page, index: Int32(i)), at: now + handshake + Int64(i) * Self.attackSpacing)
         }
     }
@@ -71,8 +71,8 @@ extension Simulation {
     /// other than `excluding` whose uid the server holds now (even on a half-open socket of a
     /// crashed page). None: the attack is not tried (docs/scenario-format.md).
     private func honestTarget(excluding: String? = nil) -> String? {
-        for slot in slotNames.indices where !isAttacker(slot: Int32(slot)) {
-            let uid = slotUID[slot]
+        for slot in peers.ids where !isAttacker(slot: slot) {
+            let uid = peers[slot].uid
             guard uid != excluding else { continue }
             if server.socket(of: uid) != nil { return uid }
         }
@@ -82,7 +82,7 @@ extension Simulation {
     func runAttack(page: Int32, index: Int32) {
         let p = Int(page)
         guard pages[p].alive, serverUp, network.isReachable(pages[p].host) else { return }
-        let kind = slotBehaviour[Int(pages[p].slot)][Int(index)]
+        let kind = peers[pages[p].slot].behaviour[Int(index)]
         guard let victim = honestTarget() else {
             emit(.attack, peer: pages[p].name, value: kind.rawValue, detail: "no honest peer to attack", page: Int32(p))
             return
@@ -97,7 +97,7 @@ extension Simulation {
         ensureServerPing()
         let me = pages[p].uid
         // The attacker's own uid, with its own secret once it has one (its other sockets hold it).
-        let stored = sessionSecrets[Int(pages[p].slot)]
+        let stored = peers[pages[p].slot].sessionSecret
         let myHello = WireMessage.hello(uid: me, secret: stored?.uid == me ? stored?.secret : nil)
         func send(_ m: WireMessage) { pushAttackFrame(socket, .message(m), page: page) }
         func raw(_ bytes: [UInt8]) {

@@ -85,9 +85,9 @@ extension Simulation {
     private func rejoin(page: Int32, uid: String) {
         let p = Int(page)
         let slot = pages[p].slot
-        let old = slotUID[Int(slot)]
+        let old = peers[slot].uid
         uidSlots[old]?.removeAll { $0 == slot }
-        slotUID[Int(slot)] = uid
+        peers[slot].uid = uid
         uidSlots[uid, default: []].append(slot)
         pages[p].uid = uid
         pages[p].wsGaveUp = false
@@ -292,6 +292,6 @@ extension Simulation {
 /// An offer some page created, for the `noRenegotiation` expectation.
 struct OfferRecord {
     let time: Int64
-    let slot: Int32
+    let slot: PeerID
     let remoteUID: String
 }

@@ -13,16 +13,16 @@ extension Simulation {
     static let tcpRetry: Int64 = 1 * nsPerSecond
 
     /// A page loads with `uid` for the peer name `slot` on `host` and opens its WebSocket.
-    func loadPage(slot: Int32, uid: String, host: Int32) {
+    func loadPage(slot: PeerID, uid: String, host: Int32) {
         let index = Int32(pages.count)
-        pages.append(Page(uid: uid, name: slotNames[Int(slot)], slot: slot, host: host,
+        pages.append(Page(uid: uid, name: peers[slot].name, slot: slot, host: host,
                           manager: MeshManager(policy: options.policy)))
-        currentPage[Int(slot)] = index
-        emit(.page, peer: slotNames[Int(slot)], value: "load", page: index, uid: uid)
+        peers[slot].currentPage = PageID(index)
+        emit(.page, peer: peers[slot].name, value: "load", page: index, uid: uid)
         if !network.isReachable(host) {
             // Loaded while its host is offline (a reload during an outage): say so, so that an
             // observer of the stream knows the page is cut off.
-            emit(.host, peer: slotNames[Int(slot)], value: "offline", page: index)
+            emit(.host, peer: peers[slot].name, value: "offline", page: index)
         }
         if isAttacker(slot: slot) {
             startAttacks(page: index)
@@ -88,7 +88,7 @@ extension Simulation {
         serverActions = actions
         // The page says who it is, with the reclaim secret sessionStorage keeps beside the uid.
         let uid = pages[p].uid
-        let stored = sessionSecrets[Int(pages[p].slot)]
+        let stored = peers[pages[p].slot].sessionSecret
         sendToServer(page: page, .hello(uid: uid, secret: stored?.uid == uid ? stored?.secret : nil))
         ensureServerPing()
     }
@@ -286,7 +286,7 @@ extension Simulation {
                 // in `attacks`.
                 if case .ping = frame.content { pushFrame(socket: frame.socket, toServer: true, .pong, origin: page) }
                 if case .message(.initial(let you, _, let secret?)) = frame.content {
-                    sessionSecrets[Int(pages[Int(page)].slot)] = (you, secret)
+                    peers[pages[Int(page)].slot].sessionSecret = (you, secret)
                 }
                 return
             }
@@ -349,7 +349,7 @@ extension Simulation {
         switch message {
         case .initial(let you, let online, let secret):
             emit(.`init`, peer: name, value: "\(online.count) online", page: page)
-            if let secret { sessionSecrets[Int(pages[p].slot)] = (you, secret) }
+            if let secret { peers[pages[p].slot].sessionSecret = (you, secret) }
         case .online(let uid):
             emit(.online, peer: name, remote: uid, value: "online", page: page)
         case .offline(let uid):

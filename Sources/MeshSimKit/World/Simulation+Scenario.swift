@@ -4,7 +4,7 @@ import SignalProtocol
 enum DeferredAction {
     /// A reloaded page loads again (`refresh` after its downtime), unless a later event on the
     /// peer (another refresh, a leave) moved the peer's `reloadEpoch` on.
-    case reload(slot: Int32, uid: String, epoch: UInt32)
+    case reload(slot: PeerID, uid: String, epoch: UInt32)
     /// A host's connectivity returns (`offline` after `for`).
     case hostOnline(Int32)
     /// An attacker's page tries its `index`-th attack.
@@ -19,30 +19,27 @@ extension Simulation {
         switch event.action {
         case .join(let peer):
             let slot = slotIndex[peer.id]!
-            var host = slotHost[Int(slot)]
-            if host < 0 || network.hosts[Int(host)].vanished {
-                slotHost[Int(slot)] = -1
-                host = ensureHost(slot: slot, peer: peer)
-            }
-            loadPage(slot: slot, uid: peer.id, host: host)
+            if let host = peers[slot].host, network.hosts[Int(host.raw)].vanished { peers[slot].host = nil }
+            let host = ensureHost(slot: slot, peer: peer)
+            loadPage(slot: slot, uid: peer.id, host: host.raw)
         case .refresh(let peer, let downtime, let clean):
             guard let (slot, page, uid) = livePeer(peer, event) else { return }
             reloads[slot, default: []].append((now, clean))
-            reloadEpoch[Int(slot)] &+= 1
+            peers[slot].reloadEpoch &+= 1
             // clean: Chromium closes every connection (SCTP ABORT) and the WebSocket on unload;
             // unclean (crash and session restore): nothing is closed, packets simply stop.
             // Reloaded again while still loading: the downtime starts over.
             if let page { unloadPage(page, closeConnections: clean, closeSocket: clean) }
-            reloadPending[Int(slot)] = uid
-            defer_(.reload(slot: slot, uid: uid, epoch: reloadEpoch[Int(slot)]), at: now + downtime)
+            peers[slot].reloadPending = uid
+            defer_(.reload(slot: slot, uid: uid, epoch: peers[slot].reloadEpoch), at: now + downtime)
         case .duplicateTab(let peer, let name):
             guard let (source, _, uid) = livePeer(peer, event), let slot = slotIndex[name] else { return }
-            let host = slotHost[Int(source)]
-            slotHost[Int(slot)] = host
+            let host = peers[source].host
+            peers[slot].host = host
             // The copy of sessionStorage carries the reclaim secret beside the uid (a tab still
             // reloading has its sessionStorage all the same).
-            sessionSecrets[Int(slot)] = sessionSecrets[Int(source)]
-            loadPage(slot: slot, uid: uid, host: host)
+            peers[slot].sessionSecret = peers[source].sessionSecret
+            loadPage(slot: slot, uid: uid, host: host!.raw)
         case .wsDrop(let peer, let after):
             // A page still reloading has no WebSocket to drop.
             guard let (_, page, _) = livePeer(peer, event), let page else { return }
@@ -54,12 +51,12 @@ extension Simulation {
             // SCTP abort, as when Chromium closes a tab (calibration exp3: remote channels stay open).
             // A tab closed while reloading never loads again.
             guard let (slot, page, _) = livePeer(peer, event) else { return }
-            reloadEpoch[Int(slot)] &+= 1
-            reloadPending[Int(slot)] = nil
+            peers[slot].reloadEpoch &+= 1
+            peers[slot].reloadPending = nil
             if let page { unloadPage(page, closeConnections: false, closeSocket: true) }
         case .crash(let peer):
             guard let (slot, _, _) = livePeer(peer, event) else { return }
-            let host = slotHost[Int(slot)]
+            let host = peers[slot].host!.raw
             network.hosts[Int(host)].vanished = true
             // Every page on the machine goes with it, without a word to anyone.
             for p in pages.indices where pages[p].alive && pages[p].host == host {
@@ -67,7 +64,7 @@ extension Simulation {
             }
         case .offline(let peer, let duration):
             guard let (slot, _, _) = livePeer(peer, event) else { return }
-            let host = slotHost[Int(slot)]
+            let host = peers[slot].host!.raw
             // Overlapping outages: connectivity returns when the last of them ends.
             let until = now + duration
             network.hosts[Int(host)].offlineUntil = max(network.hosts[Int(host)].offlineUntil, until)
@@ -81,7 +78,7 @@ extension Simulation {
             defer_(.hostOnline(host), at: until)
         case .partition(let a, let b, let duration):
             guard let sa = slotIndex[a], let sb = slotIndex[b] else { return }
-            network.partitions.append((slotHost[Int(sa)], slotHost[Int(sb)], now + duration))
+            network.partitions.append((peers[sa].host?.raw ?? -1, peers[sb].host?.raw ?? -1, now + duration))
         case .serverRestart(let downtime):
             serverGoesDown(for: downtime)
         case .network(let patch):
@@ -92,9 +89,9 @@ extension Simulation {
     func runDeferred(_ action: DeferredAction) {
         switch action {
         case .reload(let slot, let uid, let epoch):
-            let host = slotHost[Int(slot)]
-            guard epoch == reloadEpoch[Int(slot)] else { return }
-            reloadPending[Int(slot)] = nil
+            let host = peers[slot].host!.raw
+            guard epoch == peers[slot].reloadEpoch else { return }
+            peers[slot].reloadPending = nil
             guard !network.hosts[Int(host)].vanished else { return }
             loadPage(slot: slot, uid: uid, host: host)
         case .hostOnline(let host):
@@ -117,16 +114,14 @@ extension Simulation {
     /// The peer an event names: its slot, its live page (nil while a `refresh` is reloading it:
     /// the peer still exists, docs/contract.md) and the uid its sessionStorage holds. The loader
     /// guarantees the peer exists; a breach is an invariant violation rather than a crash.
-    private func livePeer(_ peer: String, _ event: ScenarioEvent) -> (slot: Int32, page: Int32?, uid: String)? {
+    private func livePeer(_ peer: String, _ event: ScenarioEvent) -> (slot: PeerID, page: Int32?, uid: String)? {
         guard let slot = slotIndex[peer] else {
             invariants.record(now, "eventPeerExists", peers: [peer], "\(event.path): unknown peer \(peer)")
             return nil
         }
-        let page = currentPage[Int(slot)]
-        if page >= 0, pages[Int(page)].alive { return (slot, page, pages[Int(page)].uid) }
+        if let page = peers[slot].currentPage?.raw, pages[Int(page)].alive { return (slot, page, pages[Int(page)].uid) }
         // A reload is pending, and the host is still there to load it.
-        let host = slotHost[Int(slot)]
-        if let uid = reloadPending[Int(slot)], host >= 0, !network.hosts[Int(host)].vanished { return (slot, nil, uid) }
+        if let uid = peers[slot].reloadPending, let host = peers[slot].host, !network.hosts[Int(host.raw)].vanished { return (slot, nil, uid) }
         invariants.record(now, "eventPeerExists", peers: [peer], "\(event.path): \(peer) has no live page at this time")
         return nil
     }

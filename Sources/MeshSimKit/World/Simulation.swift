@@ -65,25 +65,19 @@ final class Simulation {
     var stats = RunStats()
     var offerLog: [OfferRecord] = []
     /// Reloads per peer name: (time, clean), for diagnosis.
-    var reloads: [Int32: [(time: Int64, clean: Bool)]] = [:]
+    var reloads: [PeerID: [(time: Int64, clean: Bool)]] = [:]
     /// Mesh managers' timers: (page, remote, token), named by `.meshTimer` events.
     var meshTimers: [(page: Int32, remote: String, token: UInt32)] = []
     /// Timed ends of disruptions, named by `.deferred` events.
     var deferred: [DeferredAction] = []
 
     /// uid → peer names that use it (two when a tab was duplicated).
-    var uidSlots: [String: [Int32]] = [:]
+    var uidSlots: [String: [PeerID]] = [:]
 
-    /// Peer names (scenario ids and `as` names) → index; the current page of each.
-    var slotNames: [String] = []
-    var slotIndex: [String: Int32] = [:]
-    var slotUID: [String] = []
-    var currentPage: [Int32] = []
-    var slotHost: [Int32] = []
-    /// Per peer name: bumped by every `refresh` and `leave`, so that only the latest scheduled
-    /// reload loads a page; and the uid of the reload still pending, if any.
-    var reloadEpoch: [UInt32] = []
-    var reloadPending: [String?] = []
+    /// Every peer name (scenario ids and `as` names), in order of first mention, and what the
+    /// run keeps for it; `slotIndex` finds one by name.
+    var peers: [PeerSlot] = []
+    var slotIndex: [String: PeerID] = [:]
 
     // Scratch buffers, reused to keep the hot path free of allocation.
     var pcActions: [PCAction] = []
@@ -97,10 +91,6 @@ final class Simulation {
     /// line's progress display); it cannot change the run.
     var progress: ((_ now: Int64, _ events: Int) -> Void)?
 
-    /// Per peer name: its attacks (empty for an honest peer; peer field `behaviour`).
-    var slotBehaviour: [[AttackKind]] = []
-    /// Per peer name: the reclaim secret its sessionStorage keeps beside the uid, if any.
-    var sessionSecrets: [(uid: String, secret: String)?] = []
     /// Attacks tried, and the socket each used (socket raw value → index in `attacks`).
     var attacks: [AttackRecord] = []
     var attackSockets: [UInt32: Int] = [:]
@@ -120,15 +110,15 @@ final class Simulation {
         for e in scenario.events {
             switch e.action {
             case .join(let p): addSlot(p.id, uid: p.id)
-            case .duplicateTab(let peer, let name): addSlot(name, uid: slotUID[Int(slotIndex[peer] ?? 0)])
+            case .duplicateTab(let peer, let name): addSlot(name, uid: peers[slotIndex[peer] ?? PeerID(0)].uid)
             default: break
             }
         }
-        for p in scenario.peers where !p.behaviour.isEmpty { slotBehaviour[Int(slotIndex[p.id]!)] = p.behaviour }
+        for p in scenario.peers where !p.behaviour.isEmpty { peers[slotIndex[p.id]!].behaviour = p.behaviour }
         for e in scenario.events {
-            if case .join(let p) = e.action, !p.behaviour.isEmpty { slotBehaviour[Int(slotIndex[p.id]!)] = p.behaviour }
+            if case .join(let p) = e.action, !p.behaviour.isEmpty { peers[slotIndex[p.id]!].behaviour = p.behaviour }
         }
-        oracle = MeshOracle(names: slotNames, uids: slotUID, attackers: slotBehaviour.map { !$0.isEmpty })
+        oracle = MeshOracle(names: peers.map(\.name), uids: peers.map(\.uid), attackers: peers.map(\.isAttacker))
     }
 
     /// The server's secret generator seed: derived from the run's seed without drawing from the
@@ -139,16 +129,10 @@ final class Simulation {
 
     private func addSlot(_ name: String, uid: String) {
         guard slotIndex[name] == nil else { return }
-        slotIndex[name] = Int32(slotNames.count)
-        slotNames.append(name)
-        slotUID.append(uid)
-        uidSlots[uid, default: []].append(Int32(slotNames.count - 1))
-        currentPage.append(-1)
-        slotHost.append(-1)
-        reloadEpoch.append(0)
-        reloadPending.append(nil)
-        slotBehaviour.append([])
-        sessionSecrets.append(nil)
+        let id = PeerID(Int32(peers.count))
+        slotIndex[name] = id
+        peers.append(PeerSlot(name: name, uid: uid))
+        uidSlots[uid, default: []].append(id)
     }
 
     // MARK: - The loop
@@ -193,7 +177,7 @@ final class Simulation {
         case .pageLoad(let i):
             let p = scenario.peers[Int(i)]
             let slot = slotIndex[p.id]!
-            loadPage(slot: slot, uid: p.id, host: ensureHost(slot: slot, peer: p))
+            loadPage(slot: slot, uid: p.id, host: ensureHost(slot: slot, peer: p).raw)
         case .wsOpened(let page, let epoch):
             webSocketOpened(page: page, epoch: epoch)
         case .wsArrive(let slot):
@@ -254,11 +238,11 @@ final class Simulation {
 
     // MARK: - Hosts
 
-    func ensureHost(slot: Int32, peer: PeerSpec) -> Int32 {
-        if slotHost[Int(slot)] >= 0 { return slotHost[Int(slot)] }
-        let h = network.addHost(latency: peer.latency, nat: peer.nat, lan: peer.lan, udp: peer.udp)
+    func ensureHost(slot: PeerID, peer: PeerSpec) -> HostID {
+        if let host = peers[slot].host { return host }
+        let h = HostID(network.addHost(latency: peer.latency, nat: peer.nat, lan: peer.lan, udp: peer.udp))
         hostSockets.append(SocketTable())
-        slotHost[Int(slot)] = h
+        peers[slot].host = h
         return h
     }
 
