@@ -3,6 +3,9 @@
 /// expectation, an expectation a stopped run could not judge, or an invariant violation as
 /// its `failure`.
 ///
+/// Text goes through `Markup.escape` (one line, markup as entities, controls as `\uXXXX`);
+/// a failure's lines and the text report keep their line breaks (`Markup.escapeLines`).
+///
 /// The layout is the one Jenkins, GitLab and GitHub's test reporters read (scripts/junit.xsd
 /// checks it, with xmllint, in scripts/check-junit.sh). `time` is the simulated duration in
 /// seconds, not wall time, so the file is the same bytes for the same runs, like every other
@@ -48,19 +51,19 @@ struct JUnitReport {
         for file in files {
             let mine = cases.filter { $0.file == file }
             let suiteFailed = mine.filter { !$0.failures.isEmpty }.count
-            out += "  <testsuite name=\"\(xml(file))\" tests=\"\(mine.count)\" failures=\"\(suiteFailed)\" errors=\"0\" skipped=\"0\" time=\"\(seconds(mine.map(\.simulatedNs)))\">\n"
-            out += "    <properties>\n      <property name=\"scenario\" value=\"\(xml(mine[0].scenario))\"/>\n    </properties>\n"
+            out += "  <testsuite name=\"\(Markup.escape(file))\" tests=\"\(mine.count)\" failures=\"\(suiteFailed)\" errors=\"0\" skipped=\"0\" time=\"\(seconds(mine.map(\.simulatedNs)))\">\n"
+            out += "    <properties>\n      <property name=\"scenario\" value=\"\(Markup.escape(mine[0].scenario))\"/>\n    </properties>\n"
             for c in mine {
                 let name = "\(c.file) seed \(c.seed) policy \(c.policy)"
-                let open = "    <testcase name=\"\(xml(name))\" classname=\"\(xml(c.file))\" time=\"\(seconds([c.simulatedNs]))\""
+                let open = "    <testcase name=\"\(Markup.escape(name))\" classname=\"\(Markup.escape(c.file))\" time=\"\(seconds([c.simulatedNs]))\""
                 guard let first = c.failures.first else {
                     out += open + "/>\n"
                     continue
                 }
                 let more = c.failures.count > 1 ? " (and \(c.failures.count - 1) more)" : ""
                 out += open + ">\n"
-                out += "      <failure message=\"\(xml(first + more))\" type=\"\(c.failureType)\">\(xml(c.failures.joined(separator: "\n")))</failure>\n"
-                out += "      <system-out>\(xml(c.output))</system-out>\n"
+                out += "      <failure message=\"\(Markup.escape(first + more))\" type=\"\(c.failureType)\">\(Markup.escapeLines(c.failures.joined(separator: "\n")))</failure>\n"
+                out += "      <system-out>\(Markup.escapeLines(c.output))</system-out>\n"
                 out += "    </testcase>\n"
             }
             out += "  </testsuite>\n"
@@ -73,33 +76,5 @@ struct JUnitReport {
         let total = ns.reduce(0, +)
         let ms = total / 1_000_000
         return "\(ms / 1000).\(String(repeating: "0", count: 3 - String(ms % 1000).count))\(ms % 1000)"
-    }
-
-    /// Text for an XML attribute or element: markup characters as entities, line breaks and
-    /// tabs as character references (kept in attributes, which would otherwise fold them), and
-    /// characters XML 1.0 cannot carry at all (other controls, U+FFFE, U+FFFF) as `\uXXXX` text.
-    private func xml(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for u in s.unicodeScalars {
-            switch u {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&apos;"
-            case "\n": out += "&#10;"
-            case "\r": out += "&#13;"
-            case "\t": out += "&#9;"
-            default:
-                if u.value < 0x20 || u.value == 0xFFFE || u.value == 0xFFFF || (0x7F...0x9F).contains(u.value) {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out
     }
 }

@@ -34,6 +34,12 @@ enum Markup {
         return out
     }
 
+    /// `escape` for text of several lines (a JUnit failure, a text report): each line escaped,
+    /// the line breaks kept as character references, which survive in attributes too.
+    static func escapeLines(_ s: String) -> String {
+        s.split(separator: "\n", omittingEmptySubsequences: false).map { escape(String($0)) }.joined(separator: "&#10;")
+    }
+
     private static func isNonCharacter(_ u: Unicode.Scalar) -> Bool {
         (0xFDD0...0xFDEF).contains(u.value) || u.value & 0xFFFE == 0xFFFE
     }
