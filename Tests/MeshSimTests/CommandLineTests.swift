@@ -17,6 +17,16 @@ import Testing
         return dir
     }
 
+    /// A copy of Scenarios/2-peers.json in `dir`, its bytes, and a symbolic link to it: inputs
+    /// that output options must refuse to overwrite.
+    static func inputAndLink(in dir: URL) throws -> (input: URL, original: Data, link: URL) {
+        let input = dir.appendingPathComponent("x.json")
+        try Data(contentsOf: ProcessTests.packageRoot.appendingPathComponent("Scenarios/2-peers.json")).write(to: input)
+        let link = dir.appendingPathComponent("link.json")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: input)
+        return (input, try Data(contentsOf: input), link)
+    }
+
     @Test(arguments: ["scenario", "validate", "policies", "compare", "bench"])
     func everySubcommandAnswersHelp(command: String) throws {
         for flag in ["--help", "-h"] {
@@ -42,11 +52,7 @@ import Testing
     @Test func anOutputThatIsAnInputIsRefusedBeforeAnythingIsWritten() throws {
         let dir = try Self.scratch("outputs")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let input = dir.appendingPathComponent("x.json")
-        try Data(contentsOf: ProcessTests.packageRoot.appendingPathComponent("Scenarios/2-peers.json")).write(to: input)
-        let original = try Data(contentsOf: input)
-        let link = dir.appendingPathComponent("link.json")
-        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: input)
+        let (input, original, link) = try Self.inputAndLink(in: dir)
         let hard = dir.appendingPathComponent("hard.json")
         try FileManager.default.linkItem(at: input, to: hard)
         try FileManager.default.createDirectory(at: dir.appendingPathComponent("sub"), withIntermediateDirectories: true)

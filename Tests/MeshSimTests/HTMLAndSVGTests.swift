@@ -273,11 +273,7 @@ import SignalProtocol
     @Test func anOutputThatIsAnInputIsRefused() throws {
         let dir = try Self.scratch("inputs")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let input = dir.appendingPathComponent("x.json")
-        try Data(contentsOf: ProcessTests.packageRoot.appendingPathComponent("Scenarios/2-peers.json")).write(to: input)
-        let original = try Data(contentsOf: input)
-        let link = dir.appendingPathComponent("link.json")
-        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: input)
+        let (input, original, link) = try CommandLineTests.inputAndLink(in: dir)
         for option in ["--html", "--svg"] {
             for path in [input.path, link.path] {
                 let r = try ProcessTests.run(["scenario", input.path, option, path])

@@ -70,8 +70,7 @@ public struct ScenarioRun: Sendable {
         convergedAt = report.convergedAt
         pairsExpected = report.pairsExpected
         pairsConnected = report.pairsConnected
-        failures = report.expectations.filter { !$0.ok }.map { "\($0.name): \($0.detail)" }
-            + report.violations.map { "invariant violated: \($0)" }
+        failures = report.failureLines
         stuck = report.stuck.map { ($0.a, $0.b, $0.cause.rawValue, $0.reason) }
         traceHash = report.traceHash
         text = report.text

@@ -31,8 +31,7 @@ struct JUnitReport {
             seed = r.seed
             policy = r.policy
             simulatedNs = r.simulatedNs
-            failures = r.expectations.filter { !$0.ok }.map { "\($0.name): \($0.detail)" }
-                + r.violations.map { "invariant violated: \($0)" }
+            failures = r.failureLines
             let firstFailed = r.expectations.first { !$0.ok }
             failureType = firstFailed.map { $0.judged ? "expectation" : "notJudged" } ?? "invariant"
             output = r.passed ? "" : r.text

@@ -137,6 +137,12 @@ struct RunReport {
         return o
     }
 
+    /// One line per failed (or unjudged) expectation and per invariant violation: what a
+    /// JUnit failure and `ScenarioRun.failures` list.
+    var failureLines: [String] {
+        expectations.filter { !$0.ok }.map { "\($0.name): \($0.detail)" } + violations.map { "invariant violated: \($0)" }
+    }
+
     /// Expectations a run stopped early could not judge.
     var notJudged: Int { expectations.filter { !$0.judged }.count }
 
