@@ -143,8 +143,10 @@ import SignalProtocol
     }
 
     static let twoPeers = #""peers": [{"id": "a"}, {"id": "b"}]"#
+    /// The machine every host defines, so that `machine` references have one to name.
+    static let box = #""machines": {"box": {"cores": 2}}"#
     static func scenario(_ extra: String) -> String {
-        #"{"name": "t", "duration": "60s", \#(twoPeers)\#(extra)}"#
+        #"{"name": "t", "duration": "60s", \#(box), \#(twoPeers)\#(extra)}"#
     }
 
     static func host(_ t: ScenarioTable) -> Host {
@@ -156,11 +158,15 @@ import SignalProtocol
         case "server": return Host(base: [], wrap: { scenario(#", "network": {"server": {\#($0)}}"#) }, path: "network.server")
         case "ice": return Host(base: [], wrap: { scenario(#", "network": {"ice": {\#($0)}}"#) }, path: "network.ice")
         case "peer":
-            return Host(base: [("id", #""c""#)], wrap: { #"{"name": "t", "duration": "60s", "peers": [{"id": "a"}, {"id": "b"}, {\#($0)}]}"# },
+            return Host(base: [("id", #""c""#)], wrap: { #"{"name": "t", "duration": "60s", \#(box), "peers": [{"id": "a"}, {"id": "b"}, {\#($0)}]}"# },
                         path: "peers[2]")
         case "group":
             return Host(base: [("count", "2"), ("idPrefix", #""g""#)],
-                        wrap: { #"{"name": "t", "duration": "60s", "peers": [{"id": "a"}, {"id": "b"}, {\#($0)}]}"# }, path: "peers[2]")
+                        wrap: { #"{"name": "t", "duration": "60s", \#(box), "peers": [{"id": "a"}, {"id": "b"}, {\#($0)}]}"# }, path: "peers[2]")
+        case "machine":
+            return Host(base: [("cores", "2")],
+                        wrap: { #"{"name": "t", "duration": "60s", "machines": {"box": {\#($0)}}, "peers": [{"id": "a"}, {"id": "b"}]}"# },
+                        path: "machines.box")
         case "joinSchedule":
             return Host(base: [], wrap: { #"{"name": "t", "duration": "60s", "peers": [{"id": "a"}, {"id": "b"}, {"count": 2, "idPrefix": "g", "join": {\#($0)}}]}"# },
                         path: "peers[2].join")
@@ -212,6 +218,7 @@ import SignalProtocol
         case "expect": return #"{"fullMesh": true}"#
         case "natObject": return #"{"mapping": "addressDependent", "filtering": "endpointIndependent"}"#
         case "joinSchedule": return #"{"start": "1s", "every": "1s"}"#
+        case "machine": return #"{"cores": 2}"#
         default: return "{}"
         }
     }
@@ -237,6 +244,9 @@ import SignalProtocol
         case .number(let min, let max):
             return ([JSONNumber(min).text, JSONNumber((min + max) / 2).text, JSONNumber(max).text],
                     [JSONNumber(min - 0.1).text, JSONNumber(max + 0.1).text, #""0.5""#, "null"])
+        case .numberAbove(let min, let max):
+            return ([JSONNumber(min + 0.001).text, JSONNumber((min + max) / 2).text, JSONNumber(max).text],
+                    [JSONNumber(min).text, JSONNumber(min - 0.1).text, JSONNumber(max + 0.1).text, #""0.5""#, "null"])
         case .boolean:
             return (["true", "false"], ["1", #""true""#, "null"])
         case .string(let nonEmpty):
@@ -249,6 +259,14 @@ import SignalProtocol
             return ([#""h""#, #""h-""#], [#""a b""#, #""""#, "5"])
         case .peerRef:
             return ([#""a""#, #""b""#], ["5", #""a b""#, "null"])
+        case .machineRef:
+            return ([#""box""#], [#""nope""#, "5", #""""#, "null"])
+        case .map(.object(let id), _):
+            return (["{}", #"{"m1": \#(example(id)), "m-2": \#(example(id))}"#],
+                    [#""x""#, "[]", #"{"m1": 5}"#, #"{"a b": \#(example(id))}"#, #"{"m1": {}}"#])
+        case .map:
+            Issue.record("no samples for \(type.docsText)")
+            return ([], [])
         case .pair:
             return ([#"["a", "b"]"#], [#"["a"]"#, #"["a", "a"]"#, #""a""#, "[1, 2]", #"["a", "b", "a"]"#])
         case .object(let id):
@@ -340,12 +358,12 @@ import SignalProtocol
 
     @Test func dollarSchemaIsAcceptedIgnoredAndNotListed() throws {
         let plain = Self.scenario("")
-        let with = #"{"$schema": "./docs/scenario.schema.json", "name": "t", "duration": "60s", \#(Self.twoPeers)}"#
+        let with = #"{"$schema": "./docs/scenario.schema.json", "name": "t", "duration": "60s", \#(Self.box), \#(Self.twoPeers)}"#
         #expect(try ScenarioLoader.load(bytes: Array(with.utf8), file: "t.json") == ScenarioLoader.load(bytes: Array(plain.utf8), file: "t.json"))
         #expect(Self.problems(#"{"$schema": 5, "name": "t", "duration": "60s", \#(Self.twoPeers)}"#).map(\.description)
                 == [#"t.json: ["$schema"]: expected a string, got number 5"#])
         #expect(Self.problems(Self.scenario(#", "$schema": "x", "nmae": "u""#)).map(\.description)
-                == ["t.json: nmae: unknown field (expected one of: name, description, seed, duration, policy, network, peers, events, expect)"])
+                == ["t.json: nmae: unknown field (expected one of: name, description, seed, duration, policy, network, machines, peers, events, expect)"])
         // Only at the top level.
         #expect(Self.problems(Self.scenario(#", "network": {"$schema": "x"}"#)).count == 1)
     }

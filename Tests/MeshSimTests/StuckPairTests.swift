@@ -100,10 +100,10 @@ import Testing
              "peers": [{"id": "a", "nat": "fullCone"}, {"id": "b", "join": "\(join)", "nat": "symmetric"}]}
             """)).1
         }
-        let checking = try late("2600ms")
+        let checking = try late("2500ms")
         #expect(checking.stuck.map(\.cause) == [.notConnectedYet], "\(checking.stuck.map(\.reason))")
         #expect(checking.stuck.first?.reason.contains("is connecting") == true)
-        let negotiating = try late("2700ms")
+        let negotiating = try late("2650ms")
         #expect(negotiating.stuck.map(\.cause) == [.negotiationIncomplete], "\(negotiating.stuck.map(\.reason))")
     }
 
@@ -228,8 +228,9 @@ import Testing
         let group = lines[start + 1]
         #expect(group.hasPrefix("    4 pairs [symmetricNat]: A is behind a portRestrictedCone NAT"), "\(group)")
         #expect(group.contains("B is behind a symmetric NAT") && group.contains("checks to A come from"))
-        // The counts that differ between the four pairs as a range.
-        #expect(group.contains("of B's checks to A, 157–158 dropped by A's NAT filter"))
+        // The counts, equal for the four pairs here (a count that differs is written as a
+        // range, as the times in `rolesFollowTheReasonNotThePairOrder` are).
+        #expect(group.contains("of B's checks to A, 157 dropped by A's NAT filter"))
         #expect(!group.contains("prc1") && !group.contains("sym2"))
         #expect(lines[start + 2] == "      A–B: prc1–sym1, prc1–sym2, prc2–sym1, prc2–sym2")
         // A different explanation (both symmetric) is a line of its own, as before.
@@ -247,7 +248,7 @@ import Testing
         #expect(groups.count == 1)
         #expect(groups[0].members.map { "\($0.first)-\($0.second)" } == ["p2-p1", "p2-p3", "p2-p4"])
         #expect(groups[0].template.hasPrefix("A's page reloaded at 10 s without closing anything (crash and session restore); B still held its old connection"))
-        #expect(groups[0].template.contains("ignored A's online at 10.982–10.984 s"))
+        #expect(groups[0].template.contains("ignored A's online at 11.025–11.028 s"))
     }
 
     static func pair(_ a: String, _ b: String, _ cause: StuckCause, _ reason: ReasonText) -> StuckPair {

@@ -30,6 +30,8 @@ enum Event {
     case deferred(Int32)
     /// A mesh manager's timer (index into `Simulation.meshTimers`).
     case meshTimer(Int32)
+    /// A page's main-thread task (index into `Simulation.pageTasks`) reaches its turn.
+    case pageTask(Int32)
     /// Kernel benchmark event (the hold model); carries nothing.
     case bench
 }

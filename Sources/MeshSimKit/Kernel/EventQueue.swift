@@ -178,6 +178,7 @@ final class EventQueue {
         case .deferred(let i): return (10, pack(i))
         case .meshTimer(let i): return (11, pack(i))
         case .bench: return (12, 0)
+        case .pageTask(let i): return (13, pack(i))
         }
     }
 
@@ -199,6 +200,7 @@ final class EventQueue {
         case 10: return .deferred(a)
         case 11: return .meshTimer(a)
         case 12: return .bench
+        case 13: return .pageTask(a)
         default: preconditionFailure("event tag \(tag) has no case: update EventQueue.encode/decode with Event")
         }
     }

@@ -217,12 +217,15 @@ struct PeerSpec: Equatable {
     var latency: SimDuration?
     /// false: only TCP gets out (TURN over TCP is the only way).
     var udp: Bool = true
+    /// The name of the machine (scenario `machines`) the page runs on; nil: one of its own.
+    var machine: String?
     /// Where it was defined: "peers[2]", "peers[2] (member p07)", "events[4]".
     var path: String
 
     init(id: String, join: SimDuration = 0, nat: NATSpec? = nil, lan: String? = nil,
-         latency: SimDuration? = nil, udp: Bool = true, path: String) {
+         latency: SimDuration? = nil, udp: Bool = true, machine: String? = nil, path: String) {
         self.id = id
+        self.machine = machine
         self.join = join
         self.nat = nat
         self.lan = lan
@@ -345,6 +348,8 @@ struct Scenario: Equatable {
     /// Events sorted by `at`, file order for equal times.
     var events: [ScenarioEvent]
     var expect = Expectations()
+    /// The named machines (`machines`), in file order.
+    var machines: [MachineSpec] = []
 
     init(file: String, name: String, description: String? = nil, seed: UInt64 = 1, duration: SimDuration,
          policy: String = "seed", network: NetworkSettings = NetworkSettings(), peers: [PeerSpec],

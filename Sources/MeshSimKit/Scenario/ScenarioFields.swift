@@ -28,12 +28,18 @@ indirect enum ScenarioFieldType {
     case integer(min: Int64, max: UInt64)
     /// A number from `min` to `max`.
     case number(min: Double, max: Double)
+    /// A number above `min`, at most `max`.
+    case numberAbove(min: Double, max: Double)
     case boolean
     case string(nonEmpty: Bool)
     /// One of these strings; `noun` names one of them in the docs ("NAT name").
     case names([String], noun: String)
     /// A peer id being defined: 1 to 64 characters from A-Z a-z 0-9 . _ -
     case peerId
+    /// An object whose keys are names (`key` says of what) and whose values are of one type.
+    case map(ScenarioFieldType, key: String)
+    /// The name of a machine defined in `machines`.
+    case machineRef
     /// A group's member-id prefix: the characters of a peer id.
     case idPrefix
     /// A reference to a peer defined elsewhere in the file.
@@ -64,10 +70,13 @@ extension ScenarioFieldType {
         case .integer(let min, let max):
             return max == UInt64(Int64.max) ? "integer ≥ \(min)" : "integer \(min) … \(max)"
         case .number(let min, let max): return "number \(JSONNumber(min).text) … \(JSONNumber(max).text)"
+        case .numberAbove(let min, let max): return "number > \(JSONNumber(min).text), ≤ \(JSONNumber(max).text)"
         case .boolean: return "boolean"
         case .string(let nonEmpty): return nonEmpty ? "non-empty string" : "string"
         case .names(let names, _): return "one of " + names.map { "`\($0)`" }.joined(separator: ", ")
         case .peerId, .peerRef: return "peer id"
+        case .map(let value, let key): return "object: \(key) → " + value.docsText
+        case .machineRef: return "machine name"
         case .idPrefix: return "peer-id characters"
         case .pair: return "`[a, b]`"
         case .object(let id): return ScenarioFormat.table(id)?.shape.map { "`\($0)`" } ?? "object"
@@ -176,6 +185,8 @@ enum ScenarioFormat {
         .optional("policy", .string(nonEmpty: true), .value("\"seed\""),
                   "reconnect policy; `--policy` overrides it; `MeshSim policies` lists the names"),
         .optional("network", .object("network"), .text("see below"), "network parameters"),
+        .optional("machines", .map(.object("machine"), key: "machine name"), .text("none: every peer on a machine of its own (4 cores, speed 1)"),
+                  "the computers pages run on, by name; pages on one machine share its cores"),
         .required("peers", .array(.peerEntry, nonEmpty: true, distinct: false),
                   "peers present from the start (single peers and groups)"),
         .optional("events", .array(.event, nonEmpty: false, distinct: false), .value("[]"), "what happens during the run"),
@@ -243,7 +254,15 @@ enum ScenarioFormat {
         .optional("udp", .boolean, .value("true"), "`false`: a firewall lets only TCP out, so only TURN over TCP works"),
         .optional("behaviour", .array(.names(AttackKind.allCases.map(\.rawValue), noun: "attack name"), nonEmpty: false, distinct: true),
                   .value("[]"), "non-empty: the peer is an **attacker**"),
+        .optional("machine", .machineRef, .text("a machine of its own: 4 cores, speed 1"),
+                  "the name of the machine (top-level `machines`) the page runs on; its threads share that machine's cores"),
     ]
+
+    static let machine = ScenarioTable(id: "machine", title: "machine", meaning: "A computer pages run on: every browser operation of its pages costs CPU time on its cores.", fields: [
+        .required("cores", .integer(min: 1, max: 256), "cores its pages' threads share"),
+        .optional("speed", .numberAbove(min: 0, max: 100), .value("1"),
+                  "work per unit of time relative to one core of the machine the calibration was recorded on"),
+    ], shape: "{\"cores\": N, \"speed\": S}")
 
     static let peer = ScenarioTable(id: "peer", title: "single peer", meaning: "One browser tab on a host of its own (or on a shared LAN).", fields: [
         .required("id", .peerId, "the uid the page keeps in sessionStorage; unique"),
@@ -340,7 +359,7 @@ enum ScenarioFormat {
     }
 
     /// Every table, in documentation order (the schema's `$defs` order).
-    static let all: [ScenarioTable] = [top, network, server, ice, peer, group, joinSchedule, natObject] + events + [expect]
+    static let all: [ScenarioTable] = [top, network, server, ice, machine, peer, group, joinSchedule, natObject] + events + [expect]
 
     /// The table with this id (an `.object` reference), if there is one.
     static func table(_ id: String) -> ScenarioTable? {

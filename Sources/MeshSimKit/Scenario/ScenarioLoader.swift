@@ -280,6 +280,7 @@ private struct PeerFields {
     var latency: SimDuration?
     var udp = true
     var behaviour: [AttackKind] = []
+    var machine: String?
 }
 
 /// The first member of a `lan` (with a valid `nat`): the NAT every later member must match.
@@ -358,6 +359,9 @@ final class ScenarioChecker {
     private var groups: [(prefix: String, count: Int, width: Int)] = []
     /// Every id a peer, group member, `join` event or `duplicateTab` defines (membership only).
     private var declaredIds = Set<String>()
+    /// The names `machines` defines, in file order; nil when the file has no valid `machines`
+    /// object (then a `machine` reference names nothing).
+    private var machineNames: [String]?
 
     init(file: String) {
         self.file = file
@@ -554,6 +558,10 @@ final class ScenarioChecker {
         if let (v, at) = top.member("network"), let o = object(v, at) {
             network = networkPatch(o).applied(to: network)
         }
+        var machines: [MachineSpec] = []
+        if let (v, at) = top.member("machines"), let o = object(v, at) {
+            machines = checkMachines(o)
+        }
 
         var definitions: [Definition] = []
         var lans: [LanMember] = []
@@ -625,8 +633,10 @@ final class ScenarioChecker {
             guard let t = ce.at, let action = ce.action else { return nil }
             events.append(ScenarioEvent(at: t, action: action, path: "events[\(ce.index)]"))
         }
-        return Scenario(file: file, name: name, description: description, seed: seed, duration: duration,
-                        policy: policy, network: network, peers: peers, events: events, expect: expect)
+        var scenario = Scenario(file: file, name: name, description: description, seed: seed, duration: duration,
+                                policy: policy, network: network, peers: peers, events: events, expect: expect)
+        scenario.machines = machines
+        return scenario
     }
 
     /// Whether a TURN server may be on at some moment of the run: `network.turn` or some
@@ -776,7 +786,51 @@ final class ScenarioChecker {
         if let (v, at) = o.member("latency") { f.latency = duration(v, at) }
         if let (v, at) = o.member("udp"), let b = bool(v, at) { f.udp = b }
         if let (v, at) = o.member("behaviour") { f.behaviour = behaviour(v, at) }
+        if let (v, at) = o.member("machine"), let name = nonEmptyString(v, at) {
+            if let names = machineNames, names.contains(name) {
+                f.machine = name
+            } else if let names = machineNames, !names.isEmpty {
+                report(at, "unknown machine \(scenarioQuote(name)) (expected one of: \(names.joined(separator: ", ")))")
+            } else {
+                report(at, "unknown machine \(scenarioQuote(name)) (the file's `machines` defines none)")
+            }
+        }
         return f
+    }
+
+    /// `machines`: name → `{"cores": N, "speed": S}` (docs/scenario-format.md, "machines").
+    private func checkMachines(_ o: CheckedObject) -> [MachineSpec] {
+        var specs: [MachineSpec] = []
+        var names: [String] = []
+        for (i, e) in o.object.entries.enumerated() {
+            let at = o.at.key(e.key, at: i)
+            names.append(e.key)
+            guard ScenarioChecker.isValidId(e.key) else {
+                report(at, "a machine name must be \(ScenarioChecker.idRule)")
+                continue
+            }
+            guard let m = object(e.value, at) else { continue }
+            checkFields(m, ScenarioFormat.machine)
+            var spec = MachineSpec(name: e.key)
+            var valid = true
+            if let (v, at) = m.member("cores") {
+                if let n = integer(v, at, 1...256) { spec.cores = Int(n) } else { valid = false }
+            } else {
+                missing(m, "cores")
+                valid = false
+            }
+            if let (v, at) = m.member("speed") {
+                if case .number(let n) = v, n.double > 0, n.double <= 100 {
+                    spec.speed = n.double
+                } else {
+                    report(at, "expected a number above 0 and at most 100, got \(v.isNumber ? scenarioLiteral(v) : scenarioTyped(v))")
+                    valid = false
+                }
+            }
+            if valid { specs.append(spec) }
+        }
+        machineNames = names
+        return specs
     }
 
     /// `behaviour`: a list of distinct attack names (an extension; docs/scenario-format.md).
@@ -869,7 +923,7 @@ final class ScenarioChecker {
                     tooMany = true
                     continue
                 }
-                peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, path: path).with(behaviour: f.behaviour))
+                peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour))
                 definitions.append(Definition(id: id, kind: .initial, path: path, at: idAt, join: join))
             } else {
                 checkFields(o, ScenarioFormat.group)
@@ -957,7 +1011,7 @@ final class ScenarioChecker {
                     let (m, o1) = SimDuration(k - 1).multipliedReportingOverflow(by: every)
                     let (t, o2) = start.addingReportingOverflow(m)
                     let join = (o1 || o2) ? SimDuration.max : t
-                    peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, path: memberPath).with(behaviour: f.behaviour))
+                    peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: memberPath).with(behaviour: f.behaviour))
                     definitions.append(Definition(id: id, kind: .initial, path: memberPath, at: prefixAt, join: join))
                 }
             }
@@ -1035,7 +1089,7 @@ final class ScenarioChecker {
             let f = peerFields(o)
             checkLan(f, path: path, lans: &lans)
             if let id = id {
-                action = .join(PeerSpec(id: id, join: time ?? 0, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, path: path).with(behaviour: f.behaviour))
+                action = .join(PeerSpec(id: id, join: time ?? 0, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour))
             }
         case "refresh":
             let p = namedPeer()

@@ -105,6 +105,12 @@ enum ScenarioSchema {
                 ("type", "string"),
                 ("pattern", .string(peerIdPattern)),
             ])),
+            ("machineName", object([
+                ("title", "machine name"),
+                ("description", "A machine defined in the scenario's machines: 1 to 64 characters from A-Z a-z 0-9 . _ -"),
+                ("type", "string"),
+                ("pattern", .string(peerIdPattern)),
+            ])),
             ("idPrefix", object([
                 ("title", "id prefix"),
                 ("description", "Peer-id characters: member ids are the prefix followed by the member's index, and must be at most 64 characters."),
@@ -200,6 +206,8 @@ enum ScenarioSchema {
             return [("type", "integer"), ("minimum", .number(JSONNumber(min))), ("maximum", .number(JSONNumber(max)))]
         case .number(let min, let max):
             return [("type", "number"), ("minimum", .number(JSONNumber(min))), ("maximum", .number(JSONNumber(max)))]
+        case .numberAbove(let min, let max):
+            return [("type", "number"), ("exclusiveMinimum", .number(JSONNumber(min))), ("maximum", .number(JSONNumber(max)))]
         case .boolean: return [("type", "boolean")]
         case .string(let nonEmpty): return [("type", "string")] + (nonEmpty ? [("minLength", 1)] : [])
         case .names(let names, _):
@@ -208,6 +216,10 @@ enum ScenarioSchema {
         case .peerId: return [("$ref", "#/$defs/peerId")]
         case .idPrefix: return [("$ref", "#/$defs/idPrefix")]
         case .peerRef: return [("$ref", "#/$defs/peerRef")]
+        case .map(let value, _):
+            return [("type", "object"), ("propertyNames", object([("$ref", "#/$defs/machineName")])),
+                    ("additionalProperties", object(typeSchema(value)))]
+        case .machineRef: return [("$ref", "#/$defs/machineName")]
         case .pair: return [("$ref", "#/$defs/pair")]
         case .object(let id):
             precondition(ScenarioFormat.table(id) != nil, "no table \(id)")

@@ -12,6 +12,14 @@ struct Page {
     /// Index of the peer name in the oracle's table.
     let slot: PeerID
     let host: Int32
+    /// The machine whose cores its threads share.
+    let machine: MachineID
+    /// When each of its threads is next free (docs/model.md, "CPU").
+    var threads: PageThreads
+    /// The kinds of work (`CPUWork` raw values as bits) this document has done at least once.
+    var warmed: UInt32 = 0
+    /// When the latest state change posted towards the script arrives there (they keep order).
+    var lastStatePost: Int64 = 0
     var alive = true
     var manager: MeshManager
     /// LinkID.raw → index in `Simulation.connections`.
@@ -35,6 +43,19 @@ struct Page {
     var failedWith: Set<String> = []
     /// Peer connections currently open (not closed) on this page: Chromium caps them.
     var openConnections = 0
+}
+
+/// A piece of a page's main-thread work waiting for its turn (the `.pageTask` event names it).
+enum PageTask {
+    /// A WebSocket frame the page's script receives (a message or the close).
+    case frame(WebSocketFrame)
+    /// A connection event on its way through the page's signaling thread: when that hop ends it
+    /// queues for the main thread.
+    case hop(Delivery)
+    /// A connection event dispatched to the page's script.
+    case delivery(Delivery)
+    /// A timer the page's mesh manager set (index into `Simulation.meshTimers`) fires.
+    case meshTimer(Int32)
 }
 
 /// One RTCPeerConnection in the world, with the bookkeeping the simulator keeps around it.

@@ -29,6 +29,11 @@ struct PeerSlot {
     var currentPage: PageID?
     /// Its machine; nil before it has one (or after it crashed and before it joins again).
     var host: HostID?
+    /// The machine its pages run on; nil before it has one.
+    var machine: MachineID?
+    /// When the threads of its latest page were next free: a reload keeps the renderer
+    /// process, so the new page's threads start where the old one's unload left them.
+    var threads = PageThreads()
     /// Bumped by every `refresh` and `leave`, so that only the latest scheduled reload loads
     /// a page.
     var reloadEpoch: UInt32 = 0

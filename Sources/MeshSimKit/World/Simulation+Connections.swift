@@ -8,10 +8,12 @@ extension Simulation {
         for action in actions {
             switch action {
             case .createConnection(let link, let remote, let role):
+                blockingCall(.createPeerConnection, page: page)
                 createConnection(page: page, link: link, remote: remote, role: role)
             case .createDataChannel(let link, let label):
                 let c = pages[p].linkConnections[Int(link.raw)]
                 guard !connections[Int(c)].closed else { continue }
+                blockingCall(.createDataChannel, page: page)
                 withPCActions(c) { slot, out in _ = slot.pc.createDataChannel(label: label, now: now, into: &out) }
             case .restartIce(let link):
                 let c = pages[p].linkConnections[Int(link.raw)]
@@ -23,8 +25,11 @@ extension Simulation {
                 guard !connections[Int(c)].refused else { continue }
                 withPCActions(c) { slot, out in slot.pc.enqueue(op, now: now, into: &out) }
             case .close(let link):
-                closeConnection(pages[p].linkConnections[Int(link.raw)])
+                let c = pages[p].linkConnections[Int(link.raw)]
+                if !connections[Int(c)].closed { blockingCall(.closePeerConnection, page: page) }
+                closeConnection(c)
             case .sendSignal(let to, let payload):
+                cursor = charge(.sendMessage, page: page, readyAt: cursor)
                 let serial = signalsSent
                 signalsSent &+= 1
                 emit(.signal, peer: pages[p].name, remote: to, value: payload.kindName, page: page, signal: serial)
@@ -40,7 +45,7 @@ extension Simulation {
                 pages[p].decisions[remote] = list
             case .setTimer(let remote, let token, let delay):
                 meshTimers.append((page, remote, token))
-                queue.push(.meshTimer(Int32(meshTimers.count - 1)), at: now + delay)
+                queue.push(.meshTimer(Int32(meshTimers.count - 1)), at: cursor + delay)
             case .rejoin(let uid):
                 rejoin(page: page, uid: uid)
             }
@@ -56,7 +61,8 @@ extension Simulation {
         let port: UInt16 = refused ? 0 : allocatePort(host: host, connection: index)
         let identity = PeerConnectionIdentity(sessionID: UInt64(index) + 1, ufrag: token(8), pwd: token(12),
                                               fingerprint: "fp-\(index + 1)", tieBreaker: rng.next())
-        var configuration = PeerConnectionConfiguration(ice: network.settings.ice.configuration)
+        // The operations chain runs as the page's signaling thread gets to it (`carryOut`).
+        var configuration = PeerConnectionConfiguration(ice: network.settings.ice.configuration, operationDelay: 0)
         configuration.stunServer = network.settings.stun ? Network.stunServer : nil
         configuration.turnServer = network.settings.turn ? Network.turnServer : nil
         if sharedConfiguration?.value != configuration { sharedConfiguration = SharedConfiguration(configuration) }
@@ -143,14 +149,18 @@ extension Simulation {
             case .sendOverTCP(let to, let packet):
                 send(Datagram(from: slot.base, to: to, packet: packet, sender: c, tcp: true), fromHost: pages[Int(page)].host)
             case .scheduleTask(let at):
-                queue.push(.pcTask(c), at: at)
+                // The next chained operation runs on the page's signaling thread, after
+                // everything queued there before it.
+                guard let op = slot.pc.nextOperation else { continue }
+                let work = CPUWork.operation(op, remoteDescription: slot.pc.signaling.remoteDescription != nil)
+                queue.push(.pcTask(c), at: charge(work, page: page, readyAt: max(at, cursor)))
             case .event(let event):
                 if connections[i].closed {
                     invariants.record(now, "closedConnectionSilent", peers: [pages[Int(page)].name, connections[i].remoteUID], "\(pages[Int(page)].name)'s closed connection to \(connections[i].remoteUID) raised an event")
                     continue
                 }
-                observe(event, connection: c)
-                deliveries.append(Delivery(connection: c, event: event))
+                checkRaised(event, connection: c)
+                deliveries.append(Delivery(connection: c, event: event, readyAt: cursor))
             }
         }
         if let d = slot.pc.nextDeadline, d < slot.timerAt, !slot.closed { rearmTimer(c, at: d) }
@@ -164,8 +174,27 @@ extension Simulation {
         queue.push(.pcTimer(c, epoch: slot.timerEpoch), at: max(d, now))
     }
 
-    /// Trace an event and update what the oracle sees.
-    private func observe(_ event: PCEvent, connection c: Int32) {
+    /// What must hold of a connection when it raises an event (its state then, not when the
+    /// page's script gets to the event).
+    private func checkRaised(_ event: PCEvent, connection c: Int32) {
+        let i = Int(c)
+        switch event {
+        case .iceConnectionStateChange(.failed):
+            let name = pages[Int(connections[i].page)].name, remote = connections[i].remoteUID
+            invariants.record(now, "noIceFailedState", peers: [name, remote], "\(name)'s connection to \(remote) reported iceConnectionState failed, which Chromium never reports")
+        case .connectionStateChange(.connected) where connections[i].pc.signaling.remoteDescription == nil:
+            let name = pages[Int(connections[i].page)].name, remote = connections[i].remoteUID
+            invariants.record(now, "connectedNeedsRemoteDescription", peers: [name, remote], "\(name)'s connection to \(remote) is connected without a remote description")
+        case .dataChannelOpen(let label, _) where connections[i].pc.association.sctp != .established:
+            let name = pages[Int(connections[i].page)].name, remote = connections[i].remoteUID
+            invariants.record(now, "channelNeedsAssociation", peers: [name, remote], "\(name)'s data channel \(label) to \(remote) opened without an SCTP association")
+        default:
+            break
+        }
+    }
+
+    /// Trace an event the page's script received and update what the oracle sees.
+    func observe(_ event: PCEvent, connection c: Int32) {
         let i = Int(c)
         let name = pages[Int(connections[i].page)].name
         let remote = connections[i].remoteUID
@@ -187,15 +216,9 @@ extension Simulation {
             emitHere(.iceGatheringState, s.w3cName)
         case .iceConnectionStateChange(let s):
             if s == .connected { connections[i].iceEverConnected = true }
-            if s == .failed {
-                invariants.record(now, "noIceFailedState", peers: [name, remote], "\(name)'s connection to \(remote) reported iceConnectionState failed, which Chromium never reports")
-            }
             emitHere(.iceConnectionState, s.w3cName)
         case .connectionStateChange(let s):
             emitHere(.connectionState, s.w3cName)
-            if s == .connected && connections[i].pc.signaling.remoteDescription == nil {
-                invariants.record(now, "connectedNeedsRemoteDescription", peers: [name, remote], "\(name)'s connection to \(remote) is connected without a remote description")
-            }
             connections[i].observedConnection = s
             if s == .failed { pages[Int(connections[i].page)].failedWith.insert(remote) }
         case .iceCandidate(let candidate):
@@ -207,13 +230,17 @@ extension Simulation {
         case .selectedPairChange(let l, let r):
             connections[i].selectedRelay = l.type == .relay || r.type == .relay
             emitHere(.selectedPair, "\(l.type)/\(r.type)")
-        case .dataChannelOpen(let label, _):
-            if connections[i].pc.association.sctp != .established {
-                invariants.record(now, "channelNeedsAssociation", peers: [name, remote], "\(name)'s data channel \(label) to \(remote) opened without an SCTP association")
-            }
+        case .dataChannelOpen:
             emitHere(.dataChannel, "open")
             connections[i].observedChannelOpen = true
-        case .dataChannelClosed:
+        case .dataChannelClosing:
+            emitHere(.dataChannel, "closing")
+        case .dataChannelClosed(_, let error):
+            if error {
+                // Chromium's RTCErrorEvent before `close` when the remote aborted the association
+                // (docs/calibration/chromium, experiment 3).
+                emitHere(.error, "OperationError", detail: "data channel: User-Initiated Abort, reason=Close called (sctp-failure, SCTP cause 12)")
+            }
             emitHere(.dataChannel, "closed")
             connections[i].observedChannelOpen = false
         case .dataChannelMessage(_, let size):
@@ -236,7 +263,7 @@ extension Simulation {
 
     /// Put a datagram on the network (nil host: from the STUN or TURN server).
     func send(_ d: Datagram, fromHost: Int32?) {
-        switch network.send(d, fromHost: fromHost, now: now, rng: &rng) {
+        switch network.send(d, fromHost: fromHost, now: cursor, rng: &rng) {
         case .success(let (slot, at)):
             queue.push(.datagramArrive(slot), at: at)
         case .failure(let drop):
@@ -270,6 +297,7 @@ extension Simulation {
         case .host(let host, let d):
             guard network.isReachable(host), let c = hostSockets[Int(host)].owner(of: d.to.port),
                   !connections[Int(c)].closed else { return }
+            cursor = charge(CPUWork.packet(d.packet), page: connections[Int(c)].page, readyAt: now)
             withPCActions(c) { slot, out in slot.pc.receive(d.packet, from: d.from, overTCP: d.tcp, now: now, into: &out) }
         case .dropped(let reason, let d):
             noteDrop(reason, d)

@@ -15,8 +15,10 @@ extension Simulation {
     /// A page loads with `uid` for the peer name `slot` on `host` and opens its WebSocket.
     func loadPage(slot: PeerID, uid: String, host: Int32) {
         let index = Int32(pages.count)
-        pages.append(Page(uid: uid, name: peers[slot].name, slot: slot, host: host,
-                          manager: MeshManager(policy: options.policy)))
+        let machine = peers[slot].machine ?? machines.add(MachineSpec(name: nil))
+        peers[slot].machine = machine
+        pages.append(Page(uid: uid, name: peers[slot].name, slot: slot, host: host, machine: machine,
+                          threads: peers[slot].threads, manager: MeshManager(policy: options.policy)))
         peers[slot].currentPage = PageID(index)
         emit(.page, peer: peers[slot].name, value: "load", page: index, uid: uid)
         if !network.isReachable(host) {
@@ -27,6 +29,8 @@ extension Simulation {
         if isAttacker(slot: slot) {
             startAttacks(page: index)
         } else {
+            // The document loads and its script runs before it opens the WebSocket.
+            cursor = charge(.pageLoad, page: index, readyAt: now)
             openWebSocket(page: index)
         }
     }
@@ -37,10 +41,22 @@ extension Simulation {
     func unloadPage(_ page: Int32, closeConnections clean: Bool, closeSocket: Bool) {
         let p = Int(page)
         guard pages[p].alive else { return }
-        for c in pages[p].linkConnections where c >= 0 && !connections[Int(c)].closed {
-            if clean { closeConnection(c) } else { dropConnection(c) }
+        if clean || closeSocket {
+            // A document going away runs its unload work first; then the browser closes its
+            // WebSocket and its connections, one blocking `close()` after another, each
+            // sending its SCTP ABORT when it is done (docs/model.md, "Teardown").
+            cursor = charge(.pageUnload, page: page, readyAt: now)
         }
         if closeSocket { pageClosesWebSocket(page) }
+        for c in pages[p].linkConnections where c >= 0 && !connections[Int(c)].closed {
+            if clean {
+                blockingCall(.closePeerConnection, page: page)
+                closeConnection(c)
+            } else {
+                dropConnection(c)
+            }
+        }
+        peers[pages[p].slot].threads = pages[p].threads
         pages[p].wsOpen = false
         pages[p].wsEpoch &+= 1
         pages[p].alive = false
@@ -64,7 +80,7 @@ extension Simulation {
         guard pages[p].alive, !pages[p].wsGaveUp else { return }
         pages[p].wsEpoch &+= 1
         let rtt = 2 * network.serverDelay(host: pages[p].host)
-        queue.push(.wsOpened(page: page, epoch: pages[p].wsEpoch), at: now + 2 * rtt)
+        queue.push(.wsOpened(page: page, epoch: pages[p].wsEpoch), at: cursor + 2 * rtt)
     }
 
     func webSocketOpened(page: Int32, epoch: UInt32) {
@@ -211,7 +227,7 @@ extension Simulation {
                            signal: Int32 = -1) {
         let i = Int(socket.raw)
         let host = pages[Int(sockets[i].page)].host
-        var at = now + network.serverDelay(host: host) + network.jitter(&rng)
+        var at = cursor + network.serverDelay(host: host) + network.jitter(&rng)
         if toServer {
             at = max(at, sockets[i].lastToServer)
             sockets[i].lastToServer = at
@@ -291,19 +307,36 @@ extension Simulation {
                 return
             }
             switch frame.content {
-            case .message(let message):
-                deliverToPage(page, message, origin: frame.origin, signal: frame.signalSerial)
-            case .ping:
-                pushFrame(socket: frame.socket, toServer: true, .pong, origin: page)
+            case .message:
+                // The script's turn to handle it (docs/model.md, "CPU").
+                pushPageTask(.frame(frame), at: charge(.webSocketMessage, page: page, readyAt: now))
             case .close:
-                sockets[i].pageOpen = false
-                pages[Int(page)].wsOpen = false
-                pages[Int(page)].socket = nil
-                emit(.ws, peer: pages[Int(page)].name, value: "closed", page: page)
-                scheduleReconnect(page: page)
+                pushPageTask(.frame(frame), at: charge(.webSocketClose, page: page, readyAt: now))
+            case .ping:
+                // The browser answers pings itself, off the page's threads.
+                pushFrame(socket: frame.socket, toServer: true, .pong, origin: page)
             case .pong, .raw:
                 break
             }
+        }
+    }
+
+    /// A message or close from the server reaches the script of the page it was sent to.
+    func pageReceives(_ frame: WebSocketFrame) {
+        let i = Int(frame.socket.raw)
+        let page = sockets[i].page
+        guard sockets[i].pageOpen, pages[Int(page)].alive else { return }
+        switch frame.content {
+        case .message(let message):
+            deliverToPage(page, message, origin: frame.origin, signal: frame.signalSerial)
+        case .close:
+            sockets[i].pageOpen = false
+            pages[Int(page)].wsOpen = false
+            pages[Int(page)].socket = nil
+            emit(.ws, peer: pages[Int(page)].name, value: "closed", page: page)
+            scheduleReconnect(page: page)
+        case .ping, .pong, .raw:
+            break
         }
     }
 

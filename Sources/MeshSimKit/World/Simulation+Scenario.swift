@@ -36,6 +36,8 @@ extension Simulation {
             guard let (source, _, uid) = livePeer(peer, event), let slot = slotIndex[name] else { return }
             let host = peers[source].host
             peers[slot].host = host
+            // A tab of the same browser on the same computer.
+            peers[slot].machine = peers[source].machine
             // The copy of sessionStorage carries the reclaim secret beside the uid (a tab still
             // reloading has its sessionStorage all the same).
             peers[slot].sessionSecret = peers[source].sessionSecret

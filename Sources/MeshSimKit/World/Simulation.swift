@@ -28,6 +28,16 @@ final class Simulation {
     let endTime: Int64
 
     var network: Network
+    /// The machines' CPUs (docs/model.md, "CPU").
+    var machines = MachineScheduler()
+    /// Named machines (scenario `machines`).
+    var machineByName: [String: MachineID] = [:]
+    /// When what the running handler sends leaves: `now`, or later by the CPU work charged
+    /// for it (`Simulation+CPU.swift`).
+    var cursor: Int64 = 0
+    /// Main-thread tasks waiting for their turn, named by `.pageTask` events.
+    var pageTasks: [PageTask?] = []
+    var freePageTasks: [Int32] = []
     var hostSockets: [SocketTable] = []
     var pages: [Page] = []
     var connections: [ConnectionSlot] = []
@@ -83,8 +93,8 @@ final class Simulation {
     var pcActions: [PCAction] = []
     var meshActions: [MeshAction] = []
     var serverActions: [ServerAction] = []
+    /// Connection events raised by the running handler, on their way to the pages' scripts.
     var deliveries: [Delivery] = []
-    var deliveryHead = 0
 
     var budgetExhausted = false
     /// Called every 65,536 events with the simulated time and the events so far (the command
@@ -106,6 +116,7 @@ final class Simulation {
         self.endTime = min(options.until ?? scenario.duration, scenario.duration)
         self.oracle = MeshOracle(names: [], uids: [], attackers: [])
         self.server = SignalingServer(secretSeed: Self.serverSecretSeed(options.seed))
+        for m in scenario.machines { machineByName[m.name ?? ""] = machines.add(m) }
         for p in scenario.peers { addSlot(p.id, uid: p.id) }
         for e in scenario.events {
             switch e.action {
@@ -158,10 +169,11 @@ final class Simulation {
                 invariants.record(now, "monotonicClock", peers: [], "clock went backwards: event at \(formatMillis(entry.time)) ms after \(formatMillis(now)) ms")
             }
             now = entry.time
+            cursor = now
             executed += 1
             if executed & 0xFFFF == 0, let progress { progress(now, executed) }
             dispatch(entry.event)
-            drainDeliveries()
+            if !deliveries.isEmpty { scheduleDeliveries() }
         }
         stats.events = executed
         if !budgetExhausted { now = endTime }
@@ -197,6 +209,7 @@ final class Simulation {
                 rearmTimer(c, at: d)
                 return
             }
+            cursor = charge(.timer, page: slot.page, readyAt: now)
             withPCActions(c) { slot, out in slot.pc.timerFired(now: now, into: &out) }
         case .wsReconnect(let page, let epoch):
             reconnectWebSocket(page: page, epoch: epoch)
@@ -207,38 +220,24 @@ final class Simulation {
         case .deferred(let i):
             runDeferred(deferred[Int(i)])
         case .meshTimer(let i):
-            let t = meshTimers[Int(i)]
-            guard pages[Int(t.page)].alive else { return }
-            var out = takeMeshBuffer()
-            pages[Int(t.page)].manager.timerFired(remote: t.remote, token: t.token, into: &out)
-            execute(out, page: t.page)
-            returnMeshBuffer(out)
+            // The timer's callback waits for the page's script to be free.
+            let page = meshTimers[Int(i)].page
+            guard pages[Int(page)].alive else { return }
+            pushPageTask(.meshTimer(i), at: charge(.eventDispatch, page: page, readyAt: now))
+        case .pageTask(let i):
+            runPageTask(i)
         case .bench:
             return
         }
     }
 
-    /// Deliver connection events to page managers, in the order they were raised.
-    private func drainDeliveries() {
-        while deliveryHead < deliveries.count {
-            let c = deliveries[deliveryHead].connection
-            let event = deliveries[deliveryHead].event
-            deliveryHead += 1
-            let slot = connections[Int(c)]
-            let p = Int(slot.page)
-            guard pages[p].alive else { continue }
-            var out = takeMeshBuffer()
-            pages[p].manager.connectionEvent(slot.link, event, into: &out)
-            execute(out, page: Int32(p))
-            returnMeshBuffer(out)
-        }
-        deliveries.clearKeepingCapacity()
-        deliveryHead = 0
-    }
-
     // MARK: - Hosts
 
     func ensureHost(slot: PeerID, peer: PeerSpec) -> HostID {
+        if peers[slot].machine == nil {
+            // A named machine, or a computer of its own with the default cores and speed.
+            peers[slot].machine = peer.machine.flatMap { machineByName[$0] } ?? machines.add(MachineSpec(name: nil))
+        }
         if let host = peers[slot].host { return host }
         let h = HostID(network.addHost(latency: peer.latency, nat: peer.nat, lan: peer.lan, udp: peer.udp))
         hostSockets.append(SocketTable())
@@ -280,6 +279,8 @@ final class Simulation {
 struct Delivery {
     let connection: Int32
     let event: PCEvent
+    /// When the work that raised it ended (the thread it comes from is done with it).
+    let readyAt: Int64
 }
 
 /// Counters a report shows.

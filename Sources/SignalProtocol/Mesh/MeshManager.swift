@@ -228,7 +228,7 @@ public struct MeshManager: Sendable {
         case .operationComplete(let kind, let result):
             operationComplete(i, kind, result, into: &out)
         case .iceGatheringStateChange, .iceConnectionStateChange, .candidateLearned, .selectedPairChange,
-             .dataChannelMessage:
+             .dataChannelMessage, .dataChannelClosing:
             return
         }
     }

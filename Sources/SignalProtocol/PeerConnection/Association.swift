@@ -6,6 +6,9 @@ public enum AssociationOutput: Sendable {
     case dtlsFailed
     case channelOpen(label: String, announced: Bool)
     case channelMessage(label: String, size: Int)
+    /// An SCTP ABORT arrived: the channel is going away (`readyState` `closing`, Chromium's
+    /// first event on the remote of a reloaded page, docs/calibration/chromium experiment 3).
+    case channelClosing(label: String)
     case channelClosed(label: String, error: Bool)
 }
 
@@ -249,6 +252,7 @@ public struct Association: Sendable {
             unacked.removeAll()
             for i in channels.indices where channels[i].state != .closed {
                 channels[i].state = .closed
+                out.append(.channelClosing(label: channels[i].label))
                 out.append(.channelClosed(label: channels[i].label, error: true))
             }
         case .data(let d):

@@ -198,6 +198,10 @@ public struct PeerConnection: Sendable {
 
     public var pendingOperations: Int { chain.count }
 
+    /// The operation the chain runs next, if any: what an owner that models CPU time charges
+    /// for the task it was asked to schedule.
+    public var nextOperation: PCOperation? { chain.first }
+
     /// Run the head of the operations chain (the owner calls this at the scheduled time).
     public mutating func runTask(now: Int64, into out: inout [PCAction]) {
         borrowScratch()
@@ -515,6 +519,8 @@ public struct PeerConnection: Sendable {
                 out.append(.event(.dataChannelOpen(label: label, announced: announced)))
             case .channelMessage(let label, let size):
                 out.append(.event(.dataChannelMessage(label: label, size: size)))
+            case .channelClosing(let label):
+                out.append(.event(.dataChannelClosing(label: label)))
             case .channelClosed(let label, let error):
                 out.append(.event(.dataChannelClosed(label: label, error: error)))
             }

@@ -63,6 +63,9 @@ public enum PCEvent: Sendable {
     /// `open` of a channel; `announced` when it came from the remote (`datachannel` event first).
     case dataChannelOpen(label: String, announced: Bool)
     case dataChannelMessage(label: String, size: Int)
+    /// A channel's `readyState` became `closing` (the remote aborted the association); its
+    /// `error` and `close` follow as `dataChannelClosed`.
+    case dataChannelClosing(label: String)
     /// `close` of a channel; `error` when an `error` event preceded it (SCTP abort).
     case dataChannelClosed(label: String, error: Bool)
     /// A chained operation settled: the description it produced or applied, or its error.

@@ -1,0 +1,164 @@
+import SignalProtocol
+
+/// Every piece of browser work the model charges to a CPU: the thread Chromium runs it on and
+/// its cost, in nanoseconds of work on one core of the calibration machine (speed 1).
+///
+/// Where the costs come from (docs/model.md, "CPU", has the derivation): the per-segment times
+/// of the 2-peer recordings (docs/calibration/chromium, experiment 1), where each page has one
+/// connection and nothing competes, so a segment is the sum of the work on its path. The growth
+/// with more pages (experiment 2, docs/fidelity.md) is not fitted: it follows from the same
+/// costs competing for threads and cores.
+enum CPUWork: UInt8, CaseIterable {
+    // The renderer's main thread: the page's script.
+    /// Navigation to the script opening its WebSocket (a load or a reload's new page).
+    case pageLoad
+    /// The old document going away: unload handlers and detaching it (before its WebSocket
+    /// and its connections are closed).
+    case pageUnload
+    /// A WebSocket message reaching the script: the `message` event, `JSON.parse`, the handler.
+    case webSocketMessage
+    /// A WebSocket `close` reaching the script.
+    case webSocketClose
+    /// One RTCPeerConnection event (or a settled promise) dispatched to the script.
+    case eventDispatch
+    /// `ws.send(JSON.stringify(...))` of one message.
+    case sendMessage
+    /// `new RTCPeerConnection(...)`: a blocking call into the signaling thread.
+    case createPeerConnection
+    /// `createDataChannel`: a blocking call into the signaling thread.
+    case createDataChannel
+    /// `pc.close()`: a blocking call into the signaling thread that tears the transports down.
+    case closePeerConnection
+
+    // The signaling thread: JSEP, serialised over every connection of the page.
+    case createOffer
+    case createAnswer
+    case setLocalOffer
+    case setLocalAnswer
+    case setRemoteOffer
+    case setRemoteAnswer
+    case addIceCandidate
+
+    // The network thread: every packet of every connection of the page.
+    /// A STUN or TURN message received (check, response, allocation) and what it sends back.
+    case stunPacket
+    /// A connection's timer: pacing a check, a retransmission.
+    case timer
+    /// DTLS flight 1 received by the server: ECDHE key generation, the signed ServerKeyExchange.
+    case dtlsServerHello
+    /// DTLS flight 2 received by the client: certificate and signature checks, its own key
+    /// exchange, CertificateVerify and Finished.
+    case dtlsClientKeyExchange
+    /// DTLS flight 3 received by the server: the client's certificate and signature checks,
+    /// key derivation, Finished.
+    case dtlsServerFinished
+    /// DTLS flight 4 received by the client: Finished checked.
+    case dtlsClientFinished
+    /// An SCTP packet (handshake chunk, DATA, SACK, ABORT).
+    case sctpPacket
+
+    var thread: BrowserThread {
+        switch self {
+        case .pageLoad, .pageUnload, .webSocketMessage, .webSocketClose, .eventDispatch, .sendMessage,
+             .createPeerConnection, .createDataChannel, .closePeerConnection:
+            return .main
+        case .createOffer, .createAnswer, .setLocalOffer, .setLocalAnswer, .setRemoteOffer, .setRemoteAnswer,
+             .addIceCandidate:
+            return .signaling
+        case .stunPacket, .timer, .dtlsServerHello, .dtlsClientKeyExchange, .dtlsServerFinished,
+             .dtlsClientFinished, .sctpPacket:
+            return .network
+        }
+    }
+
+    /// Nanoseconds of work at speed 1, once the page has done this kind of work before (see
+    /// `firstTimeCost`). Sources: docs/model.md, "CPU", table of costs.
+    var cost: Int64 {
+        switch self {
+        case .pageLoad: return 40_000_000
+        case .pageUnload: return 15_000_000
+        case .webSocketMessage: return 1_100_000
+        case .webSocketClose: return 400_000
+        case .eventDispatch: return 1_000_000
+        case .sendMessage: return 700_000
+        case .createPeerConnection: return 3_500_000
+        case .createDataChannel: return 1_400_000
+        case .closePeerConnection: return 2_800_000
+        case .createOffer: return 1_400_000
+        case .createAnswer: return 1_400_000
+        case .setLocalOffer: return 2_100_000
+        case .setLocalAnswer: return 1_700_000
+        case .setRemoteOffer: return 2_100_000
+        case .setRemoteAnswer: return 1_700_000
+        case .addIceCandidate: return 600_000
+        case .stunPacket: return 30_000
+        case .timer: return 20_000
+        case .dtlsServerHello: return 800_000
+        case .dtlsClientKeyExchange: return 1_200_000
+        case .dtlsServerFinished: return 600_000
+        case .dtlsClientFinished: return 200_000
+        case .sctpPacket: return 50_000
+        }
+    }
+
+    /// Extra work the first time a page does this kind of work: the first
+    /// `new RTCPeerConnection` of a document creates its PeerConnectionFactory (threads,
+    /// network list, certificate); the first run of each JSEP operation compiles its script
+    /// paths and initialises what libwebrtc creates lazily. In the 2-peer recordings every
+    /// operation is a first one and takes 4–8 ms; the tenth page's ninth answer takes about 1 ms
+    /// per operation (docs/model.md, "CPU").
+    var firstTimeCost: Int64 {
+        switch self {
+        case .createPeerConnection: return 14_000_000
+        case .createOffer, .createAnswer, .setLocalOffer, .setLocalAnswer, .setRemoteOffer, .setRemoteAnswer:
+            return 7_000_000
+        case .dtlsServerHello, .dtlsClientKeyExchange, .dtlsServerFinished, .dtlsClientFinished: return 1_000_000
+        default: return 0
+        }
+    }
+
+    /// Network-thread work: short tasks on a thread that is mostly idle. Linux's scheduler
+    /// (CFS) runs a thread that has used little CPU ahead of busier ones as soon as it wakes,
+    /// so a packet does not wait for the long JSEP and script tasks queued on the cores
+    /// (`MachineScheduler.run`, `preempts`).
+    var preempts: Bool { thread == .network }
+
+    /// Whether the cost varies from one time to the next (drawn from the run's generator):
+    /// everything but the per-packet work, whose spread would change no order that matters and
+    /// would cost a random draw per packet.
+    var varies: Bool {
+        switch self {
+        case .stunPacket, .timer, .sctpPacket: return false
+        default: return true
+        }
+    }
+
+    /// The chained operation `op`'s work.
+    static func operation(_ op: PCOperation, remoteDescription: Bool) -> CPUWork {
+        switch op {
+        case .createOffer: return .createOffer
+        case .createAnswer: return .createAnswer
+        case .setLocalDescription(let d):
+            if let d { return d.type == .offer ? .setLocalOffer : .setLocalAnswer }
+            return remoteDescription ? .setLocalAnswer : .setLocalOffer
+        case .setRemoteDescription(let d): return d.type == .offer ? .setRemoteOffer : .setRemoteAnswer
+        case .addIceCandidate: return .addIceCandidate
+        }
+    }
+
+    /// The network thread's work for a packet received from the network.
+    static func packet(_ packet: PeerPacket) -> CPUWork {
+        switch packet {
+        case .turn(.dataIndication(_, let data)): return CPUWork.packet(data)
+        case .stun, .turn: return .stunPacket
+        case .dtls(let flight):
+            switch flight.number {
+            case 1: return .dtlsServerHello
+            case 2: return .dtlsClientKeyExchange
+            case 3: return .dtlsServerFinished
+            default: return .dtlsClientFinished
+            }
+        case .sctp: return .sctpPacket
+        }
+    }
+}

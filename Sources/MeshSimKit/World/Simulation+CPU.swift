@@ -1,0 +1,147 @@
+import SignalProtocol
+
+/// CPU time: charging browser work to a page's threads on its machine (docs/model.md, "CPU").
+///
+/// The rule the handlers follow: a handler changes state when it runs and what it sends leaves
+/// at `cursor`, the moment the work it was charged ends. Work for the page's script that must
+/// see the world as it is when its turn comes (a WebSocket message, a connection event) waits
+/// for that turn as a `.pageTask` event; network-thread work (a packet, a timer) runs at once
+/// and only its outputs wait, since nothing a script can observe depends on the difference.
+extension Simulation {
+    /// Charge `work` to `page`'s thread for it, ready from `readyAt`: returns when it ends.
+    func charge(_ work: CPUWork, page: Int32, readyAt: Int64) -> Int64 {
+        let p = Int(page)
+        let cost = costOf(work, page: p)
+        return machines.run(cost, on: pages[p].machine, threadFree: &pages[p].threads[work.thread], readyAt: readyAt,
+                            preempts: work.preempts)
+    }
+
+    /// A call from the page's script that blocks it until the signaling thread has done `work`
+    /// (libwebrtc's proxies: `new RTCPeerConnection`, `createDataChannel`, `close`), from `cursor`
+    /// on; `cursor` moves to its end.
+    func blockingCall(_ work: CPUWork, page: Int32) {
+        let p = Int(page)
+        let ready = max(cursor, pages[p].threads.main)
+        let cost = costOf(work, page: p)
+        let end = machines.run(cost, on: pages[p].machine, threadFree: &pages[p].threads.signaling, readyAt: ready)
+        pages[p].threads.main = max(pages[p].threads.main, end)
+        cursor = end
+    }
+
+    /// What `work` costs `page` this time: its first time costs more; then the variation.
+    private func costOf(_ work: CPUWork, page p: Int) -> Int64 {
+        var cost = work.cost
+        let bit = UInt32(1) << UInt32(work.rawValue)
+        if pages[p].warmed & bit == 0 {
+            pages[p].warmed |= bit
+            cost += work.firstTimeCost
+        }
+        return work.varies ? varied(cost) : cost
+    }
+
+    /// A cost as this occurrence takes it: half of it fixed, the other half exponentially
+    /// distributed (mean: the cost; long-tailed, as the recorded operation times are:
+    /// docs/calibration/chromium, experiment 1, offer sent 25.0–83.7 ms, median 30.7), from the
+    /// run's generator, so that work racing on different threads finishes in varying order as
+    /// in Chromium (docs/model.md, "Orders that vary").
+    private func varied(_ cost: Int64) -> Int64 {
+        cost / 2 + rng.exponential(mean: Double(cost / 2))
+    }
+
+    // MARK: - The main thread's queue
+
+    /// Queue `task` to run at `time` (its turn on the main thread, or the end of a hop).
+    func pushPageTask(_ task: PageTask, at time: Int64) {
+        let slot: Int32
+        if let s = freePageTasks.popLast() {
+            slot = s
+            pageTasks[Int(s)] = task
+        } else {
+            slot = Int32(pageTasks.count)
+            pageTasks.append(task)
+        }
+        queue.push(.pageTask(slot), at: time)
+    }
+
+    func runPageTask(_ slot: Int32) {
+        let task = pageTasks[Int(slot)]!
+        pageTasks[Int(slot)] = nil
+        freePageTasks.append(slot)
+        switch task {
+        case .frame(let frame):
+            pageReceives(frame)
+        case .hop(let d):
+            let page = connections[Int(d.connection)].page
+            guard pages[Int(page)].alive else { return }
+            pushPageTask(.delivery(d), at: charge(.eventDispatch, page: page, readyAt: now))
+        case .delivery(let d):
+            deliver(d)
+        case .meshTimer(let i):
+            let t = meshTimers[Int(i)]
+            guard pages[Int(t.page)].alive else { return }
+            var out = takeMeshBuffer()
+            pages[Int(t.page)].manager.timerFired(remote: t.remote, token: t.token, into: &out)
+            execute(out, page: t.page)
+            returnMeshBuffer(out)
+        }
+    }
+
+    // MARK: - Connection events on their way to the script
+
+    /// Send the events connections raised during the last handler towards their pages'
+    /// scripts, in the order they were raised. State changes of the transports (ICE,
+    /// gathering, DTLS) are posted through the signaling thread, where libwebrtc computes the
+    /// aggregate states, and reach the main thread after a wait; JSEP results come from the
+    /// signaling thread; data channel events go from the network thread straight to the main
+    /// thread. So a data channel's `open` often comes before `connectionState` `connected`,
+    /// as in Chromium.
+    func scheduleDeliveries() {
+        for d in deliveries {
+            let page = connections[Int(d.connection)].page
+            guard pages[Int(page)].alive else { continue }
+            if Self.passesSignalingThread(d.event) {
+                // The hop's work, then the wait of the task posted to the main thread: a
+                // long-tailed latency, in order (a later state change never overtakes an
+                // earlier one of the same page).
+                let posted = d.readyAt + rng.exponential(mean: Self.statePostLatency)
+                let at = max(posted, pages[Int(page)].lastStatePost)
+                pages[Int(page)].lastStatePost = at
+                pushPageTask(.hop(d), at: at)
+            } else {
+                pushPageTask(.delivery(d), at: charge(.eventDispatch, page: page, readyAt: d.readyAt))
+            }
+        }
+        deliveries.clearKeepingCapacity()
+    }
+
+    /// Mean wait of a state change posted from the signaling thread to the main thread,
+    /// beyond the work: what makes a data channel's `open` (posted straight from the network
+    /// thread) come before `connectionState` `connected` in 64 of 93 connections of the
+    /// recordings (docs/calibration/chromium, "Orderings that varied"), while every state
+    /// change of one connection keeps its order.
+    static let statePostLatency: Double = 1_500_000
+
+    static func passesSignalingThread(_ event: PCEvent) -> Bool {
+        switch event {
+        case .iceGatheringStateChange, .iceConnectionStateChange, .connectionStateChange, .iceCandidate,
+             .candidateLearned, .selectedPairChange, .dataChannelClosed:
+            return true
+        case .signalingStateChange, .operationComplete, .dataChannelOpen, .dataChannelMessage, .dataChannelClosing:
+            return false
+        }
+    }
+
+    /// The page's script receives a connection event: the trace and the oracle see it, then
+    /// the mesh manager. A connection the page closed in the meantime dispatches nothing
+    /// (webrtc-pc: no events after `close()`).
+    private func deliver(_ d: Delivery) {
+        let slot = connections[Int(d.connection)]
+        let p = Int(slot.page)
+        guard pages[p].alive, !slot.closed else { return }
+        observe(d.event, connection: d.connection)
+        var out = takeMeshBuffer()
+        pages[p].manager.connectionEvent(slot.link, d.event, into: &out)
+        execute(out, page: Int32(p))
+        returnMeshBuffer(out)
+    }
+}
