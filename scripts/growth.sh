@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # How a full-mesh join grows with the number of peers (issue "Scale and speed"): wall time,
 # peak memory (max RSS from /usr/bin/time) and the cost per RTCPeerConnection, for the shape of
-# Scenarios/1000-peers-join.json (joins 10 ms apart, 16 s simulated, the per-page cap lifted)
+# Scenarios/1000-peers-join.json (joins 10 ms apart, 40 s simulated, the per-page cap lifted)
 # at 10, 100, 300 and 1,000 peers. Release build; each size runs RUNS times (default 1) and the
 # median wall time (with that run's memory) is shown.
 # Usage: scripts/growth.sh [RUNS] [SIZES...]     e.g. scripts/growth.sh 3 10 100 300 1000

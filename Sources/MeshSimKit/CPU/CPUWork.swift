@@ -38,6 +38,9 @@ enum CPUWork: UInt8, CaseIterable {
     case setRemoteOffer
     case setRemoteAnswer
     case addIceCandidate
+    /// A `connectionState` change passing through the signaling thread on its way to the
+    /// script: libwebrtc's PeerConnection sets the standardized state there.
+    case connectionStateUpdate
 
     // The network thread: every packet of every connection of the page.
     /// A STUN or TURN message received (check, response, allocation) and what it sends back.
@@ -63,7 +66,7 @@ enum CPUWork: UInt8, CaseIterable {
              .createPeerConnection, .createDataChannel, .closePeerConnection:
             return .main
         case .createOffer, .createAnswer, .setLocalOffer, .setLocalAnswer, .setRemoteOffer, .setRemoteAnswer,
-             .addIceCandidate:
+             .addIceCandidate, .connectionStateUpdate:
             return .signaling
         case .stunPacket, .timer, .dtlsServerHello, .dtlsClientKeyExchange, .dtlsServerFinished,
              .dtlsClientFinished, .sctpPacket:
@@ -75,22 +78,23 @@ enum CPUWork: UInt8, CaseIterable {
     /// `firstTimeCost`). Sources: docs/model.md, "CPU", table of costs.
     var cost: Int64 {
         switch self {
-        case .pageLoad: return 40_000_000
-        case .pageUnload: return 15_000_000
-        case .webSocketMessage: return 1_100_000
+        case .pageLoad: return 20_000_000
+        case .pageUnload: return 25_000_000
+        case .webSocketMessage: return 750_000
         case .webSocketClose: return 400_000
-        case .eventDispatch: return 1_000_000
-        case .sendMessage: return 700_000
-        case .createPeerConnection: return 3_500_000
-        case .createDataChannel: return 1_400_000
-        case .closePeerConnection: return 2_800_000
-        case .createOffer: return 1_400_000
-        case .createAnswer: return 1_400_000
-        case .setLocalOffer: return 2_100_000
-        case .setLocalAnswer: return 1_700_000
-        case .setRemoteOffer: return 2_100_000
-        case .setRemoteAnswer: return 1_700_000
-        case .addIceCandidate: return 600_000
+        case .eventDispatch: return 600_000
+        case .sendMessage: return 450_000
+        case .createPeerConnection: return 3_000_000
+        case .createDataChannel: return 1_000_000
+        case .closePeerConnection: return 2_000_000
+        case .createOffer: return 900_000
+        case .createAnswer: return 900_000
+        case .setLocalOffer: return 1_500_000
+        case .setLocalAnswer: return 1_200_000
+        case .setRemoteOffer: return 1_500_000
+        case .setRemoteAnswer: return 1_200_000
+        case .addIceCandidate: return 450_000
+        case .connectionStateUpdate: return 100_000
         case .stunPacket: return 30_000
         case .timer: return 20_000
         case .dtlsServerHello: return 800_000
@@ -109,9 +113,9 @@ enum CPUWork: UInt8, CaseIterable {
     /// per operation (docs/model.md, "CPU").
     var firstTimeCost: Int64 {
         switch self {
-        case .createPeerConnection: return 14_000_000
+        case .createPeerConnection: return 4_500_000
         case .createOffer, .createAnswer, .setLocalOffer, .setLocalAnswer, .setRemoteOffer, .setRemoteAnswer:
-            return 7_000_000
+            return 2_000_000
         case .dtlsServerHello, .dtlsClientKeyExchange, .dtlsServerFinished, .dtlsClientFinished: return 1_000_000
         default: return 0
         }

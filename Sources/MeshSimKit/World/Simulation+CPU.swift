@@ -99,37 +99,39 @@ extension Simulation {
         for d in deliveries {
             let page = connections[Int(d.connection)].page
             guard pages[Int(page)].alive else { continue }
-            if Self.passesSignalingThread(d.event) {
-                // The hop's work, then the wait of the task posted to the main thread: a
-                // long-tailed latency, in order (a later state change never overtakes an
-                // earlier one of the same page).
-                let posted = d.readyAt + rng.exponential(mean: Self.statePostLatency)
-                let at = max(posted, pages[Int(page)].lastStatePost)
-                pages[Int(page)].lastStatePost = at
-                pushPageTask(.hop(d), at: at)
-            } else {
+            switch d.event {
+            case .connectionStateChange:
+                // libwebrtc sets the standardized state on the signaling thread, behind the JSEP
+                // work queued there; then it waits to be posted to the script.
+                let set = charge(.connectionStateUpdate, page: page, readyAt: d.readyAt)
+                postLate(d, page: page, at: set + rng.exponential(mean: Self.connectionStateLatency))
+            case .dataChannelClosed(_, true):
+                // After an abort, the channel's `error` and `close` follow its `closing` once the
+                // SCTP transport is torn down.
+                postLate(d, page: page, at: d.readyAt + rng.exponential(mean: Self.abortCloseLatency))
+            default:
                 pushPageTask(.delivery(d), at: charge(.eventDispatch, page: page, readyAt: d.readyAt))
             }
         }
         deliveries.clearKeepingCapacity()
     }
 
-    /// Mean wait of a state change posted from the signaling thread to the main thread,
-    /// beyond the work: what makes a data channel's `open` (posted straight from the network
-    /// thread) come before `connectionState` `connected` in 64 of 93 connections of the
-    /// recordings (docs/calibration/chromium, "Orderings that varied"), while every state
-    /// change of one connection keeps its order.
-    static let statePostLatency: Double = 1_500_000
-
-    static func passesSignalingThread(_ event: PCEvent) -> Bool {
-        switch event {
-        case .iceGatheringStateChange, .iceConnectionStateChange, .connectionStateChange, .iceCandidate,
-             .candidateLearned, .selectedPairChange, .dataChannelClosed:
-            return true
-        case .signalingStateChange, .operationComplete, .dataChannelOpen, .dataChannelMessage, .dataChannelClosing:
-            return false
-        }
+    /// Queue `d` for the script at `at`, or after the page's previous late event: late events
+    /// of one page keep their order.
+    private func postLate(_ d: Delivery, page: Int32, at: Int64) {
+        let at = max(at, pages[Int(page)].lastStatePost)
+        pages[Int(page)].lastStatePost = at
+        pushPageTask(.hop(d), at: at)
     }
+
+    /// Mean wait of a `connectionState` change on its way to the script, beyond the signaling
+    /// thread's work: with it a data channel's `open` comes before `connected` in about half
+    /// the connections of an 8-tab join, as in Chromium (docs/fidelity.md).
+    static let connectionStateLatency: Double = 500_000
+
+    /// Mean time from a channel's `closing` after an abort to its `error` and `close`
+    /// (docs/fidelity.md, reloads: 2.4–6.3 ms between the medians).
+    static let abortCloseLatency: Double = 4_000_000
 
     /// The page's script receives a connection event: the trace and the oracle see it, then
     /// the mesh manager. A connection the page closed in the meantime dispatches nothing
