@@ -364,7 +364,9 @@ def meshsim_side(sc, path, outdir, binary, log):
 
 def git_commit():
     try:
-        c = subprocess.run(["git", "-C", ROOT, "rev-parse", "--short=12", "HEAD"], capture_output=True, text=True, timeout=10).stdout.strip()
+        # the last commit that changed the simulator (the binary is built from Sources/ and Package.swift)
+        c = subprocess.run(["git", "-C", ROOT, "log", "-1", "--format=%h", "--abbrev=12", "--", "Sources", "Package.swift"],
+                           capture_output=True, text=True, timeout=10).stdout.strip()
         dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain", "--", "Sources", "Package.swift"],
                                capture_output=True, text=True, timeout=10).stdout.strip()
         return c + (" (Sources modified)" if dirty else "")

@@ -346,6 +346,10 @@ def disruption(ev, links, lk, d, end_t):
         old = current_link(links, o, target, T - 0.001)
         r = {"observer": o, "oldRole": links[old]["role"] if old is not None else None}
         L = lk.get(old, [])
+        closed_by_page = links[old]["closed"] if old is not None else None
+        if closed_by_page is not None and closed_by_page >= T:
+            # what the page itself caused by pc.close() is not an observation of the remote's departure
+            L = [e for e in L if e["t"] < closed_by_page or (e["kind"] == "connection" and e["value"] == "closed")]
 
         def f(pred, evs=L):
             x = first(evs, pred, after=T)
