@@ -1,25 +1,36 @@
 #!/bin/sh
-# Records the crosscheck scenarios into docs/fidelity/recordings/<name>/ (3 runs each).
-#   usage: scripts/chromium/record.sh [SCENARIO_NAME ...]   (default: every file in scenarios/)
-# Timing hygiene: before each scenario, waits until the 1-minute load average is below 0.5
-# (polls every 10 s, gives up after 15 min and records anyway, noting it), and holds
-# /tmp/chromium-recording.lock while recording so that nobody starts a build meanwhile.
+# Records crosscheck scenarios into docs/fidelity/recordings/<name>/ (3 runs each).
+#   usage: scripts/chromium/record.sh "NAME NAME ..." ["NAME ..." ...]
+#   Each argument is one batch of scenario names (files in scripts/chromium/scenarios/);
+#   with no argument, three batches: small joins, large joins, reload/leave/wsDrop.
+# Timing hygiene, per batch: create /tmp/chromium-recording.lock (so that nobody starts a
+# build), wait until the 1-minute load average is below 0.5 (poll every 10 s; after 15 min
+# record anyway and note it), record the batch's scenarios one after another (20 s pause
+# between them for the browser's load to settle), remove the lock (a trap removes it on
+# failure too). Each recording's recording.json keeps the load averages.
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 OUT="$ROOT/docs/fidelity/recordings"
 LOCK=/tmp/chromium-recording.lock
 RUNS=${RUNS:-3}
-trap 'rm -f "$LOCK"' EXIT INT TERM HUP
+trap 'rm -f "$LOCK"' EXIT
+trap 'rm -f "$LOCK"; exit 1' INT TERM HUP
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
-if [ $# -gt 0 ]; then NAMES="$*"; else NAMES=$(cd "$HERE/scenarios" && ls *.json | sed 's/\.json$//'); fi
+if [ $# -eq 0 ]; then
+    set -- "two-peers-500ms six-peers-300ms eight-tabs-150ms" \
+           "ten-peers-300ms twelve-tabs-20ms sixteen-tabs-20ms" \
+           "reload-replace-3 reload-seed-strict-3 leave-3 wsdrop-3"
+fi
 mkdir -p "$OUT"
-for name in $NAMES; do
-    sc="$HERE/scenarios/$name.json"
-    [ -f "$sc" ] || { echo "record: no scenario $sc" >&2; exit 2; }
+for batch in "$@"; do
+    for name in $batch; do
+        [ -f "$HERE/scenarios/$name.json" ] || { echo "record: no scenario scripts/chromium/scenarios/$name.json" >&2; exit 2; }
+    done
+    : > "$LOCK"
     before=$(cat /proc/loadavg)
     waited=0
     gaveup=false
@@ -28,23 +39,26 @@ for name in $NAMES; do
         sleep 10
         waited=$((waited + 10))
     done
-    start=$(cat /proc/loadavg)
-    echo "record: $name (load average before waiting: $before; after $waited s: $start; gave up: $gaveup)" >&2
-    dir="$OUT/$name"
-    rm -rf "$dir"
-    mkdir -p "$dir"
-    : > "$LOCK"
-    status=0
-    "$HERE/crosscheck.sh" "$sc" --runs "$RUNS" --out "$dir" > "$dir/summary.txt" 2> "$dir/log.txt" || status=$?
-    rm -f "$LOCK"
-    end=$(cat /proc/loadavg)
-    cat > "$dir/recording.json" <<JSON
+    first=true
+    for name in $batch; do
+        if [ "$first" = false ]; then sleep 20; fi
+        first=false
+        start=$(cat /proc/loadavg)
+        echo "record: $name (batch: $batch; load before waiting: $before; waited $waited s, gave up: $gaveup; now: $start)" >&2
+        dir="$OUT/$name"
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        status=0
+        "$HERE/crosscheck.sh" "$HERE/scenarios/$name.json" --runs "$RUNS" --out "$dir" > "$dir/summary.txt" 2> "$dir/log.txt" || status=$?
+        end=$(cat /proc/loadavg)
+        cat > "$dir/recording.json" <<JSON
 {"scenario": "scripts/chromium/scenarios/$name.json", "runs": $RUNS, "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
- "loadavgBeforeWait": "$before", "waitedSeconds": $waited, "gaveUpWaiting": $gaveup,
- "loadavgAtStart": "$start", "loadavgAtEnd": "$end", "exitStatus": $status,
- "lockFile": "$LOCK"}
+ "batch": "$batch", "loadavgBeforeWait": "$before", "waitedSeconds": $waited, "gaveUpWaiting": $gaveup,
+ "loadavgAtStart": "$start", "loadavgAtEnd": "$end", "exitStatus": $status, "lockFile": "$LOCK"}
 JSON
-    # keep the repository small: compress anything over ~200 KB
-    find "$dir" -type f ! -name '*.gz' -size +200k -exec gzip -9 {} \;
-    if [ "$status" != 0 ]; then echo "record: $name failed (exit $status), see $dir/log.txt" >&2; fi
+        # keep the repository small: compress anything over ~200 KB
+        find "$dir" -type f ! -name '*.gz' -size +200k -exec gzip -9 {} \;
+        if [ "$status" != 0 ]; then echo "record: $name failed (exit $status), see $dir/log.txt" >&2; fi
+    done
+    rm -f "$LOCK"
 done
