@@ -202,19 +202,22 @@ async def chromium_run(browser, sc, http_port, run_no, log):
             await step(page.goto(url, timeout=STEP_TIMEOUT * 1000), f"load the page for {name}")
             ctxs[name], pages[name] = ctx, page
         await asyncio.sleep(0.5)
-        t0 = now_ms() + 300.0
+        t0 = now_ms() + 1000.0 + 100.0 * len(pages)
         mark("t0", t0=t0)
-        actions = [(j, "join", {"peer": n}) for n, j in sc["peers"]] + [(e["at"], e["do"], e) for e in sc["events"]]
+        # each page opens its WebSocket at its join time by its own timer
+        for name, j in sc["peers"]:
+            await step(pages[name].evaluate(f"mesh.joinAt({t0 + j})"), f"schedule the join of {name}")
+            mark("join-scheduled", peer=name, at=t0 + j)
+        if now_ms() > t0:
+            raise RuntimeError("scheduling the joins took longer than the lead time")
+        actions = [(e["at"], e["do"], e) for e in sc["events"]]
         actions.sort(key=lambda a: a[0])
         tasks = []
 
         async def do(kind, a):
             name = a["peer"]
             page = pages[name]
-            if kind == "join":
-                mark("join", peer=name)
-                await step(page.evaluate("mesh.join()"), f"join {name}")
-            elif kind == "refresh":
+            if kind == "refresh":
                 mark("refresh", peer=name)
                 rejoin = t0 + a["at"] + a["downtime"]
                 await step(page.evaluate(f"mesh.holdNextLoadUntil({rejoin})"), f"hold {name}")
@@ -236,7 +239,7 @@ async def chromium_run(browser, sc, http_port, run_no, log):
         end = t0 + sc["duration"]
         await asyncio.sleep(max(0.0, (end - now_ms()) / 1000.0))
         mark("end")
-        done, pending = await asyncio.wait(tasks, timeout=STEP_TIMEOUT)
+        done, pending = (await asyncio.wait(tasks, timeout=STEP_TIMEOUT)) if tasks else (set(), set())
         for t in pending:
             t.cancel()
         for t in done:
@@ -423,7 +426,11 @@ def main():
             "chromiumVersion": chromium_version(), "launchArgs": LAUNCH_ARGS, "contextPermissions": CONTEXT_PERMISSIONS,
             "loadavgBefore": loadavg(), "nproc": os.cpu_count(), "command": " ".join(sys.argv[1:])}
     log(f"{sc['name']}: {len(sc['peers'])} tabs, {a.runs} runs, policy {sc['policy']}, {meta['chromiumVersion']}")
-    results, version = asyncio.run(chromium_side(sc, a.runs, outdir, log))
+    try:
+        results, version = asyncio.run(chromium_side(sc, a.runs, outdir, log))
+    except Exception as e:
+        print(f"crosscheck: the Chromium side failed: {type(e).__name__}: {e}", file=sys.stderr)
+        sys.exit(1)
     meta["browserVersion"] = version
     meta["loadavgAfterChromium"] = loadavg()
     ch = metrics.aggregate(results)
@@ -432,7 +439,11 @@ def main():
         json.dump({"aggregate": ch, "runs": results}, f, indent=1, default=list)
     ms, notes = None, []
     if not a.no_meshsim:
-        res, notes = meshsim_side(sc, a.scenario, outdir, a.meshsim, log)
+        try:
+            res, notes = meshsim_side(sc, a.scenario, outdir, a.meshsim, log)
+        except Exception as e:
+            print(f"crosscheck: the MeshSim side failed: {type(e).__name__}: {e}", file=sys.stderr)
+            sys.exit(1)
         ms = metrics.aggregate([res])
         ms["report"] = res["report"]
         meta["meshsimCommit"] = git_commit()

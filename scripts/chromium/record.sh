@@ -2,7 +2,7 @@
 # Records crosscheck scenarios into docs/fidelity/recordings/<name>/ (3 runs each).
 #   usage: scripts/chromium/record.sh "NAME NAME ..." ["NAME ..." ...]
 #   Each argument is one batch of scenario names (files in scripts/chromium/scenarios/);
-#   with no argument, three batches: small joins, large joins, reload/leave/wsDrop.
+#   with no argument, two batches: the joins, then reload/leave/wsDrop.
 # Timing hygiene, per batch: create /tmp/chromium-recording.lock (so that nobody starts a
 # build), wait until the 1-minute load average is below 0.5 (poll every 10 s; after 15 min
 # record anyway and note it), record the batch's scenarios one after another (20 s pause
@@ -21,9 +21,8 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
 if [ $# -eq 0 ]; then
-    set -- "two-peers-500ms six-peers-300ms eight-tabs-150ms" \
-           "ten-peers-300ms twelve-tabs-20ms sixteen-tabs-20ms" \
-           "reload-replace-3 reload-seed-strict-3 leave-3 wsdrop-3"
+    set -- "two-peers-500ms six-peers-300ms ten-peers-300ms eight-tabs-150ms twelve-tabs-20ms sixteen-tabs-20ms" \
+           "reload-replace-3 reload-seed-strict-3 reload-seed-3 leave-3 wsdrop-3"
 fi
 mkdir -p "$OUT"
 for batch in "$@"; do

@@ -438,6 +438,13 @@
   window.mesh = {
     uid: () => uid,
     join: () => { if (!ws) connectWs(); },
+    // The scenario's join time, as an epoch ms: the page's own timer opens the WebSocket then
+    // (no driver round trip at join time).
+    joinAt: (ep) => {
+      const wait = Math.max(0, ep - (performance.timeOrigin + performance.now()));
+      log('join-scheduled', { waitMs: +wait.toFixed(3) });
+      setTimeout(() => { if (!ws) connectWs(); }, wait);
+    },
     // MeshSim's wsDrop: only the WebSocket closes; the page reconnects after `ms`.
     dropWs: (ms) => {
       log('ws-drop', { reconnectAfterMs: ms });
