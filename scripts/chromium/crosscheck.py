@@ -263,23 +263,28 @@ async def chromium_run(browser, sc, http_port, run_no, log):
             await asyncio.wait_for(server.wait_closed(), 5)
         except Exception:
             pass
-    ev = metrics.normalise_chromium(trace, sig.log, marks, t0)
-    res = metrics.run_metrics(ev, sc["duration"], [n for n, _ in sc["peers"]])
-    res["relayed"] = {}
-    for r in sig.log:
-        if r["ev"] == "relay":
-            res["relayed"][r["kind"]] = res["relayed"].get(r["kind"], 0) + 1
-    res["control"] = {k: sum(1 for r in sig.log if r["ev"] == "tx" and r["type"] == k) for k in ("init", "online", "offline", "error")}
-    res["helloLagMs"] = {n: (round(res["helloTimes"][n] - j, 1) if res["helloTimes"].get(n) is not None else None)
-                         for n, j in sc["peers"]}
-    res["pageErrors"] = [r for r in trace if r["ev"] in ("pageerror", "fatal")]
-    res["operationErrors"] = [r for r in trace if r["ev"] == "error"][:20]
+    res = chromium_metrics(sc, trace, sig.log, marks, t0)
     raw = {"run": run_no, "t0": t0, "wsPort": ws_port, "marks": marks, "server": sig.log, "trace": trace,
            "summaries": summaries}
     log(f"chromium run {run_no + 1}: join phase full={res['joinPhase']['full']} "
         f"after last join {res['joinPhase']['fullMeshAfterLastJoinMs']} ms; full at end={res['end']['full']}; "
         f"relayed {res['relayed']}")
     return res, raw
+
+
+def chromium_metrics(sc, trace, server_log, marks, t0):
+    ev = metrics.normalise_chromium(trace, server_log, marks, t0)
+    res = metrics.run_metrics(ev, sc["duration"], [n for n, _ in sc["peers"]])
+    res["relayed"] = {}
+    for r in server_log:
+        if r["ev"] == "relay":
+            res["relayed"][r["kind"]] = res["relayed"].get(r["kind"], 0) + 1
+    res["control"] = {k: sum(1 for r in server_log if r["ev"] == "tx" and r["type"] == k) for k in ("init", "online", "offline", "error")}
+    res["helloLagMs"] = {n: (round(res["helloTimes"][n] - j, 1) if res["helloTimes"].get(n) is not None else None)
+                         for n, j in sc["peers"]}
+    res["pageErrors"] = [r for r in trace if r["ev"] in ("pageerror", "fatal")]
+    res["operationErrors"] = [r for r in trace if r["ev"] == "error"][:20]
+    return res
 
 
 async def chromium_side(sc, runs, outdir, log):
@@ -355,14 +360,19 @@ def meshsim_side(sc, path, outdir, binary, log):
         with open(pth, "rb") as src, gzip.open(pth + ".gz", "wb") as dst:
             shutil.copyfileobj(src, dst)
         os.remove(pth)
+    res = meshsim_metrics(sc, lines, perf, report)
+    log(f"meshsim: fullMesh={report.get('fullMesh')} convergedAt={report.get('convergedAt')} "
+        f"signalingMessages={report.get('signalingMessages')}")
+    return res, notes
+
+
+def meshsim_metrics(sc, lines, perf, report):
     ev = metrics.normalise_meshsim(lines, perf)
     res = metrics.run_metrics(ev, sc["duration"], [n for n, _ in sc["peers"]])
     res["relayed"] = res["signalsSent"]
     res["report"] = {k: report.get(k) for k in ("fullMesh", "convergedAt", "pairs", "signalingMessages", "controlMessages",
                                                  "offersCreated", "connectionsCreated", "operationErrors", "traceHash")}
-    log(f"meshsim: fullMesh={report.get('fullMesh')} convergedAt={report.get('convergedAt')} "
-        f"signalingMessages={report.get('signalingMessages')}")
-    return res, notes
+    return res
 
 
 def git_commit():
@@ -402,7 +412,16 @@ def main():
     ap.add_argument("--meshsim", default=os.path.join(ROOT, ".build", "release", "MeshSim"))
     ap.add_argument("--no-meshsim", action="store_true", help="run the Chromium side only")
     ap.add_argument("--check", action="store_true", help="only check that the scenario can be mirrored")
+    ap.add_argument("--recompute", action="store_true",
+                    help="SCENARIO is an output directory: recompute its metrics and summary from its raw files")
     a = ap.parse_args()
+    if a.recompute:
+        try:
+            print(recompute(a.scenario))
+        except Refused as e:
+            print(f"crosscheck: {e}", file=sys.stderr)
+            sys.exit(2)
+        return
     try:
         sc = load_scenario(a.scenario)
     except Refused as e:
@@ -454,9 +473,15 @@ def main():
     meta["finished"] = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
     with open(os.path.join(outdir, "meta.json"), "w") as f:
         json.dump(meta, f, indent=1)
+    out = write_summary(sc, a.scenario, meta, ch, ms, notes, outdir)
+    print(out)
+    log(f"written to {outdir}")
+
+
+def write_summary(sc, scenario_path, meta, ch, ms, notes, outdir):
     title = f"MeshSim ({meta.get('meshsimCommit', '?')}, 1 deterministic run)" if ms else "MeshSim"
-    text = [f"# {sc['name']} ({os.path.basename(a.scenario)}): {len(sc['peers'])} tabs, policy {sc['policy']}",
-            f"Chromium: {meta['chromiumVersion']}, {a.runs} runs; loadavg before {meta['loadavgBefore']}, after {meta['loadavgAfter']}",
+    text = [f"# {sc['name']} ({os.path.basename(scenario_path)}): {len(sc['peers'])} tabs, policy {sc['policy']}",
+            f"Chromium: {meta['chromiumVersion']}, {meta['runs']} runs; loadavg before {meta['loadavgBefore']}, after {meta['loadavgAfter']}",
             f"hello lag (real hello at the server minus the scenario's join time), ms: {metrics.fmt(ch['helloLagMs'])}"]
     for n in notes:
         text.append(f"MeshSim: {n}")
@@ -469,8 +494,40 @@ def main():
     out = "\n".join(text) + "\n"
     with open(os.path.join(outdir, "summary.md"), "w") as f:
         f.write(out)
-    print(out)
-    log(f"written to {outdir}")
+    return out
+
+
+def recompute(outdir):
+    """Recompute the metrics and the summary of an output directory from its raw files
+    (after a change to metrics.py); prints the summary."""
+    def opn(name):
+        p = os.path.join(outdir, name)
+        return gzip.open(p + ".gz", "rt") if not os.path.exists(p) else open(p)
+    with opn("meta.json") as f:
+        meta = json.load(f)
+    sc = load_scenario(os.path.join(ROOT, meta["scenario"]))
+    with opn("chromium-raw.json") as f:
+        raws = json.load(f)
+    results = [chromium_metrics(sc, r["trace"], r["server"], r["marks"], r["t0"]) for r in raws]
+    ch = metrics.aggregate(results)
+    ch["helloLagMs"] = metrics.stats([v for r in results for v in r["helloLagMs"].values()])
+    with open(os.path.join(outdir, "chromium-metrics.json"), "w") as f:
+        json.dump({"aggregate": ch, "runs": results}, f, indent=1, default=list)
+    ms = None
+    if os.path.exists(os.path.join(outdir, "meshsim-report.json")):
+        with opn("meshsim-trace.jsonl") as f:
+            lines = f.read().splitlines()
+        with opn("meshsim-perfetto.json") as f:
+            perf = json.load(f)
+        perf = perf["traceEvents"] if isinstance(perf, dict) else perf
+        with opn("meshsim-report.json") as f:
+            report = json.load(f)
+        res = meshsim_metrics(sc, lines, perf, report)
+        ms = metrics.aggregate([res])
+        ms["report"] = res["report"]
+        with open(os.path.join(outdir, "meshsim-metrics.json"), "w") as f:
+            json.dump({"aggregate": ms, "runs": [res]}, f, indent=1, default=list)
+    return write_summary(sc, meta["scenario"], meta, ch, ms, meta.get("meshsimNotes", []), outdir)
 
 
 if __name__ == "__main__":

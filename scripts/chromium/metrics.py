@@ -348,8 +348,11 @@ def disruption(ev, links, lk, d, end_t):
         L = lk.get(old, [])
         closed_by_page = links[old]["closed"] if old is not None else None
         if closed_by_page is not None and closed_by_page >= T:
-            # what the page itself caused by pc.close() is not an observation of the remote's departure
-            L = [e for e in L if e["t"] < closed_by_page or (e["kind"] == "connection" and e["value"] == "closed")]
+            # what the page itself caused by pc.close() is not an observation of the remote's departure:
+            # keep the link's events up to its close-by-app line (events at the same time that come
+            # before it in the list caused it)
+            cut = next(i for i, e in enumerate(L) if e["kind"] == "connection" and e["value"] == "closed")
+            L = L[:cut + 1]
 
         def f(pred, evs=L):
             x = first(evs, pred, after=T)

@@ -49,6 +49,7 @@ for batch in "$@"; do
         mkdir -p "$dir"
         status=0
         "$HERE/crosscheck.sh" "$HERE/scenarios/$name.json" --runs "$RUNS" --out "$dir" > "$dir/summary.txt" 2> "$dir/log.txt" || status=$?
+        rm -f "$dir/summary.md"   # the same text as summary.txt
         end=$(cat /proc/loadavg)
         cat > "$dir/recording.json" <<JSON
 {"scenario": "scripts/chromium/scenarios/$name.json", "runs": $RUNS, "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",

@@ -38,6 +38,22 @@ def text(d, name):
     return None
 
 
+def fence_sequences(body):
+    """put the indented sequence lists after "Most common ..." into code fences"""
+    out, inside = [], False
+    for line in body.splitlines():
+        if inside and not line.startswith("  "):
+            out.append("```")
+            inside = False
+        out.append(line)
+        if line.startswith("Most common"):
+            out.append("```")
+            inside = True
+    if inside:
+        out.append("```")
+    return "\n".join(out)
+
+
 def frac(o):
     return f'{o["yes"]}/{o["n"]}' if o and o["n"] else "-"
 
@@ -76,6 +92,11 @@ def main():
         out.append(table(rows, ["scenario", "1-min load before waiting", "waited (s)", "gave up (recorded anyway)",
                                 "1-min load at start", "1-min load at end"]))
         out.append("")
+        out.append("The wait is per batch, so a batch's scenarios share its first two columns. Within a batch the "
+                   "1-minute load average at a scenario's start is mostly the previous scenario's browser, which had "
+                   "exited: the average decays over minutes. The 2-core box ran nothing else while "
+                   "`/tmp/chromium-recording.lock` was held.")
+        out.append("")
         out.append("### Joins: Chromium, median (min–max) over 3 runs")
         out.append("")
         out.append("Full mesh = every ordered pair of tabs received the other's 16-byte probe on its current connection; "
@@ -93,7 +114,7 @@ def main():
                                 "per connection: online → both probes", "dc open before connected, offerer",
                                 "answerer"]))
         out.append("")
-        out.append("Per-connection segments (Chromium, ms, median (min–max) over all connections of the 3 runs):")
+        out.append("Per-connection segments (Chromium, ms, median (min–max) over all connections of the 3 runs; O = offerer, A = answerer):")
         out.append("")
         segnames = list(recs[0][2]["segments"].keys())
         short = {
@@ -112,7 +133,7 @@ def main():
         rows = [[n] + [fmt(ch["segments"][s]) for s in keep] for n, d, ch, ms, meta, rec, runs in recs]
         out.append(table(rows, ["scenario"] + [short[s] for s in keep]))
         out.append("")
-        out.append("Signals and candidates (Chromium, mean per run; O = offerer, A = answerer):")
+        out.append("Signals and candidates (Chromium, mean per run):")
         out.append("")
         rows = []
         for n, d, ch, ms, meta, rec, runs in recs:
@@ -148,9 +169,15 @@ def main():
         out.append(f'What `crosscheck.sh` printed for each scenario. The MeshSim column is one deterministic run of the binary '
                    f'built from the simulator at commit {", ".join(commits)} (the last commit that changed `Sources/` or '
                    f'`Package.swift`), on the same scenario with the loopback network described above.')
-        for nn in notes:
+        refused = [nn for nn in notes if nn.startswith("this MeshSim binary refuses")]
+        if refused:
             out.append("")
-            out.append("MeshSim note: " + nn.replace(os.path.join(ROOT, ""), ""))
+            out.append("This binary does not know the `machines`/`machine` fields yet (\"unknown field\"), so every "
+                       "scenario ran without them: MeshSim modelled no CPU contention between the tabs.")
+        for nn in notes:
+            if nn not in refused:
+                out.append("")
+                out.append("MeshSim note: " + nn.replace(os.path.join(ROOT, ""), ""))
         for n, d, ch, ms, meta, rec, runs in recs:
             s = text(d, "summary.txt") or ""
             body = s.split("\n", 1)[1] if s.startswith("# ") else s
@@ -161,6 +188,7 @@ def main():
                        f"{meta['started']}")
             out.append("")
             body = "\n".join(l for l in body.splitlines() if not l.startswith("MeshSim: this MeshSim binary refuses"))
+            body = fence_sequences(body)
             out.append(body.strip().replace(os.path.join(ROOT, ""), ""))
     with open(DOC) as f:
         doc = f.read()

@@ -18,8 +18,8 @@
 // performance.timeOrigin + performance.now() (epoch ms), collected by the driver.
 //
 // URL query: ws=<port>, policy=seed|seed-strict|replace, uid=<uid for a first load>.
-// The page does not connect on load: the driver calls mesh.join() at the scenario's join
-// time. After a driver-initiated reload, sessionStorage `mesh-join-at` (epoch ms) says when
+// The page does not connect on load: the driver calls mesh.joinAt(epoch ms) with the
+// scenario's join time and the page's own timer connects then. After a driver-initiated reload, sessionStorage `mesh-join-at` (epoch ms) says when
 // the new page connects (MeshSim's refresh `downtime`).
 (function () {
   'use strict';
