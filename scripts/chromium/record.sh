@@ -1,0 +1,64 @@
+#!/bin/sh
+# Records crosscheck scenarios into docs/fidelity/recordings/<name>/ (3 runs each).
+#   usage: scripts/chromium/record.sh "NAME NAME ..." ["NAME ..." ...]
+#   Each argument is one batch of scenario names (files in scripts/chromium/scenarios/);
+#   with no argument, two batches: the joins, then reload/leave/wsDrop.
+# Timing hygiene, per batch: create /tmp/chromium-recording.lock (so that nobody starts a
+# build), wait until the 1-minute load average is below 0.5 (poll every 10 s; after 15 min
+# record anyway and note it), record the batch's scenarios one after another (20 s pause
+# between them for the browser's load to settle), remove the lock (a trap removes it on
+# failure too). Each recording's recording.json keeps the load averages.
+set -eu
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+OUT="$ROOT/docs/fidelity/recordings"
+LOCK=/tmp/chromium-recording.lock
+RUNS=${RUNS:-3}
+trap 'rm -f "$LOCK"' EXIT
+trap 'rm -f "$LOCK"; exit 1' INT TERM HUP
+
+load1() { cut -d' ' -f1 /proc/loadavg; }
+below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
+
+if [ $# -eq 0 ]; then
+    set -- "two-peers-500ms six-peers-300ms ten-peers-300ms eight-tabs-150ms twelve-tabs-20ms sixteen-tabs-20ms" \
+           "reload-replace-3 reload-seed-strict-3 reload-seed-3 leave-3 wsdrop-3"
+fi
+mkdir -p "$OUT"
+for batch in "$@"; do
+    for name in $batch; do
+        [ -f "$HERE/scenarios/$name.json" ] || { echo "record: no scenario scripts/chromium/scenarios/$name.json" >&2; exit 2; }
+    done
+    : > "$LOCK"
+    before=$(cat /proc/loadavg)
+    waited=0
+    gaveup=false
+    while ! below "$(load1)" 0.5; do
+        if [ "$waited" -ge 900 ]; then gaveup=true; break; fi
+        sleep 10
+        waited=$((waited + 10))
+    done
+    first=true
+    for name in $batch; do
+        if [ "$first" = false ]; then sleep 20; fi
+        first=false
+        start=$(cat /proc/loadavg)
+        echo "record: $name (batch: $batch; load before waiting: $before; waited $waited s, gave up: $gaveup; now: $start)" >&2
+        dir="$OUT/$name"
+        rm -rf "$dir"
+        mkdir -p "$dir"
+        status=0
+        "$HERE/crosscheck.sh" "$HERE/scenarios/$name.json" --runs "$RUNS" --out "$dir" > "$dir/summary.txt" 2> "$dir/log.txt" || status=$?
+        rm -f "$dir/summary.md"   # the same text as summary.txt
+        end=$(cat /proc/loadavg)
+        cat > "$dir/recording.json" <<JSON
+{"scenario": "scripts/chromium/scenarios/$name.json", "runs": $RUNS, "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
+ "batch": "$batch", "loadavgBeforeWait": "$before", "waitedSeconds": $waited, "gaveUpWaiting": $gaveup,
+ "loadavgAtStart": "$start", "loadavgAtEnd": "$end", "exitStatus": $status, "lockFile": "$LOCK"}
+JSON
+        # keep the repository small: compress anything over ~200 KB
+        find "$dir" -type f ! -name '*.gz' -size +200k -exec gzip -9 {} \;
+        if [ "$status" != 0 ]; then echo "record: $name failed (exit $status), see $dir/log.txt" >&2; fi
+    done
+    rm -f "$LOCK"
+done
