@@ -412,9 +412,19 @@ def main():
     ap.add_argument("--meshsim", default=os.path.join(ROOT, ".build", "release", "MeshSim"))
     ap.add_argument("--no-meshsim", action="store_true", help="run the Chromium side only")
     ap.add_argument("--check", action="store_true", help="only check that the scenario can be mirrored")
+    ap.add_argument("--rerun-meshsim", action="store_true",
+                    help="SCENARIO is an output directory (a recording): run the MeshSim side again with the "
+                         "current binary against its Chromium data and rewrite the MeshSim files and the summary")
     ap.add_argument("--recompute", action="store_true",
                     help="SCENARIO is an output directory: recompute its metrics and summary from its raw files")
     a = ap.parse_args()
+    if a.rerun_meshsim:
+        try:
+            print(rerun_meshsim(a.scenario, a.meshsim))
+        except Refused as e:
+            print(f"crosscheck: {e}", file=sys.stderr)
+            sys.exit(2)
+        return
     if a.recompute:
         try:
             print(recompute(a.scenario))
@@ -493,6 +503,44 @@ def write_summary(sc, scenario_path, meta, ch, ms, notes, outdir):
     text.append(metrics.side_by_side(ch, ms, title))
     out = "\n".join(text) + "\n"
     with open(os.path.join(outdir, "summary.md"), "w") as f:
+        f.write(out)
+    return out
+
+
+def rerun_meshsim(outdir, binary):
+    """Run the MeshSim side of a recording again (a new model, the same Chromium runs): the
+    Chromium metrics are recomputed from the raw files, MeshSim's files and the summary are
+    rewritten, the commit noted; prints the summary."""
+    def opn(name):
+        p = os.path.join(outdir, name)
+        return gzip.open(p + ".gz", "rt") if not os.path.exists(p) else open(p)
+    with opn("meta.json") as f:
+        meta = json.load(f)
+    scenario_path = os.path.join(ROOT, meta["scenario"])
+    sc = load_scenario(scenario_path)
+    with opn("chromium-raw.json") as f:
+        raws = json.load(f)
+    results = [chromium_metrics(sc, r["trace"], r["server"], r["marks"], r["t0"]) for r in raws]
+    ch = metrics.aggregate(results)
+    ch["helloLagMs"] = metrics.stats([v for r in results for v in r["helloLagMs"].values()])
+    for name in ("meshsim-trace.jsonl", "meshsim-perfetto.json", "meshsim-report.json"):
+        for p in (os.path.join(outdir, name), os.path.join(outdir, name + ".gz")):
+            if os.path.exists(p):
+                os.remove(p)
+
+    def log(msg):
+        print(f"[{datetime.datetime.now().strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+    res, notes = meshsim_side(sc, scenario_path, outdir, binary, log)
+    ms = metrics.aggregate([res])
+    ms["report"] = res["report"]
+    meta["meshsimCommit"] = git_commit()
+    meta["meshsimNotes"] = notes
+    with open(os.path.join(outdir, "meshsim-metrics.json"), "w") as f:
+        json.dump({"aggregate": ms, "runs": [res]}, f, indent=1, default=list)
+    with open(os.path.join(outdir, "meta.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+    out = write_summary(sc, scenario_path, meta, ch, ms, notes, outdir)
+    with open(os.path.join(outdir, "summary.txt"), "w") as f:
         f.write(out)
     return out
 

@@ -101,11 +101,13 @@ def normalise_meshsim(trace_lines, perfetto):
             link = current.get((peer, remote))
             ev.append(dict(base, kind="signal", value=v, link=link, role=roles.get(link)))
         elif k == "candidate":
-            ev.append(dict(base, kind="candidate", value=v, protocol="udp" if v != "relay" else None))
+            # MeshSim's candidate lines carry `detail` "tcp" (and the tcptype) for TCP candidates
+            proto = "tcp" if "tcp" in (r.get("detail") or "") else ("udp" if v != "relay" else None)
+            ev.append(dict(base, kind="candidate", value=v, protocol=proto))
         elif k in ("page", "init", "online", "offline", "signalingState", "iceGatheringState", "iceConnectionState",
                    "connectionState", "selectedPair", "dataChannel", "data", "decision", "scenario", "association",
                    "error"):
-            ev.append(dict(base, kind=k, value=v))
+            ev.append(dict(base, kind=k, value=v, detail=r.get("detail")))
     # deliveries: Perfetto instants "KIND ← FROM" on the receiving page's process
     names = {}
     for e in perfetto:
@@ -358,7 +360,10 @@ def disruption(ev, links, lk, d, end_t):
             x = first(evs, pred, after=T)
             return round(x - T, 1) if x is not None else None
         r["dcClosing"] = f(lambda e: e["kind"] == "dataChannel" and e["value"] == "closing")
-        r["dcError"] = f(lambda e: e["kind"] == "dataChannel" and e["value"] == "error")
+        # Chromium's page logs the channel's error event as dataChannel error; MeshSim's trace
+        # writes it as an `error` line whose detail names the data channel.
+        r["dcError"] = f(lambda e: (e["kind"] == "dataChannel" and e["value"] == "error")
+                         or (e["kind"] == "error" and "data channel" in (e.get("detail") or "")))
         r["dcClose"] = f(lambda e: e["kind"] == "dataChannel" and e["value"] == "closed")
         r["connDisconnected"] = f(lambda e: e["kind"] == "connectionState" and e["value"] == "disconnected")
         r["connFailed"] = f(lambda e: e["kind"] == "connectionState" and e["value"] == "failed")

@@ -84,7 +84,7 @@ enum CPUWork: UInt8, CaseIterable {
         case .webSocketClose: return 400_000
         case .eventDispatch: return 600_000
         case .sendMessage: return 450_000
-        case .createPeerConnection: return 3_000_000
+        case .createPeerConnection: return 2_500_000
         case .createDataChannel: return 1_000_000
         case .closePeerConnection: return 2_000_000
         case .createOffer: return 900_000
@@ -113,9 +113,9 @@ enum CPUWork: UInt8, CaseIterable {
     /// per operation (docs/model.md, "CPU").
     var firstTimeCost: Int64 {
         switch self {
-        case .createPeerConnection: return 4_500_000
+        case .createPeerConnection: return 1_500_000
         case .createOffer, .createAnswer, .setLocalOffer, .setLocalAnswer, .setRemoteOffer, .setRemoteAnswer:
-            return 2_000_000
+            return 800_000
         case .dtlsServerHello, .dtlsClientKeyExchange, .dtlsServerFinished, .dtlsClientFinished: return 1_000_000
         default: return 0
         }
