@@ -58,8 +58,9 @@ public struct ICEAgent: Sendable {
     /// TURN allocations, one per transport, in the order started (at the RELAY gathering phase;
     /// empty until then).
     public private(set) var relays: [RelayAllocation] = []
-    /// The TURN transports allocated at the RELAY phase when a TURN server is configured.
-    private let turnTransports: [CandidateTransport]
+    /// The TURN transports allocated at the RELAY phase when a TURN server is configured, as
+    /// bits (1: UDP, 2: TCP) so that an agent holds no array until it allocates.
+    private let turnTransportBits: UInt8
 
     public private(set) var gatheringState: ICEGatheringState = .new
     public private(set) var state: ICETransportState = .new
@@ -99,7 +100,7 @@ public struct ICEAgent: Sendable {
     init(shared: SharedConfiguration, role: ICERole, tieBreaker: UInt64, ufrag: String, pwd: String,
          base: TransportAddress, turnTransports: [CandidateTransport] = [.udp, .tcp]) {
         self.shared = shared
-        self.turnTransports = turnTransports
+        self.turnTransportBits = turnTransports.reduce(0) { $0 | ($1 == .udp ? 1 : 2) }
         self.role = role
         self.tieBreaker = tieBreaker
         self.localUfrag = ufrag
@@ -402,8 +403,12 @@ public struct ICEAgent: Sendable {
     /// restart the allocations are still ours: granted ones surface their relay candidates again.
     private mutating func startRelays(now: Int64, into out: inout [ICEOutput]) {
         if relays.isEmpty && turnServer != nil {
-            relays = turnTransports.map { RelayAllocation(transport: $0) }
-            for i in relays.indices { relays[i].createdAt = now }
+            // UDP first, then TCP (the order of their Allocates).
+            for (bit, transport) in [(UInt8(1), CandidateTransport.udp), (2, .tcp)] where turnTransportBits & bit != 0 {
+                var r = RelayAllocation(transport: transport)
+                r.createdAt = now
+                relays.append(r)
+            }
         }
         for i in relays.indices {
             switch relays[i].state {
