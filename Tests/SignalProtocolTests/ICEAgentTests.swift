@@ -22,6 +22,12 @@ private func ms(_ v: Int64) -> Int64 { v * 1_000_000 }
 /// Tests start acting at 10 ms, after the host candidate (gathered at 2 ms).
 private let t0 = ms(10)
 private let defaults = ICEConfiguration()
+/// Gathering phases with the defaults, gathering started at 0: UDP at 2 ms, RELAY at 52 ms, TCP at 102 ms.
+private let udpPhase = defaults.gatheringDelay
+private let relayPhase = udpPhase + defaults.gatheringStepDelay
+private let tcpPhase = relayPhase + defaults.gatheringStepDelay
+/// libwebrtc ICE_TYPE_PREFERENCE_HOST_TCP = 90 with the host's local preference.
+private let hostTCPPriority: UInt32 = (90 << 24) | (localPref << 8) | 255
 
 // MARK: - Output helpers
 
@@ -151,6 +157,159 @@ private func connectedControlling(config: ICEConfiguration = ICEConfiguration())
 struct ICEAgentTests {}
 
 extension ICEAgentTests {
+    /// libwebrtc's gathering phases (`basic_port_allocator.cc` `AllocationSequence`), the stop at
+    /// the first writable pair (`GATHER_ONCE`), and TCP candidates.
+    @Suite("gathering phases and TCP candidates")
+    struct GatheringPhases {
+        /// Gathering started at 0 (optionally with a STUN server), the host candidate out, the
+        /// remote credentials and `remoteA` known at t0, and the first check to `remoteA` sent.
+        fileprivate static func checking(stun: TransportAddress? = nil, config: ICEConfiguration = ICEConfiguration()) throws
+            -> (agent: Agent, check: STUNMessage) {
+            let a = Agent(stun: stun, config: config)
+            _ = a.start(0)
+            _ = a.fire(config.gatheringDelay)
+            var out: [ICEOutput] = []
+            a.ice.setRemoteCredentials(ufrag: "rem", pwd: "rpwd", now: t0, into: &out)
+            a.add(remoteCandidate(remoteA), t0)
+            let check = try #require(sends(a.fire(t0), .bindingRequest).first { $0.to == remoteA })
+            return (a, check.m)
+        }
+
+        private static func tcpCandidate(_ address: TransportAddress, _ tcpType: TCPType?, ufrag: String = "rem") -> ICECandidate {
+            ICECandidate(foundation: "r-tcp", transport: .tcp, priority: hostTCPPriority, address: address, type: .host,
+                         tcpType: tcpType, ufrag: ufrag)
+        }
+
+        @Test func thePhasesRunOneStepDelayApartAndTheStepDelayCanBeChanged() {
+            var config = ICEConfiguration()
+            config.gatheringStepDelay = ms(20)
+            let a = Agent(stun: nil, config: config)
+            _ = a.start(ms(1))
+            #expect(a.ice.nextDeadline == ms(1) + config.gatheringDelay)
+            #expect(gathered(a.fire(ms(3))).map(\.transport) == [.udp])
+            #expect(a.ice.nextDeadline == ms(23))
+            #expect(a.fire(ms(23)).isEmpty, "the RELAY phase, with no TURN server")
+            #expect(a.ice.nextDeadline == ms(43))
+            let out = a.fire(ms(43))
+            #expect(gathered(out).map(\.transport) == [.tcp])
+            #expect(gatheringChanges(out) == [.complete])
+        }
+
+        @Test func theDefaultStepDelayIsLibwebrtcsMinimumStepDelay() {
+            // p2p/base/port_allocator.h kMinimumStepDelay = 50 ms, set by pc/peer_connection.cc.
+            #expect(defaults.gatheringStepDelay == ms(50))
+        }
+
+        @Test func theTCPCandidateIsAnActiveHostCandidateAtTheDiscardPort() throws {
+            let a = Agent(stun: nil)
+            _ = a.start(0)
+            let host = try #require(gathered(a.fire(udpPhase)).first)
+            _ = a.fire(relayPhase)
+            let tcp = try #require(gathered(a.fire(tcpPhase)).first)
+            #expect(tcp.transport == .tcp)
+            #expect(tcp.tcpType == .active)
+            #expect(tcp.type == .host)
+            #expect(tcp.address == TransportAddress(ip: localBase.ip, port: 9))
+            #expect(tcp.priority == hostTCPPriority)
+            #expect(tcp.priority == 1_526_661_375)
+            #expect(tcp.priority < host.priority)
+            #expect(tcp.foundation != host.foundation)
+            #expect(tcp.relatedAddress == nil)
+            #expect(tcp.ufrag == "loc" && tcp.component == 1)
+            #expect(host.tcpType == nil)
+        }
+
+        @Test func withoutAWritablePairTheTCPCandidateIsGatheredButNeverPaired() throws {
+            let (a, _) = try Self.checking()
+            #expect(a.ice.pairs.count == 1)
+            _ = a.fire(relayPhase)
+            let out = a.fire(tcpPhase)
+            #expect(gathered(out).map(\.tcpType) == [.active])
+            #expect(gatheringChanges(out) == [.complete])
+            #expect(!a.ice.gatheringStopped)
+            #expect(a.ice.pairs.count == 1, "no pair for the active TCP candidate")
+            a.add(remoteCandidate(remoteB), tcpPhase)
+            #expect(a.ice.pairs.count == 2)
+            #expect(a.ice.pairs.allSatisfy { a.ice.localCandidates[$0.localIndex].candidate.transport == .udp })
+        }
+
+        @Test func aWritablePairBeforeTheTCPPhaseStopsGatheringAndCompletesAfterConnected() throws {
+            let (a, check) = try Self.checking()
+            let out = a.answer(check, from: remoteA, t0 + ms(10))
+            #expect(gatheringChanges(out) == [.complete])
+            #expect(a.ice.gatheringStopped)
+            let connected = try #require(out.firstIndex { if case .stateChanged(.connected) = $0 { return true } else { return false } })
+            let complete = try #require(out.firstIndex { if case .gatheringStateChanged(.complete) = $0 { return true } else { return false } })
+            #expect(connected < complete, "the answerer's iceConnectionState connected comes before gathering complete")
+            // The RELAY and TCP phases never run.
+            let log = a.runSilently(from: t0 + ms(10), until: ms(1_000))
+            #expect(log.allSatisfy { gathered($0.out).isEmpty && gatheringChanges($0.out).isEmpty })
+            #expect(!a.ice.localCandidates.contains { $0.candidate.transport == .tcp })
+        }
+
+        @Test func aWritablePairAfterTheTCPPhaseChangesNothing() throws {
+            let (a, check) = try Self.checking()
+            _ = a.fire(relayPhase)
+            _ = a.fire(tcpPhase)
+            let out = a.answer(check, from: remoteA, tcpPhase + ms(1))
+            #expect(stateChanges(out) == [.connected])
+            #expect(gatheringChanges(out).isEmpty)
+            #expect(!a.ice.gatheringStopped)
+        }
+
+        @Test func aSTUNTransactionPendingAtTheStopGoesOnButItsCandidateIsDiscarded() throws {
+            let (a, check) = try Self.checking(stun: stunServerAddress)
+            let out = a.answer(check, from: remoteA, t0 + ms(10))
+            // libwebrtc OnConfigStop: complete at once, whatever is still pending.
+            #expect(gatheringChanges(out) == [.complete])
+            // The Binding request is still retransmitted (the port lives on) ...
+            let first = defaults.gatheringDelay + defaults.stunInitialRTO
+            let retransmission = try #require(sends(a.fire(first), .bindingRequest).first { $0.to == stunServerAddress })
+            // ... and its answer gives no srflx candidate (the port is done gathering).
+            let late = a.receive(STUNMessage(kind: .bindingSuccess, transactionID: retransmission.m.transactionID, mappedAddress: natMapped),
+                                 from: stunServerAddress, first + ms(5))
+            #expect(gathered(late).isEmpty)
+            #expect(gatheringChanges(late).isEmpty)
+            #expect(!a.ice.localCandidates.contains { $0.candidate.type == .srflx })
+        }
+
+        @Test func remoteTCPCandidatesAreAcceptedAndRememberedButNeverPaired() throws {
+            let a = Agent.ready()
+            let active = Self.tcpCandidate(TransportAddress(ip: remoteA.ip, port: 9), .active)
+            let passive = Self.tcpCandidate(TransportAddress(ip: remoteB.ip, port: 7000), .passive)
+            let so = Self.tcpCandidate(TransportAddress(ip: remoteC.ip, port: 7001), .so)
+            #expect(a.add(active, t0))
+            #expect(a.add(passive, t0))
+            #expect(a.add(so, t0))
+            #expect(a.add(active, t0), "a duplicate still resolves")
+            #expect(a.ice.remoteTCPCandidates == [active, passive, so])
+            #expect(a.ice.remoteCandidates.isEmpty)
+            #expect(a.ice.pairs.isEmpty)
+            #expect(sends(a.fire(t0), .bindingRequest).isEmpty)
+            #expect(a.ice.state == .new)
+            // Not even with our own (active) TCP candidate.
+            _ = a.fire(relayPhase)
+            _ = a.fire(tcpPhase)
+            #expect(a.ice.localCandidates.contains { $0.candidate.transport == .tcp })
+            #expect(a.ice.pairs.isEmpty)
+            // Another generation is refused, and a new remote ufrag forgets them.
+            #expect(!a.add(Self.tcpCandidate(remoteA, .passive, ufrag: "old"), t0))
+            var out: [ICEOutput] = []
+            a.ice.setRemoteCredentials(ufrag: "rem2", pwd: "rpwd2", now: tcpPhase, into: &out)
+            #expect(a.ice.remoteTCPCandidates.isEmpty)
+        }
+
+        @Test func aRemoteTCPCandidateDoesNotDisturbTheUDPPairs() throws {
+            let (a, check) = try Self.checking()
+            #expect(a.add(Self.tcpCandidate(TransportAddress(ip: remoteA.ip, port: 9), .active), t0 + ms(1)))
+            #expect(a.ice.pairs.count == 1)
+            let out = a.answer(check, from: remoteA, t0 + ms(10))
+            #expect(stateChanges(out) == [.connected])
+        }
+    }
+}
+
+extension ICEAgentTests {
     @Suite("gathering")
     struct Gathering {
         @Test func startGatheringMovesFromNewToGatheringAndWaitsForTheDelay() {
@@ -183,7 +342,7 @@ extension ICEAgentTests {
             #expect(gatheringChanges(out).isEmpty)
         }
 
-        @Test func aMappedAddressThatDiffersFromTheBaseGivesASrflxCandidateThenComplete() throws {
+        @Test func aMappedAddressThatDiffersFromTheBaseGivesASrflxCandidateThenCompleteAfterTheTCPPhase() throws {
             let a = Agent(stun: stunServerAddress)
             _ = a.start(0)
             let request = try #require(sends(a.fire(defaults.gatheringDelay), .bindingRequest).first)
@@ -194,10 +353,15 @@ extension ICEAgentTests {
             #expect(srflx.address == natMapped)
             #expect(srflx.relatedAddress == localBase)
             #expect(srflx.priority == srflxPriority)
-            #expect(gatheringChanges(out) == [.complete])
+            // The RELAY and TCP phases have not run yet.
+            #expect(gatheringChanges(out).isEmpty)
+            #expect(a.fire(relayPhase).isEmpty, "no TURN server: the RELAY phase does nothing")
+            let last = a.fire(tcpPhase)
+            #expect(gathered(last).map(\.transport) == [.tcp])
+            #expect(gatheringChanges(last) == [.complete])
             // The candidate is surfaced before gathering says complete.
-            let gatheredIndex = try #require(out.firstIndex { if case .gathered = $0 { return true } else { return false } })
-            let completeIndex = try #require(out.firstIndex { if case .gatheringStateChanged(.complete) = $0 { return true } else { return false } })
+            let gatheredIndex = try #require(last.firstIndex { if case .gathered = $0 { return true } else { return false } })
+            let completeIndex = try #require(last.firstIndex { if case .gatheringStateChanged(.complete) = $0 { return true } else { return false } })
             #expect(gatheredIndex < completeIndex)
             #expect(a.ice.gatheringState == .complete)
         }
@@ -209,8 +373,10 @@ extension ICEAgentTests {
             let out = a.receive(STUNMessage(kind: .bindingSuccess, transactionID: request.m.transactionID, mappedAddress: localBase),
                                 from: stunServerAddress, ms(30))
             #expect(gathered(out).isEmpty)
-            #expect(gatheringChanges(out) == [.complete])
+            #expect(gatheringChanges(out).isEmpty)
             #expect(a.ice.localCandidates.count == 1)
+            _ = a.fire(relayPhase)
+            #expect(gatheringChanges(a.fire(tcpPhase)) == [.complete])
         }
 
         @Test func aResponseFromAnotherAddressIsNotTakenAsTheServersAnswer() throws {
@@ -223,13 +389,24 @@ extension ICEAgentTests {
             #expect(a.ice.gatheringState == .gathering)
         }
 
-        @Test func withoutASTUNServerGatheringCompletesRightAfterTheHostCandidate() {
+        @Test func withoutServersThePhasesStillAdvanceAndGatheringCompletesAfterTheTCPPhase() throws {
             let a = Agent(stun: nil)
             _ = a.start(0)
-            let out = a.fire(defaults.gatheringDelay)
+            let out = a.fire(udpPhase)
             #expect(gathered(out).map(\.type) == [.host])
-            #expect(gatheringChanges(out) == [.complete])
+            #expect(gatheringChanges(out).isEmpty, "gathering no longer completes right after the host candidate")
             #expect(sends(out, .bindingRequest).isEmpty)
+            #expect(a.ice.nextDeadline == relayPhase)
+            #expect(a.fire(relayPhase - 1).isEmpty)
+            #expect(a.fire(relayPhase).isEmpty)
+            #expect(a.ice.nextDeadline == tcpPhase)
+            #expect(a.fire(tcpPhase - 1).isEmpty)
+            let last = a.fire(tcpPhase)
+            let tcp = try #require(gathered(last).first)
+            #expect(gathered(last).count == 1)
+            #expect(tcp.transport == .tcp && tcp.type == .host && tcp.tcpType == .active)
+            #expect(gatheringChanges(last) == [.complete])
+            #expect(a.ice.nextDeadline == nil)
         }
 
         @Test func theSTUNTransactionRetransmitsWithADoublingRTOThenGivesUpAndCompletes() throws {
@@ -240,6 +417,7 @@ extension ICEAgentTests {
             var sendTimes = [defaults.gatheringDelay]
             var ids = [first.m.transactionID]
             var completedAt: [Int64] = []
+            var later: [(time: Int64, candidate: ICECandidate)] = []
             for step in log {
                 for s in sends(step.out, .bindingRequest) {
                     #expect(s.to == stunServerAddress)
@@ -247,8 +425,11 @@ extension ICEAgentTests {
                     ids.append(s.m.transactionID)
                 }
                 if gatheringChanges(step.out).contains(.complete) { completedAt.append(step.time) }
-                #expect(gathered(step.out).isEmpty)
+                later += gathered(step.out).map { (step.time, $0) }
             }
+            // Only the TCP phase's candidate: the STUN transaction keeps gathering open.
+            #expect(later.map(\.time) == [tcpPhase])
+            #expect(later.map(\.candidate.transport) == [.tcp])
             // libwebrtc stun_request.cc: 250 ms initial RTO, doubling, capped at 8 s, 9 sends in all.
             let intervals = zip(sendTimes.dropFirst(), sendTimes).map { ($0 - $1) / 1_000_000 }
             #expect(intervals == [250, 500, 1000, 2000, 4000, 8000, 8000, 8000])
@@ -645,7 +826,10 @@ extension ICEAgentTests {
     @Suite("pacing, keep-alive and liveness")
     struct Liveness {
         @Test func checksAreNoCloserThanTheWeakPingIntervalWhileNothingIsSelected() {
-            let a = Agent.ready()
+            // Later gathering phases out of the way, so that the next deadline is the next check.
+            var config = ICEConfiguration()
+            config.gatheringStepDelay = ms(10_000)
+            let a = Agent.ready(config: config)
             a.add(remoteCandidate(remoteA), t0)
             a.add(remoteCandidate(remoteB), t0)
             a.add(remoteCandidate(remoteC), t0)

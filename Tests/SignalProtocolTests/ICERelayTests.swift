@@ -41,13 +41,18 @@ private func completes(_ out: [ICEOutput]) -> Bool {
     }
 }
 
-/// An agent with a TURN server (no STUN), its host candidate out and both Allocates sent.
+/// The RELAY gathering phase: one step after the host candidate (52 ms with the defaults).
+private let relayPhase = config.gatheringDelay + config.gatheringStepDelay
+
+/// An agent with a TURN server (no STUN), its host candidate out (UDP phase) and both
+/// Allocates sent (RELAY phase).
 private func gatheringAgent(role: ICERole = .controlling) -> (agent: ICEAgent, udp: UInt64, tcp: UInt64, out: [ICEOutput]) {
     var a = ICEAgent(config: config, role: role, tieBreaker: 7, ufrag: "loc", pwd: "lpwd", base: base,
                      stunServer: nil, turnServer: turn)
     var out: [ICEOutput] = []
     a.startGathering(now: 0, into: &out)
     a.timerFired(now: config.gatheringDelay, into: &out)
+    a.timerFired(now: relayPhase, into: &out)
     return (a, allocateID(out, .udp) ?? 0, allocateID(out, .tcp) ?? 0, out)
 }
 
@@ -64,21 +69,45 @@ private func allocatedAgent(role: ICERole = .controlling) -> ICEAgent {
 
 @Suite("ICE agent TURN client")
 struct ICERelayTests {
+    @Test func theAllocatesGoOutAtTheRelayPhaseNotWithTheHostCandidate() {
+        var a = ICEAgent(config: config, role: .controlling, tieBreaker: 7, ufrag: "loc", pwd: "lpwd", base: base,
+                         stunServer: nil, turnServer: turn)
+        var out: [ICEOutput] = []
+        a.startGathering(now: 0, into: &out)
+        a.timerFired(now: config.gatheringDelay, into: &out)
+        #expect(gathered(out).map(\.type) == [.host])
+        #expect(turnSends(out).isEmpty)
+        #expect(a.relays.isEmpty, "no TURN port before the RELAY phase")
+        #expect(a.nextDeadline == relayPhase)
+        out = []
+        a.timerFired(now: relayPhase - 1, into: &out)
+        #expect(out.isEmpty)
+        a.timerFired(now: relayPhase, into: &out)
+        #expect(turnSends(out).map(\.0) == [.udp, .tcp])
+        #expect(gathered(out).isEmpty)
+        #expect(a.relays.map(\.createdAt) == [relayPhase, relayPhase])
+    }
+
     @Test func gatheringAllocatesOverUDPAndTCPInParallelAndWaitsForBoth() {
         var (a, udp, tcp, out) = gatheringAgent()
         #expect(udp != 0 && tcp != 0 && udp != tcp)
         #expect(gathered(out).map(\.type) == [.host])
         #expect(!completes(out))
+        // The TCP phase runs while both are outstanding: its candidate, but no `complete` yet.
+        out = []
+        a.timerFired(now: relayPhase + config.gatheringStepDelay, into: &out)
+        #expect(gathered(out).map(\.transport) == [.tcp])
+        #expect(!completes(out))
         out = []
         a.receiveTURN(.allocateSuccess(transactionID: udp, relayed: relayedUDP, mapped: mapped, lifetime: 600),
-                      transport: .udp, now: ms(50), into: &out)
+                      transport: .udp, now: ms(170), into: &out)
         let relay = gathered(out)
         #expect(relay.count == 1)
         #expect(relay.first?.type == .relay && relay.first?.address == relayedUDP && relay.first?.relatedAddress == mapped)
         #expect(!completes(out), "the TCP allocation is still outstanding")
         out = []
         a.receiveTURN(.allocateSuccess(transactionID: tcp, relayed: relayedTCP, mapped: mapped, lifetime: 600),
-                      transport: .tcp, now: ms(55), into: &out)
+                      transport: .tcp, now: ms(175), into: &out)
         #expect(gathered(out).map(\.address) == [relayedTCP])
         #expect(completes(out))
     }
@@ -89,7 +118,7 @@ struct ICERelayTests {
         guard case .allocateRequest(_, _, let authenticated) = first.1 else { Issue.record("not an Allocate"); return }
         #expect(!authenticated)
         out = []
-        a.receiveTURN(.allocateError(transactionID: udp, code: 401), transport: .udp, now: ms(50), into: &out)
+        a.receiveTURN(.allocateError(transactionID: udp, code: 401), transport: .udp, now: ms(70), into: &out)
         let retry = try #require(turnSends(out).first)
         guard case .allocateRequest(let id, _, true) = retry.1 else { Issue.record("no authenticated retry"); return }
         #expect(retry.0 == .udp && id != udp)
@@ -113,11 +142,14 @@ struct ICERelayTests {
     @Test func aRefusedAllocationFailsWithItsCodeAndGatheringStillCompletes() {
         var (a, udp, tcp, _) = gatheringAgent()
         var out: [ICEOutput] = []
-        a.receiveTURN(.allocateError(transactionID: udp, code: 508), transport: .udp, now: ms(50), into: &out)
-        a.receiveTURN(.allocateError(transactionID: tcp, code: 508), transport: .tcp, now: ms(50), into: &out)
+        a.receiveTURN(.allocateError(transactionID: udp, code: 508), transport: .udp, now: ms(70), into: &out)
+        a.receiveTURN(.allocateError(transactionID: tcp, code: 508), transport: .tcp, now: ms(70), into: &out)
         #expect(a.relays.allSatisfy { $0.state == .failed && $0.errorCode == 508 })
-        #expect(completes(out))
         #expect(gathered(out).isEmpty)
+        #expect(!completes(out), "the TCP phase is still to come")
+        a.timerFired(now: relayPhase + config.gatheringStepDelay, into: &out)
+        #expect(completes(out))
+        #expect(gathered(out).map(\.transport) == [.tcp])
     }
 
     @Test func anUnansweredAllocateIsRetransmittedThenFails() {
@@ -203,4 +235,97 @@ struct ICERelayTests {
         a.close(into: &out)
         #expect(out.isEmpty)
     }
+    // MARK: - Gathering stopped by a writable pair (libwebrtc GATHER_ONCE)
+
+    /// Gathering started at 0 with a TURN server, the host candidate out, `peer` known and the
+    /// first direct check to it answered at `answerAt`: the pair is writable then.
+    private func connectedDirectly(answerAt: Int64, firing: [Int64] = []) throws -> (agent: ICEAgent, out: [ICEOutput]) {
+        var a = ICEAgent(config: config, role: .controlling, tieBreaker: 7, ufrag: "loc", pwd: "lpwd", base: base,
+                         stunServer: nil, turnServer: turn)
+        var out: [ICEOutput] = []
+        a.startGathering(now: 0, into: &out)
+        a.timerFired(now: config.gatheringDelay, into: &out)
+        a.setRemoteCredentials(ufrag: "rem", pwd: "rpwd", now: ms(5), into: &out)
+        let remote = ICECandidate(foundation: "r", priority: ICECandidate.priority(type: .host, localPreference: 65_280, component: 1),
+                                  address: peer, type: .host, ufrag: "rem")
+        a.addRemoteCandidate(remote, now: ms(5), into: &out)
+        out = []
+        a.timerFired(now: ms(5), into: &out)
+        let check = try #require(out.compactMap { o -> STUNMessage? in
+            if case .send(let to, let m) = o, to == peer, m.kind == .bindingRequest { return m }
+            return nil
+        }.first)
+        for t in firing { a.timerFired(now: t, into: &out) }
+        out = []
+        a.receive(STUNMessage(kind: .bindingSuccess, transactionID: check.transactionID, mappedAddress: base), from: peer,
+                  now: answerAt, into: &out)
+        return (a, out)
+    }
+
+    @Test func aWritablePairBeforeTheRelayPhaseMeansNoAllocationAtAll() throws {
+        var (a, out) = try connectedDirectly(answerAt: ms(30))
+        #expect(a.state == .connected)
+        #expect(completes(out))
+        out = []
+        var now = ms(30)
+        while let d = a.nextDeadline, d < ms(1_000) {
+            now = max(now, d)
+            a.timerFired(now: now, into: &out)
+        }
+        #expect(turnSends(out).isEmpty)
+        #expect(a.relays.isEmpty)
+        #expect(gathered(out).isEmpty)
+    }
+
+    @Test func anAllocationPendingAtTheStopGivesNoCandidateAndIsReleasedWhenItsPortTimesOut() throws {
+        var (a, out) = try connectedDirectly(answerAt: ms(60), firing: [relayPhase])
+        #expect(completes(out), "complete at once, though both Allocates are outstanding")
+        #expect(a.relays.map(\.state) == [.allocating, .allocating])
+        #expect(a.relays.allSatisfy { $0.discarded })
+        let udpID = try #require(a.relays[0].transaction?.id)
+        // The grant still comes (the TURN port lives on), but its candidate is discarded.
+        out = []
+        a.receiveTURN(.allocateSuccess(transactionID: udpID, relayed: relayedUDP, mapped: mapped, lifetime: 600),
+                      transport: .udp, now: ms(80), into: &out)
+        #expect(a.relays[0].state == .allocated)
+        #expect(gathered(out).isEmpty)
+        #expect(!a.localCandidates.contains { $0.candidate.type == .relay })
+        #expect(!completes(out))
+        // No pair and no permission through it.
+        #expect(a.pairs.allSatisfy { a.localCandidates[$0.localIndex].path == .direct })
+        #expect(a.relays[0].permissions.isEmpty)
+        // libwebrtc kPortTimeoutDelay (STUN_TOTAL_TIMEOUT + 5 s) after the port was created.
+        let destroyAt = relayPhase + 44_750_000_000
+        #expect(a.relays[0].destroyAt == destroyAt)
+        out = []
+        var now = ms(80), steps = 0
+        while let d = a.nextDeadline, d < destroyAt, steps < 10_000 {
+            now = max(now, d)
+            a.timerFired(now: now, into: &out)
+            steps += 1
+        }
+        #expect(!turnSends(out).contains { if case .refreshRequest(_, 0) = $0.1 { return true } else { return false } })
+        #expect(a.relays[0].state == .allocated)
+        out = []
+        a.timerFired(now: destroyAt, into: &out)
+        let releases = turnSends(out).filter { if case .refreshRequest(_, 0) = $0.1 { return true } else { return false } }
+        #expect(releases.map(\.0) == [.udp])
+        #expect(a.relays[0].state == .released)
+        // The TCP Allocate, never answered, failed long before (39.75 s) and releases nothing.
+        #expect(a.relays[1].state == .failed)
+    }
+
+    @Test func relayCandidatesGatheredBeforeTheStopStayAndArePaired() throws {
+        var (a, udp, _, out) = gatheringAgent()
+        out = []
+        a.receiveTURN(.allocateSuccess(transactionID: udp, relayed: relayedUDP, mapped: mapped, lifetime: 600),
+                      transport: .udp, now: ms(70), into: &out)
+        #expect(gathered(out).map(\.address) == [relayedUDP])
+        a.setRemoteCredentials(ufrag: "rem", pwd: "rpwd", now: ms(70), into: &out)
+        let remote = ICECandidate(foundation: "r", priority: ICECandidate.priority(type: .host, localPreference: 65_280, component: 1),
+                                  address: peer, type: .host, ufrag: "rem")
+        a.addRemoteCandidate(remote, now: ms(70), into: &out)
+        #expect(a.pairs.count == 2, "host and UDP relay")
+    }
 }
+

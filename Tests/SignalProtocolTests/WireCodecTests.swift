@@ -12,6 +12,17 @@ private let relayCandidate = ICECandidate(
     address: TransportAddress(ip: UInt32.max, port: UInt16.max), type: .relay,
     relatedAddress: TransportAddress(ip: 0, port: 0), ufrag: "ü\n")
 
+/// Chromium's host TCP candidate (`tcptype active`, discard port 9), and the other TCP types.
+private let tcpActiveCandidate = ICECandidate(
+    foundation: "6", transport: .tcp, priority: 1_526_661_375, address: TransportAddress(ip: 0x0A00_0007, port: 9),
+    type: .host, tcpType: .active, ufrag: "uf1")
+private let tcpPassiveCandidate = ICECandidate(
+    foundation: "7", transport: .tcp, priority: 1, address: TransportAddress(ip: 0x0A00_0008, port: 443),
+    type: .host, tcpType: .passive, ufrag: "uf1")
+private let tcpSOCandidate = ICECandidate(
+    foundation: "8", transport: .tcp, priority: 2, address: TransportAddress(ip: 0x0A00_0009, port: 1),
+    type: .srflx, relatedAddress: TransportAddress(ip: 0x0A00_0001, port: 2), tcpType: .so, ufrag: "uf1")
+
 private func description(_ type: SDPType, candidates: [ICECandidate] = []) -> SessionDescription {
     SessionDescription(type: type, sessionID: UInt64.max, version: UInt32.max, iceUfrag: "uf1", icePwd: "pw",
                        setup: type == .offer ? .actpass : .active, fingerprint: "sha-256 AB:CD",
@@ -19,7 +30,7 @@ private func description(_ type: SDPType, candidates: [ICECandidate] = []) -> Se
 }
 
 private let allPayloads: [SignalPayload] = [
-    .description(description(.offer, candidates: [hostCandidate, relayCandidate])),
+    .description(description(.offer, candidates: [hostCandidate, relayCandidate, tcpActiveCandidate])),
     .description(description(.answer)),
     .description(description(.pranswer)),
     .description(.rollback),
@@ -27,6 +38,9 @@ private let allPayloads: [SignalPayload] = [
                                     setup: .passive, fingerprint: "")),
     .candidate(hostCandidate),
     .candidate(relayCandidate),
+    .candidate(tcpActiveCandidate),
+    .candidate(tcpPassiveCandidate),
+    .candidate(tcpSOCandidate),
     .candidate(ICECandidate(foundation: "x", priority: 1, address: TransportAddress(ip: 0x0102_0304, port: 9),
                             type: .srflx, relatedAddress: TransportAddress(ip: 0x0A00_0001, port: 9), ufrag: "u")),
     .candidate(ICECandidate(foundation: "y", priority: 0, address: TransportAddress(ip: 1, port: 1),
@@ -95,6 +109,11 @@ private struct XorShift {
             #"{"v":1,"type":"signal","to":"b","payload":{"type":"endOfCandidates","ufrag":"u"}}"#)
         #expect(WireCodec.encode(.signal(from: "a", to: "b", payload: .candidate(hostCandidate))) ==
             #"{"v":1,"type":"signal","from":"a","to":"b","payload":{"type":"candidate","candidate":{"foundation":"1","component":1,"transport":"udp","priority":2130706431,"address":"10.0.0.7:50000","type":"host","ufrag":"uf1"}}}"#)
+        // tcpType only when there is one, after relatedAddress.
+        #expect(WireCodec.encode(.signal(from: nil, to: "b", payload: .candidate(tcpActiveCandidate))) ==
+            #"{"v":1,"type":"signal","to":"b","payload":{"type":"candidate","candidate":{"foundation":"6","component":1,"transport":"tcp","priority":1526661375,"address":"10.0.0.7:9","type":"host","tcpType":"active","ufrag":"uf1"}}}"#)
+        #expect(WireCodec.encode(.signal(from: nil, to: "b", payload: .candidate(tcpSOCandidate))).contains(
+            #""relatedAddress":"10.0.0.1:2","tcpType":"so","ufrag":"uf1"}"#))
         let offer = SessionDescription(type: .offer, sessionID: 42, version: 3, iceUfrag: "u", icePwd: "p",
                                        setup: .actpass, fingerprint: "f")
         #expect(WireCodec.encode(.signal(from: nil, to: "b", payload: .description(offer))) ==
@@ -127,11 +146,20 @@ private struct XorShift {
         #expect(WireCodec.decode(#"{"v":1,"type":"signal","to":"b","payload":{"type":"candidate","candidate":\#(c)}}"#)
             == .success(.signal(from: nil, to: "b", payload: .candidate(ICECandidate(
                 foundation: "1", priority: 5, address: TransportAddress(ip: 0x0102_0304, port: 5), type: .host, ufrag: "u")))))
+        // A null tcpType is an absent one, on a udp or a tcp candidate.
+        let udpNull = #"{"foundation":"1","component":1,"transport":"udp","priority":5,"address":"1.2.3.4:5","type":"host","tcpType":null,"ufrag":"u"}"#
+        #expect(WireCodec.decode(#"{"v":1,"type":"signal","to":"b","payload":{"type":"candidate","candidate":\#(udpNull)}}"#)
+            == .success(.signal(from: nil, to: "b", payload: .candidate(ICECandidate(
+                foundation: "1", priority: 5, address: TransportAddress(ip: 0x0102_0304, port: 5), type: .host, ufrag: "u")))))
+        let tcpNull = #"{"foundation":"1","component":1,"transport":"tcp","priority":5,"address":"1.2.3.4:5","type":"host","tcpType":null,"ufrag":"u"}"#
+        #expect(WireCodec.decode(#"{"v":1,"type":"signal","to":"b","payload":{"type":"candidate","candidate":\#(tcpNull)}}"#)
+            == .success(.signal(from: nil, to: "b", payload: .candidate(ICECandidate(
+                foundation: "1", transport: .tcp, priority: 5, address: TransportAddress(ip: 0x0102_0304, port: 5), type: .host, ufrag: "u")))))
     }
 
     @Test func unknownFieldsAreIgnoredAtEveryLevel() {
         let text = #"{"x":[1,{"y":null}],"v":1,"type":"signal","to":"b","later":true,"payload":{"type":"candidate","extra":1,"#
-            + #""candidate":{"foundation":"1","component":1,"transport":"udp","priority":5,"address":"1.2.3.4:5","type":"host","ufrag":"u","tcpType":"active"}}}"#
+            + #""candidate":{"foundation":"1","component":1,"transport":"udp","priority":5,"address":"1.2.3.4:5","type":"host","ufrag":"u","networkId":1}}}"#
         #expect(WireCodec.decode(text) == .success(.signal(from: nil, to: "b", payload: .candidate(ICECandidate(
             foundation: "1", priority: 5, address: TransportAddress(ip: 0x0102_0304, port: 5), type: .host, ufrag: "u")))))
         #expect(WireCodec.decode(#"  {"type":"hello","uid":"a","v":1,"uidHint":"b"} "#) == .success(.hello(uid: "a")))
@@ -220,6 +248,10 @@ private struct XorShift {
         (#""relatedAddress":"1.2.3.4""#, #"payload.candidate.relatedAddress: expected "a.b.c.d:port", got "1.2.3.4""#),
         (#""relatedAddress":7"#, "payload.candidate.relatedAddress: expected an address string or null, got number"),
         (#""ufrag":false"#, "payload.candidate.ufrag: expected a string, got boolean"),
+        (#""tcpType":"active""#, "payload.candidate.tcpType: only a tcp candidate has one"),
+        (#""tcpType":"ACTIVE""#, #"payload.candidate.tcpType: expected active, passive or so, got "ACTIVE""#),
+        (#""tcpType":"""#, #"payload.candidate.tcpType: expected active, passive or so, got """#),
+        (#""tcpType":1"#, "payload.candidate.tcpType: expected a string or null, got number"),
     ]
 
     @Test func garbageGivesSpecificErrors() {

@@ -18,11 +18,16 @@ public enum ICEOutput: Sendable {
 /// One ICE agent (one component, one data stream: BUNDLE and rtcp-mux, as browsers do).
 ///
 /// Responsibilities:
-/// 1. Gathering: the host candidate of its socket after `gatheringDelay`, then, in parallel, a
-///    server-reflexive candidate from a Binding transaction to the STUN server (RFC 8489
-///    retransmissions) and a relay candidate per TURN transport (`RelayAllocation`), then
-///    `complete` once every transaction has succeeded or failed (webrtc-pc: gathering starts at
-///    setLocalDescription).
+/// 1. Gathering (webrtc-pc: it starts at setLocalDescription) in libwebrtc's phases
+///    (`p2p/client/basic_port_allocator.cc` `AllocationSequence`: `PHASE_UDP`, `PHASE_RELAY`,
+///    `PHASE_TCP`, one per `gatheringStepDelay`): UDP after `gatheringDelay` (the host candidate
+///    of its socket and a Binding transaction to the STUN server, RFC 8489 retransmissions),
+///    RELAY (one Allocate per TURN transport, `RelayAllocation`), TCP (a host `tcptype active`
+///    candidate, never paired). The first writable pair stops gathering (libwebrtc
+///    `GATHER_ONCE`, `P2PTransportChannel::MaybeStopPortAllocatorSessions`): later phases never
+///    run, candidates of transactions still pending are discarded, and gathering is `complete`
+///    at once. Otherwise it is `complete` after the TCP phase once every transaction has
+///    succeeded or failed.
 /// 2. Checks: pairs of local and remote candidates with RFC 8445 priorities, paced like
 ///    libwebrtc (48 ms while weak, 480 ms once a strong pair is selected), triggered checks
 ///    answering incoming ones, peer-reflexive candidates learned from checks that arrive before
@@ -50,13 +55,20 @@ public struct ICEAgent: Sendable {
     public let base: TransportAddress
     public var stunServer: TransportAddress? { shared.value.stunServer }
     public var turnServer: TransportAddress? { shared.value.turnServer }
-    /// TURN allocations, one per transport, in the order started.
+    /// TURN allocations, one per transport, in the order started (at the RELAY gathering phase;
+    /// empty until then).
     public private(set) var relays: [RelayAllocation] = []
+    /// The TURN transports allocated at the RELAY phase when a TURN server is configured, as
+    /// bits (1: UDP, 2: TCP) so that an agent holds no array until it allocates.
+    private let turnTransportBits: UInt8
 
     public private(set) var gatheringState: ICEGatheringState = .new
     public private(set) var state: ICETransportState = .new
     public private(set) var localCandidates: [LocalCandidate] = []
     public private(set) var remoteCandidates: [ICECandidate] = []
+    /// Remote TCP candidates of the current remote generation: accepted (so `addIceCandidate`
+    /// resolves, as in Chromium) and remembered, but never paired (see `addRemoteCandidate`).
+    public private(set) var remoteTCPCandidates: [ICECandidate] = []
     public private(set) var pairs: [CandidatePair] = []
     public private(set) var selectedPairIndex: Int?
     public private(set) var remoteEndOfCandidates = false
@@ -64,7 +76,11 @@ public struct ICEAgent: Sendable {
     /// to (for diagnosis: endpoint-dependent NAT mappings on the far side).
     public private(set) var asymmetricResponses = 0
 
-    private var hostDueAt: Int64?
+    /// The next gathering phase and when it runs (nil: none left, or gathering stopped).
+    private var phaseDue: (phase: GatheringPhase, at: Int64)?
+    /// The first writable pair stopped gathering (libwebrtc `StopGettingPorts`): no later phase
+    /// runs and candidates of transactions still pending are discarded.
+    public private(set) var gatheringStopped = false
     private var stunTransaction: (id: UInt64, sends: Int, nextAt: Int64, rto: Int64)?
     private var triggered: [Int] = []
     private var lastCheckAt: Int64 = .min
@@ -84,7 +100,7 @@ public struct ICEAgent: Sendable {
     init(shared: SharedConfiguration, role: ICERole, tieBreaker: UInt64, ufrag: String, pwd: String,
          base: TransportAddress, turnTransports: [CandidateTransport] = [.udp, .tcp]) {
         self.shared = shared
-        if shared.value.turnServer != nil { self.relays = turnTransports.map { RelayAllocation(transport: $0) } }
+        self.turnTransportBits = turnTransports.reduce(0) { $0 | ($1 == .udp ? 1 : 2) }
         self.role = role
         self.tieBreaker = tieBreaker
         self.localUfrag = ufrag
@@ -117,13 +133,13 @@ public struct ICEAgent: Sendable {
         guard gatheringState == .new, state != .closed else { return }
         gatheringState = .gathering
         out.append(.gatheringStateChanged(.gathering))
-        hostDueAt = now + config.gatheringDelay
+        phaseDue = (.udp, now + config.gatheringDelay)
     }
 
     /// ICE restart on our side (RFC 8445 §9, `restartIce()` then a new offer, or an answer to a
     /// remote restart): a new ufrag and password, a new generation of candidates and pairs.
     /// Gathering starts again with the next `startGathering`; granted TURN allocations are kept
-    /// and their relay candidates surface again with the host candidate. When we offer the
+    /// and their relay candidates surface again at the RELAY phase. When we offer the
     /// restart (`forgetRemote`), the remote generation goes too: it does not know our new ufrag,
     /// so nothing is checked until the answer brings the remote's new credentials. When we
     /// answer one, the remote's new credentials and candidates are already here and stay.
@@ -131,6 +147,7 @@ public struct ICEAgent: Sendable {
         guard state != .closed, ufrag != localUfrag else { return }
         if forgetRemote {
             remoteCandidates.removeAll()
+            remoteTCPCandidates.removeAll()
             remoteUfrag = nil
             remotePwd = nil
             remoteEndOfCandidates = false
@@ -143,7 +160,8 @@ public struct ICEAgent: Sendable {
         triggered.removeAll()
         selectedPairIndex = nil
         hasBeenWritable = false
-        hostDueAt = nil
+        phaseDue = nil
+        gatheringStopped = false
         stunTransaction = nil
         lastCheckAt = .min
         gatheringState = .new
@@ -156,6 +174,7 @@ public struct ICEAgent: Sendable {
         guard state != .closed else { return }
         if let old = remoteUfrag, old != ufrag {
             remoteCandidates.removeAll()
+            remoteTCPCandidates.removeAll()
             pairs.removeAll()
             outstanding.removeAll()
             triggered.removeAll()
@@ -188,9 +207,21 @@ public struct ICEAgent: Sendable {
 
     /// A trickled remote candidate (`addIceCandidate`). Returns false if it belongs to another
     /// generation (Chromium resolves such calls without adding anything, calibration exp5).
+    ///
+    /// A TCP candidate is remembered in `remoteTCPCandidates` and never paired: not with our UDP
+    /// candidates (libwebrtc's `UDPPort` supports only UDP), and not with our host TCP candidate,
+    /// which is `tcptype active` and can pair only with a passive or simultaneous-open one (libwebrtc
+    /// `TCPPort::CreateConnection` refuses an active remote). The model has no TCP listeners, so
+    /// passive and `so` candidates are not paired either: ICE-TCP is not modelled.
     @discardableResult
     public mutating func addRemoteCandidate(_ c: ICECandidate, now: Int64, into out: inout [ICEOutput]) -> Bool {
-        guard state != .closed, c.ufrag == remoteUfrag, c.component == 1, c.transport == .udp else { return false }
+        guard state != .closed, c.ufrag == remoteUfrag, c.component == 1 else { return false }
+        if c.transport == .tcp {
+            if !remoteTCPCandidates.contains(where: { $0.address == c.address && $0.tcpType == c.tcpType }) {
+                remoteTCPCandidates.append(c)
+            }
+            return true
+        }
         if let i = remoteCandidates.firstIndex(where: { $0.address == c.address }) {
             // libwebrtc MaybeUpdatePeerReflexiveCandidate: the signaled candidate replaces a prflx
             // one with the same address; the pair keeps its state.
@@ -224,7 +255,7 @@ public struct ICEAgent: Sendable {
             relays[i].transaction = nil
         }
         state = .closed
-        hostDueAt = nil
+        phaseDue = nil
         stunTransaction = nil
         triggered.removeAll()
         outstanding.removeAll()
@@ -252,7 +283,7 @@ public struct ICEAgent: Sendable {
             receiveRequest(m, from: from, via: path, now: now, into: &out)
         case .bindingSuccess:
             if path == .direct, let tx = stunTransaction, tx.id == m.transactionID, from == stunServer {
-                receiveServerReflexive(m.mappedAddress, now: now, into: &out)
+                receiveServerReflexive(m.mappedAddress, into: &out)
             } else {
                 receiveSuccess(m, from: from, via: path, now: now, into: &out)
             }
@@ -267,11 +298,12 @@ public struct ICEAgent: Sendable {
     @inline(__always) public var nextDeadline: Int64? {
         guard state != .closed else { return nil }
         var d = Int64.max
-        if let h = hostDueAt { d = min(d, h) }
+        if let p = phaseDue { d = min(d, p.at) }
         if let tx = stunTransaction { d = min(d, tx.nextAt) }
         if let c = nextCheckTime { d = min(d, c) }
         for r in relays {
             if let tx = r.transaction { d = min(d, tx.nextAt) }
+            d = min(d, r.destroyAt)
             if r.state == .allocated {
                 if r.transaction == nil { d = min(d, r.expiresAt - RelayAllocation.refreshMargin) }
                 for p in r.permissions where !p.failed {
@@ -296,9 +328,8 @@ public struct ICEAgent: Sendable {
 
     public mutating func timerFired(now: Int64, into out: inout [ICEOutput]) {
         guard state != .closed else { return }
-        if let h = hostDueAt, h <= now {
-            hostDueAt = nil
-            gatherHost(now: now, into: &out)
+        if let p = phaseDue, p.at <= now {
+            runPhase(p.phase, now: now, into: &out)
         }
         if var tx = stunTransaction, tx.nextAt <= now, let server = stunServer {
             if tx.sends > config.stunMaxRetransmissions {
@@ -329,6 +360,32 @@ public struct ICEAgent: Sendable {
 
     // MARK: - Gathering
 
+    /// libwebrtc's allocation phases (`basic_port_allocator.cc`: `PHASE_UDP` = 0, `PHASE_RELAY`
+    /// = 1, `PHASE_TCP` = 2, `kNumPhases` = 3). `AllocationSequence::Process` runs one phase, then
+    /// posts the next after the allocator's step delay; the sequence is done after TCP. With no
+    /// STUN or TURN server the phases still advance on the same timer.
+    enum GatheringPhase: UInt8, Sendable {
+        case udp, relay, tcp
+    }
+
+    private mutating func runPhase(_ phase: GatheringPhase, now: Int64, into out: inout [ICEOutput]) {
+        phaseDue = nil
+        switch phase {
+        case .udp:
+            gatherHost(now: now, into: &out)
+            phaseDue = (.relay, now + config.gatheringStepDelay)
+        case .relay:
+            startRelays(now: now, into: &out)
+            phaseDue = (.tcp, now + config.gatheringStepDelay)
+        case .tcp:
+            gatherHostTCP(into: &out)
+        }
+        completeGatheringIfDone(into: &out)
+        refreshState(into: &out)
+    }
+
+    /// The UDP phase (`CreateUDPPorts`, `CreateStunPorts`): the host candidate of the socket,
+    /// and the Binding request to the STUN server if there is one.
     private mutating func gatherHost(now: Int64, into out: inout [ICEOutput]) {
         let priority = ICECandidate.priority(type: .host, localPreference: Self.localPreference, component: 1)
         let host = ICECandidate(foundation: "1", priority: priority, address: base, type: .host, ufrag: localUfrag)
@@ -340,30 +397,64 @@ public struct ICEAgent: Sendable {
             out.append(.send(to: server, STUNMessage(kind: .bindingRequest, transactionID: id)))
             stunTransaction = (id, 1, now + config.stunInitialRTO, config.stunInitialRTO)
         }
+    }
+
+    /// The RELAY phase (`CreateRelayPorts`): one Allocate per TURN transport. After an ICE
+    /// restart the allocations are still ours: granted ones surface their relay candidates again.
+    private mutating func startRelays(now: Int64, into out: inout [ICEOutput]) {
+        if relays.isEmpty && turnServer != nil {
+            // UDP first, then TCP (the order of their Allocates).
+            for (bit, transport) in [(UInt8(1), CandidateTransport.udp), (2, .tcp)] where turnTransportBits & bit != 0 {
+                var r = RelayAllocation(transport: transport)
+                r.createdAt = now
+                relays.append(r)
+            }
+        }
         for i in relays.indices {
             switch relays[i].state {
             case .allocating:
+                relays[i].discarded = false
+                relays[i].destroyAt = .max
+                guard relays[i].transaction == nil else { continue }
                 let tx = ServerTransaction(id: newTransactionID(), sends: 1, nextAt: now + config.stunInitialRTO,
                                            rto: config.stunInitialRTO)
                 relays[i].transaction = tx
                 out.append(.sendTURN(relays[i].transport, .allocateRequest(transactionID: tx.id, lifetime: 0,
                                                                            authenticated: relays[i].hasCredentials)))
             case .allocated:
-                // After an ICE restart: the allocation is still ours.
+                relays[i].discarded = false
+                relays[i].destroyAt = .max
                 addRelayCandidate(i, into: &out)
             case .failed, .released:
                 continue
             }
         }
-        completeGatheringIfDone(into: &out)
-        refreshState(into: &out)
     }
 
-    private mutating func receiveServerReflexive(_ mapped: TransportAddress, now: Int64, into out: inout [ICEOutput]) {
+    /// The TCP phase (`CreateTCPPorts`). Chromium does not listen on TCP (`allow_tcp_listen`
+    /// off), so `TCPPort::PrepareAddress` signals a `tcptype active` host candidate at the
+    /// interface's address with the discard port 9 (RFC 6544 §4.5), as the recordings show
+    /// (`candidate:… 1 tcp 1518280447 127.0.0.1 9 typ host tcptype active`). Its base is that
+    /// address with port 0. It is trickled but never paired (`isPairable`).
+    private mutating func gatherHostTCP(into out: inout [ICEOutput]) {
+        let priority = ICECandidate.priority(typePreference: ICECandidate.hostTCPTypePreference,
+                                             localPreference: Self.localPreference, component: 1)
+        let c = ICECandidate(foundation: "6", transport: .tcp, priority: priority,
+                             address: TransportAddress(ip: base.ip, port: Self.discardPort), type: .host,
+                             tcpType: .active, ufrag: localUfrag)
+        localCandidates.append(LocalCandidate(candidate: c, base: TransportAddress(ip: base.ip, port: 0)))
+        out.append(.gathered(c))
+    }
+
+    /// libwebrtc `p2p/base/port.cc` `DISCARD_PORT`: the port of an active TCP candidate.
+    static let discardPort: UInt16 = 9
+
+    private mutating func receiveServerReflexive(_ mapped: TransportAddress, into out: inout [ICEOutput]) {
         stunTransaction = nil
-        // A server-reflexive address equal to the host address (no NAT) is redundant and not
+        // After gathering stopped the answer is discarded (the port is done gathering). A
+        // server-reflexive address equal to the host address (no NAT) is redundant and not
         // signaled (RFC 8445 §5.1.3); one that differs is.
-        if mapped != base && !localCandidates.contains(where: { $0.candidate.address == mapped }) {
+        if !gatheringStopped && mapped != base && !localCandidates.contains(where: { $0.candidate.address == mapped }) {
             let priority = ICECandidate.priority(type: .srflx, localPreference: Self.localPreference, component: 1)
             let srflx = ICECandidate(foundation: "2", priority: priority, address: mapped, type: .srflx,
                                      relatedAddress: base, ufrag: localUfrag)
@@ -373,13 +464,35 @@ public struct ICEAgent: Sendable {
         completeGatheringIfDone(into: &out)
     }
 
-    /// Gathering is complete when the host candidate is out and every STUN and TURN
-    /// transaction has succeeded or failed.
+    /// Gathering is complete when every phase has run and every STUN and TURN transaction has
+    /// succeeded or failed (libwebrtc `CandidatesAllocationDone`: no sequence running, no port
+    /// in progress), or as soon as gathering stopped.
     private mutating func completeGatheringIfDone(into out: inout [ICEOutput]) {
-        guard gatheringState == .gathering, hostDueAt == nil, stunTransaction == nil,
-              !relays.contains(where: { $0.state == .allocating }) else { return }
+        guard gatheringState == .gathering else { return }
+        if !gatheringStopped {
+            guard phaseDue == nil, stunTransaction == nil, !relays.contains(where: { $0.state == .allocating }) else { return }
+        }
         gatheringState = .complete
         out.append(.gatheringStateChanged(.complete))
+    }
+
+    /// A pair became writable: with libwebrtc's default `GATHER_ONCE` policy, a connection that
+    /// becomes strongly connected (writable and receiving; `stop_gather_on_strongly_connected`,
+    /// on by default) stops the allocator session (`P2PTransportChannel::OnConnectionStateChange`
+    /// → `MaybeStopPortAllocatorSessions` → `StopGettingPorts`). Phases not yet run never run;
+    /// `OnConfigStop` marks ports still gathering as done and signals that gathering is complete,
+    /// so pending transactions go on but their candidates are discarded, and ports that never
+    /// became ready are destroyed `kPortTimeoutDelay` after their creation (a granted TURN
+    /// allocation is then released).
+    private mutating func stopGathering(now: Int64, into out: inout [ICEOutput]) {
+        guard gatheringState == .gathering, !gatheringStopped else { return }
+        gatheringStopped = true
+        phaseDue = nil
+        for i in relays.indices where relays[i].state == .allocating {
+            relays[i].discarded = true
+            relays[i].destroyAt = max(now, relays[i].createdAt + RelayAllocation.portTimeoutDelay)
+        }
+        completeGatheringIfDone(into: &out)
     }
 
     // MARK: - TURN
@@ -396,7 +509,8 @@ public struct ICEAgent: Sendable {
             relays[i].relayed = relayed
             relays[i].mapped = mapped
             relays[i].expiresAt = now + Int64(lifetime) * 1_000_000_000
-            addRelayCandidate(i, into: &out)
+            // Granted after gathering stopped: kept until its port times out, no candidate.
+            if !relays[i].discarded { addRelayCandidate(i, into: &out) }
             completeGatheringIfDone(into: &out)
             refreshState(into: &out)
         case .allocateError(let id, let code):
@@ -477,6 +591,17 @@ public struct ICEAgent: Sendable {
     private mutating func relayTimers(now: Int64, into out: inout [ICEOutput]) {
         for i in relays.indices {
             let t = relays[i].transport
+            if relays[i].destroyAt <= now {
+                // A discarded allocation's port timed out unused: released if granted.
+                if relays[i].state == .allocated {
+                    out.append(.sendTURN(t, .refreshRequest(transactionID: newTransactionID(), lifetime: 0)))
+                }
+                if relays[i].state == .allocated || relays[i].state == .allocating { relays[i].state = .released }
+                relays[i].transaction = nil
+                relays[i].permissions.removeAll()
+                relays[i].destroyAt = .max
+                continue
+            }
             // Allocate or Refresh.
             if var tx = relays[i].transaction, tx.nextAt <= now {
                 if tx.sends > config.stunMaxRetransmissions {
@@ -531,10 +656,11 @@ public struct ICEAgent: Sendable {
 
     // MARK: - Pairs
 
-    /// Candidates checks are sent from: host candidates. Server-reflexive candidates share the
+    /// Candidates checks are sent from: the UDP host and relay candidates. Server-reflexive candidates share the
     /// host's base, so their pairs are redundant and pruned (RFC 8445 §6.1.2.4).
     private func isPairable(_ l: LocalCandidate) -> Bool {
-        l.candidate.type == .host || l.candidate.type == .relay
+        // The host TCP candidate is active: it pairs with no remote candidate the model has.
+        l.candidate.transport == .udp && (l.candidate.type == .host || l.candidate.type == .relay)
     }
 
     private mutating func formPairs(remote r: Int) {
@@ -559,7 +685,7 @@ public struct ICEAgent: Sendable {
     /// relay candidate of that TURN transport.
     private func localIndex(for path: ICEPath) -> Int? {
         switch path {
-        case .direct: return localCandidates.firstIndex { $0.candidate.type == .host }
+        case .direct: return localCandidates.firstIndex { $0.candidate.type == .host && $0.candidate.transport == .udp }
         case .relay: return localCandidates.firstIndex { $0.path == path }
         }
     }
@@ -756,6 +882,9 @@ public struct ICEAgent: Sendable {
         }
         hasBeenWritable = true
         refreshState(into: &out)
+        // After the state change, so `connected` comes before gathering's `complete` (libwebrtc
+        // signals completion from a task posted by the stop).
+        stopGathering(now: now, into: &out)
     }
 
     private mutating func receiveError(_ m: STUNMessage, now: Int64, into out: inout [ICEOutput]) {

@@ -27,8 +27,14 @@ public struct ICEConfiguration: Sendable, Equatable {
     public var stunMaxRetransmissions: Int = 8
     /// Upper bound of the STUN retransmission timeout (`STUN_MAX_RTO`).
     public var stunMaxRTO: Int64 = 8_000_000_000
-    /// Time from the start of gathering until the host candidate is surfaced.
+    /// Time from the start of gathering until the host candidate is surfaced (the first,
+    /// UDP, gathering phase).
     public var gatheringDelay: Int64 = 2_000_000
+    /// Time between gathering phases (UDP, then RELAY, then TCP): libwebrtc's allocation step
+    /// delay, which PeerConnection sets to `kMinimumStepDelay` = 50 ms (`pc/peer_connection.cc`
+    /// `set_step_delay`; `p2p/base/port_allocator.h`; `p2p/client/basic_port_allocator.cc`
+    /// `AllocationSequence::Process`).
+    public var gatheringStepDelay: Int64 = 50_000_000
 
     public init() {}
 }

@@ -17,8 +17,9 @@ public struct ServerTransaction: Sendable, Equatable {
 /// The client side of one TURN allocation (RFC 8656): Allocate, Refresh before expiry,
 /// CreatePermission per peer IP (refreshed while used), release on close.
 ///
-/// The agent keeps one per TURN transport (UDP and TCP, gathered in parallel as Chromium does
-/// for a `turn:` URL with both transports); the relay candidate it yields is a local candidate
+/// The agent keeps one per TURN transport (UDP and TCP, allocated in parallel at the RELAY
+/// gathering phase as Chromium does for a `turn:` URL with both transports); the relay
+/// candidate it yields is a local candidate
 /// like any other, but its checks and data go out as Send indications and come back as Data
 /// indications.
 public struct RelayAllocation: Sendable {
@@ -27,7 +28,8 @@ public struct RelayAllocation: Sendable {
         case allocated
         /// The Allocate or a Refresh failed (timeout or error): no relay on this transport.
         case failed
-        /// Deleted by the client (Refresh with lifetime 0 on close).
+        /// Given up by the client: deleted with a Refresh of lifetime 0 on close, or dropped
+        /// (released if granted) when its port timed out unused after gathering stopped.
         case released
     }
 
@@ -58,7 +60,21 @@ public struct RelayAllocation: Sendable {
     public internal(set) var errorCode: UInt16 = 0
     /// The server's 401 gave us its realm and nonce: requests carry credentials from now on.
     public internal(set) var hasCredentials = false
+    /// When the RELAY gathering phase created it (libwebrtc creates the TURN port then).
+    public internal(set) var createdAt: Int64 = 0
+    /// Gathering stopped (a writable pair) before it was granted: its relay candidate is
+    /// discarded, never trickled nor paired (libwebrtc `BasicPortAllocatorSession::OnConfigStop`
+    /// marks such ports done and `OnCandidateReady` then drops their candidates).
+    public internal(set) var discarded = false
+    /// When a discarded allocation's port is destroyed unused (`.max`: never): libwebrtc
+    /// `Port::DestroyIfDead`, `kPortTimeoutDelay` after the port was created; a granted
+    /// allocation is then released (`TurnPort::~TurnPort` → `Release`).
+    public internal(set) var destroyAt: Int64 = .max
 
+    /// libwebrtc `p2p/base/port.cc` `kPortTimeoutDelay` = `STUN_TOTAL_TIMEOUT` + 5 s = 44.75 s:
+    /// a port that never became ready and has no connections is destroyed this long after its
+    /// creation.
+    static let portTimeoutDelay: Int64 = 44_750_000_000
     /// Refresh an allocation this long before it expires (libwebrtc: one minute).
     static let refreshMargin: Int64 = 60_000_000_000
     /// Refresh a permission this long after it was granted (libwebrtc: every 4 minutes of

@@ -35,8 +35,10 @@ public struct WireDecodeError: Error, Equatable, Sendable, CustomStringConvertib
 /// {"type":"candidate","candidate":C}
 /// {"type":"endOfCandidates","ufrag":"u"}
 /// C = {"foundation":"1","component":1,"transport":"udp","priority":2130706431,
-///      "address":"10.0.0.1:5000","type":"host","relatedAddress":"192.0.2.1:5000","ufrag":"u"}
-///     ("relatedAddress" optional)
+///      "address":"10.0.0.1:5000","type":"host","relatedAddress":"192.0.2.1:5000",
+///      "tcpType":"active","ufrag":"u"}
+///     ("relatedAddress" optional; "tcpType" optional, "active", "passive" or "so", and only on
+///      a "tcp" candidate)
 /// ```
 /// `sessionId` is a decimal string because it is a 64-bit number (the SDP `o=` session id) and
 /// JavaScript numbers hold only 53 bits. Addresses are canonical `a.b.c.d:port` strings (no
@@ -136,6 +138,9 @@ public enum WireCodec {
         ])
         if let related = c.relatedAddress {
             o.entries.append((key: "relatedAddress", value: .string(related.description)))
+        }
+        if let tcpType = c.tcpType {
+            o.entries.append((key: "tcpType", value: .string(tcpType.description)))
         }
         o.entries.append((key: "ufrag", value: .string(c.ufrag)))
         return o
@@ -248,6 +253,14 @@ public enum WireCodec {
         guard let type = CandidateType(name: typeName) else {
             throw o.invalid("type", "expected host, srflx, prflx or relay, got \(JSONWriter.quote(typeName))")
         }
+        var tcpType: TCPType?
+        if let name = try o.optionalString("tcpType") {
+            guard let t = TCPType(name: name) else {
+                throw o.invalid("tcpType", "expected active, passive or so, got \(JSONWriter.quote(name))")
+            }
+            guard transport == .tcp else { throw o.invalid("tcpType", "only a tcp candidate has one") }
+            tcpType = t
+        }
         return ICECandidate(
             foundation: try o.string("foundation"),
             component: UInt8(try o.integer("component", min: 1, max: UInt64(UInt8.max))),
@@ -256,6 +269,7 @@ public enum WireCodec {
             address: try o.address("address"),
             type: type,
             relatedAddress: try o.optionalAddress("relatedAddress"),
+            tcpType: tcpType,
             ufrag: try o.string("ufrag"))
     }
 
