@@ -176,7 +176,7 @@ import Testing
         // Each relayed signal: an instant where it was sent, one where it arrived, and an arrow.
         let sent = events.filter { $0.ph == "i" && $0.cat == "signal" && $0.name.contains(" → ") }
         let received = events.filter { $0.ph == "i" && $0.cat == "signal" && $0.name.contains(" ← ") }
-        #expect(sent.count == 4 && received.count == 4)
+        #expect(sent.count == 5 && received.count == 5)
         #expect(events.filter { $0.ph == "s" }.count == report.signalingMessages)
         // A flow start sits on its send instant (same thread, same time), an end on its arrival.
         for (n, e) in events.enumerated() where e.ph == "s" || e.ph == "f" {

@@ -381,7 +381,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
             "t.json: network.server.latancy: unknown field (expected one of: latency)",
             #"t.json: network.ice.weakPingInterval: expected a duration greater than 0, got "0ms""#,
             "t.json: network.ice.unwritableMinChecks: expected an integer from 1 to 1000, got 0",
-            "t.json: network.ice.bogus: unknown field (expected one of: weakPingInterval, strongPingInterval, stablePingInterval, weakOrStabilizingPingInterval, receivingTimeout, unwritableTimeout, unwritableMinChecks, inactiveTimeout, deadConnectionTimeout, stunInitialRTO, stunMaxRetransmissions, gatheringDelay, maxPeerConnections)",
+            "t.json: network.ice.bogus: unknown field (expected one of: weakPingInterval, strongPingInterval, stablePingInterval, weakOrStabilizingPingInterval, receivingTimeout, unwritableTimeout, unwritableMinChecks, inactiveTimeout, deadConnectionTimeout, stunInitialRTO, stunMaxRetransmissions, gatheringDelay, gatheringStepDelay, maxPeerConnections)",
             "t.json: network.speed: unknown field (expected one of: latency, jitter, loss, stun, turn, turnRelayAddresses, server, ice)",
         ])
         #expect(problems(minimal(#""network": {"loss": "0.1"}"#)) == [#"t.json: network.loss: expected a number from 0 to 1, got string "0.1""#])

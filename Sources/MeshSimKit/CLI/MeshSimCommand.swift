@@ -295,6 +295,7 @@ extension ICESettings {
         c.stunInitialRTO = stunInitialRTO
         c.stunMaxRetransmissions = stunMaxRetransmissions
         c.gatheringDelay = gatheringDelay
+        c.gatheringStepDelay = gatheringStepDelay
         return c
     }
 }

@@ -137,7 +137,8 @@ struct StuckPairGroup {
                     s += lo == hi ? String(lo) : "\(lo)–\(hi)"
                 } else {
                     let l = formatSeconds(lo), h = formatSeconds(hi)
-                    if lo == hi {
+                    // Times apart by less than the printed precision read as one time.
+                    if l == h {
                         s += l
                     } else if l.hasSuffix(" s") && h.hasSuffix(" s") {
                         s += "\(l.dropLast(2))–\(h)"

@@ -78,6 +78,8 @@ struct ICESettings: Equatable {
     var stunMaxRetransmissions: Int = 8
     /// Time for a host candidate to appear after gathering starts.
     var gatheringDelay: SimDuration = 2 * nsPerMs
+    /// Time between libwebrtc's gathering phases (UDP, RELAY, TCP): `kMinimumStepDelay`.
+    var gatheringStepDelay: SimDuration = 50 * nsPerMs
     /// RTCPeerConnections one page may hold (Chromium's cap is 500); 0 means unlimited.
     var maxPeerConnections: Int = 500
 
@@ -98,6 +100,7 @@ struct ICEPatch: Equatable {
     var stunInitialRTO: SimDuration?
     var stunMaxRetransmissions: Int?
     var gatheringDelay: SimDuration?
+    var gatheringStepDelay: SimDuration?
     var maxPeerConnections: Int?
 
     init() {}
@@ -118,6 +121,7 @@ struct ICEPatch: Equatable {
         if let v = stunInitialRTO { r.stunInitialRTO = v }
         if let v = stunMaxRetransmissions { r.stunMaxRetransmissions = v }
         if let v = gatheringDelay { r.gatheringDelay = v }
+        if let v = gatheringStepDelay { r.gatheringStepDelay = v }
         if let v = maxPeerConnections { r.maxPeerConnections = v }
         return r
     }

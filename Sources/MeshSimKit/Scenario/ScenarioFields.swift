@@ -238,6 +238,8 @@ enum ScenarioFormat {
                   "retransmissions of a STUN/TURN server request before it is given up"),
         .optional("gatheringDelay", .duration(.any), .value("\"2ms\""),
                   "time for a host candidate to appear after gathering starts"),
+        .optional("gatheringStepDelay", .duration(.any), .value("\"50ms\""),
+                  "time between libwebrtc's gathering phases: UDP (host, STUN), then RELAY (TURN), then TCP (a host TCP candidate); gathering stops at the first writable pair"),
         .optional("maxPeerConnections", .integer(min: 0, max: 1_000_000), .value("500"),
                   "RTCPeerConnections one page may hold (Chromium's cap of 500 per page); `0` means unlimited"),
     ])

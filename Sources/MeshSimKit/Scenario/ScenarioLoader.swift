@@ -677,6 +677,7 @@ final class ScenarioChecker {
         "deadConnectionTimeout": \.deadConnectionTimeout,
         "stunInitialRTO": \.stunInitialRTO,
         "gatheringDelay": \.gatheringDelay,
+        "gatheringStepDelay": \.gatheringStepDelay,
     ]
     static let iceIntegerFields: [String: WritableKeyPath<ICEPatch, Int?>] = [  // lookup only
         "unwritableMinChecks": \.unwritableMinChecks,

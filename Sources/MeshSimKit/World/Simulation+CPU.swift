@@ -127,7 +127,7 @@ extension Simulation {
     /// Mean wait of a `connectionState` change on its way to the script, beyond the signaling
     /// thread's work: with it a data channel's `open` comes before `connected` in about half
     /// the connections of an 8-tab join, as in Chromium (docs/fidelity.md).
-    static let connectionStateLatency: Double = 500_000
+    static let connectionStateLatency: Double = 100_000
 
     /// Mean time from a channel's `closing` after an abort to its `error` and `close`
     /// (docs/fidelity.md, reloads: 2.4–6.3 ms between the medians).

@@ -223,7 +223,9 @@ extension Simulation {
             if s == .failed { pages[Int(connections[i].page)].failedWith.insert(remote) }
         case .iceCandidate(let candidate):
             if let candidate {
-                emitHere(.candidate, candidate.type.description)
+                // A TCP candidate says so (Chromium's TCP phase, docs/model.md section 5).
+                emitHere(.candidate, candidate.type.description,
+                         detail: candidate.transport == .tcp ? "tcp \(candidate.tcpType.map { "\($0)" } ?? "")" : nil)
             }
         case .candidateLearned(let candidate):
             emitHere(.candidate, candidate.type.description)

@@ -84,6 +84,9 @@ public struct ICEAgent: Sendable {
     private var stunTransaction: (id: UInt64, sends: Int, nextAt: Int64, rto: Int64)?
     private var triggered: [Int] = []
     private var lastCheckAt: Int64 = .min
+    /// The last paced check was a triggered one: the next goes to a pair never checked yet, if
+    /// there is one (see `nextPairToCheck`).
+    private var lastCheckTriggered = false
     private var hasBeenWritable = false
     private var nextTransaction: UInt64
     /// Outstanding check transactions: (transaction id, pair index, sent at).
@@ -351,7 +354,11 @@ public struct ICEAgent: Sendable {
             sendCheck(pair: s, now: now, into: &out)
         }
         if let c = nextCheckTime, c <= now, let p = nextPairToCheck() {
-            if let t = triggered.firstIndex(of: p) { triggered.remove(at: t) }
+            lastCheckTriggered = false
+            if let t = triggered.firstIndex(of: p) {
+                triggered.remove(at: t)
+                lastCheckTriggered = true
+            }
             sendCheck(pair: p, now: now, into: &out)
             lastCheckAt = now
         }
@@ -740,8 +747,18 @@ public struct ICEAgent: Sendable {
     /// writable selected pair) pairs that succeeded before are checked too, as libwebrtc pings
     /// every connection then: a dead selection moves to another pair that still works (a relay
     /// when the direct path is cut), and when none does, every pair fails and so does ICE.
+    ///
+    /// One exception: after a triggered check, a pair never checked yet goes first. Behind
+    /// NATs that map per destination, every check from a new port creates a new peer-reflexive
+    /// pair with a triggered check of its own; without the exception those would take every
+    /// turn and a relay pair formed after them (the RELAY phase comes 50 ms after the UDP one)
+    /// would never be checked. libwebrtc reaches the relay pair in such a churn too (its rule:
+    /// unpinged connections before pinged ones); this alternation is the model's version.
     private func nextPairToCheck() -> Int? {
-        if let t = triggered.first { return t }
+        if let t = triggered.first {
+            guard lastCheckTriggered, let fresh = unpingedOrdinaryPair() else { return t }
+            return fresh
+        }
         let weak = isWeak
         var best: Int?
         for i in pairs.indices {
@@ -757,6 +774,17 @@ public struct ICEAgent: Sendable {
             } else {
                 best = i
             }
+        }
+        return best
+    }
+
+    /// The highest-priority pair not yet checked, not failed, not selected, ready, without a
+    /// triggered check pending.
+    private func unpingedOrdinaryPair() -> Int? {
+        var best: Int?
+        for i in pairs.indices where pairs[i].lastPingSent == .min && pairs[i].state != .failed
+            && i != selectedPairIndex && pairs[i].pathReady && !triggered.contains(i) {
+            if best == nil || pairs[i].priority > pairs[best!].priority { best = i }
         }
         return best
     }
