@@ -228,7 +228,11 @@ extension Simulation {
         let i = Int(socket.raw)
         let host = pages[Int(sockets[i].page)].host
         var at = cursor + network.serverDelay(host: host) + network.jitter(&rng)
-        if toServer {
+        if toServer, case .pong = content {
+            // The browser answers the server's ping at once. The page's own frames queued
+            // behind it leave when its script gets to them (`cursor`, possibly seconds ahead on a
+            // busy page), which in a browser is after the pong: it must not wait behind them.
+        } else if toServer {
             at = max(at, sockets[i].lastToServer)
             sockets[i].lastToServer = at
         } else {
