@@ -21,8 +21,10 @@ public enum ServerAction: Equatable, Sendable {
 }
 
 /// What the server tolerates from one socket. The defaults are far above what an honest page
-/// sends (a page joining a 1,000-page mesh answers about 5,000 signals within seconds) and far
-/// below what would let one socket swamp the server.
+/// sends (a page joining a 1,000-page mesh answers about 5,000 signals within seconds; a page
+/// already in a mesh that 100 pages a second join sends an offer and two or three candidates
+/// to each, 300–400 messages a second, in bursts when its script catches up) and far below what
+/// would let one socket swamp the server.
 public struct ServerLimits: Sendable, Equatable {
     /// The largest text frame accepted, in bytes; a larger one gets `messageTooLarge` and the
     /// socket is closed (as the `ws` library's `maxPayload`).
@@ -33,7 +35,7 @@ public struct ServerLimits: Sendable, Equatable {
     public var burst: Int = 256
     public var burstPerPeer: Int = 16
     public var maxBurst: Int = 20_000
-    public var messagesPerSecond: Int = 200
+    public var messagesPerSecond: Int = 1_000
     /// A socket whose `hello` was refused this many times (`uidTaken`) is closed.
     public var maxRefusedClaims: Int = 3
     /// Offline uids whose reclaim secret the server remembers, oldest forgotten first.
