@@ -49,8 +49,8 @@ struct Page {
 enum PageTask {
     /// A WebSocket frame the page's script receives (a message or the close).
     case frame(WebSocketFrame)
-    /// A connection event on its way through the page's signaling thread: when that hop ends it
-    /// queues for the main thread.
+    /// A connection event that took a longer way (`Simulation.scheduleDeliveries`): when it
+    /// gets to the main thread, it queues there.
     case hop(Delivery)
     /// A connection event dispatched to the page's script.
     case delivery(Delivery)
