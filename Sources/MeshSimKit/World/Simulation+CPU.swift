@@ -52,21 +52,11 @@ extension Simulation {
 
     /// Queue `task` to run at `time` (its turn on the main thread, or the end of a hop).
     func pushPageTask(_ task: PageTask, at time: Int64) {
-        let slot: Int32
-        if let s = freePageTasks.popLast() {
-            slot = s
-            pageTasks[Int(s)] = task
-        } else {
-            slot = Int32(pageTasks.count)
-            pageTasks.append(task)
-        }
-        queue.push(.pageTask(slot), at: time)
+        queue.push(.pageTask(pageTasks.insert(task)), at: time)
     }
 
     func runPageTask(_ slot: Int32) {
-        let task = pageTasks[Int(slot)]!
-        pageTasks[Int(slot)] = nil
-        freePageTasks.append(slot)
+        let task = pageTasks.remove(slot)
         switch task {
         case .frame(let frame):
             pageReceives(frame)

@@ -244,21 +244,11 @@ extension Simulation {
     }
 
     private func storeFrame(_ frame: WebSocketFrame, at: Int64) {
-        let slot: Int32
-        if let s = freeFrames.popLast() {
-            slot = s
-            frames[Int(s)] = frame
-        } else {
-            slot = Int32(frames.count)
-            frames.append(frame)
-        }
-        queue.push(.wsArrive(slot), at: at)
+        queue.push(.wsArrive(frames.insert(frame)), at: at)
     }
 
     func frameArrived(_ slot: Int32) {
-        let frame = frames[Int(slot)]!
-        frames[Int(slot)] = nil
-        freeFrames.append(slot)
+        let frame = frames.remove(slot)
         let i = Int(frame.socket.raw)
         let host = pages[Int(sockets[i].page)].host
         if network.hosts[Int(host)].vanished { return }

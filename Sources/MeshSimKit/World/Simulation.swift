@@ -36,8 +36,7 @@ final class Simulation {
     /// for it (`Simulation+CPU.swift`).
     var cursor: Int64 = 0
     /// Main-thread tasks waiting for their turn, named by `.pageTask` events.
-    var pageTasks: [PageTask?] = []
-    var freePageTasks: [Int32] = []
+    var pageTasks = Slab<PageTask>()
     var hostSockets: [SocketTable] = []
     var pages: [Page] = []
     var connections: [ConnectionSlot] = []
@@ -51,8 +50,8 @@ final class Simulation {
     /// Signals relayed over the whole run, across server restarts.
     var signalsRelayed: Int { relayedBeforeRestarts + server.relayedSignals }
     var sockets: [WebSocketLink] = []
-    var frames: [WebSocketFrame?] = []
-    var freeFrames: [Int32] = []
+    /// Frames in flight, named by `.wsArrive` events.
+    var frames = Slab<WebSocketFrame>()
     /// Signals sent so far by honest pages: the next one's serial (`Observation.signal`).
     var signalsSent: Int32 = 0
 
