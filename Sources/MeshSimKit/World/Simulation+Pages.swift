@@ -229,9 +229,9 @@ extension Simulation {
         let host = pages[Int(sockets[i].page)].host
         var at = cursor + network.serverDelay(host: host) + network.jitter(&rng)
         if toServer, case .pong = content {
-            // The browser answers the server's ping at once. The page's own frames queued
-            // behind it leave when its script gets to them (`cursor`, possibly seconds ahead on a
-            // busy page), which in a browser is after the pong: it must not wait behind them.
+            // The browser answers the server's ping at once. Frames the page's busy script will
+            // send later are already queued here with their later departure times (`cursor`,
+            // possibly seconds ahead); the pong leaves before them, as it does in a browser.
         } else if toServer {
             at = max(at, sockets[i].lastToServer)
             sockets[i].lastToServer = at
