@@ -34,16 +34,8 @@ struct MachineID: Hashable, Comparable {
 /// signaling and network threads of the page's WebRTC stack (libwebrtc's
 /// `PeerConnectionFactory`: JSEP operations of all the page's connections on one, every packet
 /// of all of them on the other).
-enum BrowserThread: Int, CaseIterable {
+enum BrowserThread {
     case main, signaling, network
-
-    var name: String {
-        switch self {
-        case .main: return "main"
-        case .signaling: return "signaling"
-        case .network: return "network"
-        }
-    }
 }
 
 /// When each of one page's threads has finished the work given to it so far.

@@ -15,8 +15,6 @@ struct MachineScheduler {
     private var firstCore: [Int32] = []
     /// Nanoseconds of wall time per nanosecond of work at speed 1.
     private var slowness: [Double] = []
-    /// Work done per machine (ns of wall time its cores were busy), for reports.
-    private(set) var busy: [Int64] = []
 
     init() {}
 
@@ -26,7 +24,6 @@ struct MachineScheduler {
         firstCore.append(Int32(coreFree.count))
         coreFree.append(contentsOf: repeatElement(0, count: spec.cores))
         slowness.append(1 / spec.speed)
-        busy.append(0)
         return id
     }
 
@@ -50,7 +47,6 @@ struct MachineScheduler {
             // work done, but it takes no core from the longer tasks reserved there.
             let end = earliest + duration(cost, on: machine)
             threadFree = end
-            busy[m] += end - earliest
             return end
         }
         let first = Int(firstCore[m])
@@ -76,7 +72,6 @@ struct MachineScheduler {
         let end = start + d
         coreFree[core] = end
         threadFree = end
-        busy[m] += d
         return end
     }
 }

@@ -92,8 +92,7 @@ struct Network {
     /// LAN index by scenario name (lookup only).
     private var lanByName: [String: Int32] = [:]
     /// Datagrams in flight; events name their slot.
-    private(set) var datagrams: [Datagram?] = []
-    private var freeSlots: [Int32] = []
+    private var datagrams = Slab<Datagram>()
 
     /// The STUN server's public address (RFC 8489 default port 3478).
     static let stunServer = TransportAddress(ip: 0x0909_0909, port: 3478)
@@ -274,22 +273,13 @@ struct Network {
     }
 
     private mutating func store(_ d: Datagram, at time: Int64) -> (slot: Int32, at: Int64) {
-        let slot: Int32
-        if let s = freeSlots.popLast() {
-            slot = s
-            datagrams[Int(s)] = d
-        } else {
-            slot = Int32(datagrams.count)
-            datagrams.append(d)
-        }
-        return (slot, time)
+        (datagrams.insert(d), time)
     }
 
     /// Take the datagram out of its slot on arrival and route it: through the destination NAT's
     /// filter and the destination's firewall, to a host or a server.
     mutating func arrive(_ slot: Int32, now: Int64) -> Arrival {
-        let d = datagrams[Int(slot)].take()!
-        freeSlots.append(slot)
+        let d = datagrams.remove(slot)
         if d.to == Network.stunServer { return .stunServer(d) }
         if d.to.ip &- Network.turnServer.ip < UInt32(settings.turnRelayAddresses) {
             return d.to == Network.turnServer ? .turnServer(d) : .turnRelay(d)
