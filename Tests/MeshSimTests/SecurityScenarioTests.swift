@@ -25,7 +25,7 @@ import Testing
         let attack = try #require(sim.attacks.first)
         #expect(attack.kind == .hijackUid && attack.target == "p1" && attack.attacker == "mallory")
         #expect(attack.errors == [.uidTaken] && !attack.gotTargetUID && attack.blocked)
-        #expect(sim.server.socket(of: "p1") == sim.pages[Int(sim.peers[sim.slotIndex["p1"]!].currentPage!.raw)].socket)
+        #expect(sim.signaling.server.socket(of: "p1") == sim.pages[Int(sim.peers[sim.slotIndex["p1"]!].currentPage!.raw)].socket)
         #expect(Self.serverErrors(sim).isEmpty, "no honest page heard an error (uidReplaced) from the server")
         #expect(report.json.contains(#""attacks":{"tried":1,"blocked":1,"byKind":[{"kind":"hijackUid","tried":1,"blocked":1}]}"#))
     }
@@ -55,7 +55,7 @@ import Testing
         #expect(sim.attacks.map(\.target) == ["p1"] && sim.attacks.map(\.blocked) == [true])
         // The restored page took its uid back with its secret; no live page heard an error.
         #expect(Self.serverErrors(sim).isEmpty)
-        #expect(sim.server.socket(of: "p1") == sim.pages[Int(sim.peers[sim.slotIndex["p1"]!].currentPage!.raw)].socket)
+        #expect(sim.signaling.server.socket(of: "p1") == sim.pages[Int(sim.peers[sim.slotIndex["p1"]!].currentPage!.raw)].socket)
         #expect(sim.invariants.violations.isEmpty)
     }
 
@@ -80,7 +80,7 @@ import Testing
         var limits = ServerLimits()
         limits.maxBurst = 30_000
         limits.burst = 30_000
-        sim.server = SignalingServer(limits: limits)
+        sim.signaling.server = SignalingServer(limits: limits)
         sim.run()
         let report = RunReport(simulation: sim)
         #expect(!report.passed)
@@ -110,6 +110,6 @@ import Testing
         // Clean: the old socket closed first, the unproven uid is free at once. Crash: refused
         // until the server's ping timeout drops the half-open socket, then admitted.
         #expect(clean ? refusals.isEmpty : !refusals.isEmpty)
-        #expect(sim.server.socket(of: "b") != nil)
+        #expect(sim.signaling.server.socket(of: "b") != nil)
     }
 }

@@ -94,8 +94,8 @@ struct Network {
     /// Datagrams in flight; events name their slot.
     private var datagrams = Slab<Datagram>()
 
-    /// The STUN server's public address (RFC 8489 default port 3478).
-    static let stunServer = TransportAddress(ip: 0x0909_0909, port: 3478)
+    /// The STUN server's public address (`STUNServer`).
+    static let stunServer = STUNServer.address
     /// The TURN server's address (RFC 8656 default port 3478, UDP and TCP); its relayed
     /// addresses share the IP.
     static let turnServer = TransportAddress(ip: 0x0909_090A, port: 3478)

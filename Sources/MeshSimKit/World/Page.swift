@@ -101,43 +101,6 @@ final class ConnectionSlot {
     }
 }
 
-/// One WebSocket between a page and the signaling server, as a TCP connection: each end
-/// knows separately whether it is still open (a crash leaves the server holding a half-open
-/// socket until its ping times out).
-struct WebSocketLink {
-    let page: Int32
-    var serverOpen = true
-    var pageOpen = true
-    /// Arrival time of the last frame in each direction: a stream never reorders.
-    var lastToServer: Int64 = 0
-    var lastToPage: Int64 = 0
-    /// The server sent a ping and has not seen the pong yet.
-    var awaitingPong = false
-}
-
-/// What travels on a WebSocket: application messages and the control frames MeshSim models.
-enum WebSocketContent {
-    case message(WireMessage)
-    /// Raw text-frame bytes (what attackers send; honest pages send decoded messages).
-    case raw([UInt8])
-    case ping
-    case pong
-    /// The sender closed the connection (a close frame, or TCP FIN/RST).
-    case close
-}
-
-/// A WebSocket frame in flight.
-struct WebSocketFrame {
-    let socket: SocketID
-    let toServer: Bool
-    let content: WebSocketContent
-    /// For server→page signals: the page that sent the original (invariant checks).
-    let origin: Int32
-    /// The serial of the signal it carries (page→server) or relays (server→page), else -1:
-    /// its `signal` and `signalDelivered` observations share it.
-    var signalSerial: Int32 = -1
-}
-
 /// Connectivity checks (STUN Binding requests) of one connection that the network dropped.
 struct CheckDrops {
     /// By the remote NAT's filter (a mapping existed but did not admit the sender).

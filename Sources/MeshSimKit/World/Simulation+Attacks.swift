@@ -74,24 +74,23 @@ extension Simulation {
         for slot in peers.ids where !isAttacker(slot: slot) {
             let uid = peers[slot].uid
             guard uid != excluding else { continue }
-            if server.socket(of: uid) != nil { return uid }
+            if signaling.server.socket(of: uid) != nil { return uid }
         }
         return nil
     }
 
     func runAttack(page: Int32, index: Int32) {
         let p = Int(page)
-        guard pages[p].alive, serverUp, network.isReachable(pages[p].host) else { return }
+        guard pages[p].alive, signaling.up, network.isReachable(pages[p].host) else { return }
         let kind = peers[pages[p].slot].behaviour[Int(index)]
         guard let victim = honestTarget() else {
             emit(.attack, peer: pages[p].name, value: kind.rawValue, detail: "no honest peer to attack", page: Int32(p))
             return
         }
-        let socket = SocketID(UInt32(sockets.count))
-        sockets.append(WebSocketLink(page: page, lastToServer: now, lastToPage: now))
+        let socket = webSockets.open(page: page, at: now)
         var record = AttackRecord(kind: kind, attacker: pages[p].name, socket: socket)
         var actions = takeServerBuffer()
-        server.socketOpened(socket, at: now, into: &actions)
+        signaling.server.socketOpened(socket, at: now, into: &actions)
         carryOut(actions, origin: page)
         serverActions = actions
         ensureServerPing()
@@ -121,7 +120,7 @@ extension Simulation {
             }
         case .oversize:
             var big = Array(#"{"v":1,"type":"hello","uid":""#.utf8)
-            big.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: server.limits.maxMessageBytes))
+            big.append(contentsOf: repeatElement(UInt8(ascii: "x"), count: signaling.server.limits.maxMessageBytes))
             big.append(contentsOf: Array(#""}"#.utf8))
             pushAttackFrame(socket, .raw(big), page: page)
         case .garbage:
@@ -160,8 +159,8 @@ extension Simulation {
             case .send(let s, .signal(let from, _, _)) where s != socket:
                 attacks[i].relayedFrom.append(from ?? "")
             case .send(let s, .error(.uidReplaced, _, let uid)) where s != socket
-                    && !isAttacker(slot: pages[Int(sockets[Int(s.raw)].page)].slot):
-                let victim = sockets[Int(s.raw)].page
+                    && !isAttacker(slot: pages[Int(webSockets[s].page)].slot):
+                let victim = webSockets[s].page
                 invariants.record(now, "uidHijacked", peers: [attacks[i].attacker, pages[Int(victim)].name],
                                   "the server gave uid \(uid ?? "?") to \(attacks[i].attacker)'s socket and dropped \(pages[Int(victim)].name)'s")
             case .close(let s) where s == socket:

@@ -282,10 +282,8 @@ extension Simulation {
     func datagramArrived(_ slot: Int32) {
         switch network.arrive(slot, now: now) {
         case .stunServer(let d):
-            // The STUN server answers a Binding request with the source address it saw.
-            guard network.settings.stun, case .stun(let m) = d.packet, m.kind == .bindingRequest else { return }
-            let response = STUNMessage(kind: .bindingSuccess, transactionID: m.transactionID, mappedAddress: d.from)
-            send(Datagram(from: Network.stunServer, to: d.from, packet: .stun(response)), fromHost: nil)
+            guard network.settings.stun, let response = STUNServer.answer(d) else { return }
+            send(response, fromHost: nil)
         case .turnServer(let d):
             guard network.settings.turn, case .turn(let m) = d.packet else { return }
             var out: [TURNServerOutput] = []

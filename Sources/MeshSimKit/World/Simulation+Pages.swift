@@ -9,8 +9,6 @@ extension Simulation {
     /// Reconnect backoff of the page's WebSocket client: 1 s, doubling, at most 16 s.
     static let reconnectBase: Int64 = 1 * nsPerSecond
     static let reconnectMax: Int64 = 16 * nsPerSecond
-    /// Frames that find an end unreachable are retried (TCP retransmission) this often.
-    static let tcpRetry: Int64 = 1 * nsPerSecond
 
     /// A page loads with `uid` for the peer name `slot` on `host` and opens its WebSocket.
     func loadPage(slot: PeerID, uid: String, host: Int32) {
@@ -86,20 +84,19 @@ extension Simulation {
     func webSocketOpened(page: Int32, epoch: UInt32) {
         let p = Int(page)
         guard pages[p].alive, pages[p].wsEpoch == epoch else { return }
-        guard serverUp, network.isReachable(pages[p].host) else {
+        guard signaling.up, network.isReachable(pages[p].host) else {
             // Refused or timed out: try again after the backoff.
             pages[p].wsFailures += 1
             scheduleReconnect(page: page)
             return
         }
-        let socket = SocketID(UInt32(sockets.count))
-        sockets.append(WebSocketLink(page: page, lastToServer: now, lastToPage: now))
+        let socket = webSockets.open(page: page, at: now)
         pages[p].socket = socket
         pages[p].wsOpen = true
         pages[p].wsFailures = 0
         emit(.ws, peer: pages[p].name, value: "open", page: Int32(p))
         var actions = takeServerBuffer()
-        server.socketOpened(socket, at: now, into: &actions)
+        signaling.server.socketOpened(socket, at: now, into: &actions)
         carryOut(actions, origin: page)
         serverActions = actions
         // The page says who it is, with the reclaim secret sessionStorage keeps beside the uid.
@@ -134,9 +131,9 @@ extension Simulation {
     /// The page closes its socket: a close frame goes to the server.
     func pageClosesWebSocket(_ page: Int32) {
         let p = Int(page)
-        guard let socket = pages[p].socket, sockets[Int(socket.raw)].pageOpen else { return }
+        guard let socket = pages[p].socket, webSockets[socket].pageOpen else { return }
         pushFrame(socket: socket, toServer: true, .close, origin: page)
-        sockets[Int(socket.raw)].pageOpen = false
+        webSockets[socket].pageOpen = false
         pages[p].wsOpen = false
         pages[p].socket = nil
         if pages[p].alive { emit(.ws, peer: pages[p].name, value: "closed", page: Int32(p)) }
@@ -145,12 +142,11 @@ extension Simulation {
     /// The server side closes a socket (replaced, ping timeout, restart): the server state
     /// machine forgets it and a close frame goes to the page.
     func serverClosesWebSocket(_ socket: SocketID, notifyServer: Bool = true) {
-        let i = Int(socket.raw)
-        guard sockets[i].serverOpen else { return }
-        sockets[i].serverOpen = false
+        guard webSockets[socket].serverOpen else { return }
+        webSockets[socket].serverOpen = false
         if notifyServer {
             var actions = takeServerBuffer()
-            server.socketClosed(socket, into: &actions)
+            signaling.server.socketClosed(socket, into: &actions)
             carryOut(actions, origin: -1)
             serverActions = actions
         }
@@ -160,43 +156,41 @@ extension Simulation {
     // MARK: - The server's heartbeat and restarts
 
     func ensureServerPing() {
-        guard !serverPingScheduled, serverUp else { return }
-        serverPingScheduled = true
+        guard !signaling.pingScheduled, signaling.up else { return }
+        signaling.pingScheduled = true
         queue.push(.serverPing, at: now + Self.serverPingInterval)
     }
 
     func serverPing() {
-        serverPingScheduled = false
-        guard serverUp else { return }
-        var any = false
-        for i in sockets.indices where sockets[i].serverOpen {
-            any = true
-            if sockets[i].awaitingPong {
-                emit(.serverTimeout, peer: pages[Int(sockets[i].page)].name, value: "no pong", page: sockets[i].page)
-                serverClosesWebSocket(SocketID(UInt32(i)))
+        signaling.pingScheduled = false
+        guard signaling.up else { return }
+        let open = webSockets.openAtServer
+        // Closing one socket can close another (the server forgets a uid): skip those.
+        for socket in open where webSockets[socket].serverOpen {
+            let page = webSockets[socket].page
+            if webSockets[socket].awaitingPong {
+                emit(.serverTimeout, peer: pages[Int(page)].name, value: "no pong", page: page)
+                serverClosesWebSocket(socket)
             } else {
-                sockets[i].awaitingPong = true
-                pushFrame(socket: SocketID(UInt32(i)), toServer: false, .ping, origin: -1)
+                webSockets[socket].awaitingPong = true
+                pushFrame(socket: socket, toServer: false, .ping, origin: -1)
             }
         }
-        if any { ensureServerPing() }
+        if !open.isEmpty { ensureServerPing() }
     }
 
     func serverGoesDown(for downtime: Int64) {
-        guard serverUp else { return }
+        guard signaling.up else { return }
         emit(.server, peer: nil, value: "down")
-        for i in sockets.indices where sockets[i].serverOpen {
-            serverClosesWebSocket(SocketID(UInt32(i)), notifyServer: false)
+        for socket in webSockets.openAtServer {
+            serverClosesWebSocket(socket, notifyServer: false)
         }
-        serverUp = false
-        relayedBeforeRestarts += server.relayedSignals
-        // A new server process: new state, and a generator that will not repeat the old secrets.
-        server = SignalingServer(secretSeed: Self.serverSecretSeed(options.seed) &+ UInt64(truncatingIfNeeded: now))
+        signaling.goDown(nextSecretSeed: Self.serverSecretSeed(options.seed) &+ UInt64(truncatingIfNeeded: now))
         queue.push(.serverUp, at: now + downtime)
     }
 
     func serverComesUp() {
-        serverUp = true
+        signaling.comeUp()
         emit(.server, peer: nil, value: "up")
     }
 
@@ -213,7 +207,7 @@ extension Simulation {
     }
 
     func sendToPage(socket: SocketID, _ message: WireMessage, origin: Int32, signal: Int32 = -1) {
-        guard sockets[Int(socket.raw)].serverOpen else { return }
+        guard webSockets[socket].serverOpen else { return }
         pushFrame(socket: socket, toServer: false, .message(message), origin: origin, signal: signal)
     }
 
@@ -225,72 +219,59 @@ extension Simulation {
     /// Queue a frame behind everything already in flight in its direction.
     private func pushFrame(socket: SocketID, toServer: Bool, _ content: WebSocketContent, origin: Int32,
                            signal: Int32 = -1) {
-        let i = Int(socket.raw)
-        let host = pages[Int(sockets[i].page)].host
-        var at = cursor + network.serverDelay(host: host) + network.jitter(&rng)
+        let host = pages[Int(webSockets[socket].page)].host
+        let delay = network.serverDelay(host: host) + network.jitter(&rng)
+        var inOrder = true
         if toServer, case .pong = content {
             // The browser answers the server's ping at once. Frames the page's busy script will
             // send later are already queued here with their later departure times (`cursor`,
             // possibly seconds ahead); the pong leaves before them, as it does in a browser.
-        } else if toServer {
-            at = max(at, sockets[i].lastToServer)
-            sockets[i].lastToServer = at
-        } else {
-            at = max(at, sockets[i].lastToPage)
-            sockets[i].lastToPage = at
+            inOrder = false
         }
-        storeFrame(WebSocketFrame(socket: socket, toServer: toServer, content: content, origin: origin,
-                                  signalSerial: signal), at: at)
-    }
-
-    private func storeFrame(_ frame: WebSocketFrame, at: Int64) {
-        queue.push(.wsArrive(frames.insert(frame)), at: at)
+        let frame = WebSocketFrame(socket: socket, toServer: toServer, content: content, origin: origin,
+                                   signalSerial: signal)
+        let (slot, at) = webSockets.send(frame, departure: cursor, delay: delay, inOrder: inOrder)
+        queue.push(.wsArrive(slot), at: at)
     }
 
     func frameArrived(_ slot: Int32) {
-        let frame = frames.remove(slot)
-        let i = Int(frame.socket.raw)
-        let host = pages[Int(sockets[i].page)].host
+        let frame = webSockets.take(slot)
+        let link = webSockets[frame.socket]
+        let host = pages[Int(link.page)].host
         if network.hosts[Int(host)].vanished { return }
         if !network.hosts[Int(host)].online {
-            // TCP keeps retransmitting while the host is cut off; order is kept by pushing every
-            // later frame of this direction behind the retried one.
-            let at = now + Self.tcpRetry
-            if frame.toServer {
-                sockets[i].lastToServer = max(sockets[i].lastToServer, at)
-            } else {
-                sockets[i].lastToPage = max(sockets[i].lastToPage, at)
-            }
-            storeFrame(frame, at: frame.toServer ? sockets[i].lastToServer : sockets[i].lastToPage)
+            // TCP keeps retransmitting while the host is cut off.
+            let (retry, at) = webSockets.retransmit(frame, now: now)
+            queue.push(.wsArrive(retry), at: at)
             return
         }
         if frame.toServer {
-            guard sockets[i].serverOpen, serverUp else { return }
+            guard link.serverOpen, signaling.up else { return }
             switch frame.content {
             case .message(let message):
                 var actions = takeServerBuffer()
-                server.receive(message, from: frame.socket, at: now, into: &actions)
+                signaling.server.receive(message, from: frame.socket, at: now, into: &actions)
                 checkRelays(actions, from: frame.socket)
                 observeAttack(socket: frame.socket, actions: actions)
-                carryOut(actions, origin: sockets[i].page, signal: frame.signalSerial)
+                carryOut(actions, origin: link.page, signal: frame.signalSerial)
                 serverActions = actions
             case .raw(let bytes):
                 var actions = takeServerBuffer()
-                server.receive(frame: bytes, from: frame.socket, at: now, into: &actions)
+                signaling.server.receive(frame: bytes, from: frame.socket, at: now, into: &actions)
                 checkRelays(actions, from: frame.socket)
                 observeAttack(socket: frame.socket, actions: actions)
-                carryOut(actions, origin: sockets[i].page)
+                carryOut(actions, origin: link.page)
                 serverActions = actions
             case .pong:
-                sockets[i].awaitingPong = false
+                webSockets[frame.socket].awaitingPong = false
             case .close:
                 serverClosesWebSocket(frame.socket)
             case .ping:
                 break
             }
         } else {
-            let page = sockets[i].page
-            guard sockets[i].pageOpen, pages[Int(page)].alive else { return }
+            let page = link.page
+            guard link.pageOpen, pages[Int(page)].alive else { return }
             if isAttacker(slot: pages[Int(page)].slot) {
                 // Attackers answer pings and keep their own secret; what the server told them is
                 // in `attacks`.
@@ -317,14 +298,13 @@ extension Simulation {
 
     /// A message or close from the server reaches the script of the page it was sent to.
     func pageReceives(_ frame: WebSocketFrame) {
-        let i = Int(frame.socket.raw)
-        let page = sockets[i].page
-        guard sockets[i].pageOpen, pages[Int(page)].alive else { return }
+        let page = webSockets[frame.socket].page
+        guard webSockets[frame.socket].pageOpen, pages[Int(page)].alive else { return }
         switch frame.content {
         case .message(let message):
             deliverToPage(page, message, origin: frame.origin, signal: frame.signalSerial)
         case .close:
-            sockets[i].pageOpen = false
+            webSockets[frame.socket].pageOpen = false
             pages[Int(page)].wsOpen = false
             pages[Int(page)].socket = nil
             emit(.ws, peer: pages[Int(page)].name, value: "closed", page: page)
@@ -361,7 +341,7 @@ extension Simulation {
 
     /// Invariant: the server stamps `from` with the uid of the page that sent the signal.
     private func checkRelays(_ actions: [ServerAction], from socket: SocketID) {
-        let sender = pages[Int(sockets[Int(socket.raw)].page)]
+        let sender = pages[Int(webSockets[socket].page)]
         for a in actions {
             if case .send(_, .signal(let from, let to, _)) = a, from != sender.uid {
                 invariants.record(now, "serverStampsFrom", peers: [sender.name],

@@ -40,18 +40,14 @@ final class Simulation {
     var hostSockets: [SocketTable] = []
     var pages: [Page] = []
     var connections: [ConnectionSlot] = []
-    var server: SignalingServer
+    /// The signaling server's process (its state machine is `signaling.server`).
+    var signaling: SignalingServerProcess
     /// The TURN server (reachable while `network.turn` is on).
     var turnServer: TURNServer
-    var serverUp = true
-    var serverPingScheduled = false
-    /// Signals relayed by server instances that a restart wiped.
-    var relayedBeforeRestarts = 0
     /// Signals relayed over the whole run, across server restarts.
-    var signalsRelayed: Int { relayedBeforeRestarts + server.relayedSignals }
-    var sockets: [WebSocketLink] = []
-    /// Frames in flight, named by `.wsArrive` events.
-    var frames = Slab<WebSocketFrame>()
+    var signalsRelayed: Int { signaling.signalsRelayed }
+    /// The pages' WebSockets to the signaling server and the frames in flight on them.
+    var webSockets = WebSocketTransport()
     /// Signals sent so far by honest pages: the next one's serial (`Observation.signal`).
     var signalsSent: Int32 = 0
 
@@ -114,7 +110,7 @@ final class Simulation {
         self.trace = traceSink
         self.endTime = min(options.until ?? scenario.duration, scenario.duration)
         self.oracle = MeshOracle(names: [], uids: [], attackers: [])
-        self.server = SignalingServer(secretSeed: Self.serverSecretSeed(options.seed))
+        self.signaling = SignalingServerProcess(secretSeed: Self.serverSecretSeed(options.seed))
         for m in scenario.machines { machineByName[m.name ?? ""] = machines.add(m) }
         for p in scenario.peers { addSlot(p.id, uid: p.id) }
         for e in scenario.events {

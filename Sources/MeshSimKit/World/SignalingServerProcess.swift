@@ -1,0 +1,33 @@
+import SignalProtocol
+
+/// The signaling server's process: the protocol state machine (`SignalingServer`) and what only
+/// the process knows: whether it is running, whether its heartbeat timer is armed, and how many
+/// signals the processes before a restart relayed. A restart (`serverRestart`) replaces the
+/// state machine, so every uid, secret and socket is forgotten, as when a Node process dies.
+struct SignalingServerProcess {
+    var server: SignalingServer
+    private(set) var up = true
+    /// A `.serverPing` event is pending.
+    var pingScheduled = false
+    /// Signals relayed by server instances that a restart wiped.
+    private var relayedBeforeRestarts = 0
+
+    init(secretSeed: UInt64) {
+        server = SignalingServer(secretSeed: secretSeed)
+    }
+
+    /// Signals relayed over the whole run, across restarts.
+    var signalsRelayed: Int { relayedBeforeRestarts + server.relayedSignals }
+
+    /// The process dies. The next one starts from nothing, with a secret generator seeded by
+    /// `secretSeed` (so it will not hand out the old secrets again).
+    mutating func goDown(nextSecretSeed: UInt64) {
+        up = false
+        relayedBeforeRestarts += server.relayedSignals
+        server = SignalingServer(secretSeed: nextSecretSeed)
+    }
+
+    mutating func comeUp() {
+        up = true
+    }
+}
