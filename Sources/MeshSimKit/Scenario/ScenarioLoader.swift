@@ -304,18 +304,11 @@ private struct Definition {
     var join: SimDuration
 }
 
-/// What an event needs from or does to the set of live peers, in order.
-private enum PeerEffect {
-    case needAlive(String, ScenarioPath)
-    case create(String, ScenarioPath)
-    /// A duplicated tab: the new name, and the peer whose tab (and host) it copies.
-    case createTab(String, from: String?)
-    case end(String)
-    /// The host goes, and with it every tab on it (the peer's duplicates, or its original).
-    case endHost(String)
-    /// A `partition`: its two peers must be on two hosts (a tab and the tab duplicated from it
-    /// share one, and there is no network between a host and itself to cut).
-    case needTwoHosts(String, String, ScenarioPath)
+/// What an event needs from or does to the set of live peers (`PeerRoster.Step`), with where
+/// the file names the peer when a refusal is to be reported there.
+private struct PeerEffect {
+    var step: PeerRoster.Step
+    var at: ScenarioPath?
 }
 
 /// A pair in `expect.connected`, `notConnected` or `relayed`, where it is written.
@@ -1059,7 +1052,7 @@ final class ScenarioChecker {
             }
             guard let written = string(v, a) else { return nil }
             let s = resolvePeer(written)
-            effects.append(.needAlive(s, a))
+            effects.append(PeerEffect(step: .needAlive(s), at: a))
             return s
         }
         func optionalDuration(_ name: String, _ d: SimDuration) -> SimDuration? {
@@ -1081,7 +1074,7 @@ final class ScenarioChecker {
             if let (v, a) = o.member("peer") {
                 id = peerId(v, a)
                 if let id = id {
-                    effects.append(.create(id, a))
+                    effects.append(PeerEffect(step: .create(id), at: a))
                     definitions.append(Definition(id: id, kind: .joinEvent, path: path, at: a, join: time ?? 0))
                 }
             } else {
@@ -1104,7 +1097,7 @@ final class ScenarioChecker {
             if let (v, a) = o.member("as") {
                 tab = peerId(v, a)
                 if let t = tab {
-                    effects.append(.createTab(t, from: p))
+                    effects.append(PeerEffect(step: .createTab(t, from: p)))
                     definitions.append(Definition(id: t, kind: .tabAs, path: path, at: a, join: time ?? 0))
                 }
             } else {
@@ -1117,12 +1110,12 @@ final class ScenarioChecker {
             if let p = p, let d = after { action = .wsDrop(peer: p, reconnectAfter: d) }
         case "leave":
             if let p = namedPeer() {
-                effects.append(.end(p))
+                effects.append(PeerEffect(step: .end(p)))
                 action = .leave(peer: p)
             }
         case "crash":
             if let p = namedPeer() {
-                effects.append(.endHost(p))
+                effects.append(PeerEffect(step: .endHost(p)))
                 action = .crash(peer: p)
             }
         case "offline":
@@ -1133,8 +1126,8 @@ final class ScenarioChecker {
         case "partition":
             var pair: (String, String)?
             if let (v, a) = o.member("between") {
-                pair = peerPair(v, a) { id, at in effects.append(.needAlive(id, at)) }
-                if let (x, y) = pair { effects.append(.needTwoHosts(x, y, a)) }
+                pair = peerPair(v, a) { id, at in effects.append(PeerEffect(step: .needAlive(id), at: at)) }
+                if let (x, y) = pair { effects.append(PeerEffect(step: .needTwoHosts(x, y), at: a)) }
             } else {
                 missing(o, "between")
             }
@@ -1199,95 +1192,74 @@ final class ScenarioChecker {
         }
     }
 
-    /// Walks the events in time order tracking which peers are alive; with the run's end known,
-    /// also says who is there at the end (for expectations that could never hold otherwise).
+    /// Walks the events in time order through a `PeerRoster` (the rules of who exists when,
+    /// shared with the world); with the run's end known, also says who is there at the end (for
+    /// expectations that could never hold otherwise).
     private func checkLiveness(_ events: [CheckedEvent], _ definitions: [Definition], runEnd: SimDuration?) -> RunEnd? {
         var initial: [Definition] = definitions.filter { $0.kind == .initial }
         // Stable: by join time, then file order.
         initial = initial.enumerated().sorted { ($0.element.join, $0.offset) < ($1.element.join, $1.offset) }.map { $0.element }
         var initialJoin: [String: Definition] = [:]  // lookup only
         for d in initial where initialJoin[d.id] == nil { initialJoin[d.id] = d }
-        var alive = Set<String>()  // membership only, never iterated
-        // Hosts as the simulator makes them: one per peer, shared by the tabs duplicated from it,
-        // kept by a peer that joins again unless it crashed. `crash` ends every tab on the host.
-        var hostOf: [String: Int] = [:]  // lookup only
-        var tabsOn: [[String]] = []      // per host, the names placed on it, in order
-        var crashed: [Bool] = []
+        var roster = PeerRoster()
         // For the end of the run: why each ended peer is gone, hosts an `offline` leaves offline
         // until the end (or past it), pages a `refresh` leaves unloaded until the end.
         // "Maybe" (the window reaches the end) keeps a peer out of `live`; "past" (it ends after
         // the end) puts it in `gone`: whether something due exactly at the end still happens is
         // left open both ways.
         var gone: [String: String] = [:]  // lookup only
-        var offlineMaybe: [Bool] = []
-        var offlinePast: [String?] = []
+        var offlineMaybe = Set<Int>()  // membership only
+        var offlinePast: [Int: String] = [:]  // lookup only
         var reloadingMaybe = Set<String>()  // membership only
         var reloadingPast: [String: String] = [:]  // lookup only
-        func newHost() -> Int {
-            tabsOn.append([])
-            crashed.append(false)
-            offlineMaybe.append(false)
-            offlinePast.append(nil)
-            return tabsOn.count - 1
-        }
-        func place(_ id: String, on h: Int) {
-            alive.insert(id)
+        func placed(_ id: String) {
             gone[id] = nil
             reloadingPast[id] = nil
-            if hostOf[id] != h {
-                hostOf[id] = h
-                tabsOn[h].append(id)
-            }
         }
         var next = 0
         for e in events {
             guard let t = e.at else { continue }
             while next < initial.count && initial[next].join <= t {
-                place(initial[next].id, on: newHost())
+                roster.joinInitial(initial[next].id)
+                placed(initial[next].id)
                 next += 1
             }
             let when = "events[\(e.index)] (\(DurationText.format(t)))"
             for effect in e.effects {
-                switch effect {
-                case .needAlive(let id, let at):
-                    if !alive.contains(id) {
-                        report(at, "no peer \(scenarioQuote(id)) exists at \(DurationText.format(t))")
-                    }
-                case .create(let id, let at):
-                    if alive.contains(id) {
-                        report(at, "peer \(scenarioQuote(id)) already exists at \(DurationText.format(t))")
-                    } else if let d = initialJoin[id], d.join > t {
-                        report(at, "peer \(scenarioQuote(id)) is also defined at \(d.path), which joins later (\(DurationText.format(d.join)))")
-                    }
-                    if let h = hostOf[id], !crashed[h] { place(id, on: h) } else { place(id, on: newHost()) }
-                case .createTab(let id, let source):
-                    if let s = source, let h = hostOf[s] { place(id, on: h) } else { place(id, on: newHost()) }
-                case .end(let id):
-                    if alive.contains(id) { gone[id] = "it leaves at \(when) and does not join again" }
-                    alive.remove(id)
-                case .needTwoHosts(let x, let y, let at):
-                    if alive.contains(x) && alive.contains(y), let h = hostOf[x], hostOf[y] == h {
-                        report(at, "\(scenarioQuote(x)) and \(scenarioQuote(y)) are tabs on one host (a duplicated tab shares the host of the tab it copies), so there is no network between them to partition")
-                    }
+                if case .create(let id) = effect.step, !roster.exists(id), let d = initialJoin[id], d.join > t, let at = effect.at {
+                    report(at, "peer \(scenarioQuote(id)) is also defined at \(d.path), which joins later (\(DurationText.format(d.join)))")
+                }
+                let outcome = roster.take(effect.step)
+                switch (outcome.refusal, effect.at) {
+                case (.notAlive(let id)?, let at?):
+                    report(at, "no peer \(scenarioQuote(id)) exists at \(DurationText.format(t))")
+                case (.alreadyExists(let id)?, let at?):
+                    report(at, "peer \(scenarioQuote(id)) already exists at \(DurationText.format(t))")
+                case (.sameHost(let x, let y)?, let at?):
+                    report(at, "\(scenarioQuote(x)) and \(scenarioQuote(y)) are tabs on one host (a duplicated tab shares the host of the tab it copies), so there is no network between them to partition")
+                default:
+                    break
+                }
+                switch effect.step {
+                case .create(let id), .createTab(let id, _):
+                    placed(id)
+                case .end:
+                    for id in outcome.ended { gone[id] = "it leaves at \(when) and does not join again" }
                 case .endHost(let id):
-                    guard let h = hostOf[id] else {
-                        alive.remove(id)
-                        continue
-                    }
-                    crashed[h] = true
-                    for other in tabsOn[h] where hostOf[other] == h && alive.contains(other) {
+                    for other in outcome.ended {
                         gone[other] = (other == id ? "its host crashes" : "its host (shared with \(scenarioQuote(id))) crashes")
                             + " at \(when) and it does not join again"
-                        alive.remove(other)
                     }
+                case .needAlive, .needTwoHosts:
+                    break
                 }
             }
             guard let end = runEnd else { continue }
             switch e.action {
             case .offline(let peer, let d)?:
-                guard let h = hostOf[peer] else { break }
+                guard let h = roster.host(of: peer) else { break }
                 let (back, overflow) = t.addingReportingOverflow(d)
-                if overflow || back >= end { offlineMaybe[h] = true }
+                if overflow || back >= end { offlineMaybe.insert(h) }
                 if overflow || back > end {
                     offlinePast[h] = "its host goes offline at \(when) for \(DurationText.format(d)), past the end of the run (\(DurationText.format(end)))"
                 }
@@ -1305,15 +1277,16 @@ final class ScenarioChecker {
         guard runEnd != nil else { return nil }
         // Every initial peer joins before the end (checked with `peers`).
         while next < initial.count {
-            place(initial[next].id, on: newHost())
+            roster.joinInitial(initial[next].id)
+            placed(initial[next].id)
             next += 1
         }
         var live = Set<String>()  // membership only
-        for d in definitions where alive.contains(d.id) {
-            guard let h = hostOf[d.id], !crashed[h] else { continue }
+        for d in definitions where roster.exists(d.id) {
+            guard let h = roster.host(of: d.id), !roster.isCrashed(host: h) else { continue }
             if let why = offlinePast[h] ?? reloadingPast[d.id] {
                 gone[d.id] = why
-            } else if !offlineMaybe[h] && !reloadingMaybe.contains(d.id) {
+            } else if !offlineMaybe.contains(h) && !reloadingMaybe.contains(d.id) {
                 live.insert(d.id)
             }
         }

@@ -16,6 +16,11 @@ extension Simulation {
     func runScenarioEvent(_ event: ScenarioEvent) {
         emit(.scenario, peer: event.action.peer.flatMap { name in slotIndex[name].map { _ in name } },
                    value: event.action.kindName)
+        // The validator walked the same rules before the run, so a refusal here is a breach.
+        if let refusal = roster.take(event.action) {
+            invariants.record(now, "eventPeerExists", peers: refusal.peers, "\(event.path): \(refusal.text)")
+            return
+        }
         switch event.action {
         case .join(let peer):
             let slot = slotIndex[peer.id]!
@@ -113,9 +118,10 @@ extension Simulation {
         queue.push(.deferred(Int32(deferred.count - 1)), at: time)
     }
 
-    /// The peer an event names: its slot, its live page (nil while a `refresh` is reloading it:
-    /// the peer still exists, docs/contract.md) and the uid its sessionStorage holds. The loader
-    /// guarantees the peer exists; a breach is an invariant violation rather than a crash.
+    /// The peer an event names, which the roster says exists: its slot, its live page (nil while
+    /// a `refresh` is reloading it: the peer still exists, docs/contract.md) and the uid its
+    /// sessionStorage holds. A world that disagrees with the roster is an invariant violation
+    /// rather than a crash.
     private func livePeer(_ peer: String, _ event: ScenarioEvent) -> (slot: PeerID, page: Int32?, uid: String)? {
         guard let slot = slotIndex[peer] else {
             invariants.record(now, "eventPeerExists", peers: [peer], "\(event.path): unknown peer \(peer)")
@@ -124,7 +130,7 @@ extension Simulation {
         if let page = peers[slot].currentPage?.raw, pages[Int(page)].alive { return (slot, page, pages[Int(page)].uid) }
         // A reload is pending, and the host is still there to load it.
         if let uid = peers[slot].reloadPending, let host = peers[slot].host, !network.hosts[Int(host.raw)].vanished { return (slot, nil, uid) }
-        invariants.record(now, "eventPeerExists", peers: [peer], "\(event.path): \(peer) has no live page at this time")
+        invariants.record(now, "eventPeerExists", peers: [peer], "\(event.path): \(peer) exists by the rules of who exists when, but has no live page and no reload pending")
         return nil
     }
 

@@ -76,6 +76,9 @@ final class Simulation {
     /// Timed ends of disruptions, named by `.deferred` events.
     var deferred: [DeferredAction] = []
 
+    /// Who exists when (the rules the validator checked the file's events against).
+    var roster = PeerRoster()
+
     /// uid → peer names that use it (two when a tab was duplicated).
     var uidSlots: [String: [PeerID]] = [:]
 
@@ -184,6 +187,7 @@ final class Simulation {
         case .pageLoad(let i):
             let p = scenario.peers[Int(i)]
             let slot = slotIndex[p.id]!
+            roster.joinInitial(p.id)
             loadPage(slot: slot, uid: p.id, host: ensureHost(slot: slot, peer: p).raw)
         case .wsOpened(let page, let epoch):
             webSocketOpened(page: page, epoch: epoch)
