@@ -89,10 +89,7 @@ extension Simulation {
         }
         let socket = webSockets.open(page: page, at: now)
         var record = AttackRecord(kind: kind, attacker: pages[p].name, socket: socket)
-        var actions = takeServerBuffer()
-        signaling.server.socketOpened(socket, at: now, into: &actions)
-        carryOut(actions, origin: page)
-        serverActions = actions
+        callServer(origin: page) { s, out in s.socketOpened(socket, at: now, into: &out) }
         ensureServerPing()
         let me = pages[p].uid
         // The attacker's own uid, with its own secret once it has one (its other sockets hold it).

@@ -69,10 +69,7 @@ extension Simulation {
         case .meshTimer(let i):
             let t = meshTimers[Int(i)]
             guard pages[Int(t.page)].alive else { return }
-            var out = takeMeshBuffer()
-            pages[Int(t.page)].manager.timerFired(remote: t.remote, token: t.token, into: &out)
-            execute(out, page: t.page)
-            returnMeshBuffer(out)
+            callManager(page: t.page) { m, out in m.timerFired(remote: t.remote, token: t.token, into: &out) }
         }
     }
 
@@ -131,9 +128,6 @@ extension Simulation {
         let p = Int(slot.page)
         guard pages[p].alive, !slot.closed else { return }
         observe(d.event, connection: d.connection)
-        var out = takeMeshBuffer()
-        pages[p].manager.connectionEvent(slot.link, d.event, into: &out)
-        execute(out, page: Int32(p))
-        returnMeshBuffer(out)
+        callManager(page: Int32(p)) { m, out in m.connectionEvent(slot.link, d.event, into: &out) }
     }
 }

@@ -14,7 +14,7 @@ extension Simulation {
                 let c = pages[p].linkConnections[Int(link.raw)]
                 guard !connections[Int(c)].closed else { continue }
                 blockingCall(.createDataChannel, page: page)
-                withPCActions(c) { slot, out in _ = slot.pc.createDataChannel(label: label, now: now, into: &out) }
+                callConnection(c) { slot, out in _ = slot.pc.createDataChannel(label: label, now: now, into: &out) }
             case .restartIce(let link):
                 let c = pages[p].linkConnections[Int(link.raw)]
                 guard !connections[Int(c)].closed else { continue }
@@ -23,7 +23,7 @@ extension Simulation {
             case .operation(let link, let op):
                 let c = pages[p].linkConnections[Int(link.raw)]
                 guard !connections[Int(c)].refused else { continue }
-                withPCActions(c) { slot, out in slot.pc.enqueue(op, now: now, into: &out) }
+                callConnection(c) { slot, out in slot.pc.enqueue(op, now: now, into: &out) }
             case .close(let link):
                 let c = pages[p].linkConnections[Int(link.raw)]
                 if !connections[Int(c)].closed { blockingCall(.closePeerConnection, page: page) }
@@ -36,7 +36,7 @@ extension Simulation {
                 sendToServer(page: page, .signal(from: nil, to: to, payload: payload), signal: serial)
             case .sendData(let link, let label, let size):
                 let c = pages[p].linkConnections[Int(link.raw)]
-                withPCActions(c) { slot, out in _ = slot.pc.send(label: label, size: size, now: now, into: &out) }
+                callConnection(c) { slot, out in _ = slot.pc.send(label: label, size: size, now: now, into: &out) }
             case .note(let remote, let text):
                 emit(.decision, peer: pages[p].name, remote: remote, value: text, page: page)
                 var list = pages[p].decisions[remote, default: []]
@@ -124,7 +124,7 @@ extension Simulation {
     func closeConnection(_ c: Int32) {
         let i = Int(c)
         guard !connections[i].closed else { return }
-        withPCActions(c) { slot, out in slot.pc.close(now: now, into: &out) }
+        callConnection(c) { slot, out in slot.pc.close(now: now, into: &out) }
         connections[i].closed = true
         connections[i].closedAt = now
         connections[i].closedBecause = pages[Int(connections[i].page)].decisions[connections[i].remoteUID]?.last.flatMap {
@@ -286,26 +286,22 @@ extension Simulation {
             send(response, fromHost: nil)
         case .turnServer(let d):
             guard network.settings.turn, case .turn(let m) = d.packet else { return }
-            var out: [TURNServerOutput] = []
-            turnServer.receiveFromClient(m, client: d.from, transport: d.tcp ? .tcp : .udp, now: now, into: &out)
-            carryOut(out)
+            callTURNServer { t, out in t.receiveFromClient(m, client: d.from, transport: d.tcp ? .tcp : .udp, now: now, into: &out) }
         case .turnRelay(let d):
             guard network.settings.turn else { return }
-            var out: [TURNServerOutput] = []
-            turnServer.receiveFromPeer(d.packet, peer: d.from, relayed: d.to, now: now, into: &out)
-            carryOut(out)
+            callTURNServer { t, out in t.receiveFromPeer(d.packet, peer: d.from, relayed: d.to, now: now, into: &out) }
         case .host(let host, let d):
             guard network.isReachable(host), let c = hostSockets[Int(host)].owner(of: d.to.port),
                   !connections[Int(c)].closed else { return }
             cursor = charge(CPUWork.packet(d.packet), page: connections[Int(c)].page, readyAt: now)
-            withPCActions(c) { slot, out in slot.pc.receive(d.packet, from: d.from, overTCP: d.tcp, now: now, into: &out) }
+            callConnection(c) { slot, out in slot.pc.receive(d.packet, from: d.from, overTCP: d.tcp, now: now, into: &out) }
         case .dropped(let reason, let d):
             noteDrop(reason, d)
         }
     }
 
     /// Carry out what the TURN server sends.
-    private func carryOut(_ outputs: [TURNServerOutput]) {
+    func carryOut(_ outputs: [TURNServerOutput]) {
         for o in outputs {
             switch o {
             case .toClient(let client, let transport, let m):

@@ -95,10 +95,7 @@ extension Simulation {
         pages[p].wsOpen = true
         pages[p].wsFailures = 0
         emit(.ws, peer: pages[p].name, value: "open", page: Int32(p))
-        var actions = takeServerBuffer()
-        signaling.server.socketOpened(socket, at: now, into: &actions)
-        carryOut(actions, origin: page)
-        serverActions = actions
+        callServer(origin: page) { s, out in s.socketOpened(socket, at: now, into: &out) }
         // The page says who it is, with the reclaim secret sessionStorage keeps beside the uid.
         let uid = pages[p].uid
         let stored = peers[pages[p].slot].sessionSecret
@@ -145,10 +142,7 @@ extension Simulation {
         guard webSockets[socket].serverOpen else { return }
         webSockets[socket].serverOpen = false
         if notifyServer {
-            var actions = takeServerBuffer()
-            signaling.server.socketClosed(socket, into: &actions)
-            carryOut(actions, origin: -1)
-            serverActions = actions
+            callServer(origin: -1) { s, out in s.socketClosed(socket, into: &out) }
         }
         pushFrame(socket: socket, toServer: false, .close, origin: -1)
     }
@@ -249,19 +243,13 @@ extension Simulation {
             guard link.serverOpen, signaling.up else { return }
             switch frame.content {
             case .message(let message):
-                var actions = takeServerBuffer()
-                signaling.server.receive(message, from: frame.socket, at: now, into: &actions)
-                checkRelays(actions, from: frame.socket)
-                observeAttack(socket: frame.socket, actions: actions)
-                carryOut(actions, origin: link.page, signal: frame.signalSerial)
-                serverActions = actions
+                callServer(origin: link.page, signal: frame.signalSerial, inspect: { inspectServer($0, from: frame.socket) }) { s, out in
+                    s.receive(message, from: frame.socket, at: now, into: &out)
+                }
             case .raw(let bytes):
-                var actions = takeServerBuffer()
-                signaling.server.receive(frame: bytes, from: frame.socket, at: now, into: &actions)
-                checkRelays(actions, from: frame.socket)
-                observeAttack(socket: frame.socket, actions: actions)
-                carryOut(actions, origin: link.page)
-                serverActions = actions
+                callServer(origin: link.page, inspect: { inspectServer($0, from: frame.socket) }) { s, out in
+                    s.receive(frame: bytes, from: frame.socket, at: now, into: &out)
+                }
             case .pong:
                 webSockets[frame.socket].awaitingPong = false
             case .close:
@@ -314,11 +302,10 @@ extension Simulation {
         }
     }
 
-    func takeServerBuffer() -> [ServerAction] {
-        var b = serverActions
-        serverActions = []
-        b.clearKeepingCapacity()
-        return b
+    /// What the server does with a page's frame is checked before it is carried out.
+    private func inspectServer(_ actions: [ServerAction], from socket: SocketID) {
+        checkRelays(actions, from: socket)
+        observeAttack(socket: socket, actions: actions)
     }
 
     /// Carry out the server's actions. `signal`: the serial of the signal they answer, if any
@@ -390,9 +377,6 @@ extension Simulation {
         case .hello:
             break
         }
-        var out = takeMeshBuffer()
-        pages[p].manager.receive(message, into: &out)
-        execute(out, page: page)
-        returnMeshBuffer(out)
+        callManager(page: page) { m, out in m.receive(message, into: &out) }
     }
 }

@@ -87,10 +87,8 @@ final class Simulation {
     var peers: [PeerSlot] = []
     var slotIndex: [String: PeerID] = [:]
 
-    // Scratch buffers, reused to keep the hot path free of allocation.
-    var pcActions: [PCAction] = []
-    var meshActions: [MeshAction] = []
-    var serverActions: [ServerAction] = []
+    /// Spare action buffers for calls into the protocol machines (`Simulation+Machines.swift`).
+    var scratch = ActionScratch()
     /// Connection events raised by the running handler, on their way to the pages' scripts.
     var deliveries: [Delivery] = []
 
@@ -197,7 +195,7 @@ final class Simulation {
             datagramArrived(slot)
         case .pcTask(let c):
             guard !connections[Int(c)].closed else { return }
-            withPCActions(c) { slot, out in slot.pc.runTask(now: now, into: &out) }
+            callConnection(c) { slot, out in slot.pc.runTask(now: now, into: &out) }
         case .pcTimer(let c, let epoch):
             let slot = connections[Int(c)]
             guard slot.timerEpoch == epoch, !slot.closed else { return }
@@ -209,7 +207,7 @@ final class Simulation {
                 return
             }
             cursor = charge(.timer, page: slot.page, readyAt: now)
-            withPCActions(c) { slot, out in slot.pc.timerFired(now: now, into: &out) }
+            callConnection(c) { slot, out in slot.pc.timerFired(now: now, into: &out) }
         case .wsReconnect(let page, let epoch):
             reconnectWebSocket(page: page, epoch: epoch)
         case .serverPing:
@@ -247,29 +245,6 @@ final class Simulation {
     /// A free UDP port on `host` for `connection` (0 if the host has run out of ports).
     func allocatePort(host: Int32, connection: Int32) -> UInt16 {
         hostSockets[Int(host)].bind(connection) ?? 0
-    }
-
-    // MARK: - Buffers
-
-    func takeMeshBuffer() -> [MeshAction] {
-        var b = meshActions
-        meshActions = []
-        b.clearKeepingCapacity()
-        return b
-    }
-
-    func returnMeshBuffer(_ b: [MeshAction]) {
-        if b.capacity > meshActions.capacity { meshActions = b }
-    }
-
-    /// Call into one peer connection and carry out what it asks.
-    func withPCActions(_ c: Int32, _ body: (ConnectionSlot, inout [PCAction]) -> Void) {
-        var out = pcActions
-        pcActions = []
-        out.clearKeepingCapacity()
-        body(connections[Int(c)], &out)
-        carryOut(out, connection: c)
-        if out.capacity > pcActions.capacity { pcActions = out }
     }
 }
 
