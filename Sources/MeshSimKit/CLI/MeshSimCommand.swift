@@ -99,8 +99,9 @@ public enum MeshSimCommand {
     // MARK: - scenario
 
     static func scenario(_ rest: ArraySlice<String>) throws(UsageError) -> Int32 {
-        let a = try Arguments(rest, valued: ["seed", "policy", "trace", "until", "max-events", "junit", "perfetto", "html", "svg"], flags: ["json"])
+        let a = try Arguments(rest, valued: ["seed", "policy", "trace", "until", "max-events", "junit", "perfetto", "html", "svg"], flags: ["json", "check-determinism"])
         guard !a.positional.isEmpty else { throw UsageError(message: "needs at least one FILE") }
+        let checkDeterminism = a.flag("check-determinism")
         var seed: UInt64?
         if let s = try a.value("seed") {
             guard let v = UInt64(s) else { throw UsageError(message: "--seed: expected an integer from 0 to 18446744073709551615, got \(scenarioQuote(s))") }
@@ -156,7 +157,14 @@ public enum MeshSimCommand {
             let perfettoTrace = perfetto.map { _ in PerfettoObserver() }
             if let perfettoTrace { sim.observers.append(perfettoTrace) }
             let timelines = visuals.attach(to: sim)
+            if checkDeterminism { sim.determinismLog = DeterminismLog() }
             sim.run()
+            if checkDeterminism {
+                progress.update { "\(scenario.file): running it again to compare" }
+                if sim.checkDeterminism() == nil {
+                    printError("\(scenario.file): determinism: run twice in this process, the same \(counted(sim.stats.events, "event")), time, random draws and trace lines at every one")
+                }
+            }
             progress.finish()
             try? sink?.close()
             if let e = sim.trace.writeError, let trace {

@@ -10,7 +10,7 @@ enum Usage {
 
     usage: MeshSim scenario FILE... [--seed N] [--policy NAME] [--json] [--trace FILE] [--until DURATION]
                                     [--max-events N] [--junit FILE] [--perfetto FILE]
-                                    [--html FILE] [--svg FILE]
+                                    [--html FILE] [--svg FILE] [--check-determinism]
            MeshSim validate FILE... [--json]
            MeshSim policies
            MeshSim compare FILE... --policies A,B,... --seeds LIST [--jobs N] [--shard I/N] [--json]
@@ -28,7 +28,7 @@ enum Usage {
     static let scenario = """
     usage: MeshSim scenario FILE... [--seed N] [--policy NAME] [--json] [--trace FILE] [--until DURATION]
                                     [--max-events N] [--junit FILE] [--perfetto FILE]
-                                    [--html FILE] [--svg FILE]
+                                    [--html FILE] [--svg FILE] [--check-determinism]
 
     Runs each scenario file and prints its report (text, or one JSON object per run with --json).
       --seed N           the run's seed instead of the file's (0 to 18446744073709551615)
@@ -46,6 +46,9 @@ enum Usage {
                          pairs, convergence curve, peer x peer matrix and page timelines
       --svg FILE         the convergence curve (connected and expected pairs over time) as an SVG
                          image (one scenario FILE only)
+      --check-determinism  run each scenario twice in this process and compare them event by
+                         event (time, event, random draws, trace lines); a difference is an
+                         invariant violation naming the first event where the runs part (exit 1)
     Output files must not be input files. Exit status: 0 all passed, 1 a run failed or was
     stopped before its end, 2 bad input.
     """
