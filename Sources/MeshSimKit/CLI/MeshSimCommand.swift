@@ -30,15 +30,11 @@ public enum MeshSimCommand {
             // `MeshSim help scenario` is `MeshSim scenario --help`.
             if args.count > 1, let text = Usage.of(args[1]) { print(text) } else { print(Usage.overview) }
             return 0
-        case "fuzz":
-            // In docs/contract.md, not built yet: say so rather than "unknown command".
-            printError("MeshSim fuzz: not built yet (random scenarios with shrinking are planned; docs/contract.md)")
-            return 2
         default:
             break
         }
         guard let help = Usage.of(command) else {
-            printError("unknown command \(scenarioQuote(command)) (commands: scenario, validate, policies, compare, bench, schema; MeshSim --help)")
+            printError("unknown command \(scenarioQuote(command)) (commands: scenario, validate, policies, compare, fuzz, merge, bench, schema; MeshSim --help)")
             return 2
         }
         let rest = args.dropFirst()
@@ -52,6 +48,7 @@ public enum MeshSimCommand {
             case "validate": return try validate(rest)
             case "policies": return try policies(rest)
             case "compare": return try compare(rest)
+            case "fuzz": return try fuzz(rest)
             case "schema": return try schema(rest)
             default: return try bench(rest)
             }

@@ -16,6 +16,7 @@ enum Usage {
            MeshSim compare FILE... --policies A,B,... --seeds LIST [--jobs N] [--shard I/N] [--json]
                                    [--until DURATION] [--max-events N] [--junit FILE]
                                    [--html FILE] [--svg FILE]
+           MeshSim fuzz [--policy P] [--runs N] [--seed S] [--jobs N] [--out DIR] [--peers MIN-MAX] [--json]
            MeshSim bench kernel --pending N --events N [--json]
            MeshSim schema
            MeshSim --version
@@ -89,6 +90,27 @@ enum Usage {
     Exit status: 0 every run passed, 1 any failed, 2 bad input.
     """
 
+    static let fuzz = """
+    usage: MeshSim fuzz [--policy P] [--runs N] [--seed S] [--jobs N] [--out DIR] [--peers MIN-MAX] [--json]
+
+    Draws N random scenarios (peers and groups, NATs, LANs, udp false, STUN and TURN, latency,
+    jitter, loss, joins, machines, and every event kind), each ending in a healed, quiet minute,
+    runs each twice under the policy (the second run checks determinism) and fails a run on an
+    invariant violation or on a pair of live peers left unconnected that the network lets
+    connect. The first run of each distinct failure is shrunk to a smallest scenario that still
+    fails the same way, written to DIR with the command that replays it.
+      --policy P       the reconnect policy (default seed; MeshSim policies lists them)
+      --runs N         how many scenarios (default 100); results stream, millions are fine
+      --seed S         the session's seed (default 1): run i's scenario depends on (S, i) only
+      --jobs N         runs in parallel (1 to 256; the output is the same whatever N is)
+      --out DIR        where shrunk scenarios go (default fuzz-out; created; an existing file
+                       with other contents is never overwritten)
+      --peers MIN-MAX  peers per scenario (default 2-8; 2 <= MIN <= MAX <= 100)
+      --json           one JSON object per run on stdout: run, seed, peers, passed, failures,
+                       and the shrunk files of failures first seen in it
+    The runs/s rate goes to stderr. Exit status: 0 no run failed, 1 some did, 2 bad arguments.
+    """
+
     static let bench = """
     usage: MeshSim bench kernel --pending N --events N [--json]
 
@@ -112,6 +134,7 @@ enum Usage {
         case "validate": return validate
         case "policies": return policies
         case "compare": return compare
+        case "fuzz": return fuzz
         case "bench": return bench
         case "schema": return schema
         default: return nil
