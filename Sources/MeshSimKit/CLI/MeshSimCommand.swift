@@ -49,6 +49,7 @@ public enum MeshSimCommand {
             case "policies": return try policies(rest)
             case "compare": return try compare(rest)
             case "fuzz": return try fuzz(rest)
+            case "merge": return try merge(rest)
             case "schema": return try schema(rest)
             default: return try bench(rest)
             }

@@ -17,6 +17,7 @@ enum Usage {
                                    [--until DURATION] [--max-events N] [--junit FILE]
                                    [--html FILE] [--svg FILE]
            MeshSim fuzz [--policy P] [--runs N] [--seed S] [--jobs N] [--out DIR] [--peers MIN-MAX] [--json]
+           MeshSim merge FILE... [--json]
            MeshSim bench kernel --pending N --events N [--json]
            MeshSim schema
            MeshSim --version
@@ -111,6 +112,16 @@ enum Usage {
     The runs/s rate goes to stderr. Exit status: 0 no run failed, 1 some did, 2 bad arguments.
     """
 
+    static let merge = """
+    usage: MeshSim merge FILE... [--json]
+
+    Reads the JSON lines of compare --shard I/N --json runs (every shard, in any order; docs/sweeps.md)
+    and prints what the unsharded compare prints, byte for byte: the table, or with --json the
+    runs' lines in the sweep's order on stdout and the table on stderr.
+      --json   the runs' JSON lines on stdout, the table on stderr (as compare --json)
+    Exit status: 0 every run passed, 1 any failed, 2 unreadable input or a run missing or doubled.
+    """
+
     static let bench = """
     usage: MeshSim bench kernel --pending N --events N [--json]
 
@@ -135,6 +146,7 @@ enum Usage {
         case "policies": return policies
         case "compare": return compare
         case "fuzz": return fuzz
+        case "merge": return merge
         case "bench": return bench
         case "schema": return schema
         default: return nil
