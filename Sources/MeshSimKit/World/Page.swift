@@ -7,6 +7,9 @@ import SignalProtocol
 struct Page {
     /// The uid the page keeps in sessionStorage (a policy may replace it after a uid clash).
     var uid: String
+    /// The uids it held before (a rejoin under a fresh uid): a signal it sent under one of
+    /// them may still be on its way, stamped rightly with the old uid.
+    var formerUids: [String] = []
     /// The name reports and traces use: the peer id, or the `as` name of a duplicated tab.
     let name: String
     /// Index of the peer name in the oracle's table.

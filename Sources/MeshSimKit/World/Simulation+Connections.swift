@@ -95,6 +95,7 @@ extension Simulation {
         uidSlots[old]?.removeAll { $0 == slot }
         peers[slot].uid = uid
         uidSlots[uid, default: []].append(slot)
+        pages[p].formerUids.append(pages[p].uid)
         pages[p].uid = uid
         pages[p].wsGaveUp = false
         pages[p].wsFailures = 0
