@@ -17,6 +17,7 @@ enum Usage {
                                    [--until DURATION] [--max-events N] [--junit FILE]
                                    [--html FILE] [--svg FILE]
            MeshSim fuzz [--policy P] [--runs N] [--seed S] [--jobs N] [--out DIR] [--peers MIN-MAX] [--json]
+                        [--without KIND,...]
            MeshSim merge FILE... [--json]
            MeshSim bench kernel --pending N --events N [--json]
            MeshSim schema
@@ -93,6 +94,7 @@ enum Usage {
 
     static let fuzz = """
     usage: MeshSim fuzz [--policy P] [--runs N] [--seed S] [--jobs N] [--out DIR] [--peers MIN-MAX] [--json]
+                        [--without KIND,...]
 
     Draws N random scenarios (peers and groups, NATs, LANs, udp false, STUN and TURN, latency,
     jitter, loss, joins, machines, and every event kind), each ending in a healed, quiet minute,
@@ -107,6 +109,8 @@ enum Usage {
       --out DIR        where shrunk scenarios go (default fuzz-out; created; an existing file
                        with other contents is never overwritten)
       --peers MIN-MAX  peers per scenario (default 2-8; 2 <= MIN <= MAX <= 100)
+      --without KIND,...  never draw these event kinds (e.g. duplicateTab, to look past its
+                       known holes)
       --json           one JSON object per run on stdout: run, seed, peers, passed, failures,
                        and the shrunk files of failures first seen in it
     The runs/s rate goes to stderr. Exit status: 0 no run failed, 1 some did, 2 bad arguments.

@@ -17,7 +17,7 @@ extension MeshSimCommand {
     }
 
     static func fuzz(_ rest: ArraySlice<String>) throws(UsageError) -> Int32 {
-        let a = try Arguments(rest, valued: ["policy", "runs", "seed", "jobs", "out", "peers"], flags: ["json"])
+        let a = try Arguments(rest, valued: ["policy", "runs", "seed", "jobs", "out", "peers", "without"], flags: ["json"])
         guard a.positional.isEmpty else { throw UsageError(message: "takes no FILE (it draws its own scenarios), got \(scenarioQuote(a.positional[0]))") }
         let policy = try policyOption(a) ?? SeedPolicy()
         var runs = 100
@@ -45,6 +45,15 @@ extension MeshSimCommand {
             }
             peerRange = lo...hi
         }
+        var without: [String] = []
+        if let w = try a.value("without") {
+            for kind in w.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+                guard ScenarioAction.kindNames.contains(kind) else {
+                    throw UsageError(message: "--without: unknown event kind \(scenarioQuote(kind)) (kinds: \(ScenarioAction.kindNames.joined(separator: ", ")))")
+                }
+                without.append(kind)
+            }
+        }
         let out = try a.value("out") ?? "fuzz-out"
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
@@ -52,7 +61,7 @@ extension MeshSimCommand {
         }
         let json = a.flag("json")
 
-        let generator = ScenarioGenerator(seed: seed, policy: policy.name, peerRange: peerRange)
+        let generator = ScenarioGenerator(seed: seed, policy: policy.name, peerRange: peerRange, without: without)
         var session = FuzzSession(seed: seed, policy: policy, out: out)
         let progress = Progress()
         let start = Date()
