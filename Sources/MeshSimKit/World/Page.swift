@@ -35,6 +35,9 @@ struct Page {
     var wsFailures = 0
     /// The server replaced this page's socket (another page claimed the uid): do not reconnect.
     var wsGaveUp = false
+    /// The server's last answer to this page's hello was `uidTaken` (another page holds the
+    /// uid and this one lacks its secret), not yet followed by an `init`: for diagnosis.
+    var uidRefused = false
     /// Delay of the next reconnect attempt, if a `wsDrop` event fixed it.
     var wsNextDelay: Int64?
     /// uid → the connection this page created for it most recently (what the oracle judges).

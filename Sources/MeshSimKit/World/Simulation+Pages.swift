@@ -377,6 +377,7 @@ extension Simulation {
         case .initial(let you, let online, let secret):
             emit(.`init`, peer: name, value: "\(online.count) online", page: page)
             if let secret { peers[pages[p].slot].sessionSecret = (you, secret) }
+            pages[p].uidRefused = false
         case .online(let uid):
             emit(.online, peer: name, remote: uid, value: "online", page: page)
         case .offline(let uid):
@@ -406,6 +407,7 @@ extension Simulation {
                 // close and try again with the reconnect backoff ("ID is taken", then retry);
                 // once the old socket is gone the uid is free for it.
                 pages[p].wsFailures += 1
+                pages[p].uidRefused = true
                 pageClosesWebSocket(page)
                 scheduleReconnect(page: page)
             }
