@@ -68,11 +68,20 @@ extension MeshSimCommand {
         OrderedJobs.run(count: runs, workers: jobs, work: { i in
             let s = generator.scenario(run: i)
             let r = FuzzRun(s, policy: policy, checkDeterminism: true)
-            return FuzzResult(scenario: s, failures: r.failures ?? [FuzzFailure(signature: "invalid", example: "the generator drew a scenario the loader refuses")],
-                              peers: r.peers, simEvents: r.events)
+            guard let failures = r.failures else {
+                // A generator bug: the file is written as drawn, with the loader's first problem.
+                let problem: String
+                if case .failure(let e) = s.load() { problem = e.problems.first?.description ?? "refused" } else { problem = "refused" }
+                return FuzzResult(scenario: s, failures: [FuzzFailure(signature: FuzzFailure.invalidScenario,
+                                                                       example: "the generator drew a scenario the loader refuses: \(problem)")],
+                                  peers: 0, simEvents: 0)
+            }
+            return FuzzResult(scenario: s, failures: failures, peers: r.peers, simEvents: r.events)
         }, consume: { i, result in
             let lines = session.record(run: i, result)
-            for line in json ? [lines.json] : lines.text { print(line) }
+            let out = json ? [lines.json] : lines.text
+            if !out.isEmpty { progress.finish() }  // erase the progress line before a report line
+            for line in out { print(line) }
             progress.update { "fuzz: \(i + 1) of \(runs) runs, \(session.failedRuns) failed, \(session.distinct.count) distinct" }
         })
         progress.finish()
@@ -135,7 +144,8 @@ struct FuzzSession {
         let policy = self.policy
         let determinism = f.signature == "invariant:determinism"
         var shrinker = Shrinker { c in FuzzRun(c, policy: policy, checkDeterminism: determinism).fails(f.signature) }
-        var small = shrinker.shrink(s)
+        // A scenario the loader refuses is written as drawn: there is nothing to run.
+        var small = f.signature == FuzzFailure.invalidScenario ? s : shrinker.shrink(s)
         let final = FuzzRun(small, policy: policy, checkDeterminism: determinism)
         let failure = final.failures?.first { $0.signature == f.signature } ?? f
         let cause = f.signature.split(separator: ":").last.map(String.init) ?? f.signature

@@ -10,6 +10,9 @@ struct FuzzFailure: Equatable, Sendable {
     /// them connected, so replaying it fails).
     var pairs: [PeerPair] = []
 
+    /// The signature of a drawn scenario the loader refuses (a generator bug, never expected).
+    static let invalidScenario = "generator:invalidScenario"
+
     /// Causes that say the network itself keeps the pair apart (no path a policy could use):
     /// not failures. docs/fuzzing.md lists them.
     static let networkCauses: [StuckCause] = [.udpBlocked, .noStun, .symmetricNat, .checksBlocked, .turnCapacity]
