@@ -91,7 +91,7 @@ enum SweepMerge {
             return .failure(Problem(message: "\(at): not a JSON object (expected a line of compare --json)"))
         }
         func missing(_ key: String) -> Problem {
-            Problem(message: "\(at): no \(key) (expected a line of compare --shard I/N --json from MeshSim \(Usage.version) or later)")
+            Problem(message: "\(at): no \(key) (expected a line of compare --shard I/N --json, from a MeshSim that has merge)")
         }
         guard case .object(let sweep)? = o["sweep"], let run = sweep["run"]?.numberValue?.int64,
               let runs = sweep["runs"]?.numberValue?.int64, let expectsBreakage = sweep["expectsBreakage"]?.boolValue else {

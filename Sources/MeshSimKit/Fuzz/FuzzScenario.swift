@@ -77,8 +77,9 @@ struct FuzzScenario: Equatable, Sendable {
     var events: [Event]
     /// How long the run goes on after the last disruption has ended.
     var quiet: SimDuration = 60 * nsPerSecond
-    /// Pairs that must be connected at the end (`expect.connected`); with `expectNothing`,
-    /// none of them and `expect` is `{}`.
+    /// Pairs that must be connected at the end (`expect.connected`): a shrunk failure's stuck
+    /// pairs, so that replaying the file fails. Empty: `expect` is `{}` (a drawn run is judged
+    /// by `FuzzFailure`, not by expectations).
     var expectConnected: [PeerPair] = []
 
     /// When the last disruption is over: the latest end of an event (a reload's page loads, a
