@@ -89,7 +89,9 @@ final class ConnectionSlot {
     /// The remote session id last announced as this connection's association (`association`).
     var announcedRemoteSession: UInt64?
     var selectedRelay = false
-    /// ICE reported `connected` at least once (a pair ever worked).
+    /// ICE reported `connected` at least once since it last started (a pair worked). An ICE
+    /// restart starts again (`new`): a pair that worked through a TURN server since turned off
+    /// and has failed ever since is a connectivity problem again (found by `fuzz`).
     var iceEverConnected = false
     /// This connection's checks the network dropped, by reason (for stuck-pair diagnosis).
     var checkDrops = CheckDrops()

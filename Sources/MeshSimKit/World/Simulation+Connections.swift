@@ -217,6 +217,7 @@ extension Simulation {
             emitHere(.iceGatheringState, s.w3cName)
         case .iceConnectionStateChange(let s):
             if s == .connected { connections[i].iceEverConnected = true }
+            if s == .new { connections[i].iceEverConnected = false }
             emitHere(.iceConnectionState, s.w3cName)
         case .connectionStateChange(let s):
             emitHere(.connectionState, s.w3cName)
