@@ -61,6 +61,16 @@ extension Simulation {
                     return PairDiagnosis(.uidTakenOver, "\(peer: nx) is refused by the server: its uid \(pages[Int(p)].uid) is held by another page whose secret it lacks (uidTaken), and it keeps saying hello with the same uid, so it never learned of \(peer: ny); no built-in policy takes a fresh uid on uidTaken")
                 }
                 if !pages[Int(p)].wsOpen { return PairDiagnosis(.webSocketClosed, "\(peer: nx)'s WebSocket is not open, so it never learned of \(peer: ny)") }
+                // The other side is off signaling, so the server never announced it (found by
+                // `fuzz`: its own connection "to" this uid reaches another tab with the same uid).
+                let q = Int(peers[y].currentPage!.raw)
+                if pages[q].wsGaveUp {
+                    return PairDiagnosis(.uidTakenOver, "\(peer: ny) was cut off signaling: another page claimed its uid \(pages[q].uid) (a duplicated tab) and the server gave the uid to the newest page, so \(peer: nx) was never told of \(peer: ny)"
+                        + remedy(.uidTakenOver))
+                }
+                if pages[q].uidRefused {
+                    return PairDiagnosis(.uidTakenOver, "\(peer: ny) is refused by the server: its uid \(pages[q].uid) is held by another page whose secret it lacks (uidTaken), and it keeps saying hello with the same uid, so \(peer: nx) was never told of \(peer: ny); no built-in policy takes a fresh uid on uidTaken")
+                }
                 return PairDiagnosis(.neverIntroduced, "\(peer: nx)'s page holds no connection to \(peer: ny): neither init nor online named \(peer: ny) to it")
             }
             let conn = connections[Int(c)]
