@@ -27,7 +27,7 @@ import Testing
         return (input, try Data(contentsOf: input), link)
     }
 
-    @Test(arguments: ["scenario", "validate", "policies", "compare", "bench"])
+    @Test(arguments: ["scenario", "validate", "policies", "compare", "fuzz", "merge", "bench"])
     func everySubcommandAnswersHelp(command: String) throws {
         for flag in ["--help", "-h"] {
             let r = try Self.run([command, flag])

@@ -38,6 +38,15 @@ enum Compare {
         var junit = false
         /// Keep the run's pair counts over time (`Outcome.curve`).
         var keepCurve = false
+        /// Where the run stands in the whole sweep (before `--shard`): its number from 1 and
+        /// the sweep's size, written in the JSON line (`sweep`) so that `merge` can put the
+        /// shards' lines back in order and tell a missing shard.
+        var sweep: (run: Int, runs: Int)?
+    }
+
+    /// Does the file expect the mesh to stay broken (`fullMesh: false` or `notConnected`)?
+    static func expectsBreakage(_ s: Scenario) -> Bool {
+        (s.expect.present.contains("fullMesh") && !s.expect.fullMesh) || !s.expect.notConnected.isEmpty
     }
 
     /// Does anything in the scenario draw from the run's generator in a way that changes
@@ -87,6 +96,10 @@ enum Compare {
         let convergence = report.fullMesh ? report.convergedAt.map { max(0, $0 - sim.lastDisruptionEnd) } : nil
         var object = report.jsonObject
         object["convergenceMs"] = convergence.map { .number(JSONNumber(text: formatMillis($0))!) } ?? .null
+        if let sweep = job.sweep {
+            object["sweep"] = ["run": .number(JSONNumber(sweep.run)), "runs": .number(JSONNumber(sweep.runs)),
+                               "expectsBreakage": .bool(expectsBreakage(job.scenario))]
+        }
         return Outcome(scenario: job.scenario.name, file: job.scenario.file, policy: job.policy.name, seed: job.seed,
                        fullMesh: report.fullMesh, passed: report.passed, convergence: convergence,
                        signalingMessages: report.signalingMessages, offers: report.offersCreated,
@@ -125,9 +138,14 @@ enum Compare {
     }
 
     static func summarize(_ outcomes: [Outcome], scenarios: [Scenario], policies: [String]) -> [Summary] {
-        let files = scenarios.map(\.file)
+        summarize(outcomes, files: scenarios.map { ($0.file, expectsBreakage($0)) }, policies: policies)
+    }
+
+    /// The same from each file's name and whether it expects the mesh to stay broken (what
+    /// `merge` knows from the runs' JSON lines).
+    static func summarize(_ outcomes: [Outcome], files: [(file: String, expectsBreakage: Bool)], policies: [String]) -> [Summary] {
         var out: [Summary] = []
-        for file in files {
+        for (file, breakage) in files {
             for policy in policies {
                 let runs = outcomes.filter { $0.file == file && $0.policy == policy }
                 guard !runs.isEmpty else { continue }
@@ -140,12 +158,11 @@ enum Compare {
                         else { failures.append((name, 1)) }
                     }
                 }
-                let expect = scenarios.first { $0.file == file }?.expect
                 out.append(Summary(file: file, scenario: runs[0].scenario, policy: policy, runs: runs.count,
                                    passed: runs.filter(\.passed).count,
                                    converged: runs.filter(\.fullMesh).count,
                                    failures: failures, runsWithViolations: runs.filter { $0.violations > 0 }.count,
-                                   expectsBreakage: expect.map { ($0.present.contains("fullMesh") && !$0.fullMesh) || !$0.notConnected.isEmpty } ?? false,
+                                   expectsBreakage: breakage,
                                    p50: percentile(times, 50), p95: percentile(times, 95),
                                    meanSignaling: Double(runs.map(\.signalingMessages).reduce(0, +)) / n,
                                    meanOffers: Double(runs.map(\.offers).reduce(0, +)) / n,

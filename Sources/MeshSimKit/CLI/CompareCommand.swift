@@ -58,6 +58,7 @@ extension MeshSimCommand {
                 for seed in seeds { all.append(Compare.Job(scenario: s, policy: p, seed: seed, limits: limits, junit: junit != nil)) }
             }
         }
+        for i in all.indices { all[i].sweep = (i + 1, all.count) }
         let mine = visuals.markCurves(all.enumerated().filter { $0.offset % shard.count == shard.index - 1 }.map(\.element))
         let progress = Progress()
         let outcomes = Compare.run(mine, parallelism: jobs) { done in
@@ -66,20 +67,27 @@ extension MeshSimCommand {
         progress.finish()
         let summaries = Compare.summarize(outcomes, scenarios: scenarios, policies: policies.map(\.name))
         let table = Compare.table(summaries)
+        printTable(table, outcomes: outcomes, json: a.flag("json"))
+        let failed = outcomes.filter { !$0.passed }.count
+        if let junit { try OutputFiles.write(JUnitReport(cases: outcomes.compactMap(\.junitCase)).xml, to: junit) }
+        try visuals.writeCompare(summaries: summaries, outcomes: outcomes, scenarios: scenarios, policies: policies.map(\.name), seeds: seedText)
+        // Exit status as for `scenario`: 1 when any run failed, so a sweep in CI fails like a
+        // single run does.
+        return failed == 0 ? 0 : 1
+    }
+
+    /// The table and the runs' lines as compare prints them (and `merge`, byte for byte):
+    /// under `--json` the lines on stdout and the table on stderr, else the table on stdout.
+    static func printTable(_ table: String, outcomes: [Compare.Outcome], json: Bool) {
         let failed = outcomes.filter { !$0.passed }.count
         let footer = failed > 0 ? "\n\n\(failed) of \(counted(outcomes.count, "run")) failed an expectation, left one unjudged or broke an invariant (exit status 1)" : ""
-        if a.flag("json") {
+        if json {
             // stdout: one report per run, nothing else (docs/cli.md); the table goes to stderr.
             for o in outcomes { print(o.report) }
             FileHandle.standardError.write(Data((table + footer + "\n").utf8))
         } else {
             print(table + footer)
         }
-        if let junit { try OutputFiles.write(JUnitReport(cases: outcomes.compactMap(\.junitCase)).xml, to: junit) }
-        try visuals.writeCompare(summaries: summaries, outcomes: outcomes, scenarios: scenarios, policies: policies.map(\.name), seeds: seedText)
-        // Exit status as for `scenario`: 1 when any run failed, so a sweep in CI fails like a
-        // single run does.
-        return failed == 0 ? 0 : 1
     }
 
     /// A comma-separated list of seeds and inclusive ranges (`1-100`, `1,5,9`, `1-10,20,30-35`),

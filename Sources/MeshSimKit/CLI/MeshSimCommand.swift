@@ -30,15 +30,11 @@ public enum MeshSimCommand {
             // `MeshSim help scenario` is `MeshSim scenario --help`.
             if args.count > 1, let text = Usage.of(args[1]) { print(text) } else { print(Usage.overview) }
             return 0
-        case "fuzz":
-            // In docs/contract.md, not built yet: say so rather than "unknown command".
-            printError("MeshSim fuzz: not built yet (random scenarios with shrinking are planned; docs/contract.md)")
-            return 2
         default:
             break
         }
         guard let help = Usage.of(command) else {
-            printError("unknown command \(scenarioQuote(command)) (commands: scenario, validate, policies, compare, bench, schema; MeshSim --help)")
+            printError("unknown command \(scenarioQuote(command)) (commands: scenario, validate, policies, compare, fuzz, merge, bench, schema; MeshSim --help)")
             return 2
         }
         let rest = args.dropFirst()
@@ -52,6 +48,8 @@ public enum MeshSimCommand {
             case "validate": return try validate(rest)
             case "policies": return try policies(rest)
             case "compare": return try compare(rest)
+            case "fuzz": return try fuzz(rest)
+            case "merge": return try merge(rest)
             case "schema": return try schema(rest)
             default: return try bench(rest)
             }
@@ -99,8 +97,9 @@ public enum MeshSimCommand {
     // MARK: - scenario
 
     static func scenario(_ rest: ArraySlice<String>) throws(UsageError) -> Int32 {
-        let a = try Arguments(rest, valued: ["seed", "policy", "trace", "until", "max-events", "junit", "perfetto", "html", "svg"], flags: ["json"])
+        let a = try Arguments(rest, valued: ["seed", "policy", "trace", "until", "max-events", "junit", "perfetto", "html", "svg"], flags: ["json", "check-determinism"])
         guard !a.positional.isEmpty else { throw UsageError(message: "needs at least one FILE") }
+        let checkDeterminism = a.flag("check-determinism")
         var seed: UInt64?
         if let s = try a.value("seed") {
             guard let v = UInt64(s) else { throw UsageError(message: "--seed: expected an integer from 0 to 18446744073709551615, got \(scenarioQuote(s))") }
@@ -156,7 +155,14 @@ public enum MeshSimCommand {
             let perfettoTrace = perfetto.map { _ in PerfettoObserver() }
             if let perfettoTrace { sim.observers.append(perfettoTrace) }
             let timelines = visuals.attach(to: sim)
+            if checkDeterminism { sim.determinismLog = DeterminismLog() }
             sim.run()
+            if checkDeterminism {
+                progress.update { "\(scenario.file): running it again to compare" }
+                if sim.checkDeterminism() == nil {
+                    printError("\(scenario.file): determinism: run twice in this process, the same \(counted(sim.stats.events, "event")), time, random draws and trace lines at every one")
+                }
+            }
             progress.finish()
             try? sink?.close()
             if let e = sim.trace.writeError, let trace {

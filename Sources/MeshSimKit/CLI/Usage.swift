@@ -10,12 +10,15 @@ enum Usage {
 
     usage: MeshSim scenario FILE... [--seed N] [--policy NAME] [--json] [--trace FILE] [--until DURATION]
                                     [--max-events N] [--junit FILE] [--perfetto FILE]
-                                    [--html FILE] [--svg FILE]
+                                    [--html FILE] [--svg FILE] [--check-determinism]
            MeshSim validate FILE... [--json]
            MeshSim policies
            MeshSim compare FILE... --policies A,B,... --seeds LIST [--jobs N] [--shard I/N] [--json]
                                    [--until DURATION] [--max-events N] [--junit FILE]
                                    [--html FILE] [--svg FILE]
+           MeshSim fuzz [--policy P] [--runs N] [--seed S] [--jobs N] [--out DIR] [--peers MIN-MAX] [--json]
+                        [--without KIND,...]
+           MeshSim merge FILE... [--json]
            MeshSim bench kernel --pending N --events N [--json]
            MeshSim schema
            MeshSim --version
@@ -28,7 +31,7 @@ enum Usage {
     static let scenario = """
     usage: MeshSim scenario FILE... [--seed N] [--policy NAME] [--json] [--trace FILE] [--until DURATION]
                                     [--max-events N] [--junit FILE] [--perfetto FILE]
-                                    [--html FILE] [--svg FILE]
+                                    [--html FILE] [--svg FILE] [--check-determinism]
 
     Runs each scenario file and prints its report (text, or one JSON object per run with --json).
       --seed N           the run's seed instead of the file's (0 to 18446744073709551615)
@@ -46,6 +49,9 @@ enum Usage {
                          pairs, convergence curve, peer x peer matrix and page timelines
       --svg FILE         the convergence curve (connected and expected pairs over time) as an SVG
                          image (one scenario FILE only)
+      --check-determinism  run each scenario twice in this process and compare them event by
+                         event (time, event, random draws, trace lines); a difference is an
+                         invariant violation naming the first event where the runs part (exit 1)
     Output files must not be input files. Exit status: 0 all passed, 1 a run failed or was
     stopped before its end, 2 bad input.
     """
@@ -86,6 +92,40 @@ enum Usage {
     Exit status: 0 every run passed, 1 any failed, 2 bad input.
     """
 
+    static let fuzz = """
+    usage: MeshSim fuzz [--policy P] [--runs N] [--seed S] [--jobs N] [--out DIR] [--peers MIN-MAX] [--json]
+                        [--without KIND,...]
+
+    Draws N random scenarios (peers and groups, NATs, LANs, udp false, STUN and TURN, latency,
+    jitter, loss, joins, machines, and every event kind), each ending in a healed, quiet minute,
+    runs each twice under the policy (the second run checks determinism) and fails a run on an
+    invariant violation or on a pair of live peers left unconnected that the network lets
+    connect. The first run of each distinct failure is shrunk to a smallest scenario that still
+    fails the same way, written to DIR with the command that replays it.
+      --policy P       the reconnect policy (default seed; MeshSim policies lists them)
+      --runs N         how many scenarios (default 100); results stream, millions are fine
+      --seed S         the session's seed (default 1): run i's scenario depends on (S, i) only
+      --jobs N         runs in parallel (1 to 256; the output is the same whatever N is)
+      --out DIR        where shrunk scenarios go (default fuzz-out; created; an existing file
+                       with other contents is never overwritten)
+      --peers MIN-MAX  peers per scenario (default 2-8; 2 <= MIN <= MAX <= 100)
+      --without KIND,...  never draw these event kinds (e.g. duplicateTab, to look past its
+                       known holes)
+      --json           one JSON object per run on stdout: run, seed, peers, passed, failures,
+                       and the shrunk files of failures first seen in it
+    The runs/s rate goes to stderr. Exit status: 0 no run failed, 1 some did, 2 bad arguments.
+    """
+
+    static let merge = """
+    usage: MeshSim merge FILE... [--json]
+
+    Reads the JSON lines of compare --shard I/N --json runs (every shard, in any order; docs/sweeps.md)
+    and prints what the unsharded compare prints, byte for byte: the table, or with --json the
+    runs' lines in the sweep's order on stdout and the table on stderr.
+      --json   the runs' JSON lines on stdout, the table on stderr (as compare --json)
+    Exit status: 0 every run passed, 1 any failed, 2 unreadable input or a run missing or doubled.
+    """
+
     static let bench = """
     usage: MeshSim bench kernel --pending N --events N [--json]
 
@@ -109,6 +149,8 @@ enum Usage {
         case "validate": return validate
         case "policies": return policies
         case "compare": return compare
+        case "fuzz": return fuzz
+        case "merge": return merge
         case "bench": return bench
         case "schema": return schema
         default: return nil

@@ -37,6 +37,12 @@ struct SimRandom {
         return result
     }
 
+    /// A digest of the generator's state: two runs whose draws so far were the same have the
+    /// same one (`scenario --check-determinism` compares it event by event).
+    var stateDigest: UInt64 {
+        s0 ^ (s1 << 13 | s1 >> 51) ^ (s2 << 29 | s2 >> 35) ^ (s3 << 43 | s3 >> 21)
+    }
+
     /// Uniform in [0, 1) with 53 bits of precision.
     @inline(__always)
     mutating func nextUnit() -> Double {

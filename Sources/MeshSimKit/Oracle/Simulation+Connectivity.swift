@@ -27,7 +27,9 @@ extension Simulation {
         guard blocked(x.checkDrops) + blocked(y.checkDrops) + asymmetric.0 + asymmetric.1 + unroutable > 0 else { return nil }
         let na = peers[a].name, nb = peers[b].name
         let ha = network.hosts[Int(pages[Int(x.page)].host)], hb = network.hosts[Int(pages[Int(y.page)].host)]
-        let turn = x.pc.configuration.turnServer != nil || y.pc.configuration.turnServer != nil
+        // A TURN server the connections were configured with counts only while it is still
+        // reachable: once a `network` event turned it off, no relay can help (found by `fuzz`).
+        let turn = (x.pc.configuration.turnServer != nil || y.pc.configuration.turnServer != nil) && network.settings.turn
         var parts: [ReasonText] = []
         for (h, n) in [(ha, na), (hb, nb)] where !h.udp {
             parts.append("\(peer: n)'s firewall lets no UDP out (udp: false)")

@@ -7,6 +7,9 @@ import SignalProtocol
 struct Page {
     /// The uid the page keeps in sessionStorage (a policy may replace it after a uid clash).
     var uid: String
+    /// The uids it held before (a rejoin under a fresh uid): a signal it sent under one of
+    /// them may still be on its way, stamped rightly with the old uid.
+    var formerUids: [String] = []
     /// The name reports and traces use: the peer id, or the `as` name of a duplicated tab.
     let name: String
     /// Index of the peer name in the oracle's table.
@@ -32,6 +35,9 @@ struct Page {
     var wsFailures = 0
     /// The server replaced this page's socket (another page claimed the uid): do not reconnect.
     var wsGaveUp = false
+    /// The server's last answer to this page's hello was `uidTaken` (another page holds the
+    /// uid and this one lacks its secret), not yet followed by an `init`: for diagnosis.
+    var uidRefused = false
     /// Delay of the next reconnect attempt, if a `wsDrop` event fixed it.
     var wsNextDelay: Int64?
     /// uid → the connection this page created for it most recently (what the oracle judges).
@@ -83,7 +89,9 @@ final class ConnectionSlot {
     /// The remote session id last announced as this connection's association (`association`).
     var announcedRemoteSession: UInt64?
     var selectedRelay = false
-    /// ICE reported `connected` at least once (a pair ever worked).
+    /// ICE reported `connected` at least once since it last started (a pair worked). An ICE
+    /// restart starts again (`new`): a pair that worked through a TURN server since turned off
+    /// and has failed ever since is a connectivity problem again (found by `fuzz`).
     var iceEverConnected = false
     /// This connection's checks the network dropped, by reason (for stuck-pair diagnosis).
     var checkDrops = CheckDrops()

@@ -95,6 +95,7 @@ extension Simulation {
         uidSlots[old]?.removeAll { $0 == slot }
         peers[slot].uid = uid
         uidSlots[uid, default: []].append(slot)
+        pages[p].formerUids.append(pages[p].uid)
         pages[p].uid = uid
         pages[p].wsGaveUp = false
         pages[p].wsFailures = 0
@@ -216,6 +217,7 @@ extension Simulation {
             emitHere(.iceGatheringState, s.w3cName)
         case .iceConnectionStateChange(let s):
             if s == .connected { connections[i].iceEverConnected = true }
+            if s == .new { connections[i].iceEverConnected = false }
             emitHere(.iceConnectionState, s.w3cName)
         case .connectionStateChange(let s):
             emitHere(.connectionState, s.w3cName)

@@ -344,6 +344,7 @@ extension Simulation {
         case .initial(let you, let online, let secret):
             emit(.`init`, peer: name, value: "\(online.count) online", page: page)
             if let secret { peers[pages[p].slot].sessionSecret = (you, secret) }
+            pages[p].uidRefused = false
         case .online(let uid):
             emit(.online, peer: name, remote: uid, value: "online", page: page)
         case .offline(let uid):
@@ -354,7 +355,9 @@ extension Simulation {
             if to != pages[p].uid {
                 invariants.record(now, "signalReachesAddressee", peers: [name], "signal for \(to) delivered to \(name) (uid \(pages[p].uid))")
             }
-            if let from, origin >= 0, pages[Int(origin)].uid != from {
+            // The uid the sender held when the server stamped it: a page that has since
+            // rejoined under a fresh uid sent it under its former one (found by `fuzz`).
+            if let from, origin >= 0, pages[Int(origin)].uid != from, !pages[Int(origin)].formerUids.contains(from) {
                 invariants.record(now, "signalFromIsSender", peers: [name, pages[Int(origin)].name],
                                   "\(name) received a signal claiming from=\(from) that \(pages[Int(origin)].name) sent")
             }
@@ -371,6 +374,7 @@ extension Simulation {
                 // close and try again with the reconnect backoff ("ID is taken", then retry);
                 // once the old socket is gone the uid is free for it.
                 pages[p].wsFailures += 1
+                pages[p].uidRefused = true
                 pageClosesWebSocket(page)
                 scheduleReconnect(page: page)
             }

@@ -93,6 +93,9 @@ final class Simulation {
     var deliveries: [Delivery] = []
 
     var budgetExhausted = false
+    /// Set by `scenario --check-determinism` (and `fuzz`): what each executed event did, to
+    /// compare with another run of the same scenario. nil in a normal run: one test per event.
+    var determinismLog: DeterminismLog?
     /// Called every 65,536 events with the simulated time and the events so far (the command
     /// line's progress display); it cannot change the run.
     var progress: ((_ now: Int64, _ events: Int) -> Void)?
@@ -170,6 +173,7 @@ final class Simulation {
             if executed & 0xFFFF == 0, let progress { progress(now, executed) }
             dispatch(entry.event)
             if !deliveries.isEmpty { scheduleDeliveries() }
+            if let determinismLog { determinismLog.record(time: now, event: entry.event, rng: rng.stateDigest, traceLines: trace.lines) }
         }
         stats.events = executed
         if !budgetExhausted { now = endTime }

@@ -1,0 +1,181 @@
+import Foundation
+import SignalProtocol
+
+/// `MeshSim fuzz` (docs/cli.md, "fuzz"; docs/fuzzing.md): draws `--runs` scenarios from
+/// `--seed`, runs each under `--policy` (twice, to check determinism), and shrinks the first
+/// run of each distinct failure to a smallest scenario written to `--out`.
+///
+/// stdout is the same bytes whatever `--jobs` is: runs are merged in index order
+/// (`OrderedJobs`) and shrinking is deterministic. The wall-clock rate goes to stderr.
+extension MeshSimCommand {
+    /// What a worker hands back for one run.
+    struct FuzzResult: Sendable {
+        var scenario: FuzzScenario
+        var failures: [FuzzFailure]
+        var peers: Int
+        var simEvents: Int
+    }
+
+    static func fuzz(_ rest: ArraySlice<String>) throws(UsageError) -> Int32 {
+        let a = try Arguments(rest, valued: ["policy", "runs", "seed", "jobs", "out", "peers", "without"], flags: ["json"])
+        guard a.positional.isEmpty else { throw UsageError(message: "takes no FILE (it draws its own scenarios), got \(scenarioQuote(a.positional[0]))") }
+        let policy = try policyOption(a) ?? SeedPolicy()
+        var runs = 100
+        if let r = try a.value("runs") {
+            guard let v = Int(r), v >= 1, v <= 1_000_000_000_000 else {
+                throw UsageError(message: "--runs: expected an integer from 1 to 1000000000000, got \(scenarioQuote(r))")
+            }
+            runs = v
+        }
+        var seed: UInt64 = 1
+        if let s = try a.value("seed") {
+            guard let v = UInt64(s) else { throw UsageError(message: "--seed: expected an integer from 0 to 18446744073709551615, got \(scenarioQuote(s))") }
+            seed = v
+        }
+        var jobs = 1
+        if let j = try a.value("jobs") {
+            guard let v = Int(j), v >= 1, v <= 256 else { throw UsageError(message: "--jobs: expected an integer from 1 to 256, got \(scenarioQuote(j))") }
+            jobs = v
+        }
+        var peerRange = 2...8
+        if let p = try a.value("peers") {
+            let parts = p.split(separator: "-", omittingEmptySubsequences: false)
+            guard parts.count == 2, let lo = Int(parts[0]), let hi = Int(parts[1]), lo >= 2, lo <= hi, hi <= 100 else {
+                throw UsageError(message: "--peers: expected MIN-MAX with 2 <= MIN <= MAX <= 100, got \(scenarioQuote(p))")
+            }
+            peerRange = lo...hi
+        }
+        var without: [String] = []
+        if let w = try a.value("without") {
+            for kind in w.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
+                guard ScenarioAction.kindNames.contains(kind) else {
+                    throw UsageError(message: "--without: unknown event kind \(scenarioQuote(kind)) (kinds: \(ScenarioAction.kindNames.joined(separator: ", ")))")
+                }
+                without.append(kind)
+            }
+        }
+        let out = try a.value("out") ?? "fuzz-out"
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
+            throw UsageError(message: "--out \(scenarioQuote(out)): exists and is not a directory")
+        }
+        let json = a.flag("json")
+
+        let generator = ScenarioGenerator(seed: seed, policy: policy.name, peerRange: peerRange, without: without)
+        var session = FuzzSession(seed: seed, policy: policy, out: out)
+        let progress = Progress()
+        let start = Date()
+        OrderedJobs.run(count: runs, workers: jobs, work: { i in
+            let s = generator.scenario(run: i)
+            let r = FuzzRun(s, policy: policy, checkDeterminism: true)
+            guard let failures = r.failures else {
+                // A generator bug: the file is written as drawn, with the loader's first problem.
+                let problem: String
+                if case .failure(let e) = s.load() { problem = e.problems.first?.description ?? "refused" } else { problem = "refused" }
+                return FuzzResult(scenario: s, failures: [FuzzFailure(signature: FuzzFailure.invalidScenario,
+                                                                       example: "the generator drew a scenario the loader refuses: \(problem)")],
+                                  peers: 0, simEvents: 0)
+            }
+            return FuzzResult(scenario: s, failures: failures, peers: r.peers, simEvents: r.events)
+        }, consume: { i, result in
+            let lines = session.record(run: i, result)
+            let out = json ? [lines.json] : lines.text
+            if !out.isEmpty { progress.finish() }  // erase the progress line before a report line
+            for line in out { print(line) }
+            progress.update { "fuzz: \(i + 1) of \(runs) runs, \(session.failedRuns) failed, \(session.distinct.count) distinct" }
+        })
+        progress.finish()
+        let seconds = Date().timeIntervalSince(start)
+        if !json { for line in session.closing(runs: runs) { print(line) } }
+        printError("fuzz: \(counted(runs, "run")) in \(String(format: "%.1f", seconds)) s: \(String(format: "%.1f", Double(runs) / max(seconds, 1e-9))) runs/s (--jobs \(jobs); each run done twice to check determinism)")
+        if let problem = session.writeProblem { printError(problem) }
+        return session.failedRuns == 0 ? 0 : 1
+    }
+}
+
+/// What a fuzz session has seen: the distinct failures (each shrunk once, at its first run)
+/// and the counts for the closing lines.
+struct FuzzSession {
+    var seed: UInt64
+    var policy: any MeshPolicy
+    var out: String
+    var failedRuns = 0
+    /// Each distinct failure: its signature, the first run it happened in, how many runs, the
+    /// file written for it.
+    var distinct: [(signature: String, firstRun: Int, runs: Int, file: String?)] = []
+    /// The first file that could not be written, if any.
+    var writeProblem: String?
+
+    /// The lines for run `i`: text (only for a new distinct failure) and its JSON line.
+    mutating func record(run i: Int, _ r: MeshSimCommand.FuzzResult) -> (text: [String], json: String) {
+        var text: [String] = []
+        var shrunk: [JSONValue] = []
+        if !r.failures.isEmpty { failedRuns += 1 }
+        for f in r.failures {
+            if let k = distinct.firstIndex(where: { $0.signature == f.signature }) {
+                distinct[k].runs += 1
+                continue
+            }
+            let result = shrink(r.scenario, f, run: i)
+            distinct.append((f.signature, i, 1, result.file))
+            text.append(oneLine("run \(i) (\(counted(r.peers, "peer")), \(counted(r.scenario.events.count, "event"))): \(f.signature): \(f.example)"))
+            if let file = result.file {
+                text.append("  shrunk in \(counted(result.tries, "try", "tries")) to \(counted(result.peers, "peer")), \(counted(result.events, "event")): \(result.example)")
+                text.append("  replay: \(result.replay)")
+                shrunk.append(["failure": .string(f.signature), "file": .string(file), "peers": .number(JSONNumber(result.peers)),
+                               "events": .number(JSONNumber(result.events)), "replay": .string(result.replay)])
+            } else {
+                text.append("  not written: \(result.example)")
+            }
+        }
+        let line: JSONValue = [
+            "run": .number(JSONNumber(i)), "seed": .number(JSONNumber(r.scenario.seed)),
+            "peers": .number(JSONNumber(r.peers)), "scenarioEvents": .number(JSONNumber(r.scenario.events.count)),
+            "events": .number(JSONNumber(r.simEvents)), "passed": .bool(r.failures.isEmpty),
+            "failures": .array(r.failures.map { ["failure": .string($0.signature), "detail": .string($0.example)] }),
+            "shrunk": .array(shrunk),
+        ]
+        return (text.map(oneLine), JSONWriter.write(line))
+    }
+
+    /// Shrinks `s` for failure `f` and writes the smallest scenario.
+    private mutating func shrink(_ s: FuzzScenario, _ f: FuzzFailure, run i: Int)
+        -> (file: String?, tries: Int, peers: Int, events: Int, example: String, replay: String) {
+        let policy = self.policy
+        let determinism = f.signature == "invariant:determinism"
+        var shrinker = Shrinker { c in FuzzRun(c, policy: policy, checkDeterminism: determinism).fails(f.signature) }
+        // A scenario the loader refuses is written as drawn: there is nothing to run.
+        var small = f.signature == FuzzFailure.invalidScenario ? s : shrinker.shrink(s)
+        let final = FuzzRun(small, policy: policy, checkDeterminism: determinism)
+        let failure = final.failures?.first { $0.signature == f.signature } ?? f
+        let cause = f.signature.split(separator: ":").last.map(String.init) ?? f.signature
+        small.name = "fuzz \(seed) run \(i): \(f.signature)"
+        small.description = oneLine("Found by MeshSim fuzz --seed \(seed) --policy \(policy.name) (run \(i)) and shrunk: \(f.signature): \(failure.example)")
+        small.expectConnected = failure.pairs
+        let file = (out as NSString).appendingPathComponent("fuzz-\(seed)-run\(i)-\(cause).json")
+        let replay = "MeshSim scenario \(file)" + (determinism ? " --check-determinism" : "")
+        let example = "\(failure.example)"
+        let text = small.fileText
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            if let existing = FileManager.default.contents(atPath: file), existing != Data(text.utf8) {
+                writeProblem = writeProblem ?? "fuzz: \(file) exists with other contents: not overwritten (choose another --out)"
+                return (nil, shrinker.tried, final.peers, small.events.count, "\(file) exists with other contents: not overwritten", replay)
+            }
+            try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+        } catch {
+            writeProblem = writeProblem ?? "fuzz: cannot write \(file): \(error.localizedDescription)"
+            return (nil, shrinker.tried, final.peers, small.events.count, "cannot write \(file)", replay)
+        }
+        return (file, shrinker.tried, final.peers, small.events.count, example, replay)
+    }
+
+    /// The closing lines: runs, failures, each distinct failure with its count and file.
+    func closing(runs: Int) -> [String] {
+        var lines = ["fuzz: \(counted(runs, "run")) under policy \(policy.name) (seed \(seed)): \(failedRuns) failed, \(counted(distinct.count, "distinct failure"))"]
+        for d in distinct {
+            lines.append("  \(d.signature): \(counted(d.runs, "run")), first run \(d.firstRun)" + (d.file.map { ", shrunk: \($0)" } ?? ""))
+        }
+        return lines.map(oneLine)
+    }
+}

@@ -1,0 +1,32 @@
+import SignalProtocol
+
+/// One fuzz scenario run and judged: loaded through the scenario file (as a replay will be),
+/// run (twice when determinism is checked, `Simulation.checkDeterminism`), and its failures.
+struct FuzzRun {
+    /// nil: the loader refused the scenario (a shrink candidate that broke a rule).
+    var failures: [FuzzFailure]?
+    /// Simulation events of the (first) run.
+    var events: Int = 0
+    var peers: Int = 0
+
+    init(_ s: FuzzScenario, policy: any MeshPolicy, checkDeterminism: Bool) {
+        guard case .success(let scenario) = s.load() else {
+            failures = nil
+            return
+        }
+        let sim = Simulation(scenario: scenario, options: RunOptions(seed: scenario.seed, policy: policy),
+                             traceSink: TraceWriter(sink: nil))
+        if checkDeterminism { sim.determinismLog = DeterminismLog() }
+        sim.run()
+        if checkDeterminism { sim.checkDeterminism() }
+        let report = RunReport(simulation: sim)
+        failures = FuzzFailure.of(report)
+        events = report.events
+        peers = sim.peers.count
+    }
+
+    /// Does it fail with this signature?
+    func fails(_ signature: String) -> Bool {
+        failures?.contains { $0.signature == signature } ?? false
+    }
+}
