@@ -36,7 +36,7 @@ private func render(_ a: MeshAction) -> String {
     case .sendSignal(let to, let p): return "signal \(to) \(p.kindName)"
     case .sendData(let id, let label, let size): return "data \(id.raw) \(label) \(size)"
     case .note(let remote, _): return "note \(remote)"
-    case .setTimer(let remote, _, let delay): return "timer \(remote) \(delay)"
+    case .setTimer(let remote, _, let delay, _): return "timer \(remote) \(delay)"
     case .rejoin(let uid): return "rejoin \(uid)"
     case .restartIce(let id): return "restartIce \(id.raw)"
     }

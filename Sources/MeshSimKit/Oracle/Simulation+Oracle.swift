@@ -77,7 +77,7 @@ extension Simulation {
                 if let cut = network.partitions.last(where: { ($0.a == pages[Int(p)].host && $0.b == (peers[y].host?.raw ?? -1)) || ($0.b == pages[Int(p)].host && $0.a == (peers[y].host?.raw ?? -1)) }) {
                     parts.append("UDP between them was blocked until \(time: cut.until), long enough for ICE to fail, and no online event follows a partition")
                     if cause != .zombieIgnoredOnline { cause = .partitionFailed }
-                } else if policy.redialBackoff == nil {
+                } else if policy.redial == nil {
                     parts.append("under policy \(policy.name) only an online event makes a page dial")
                 }
                 // A page closes no connection by itself: `failed` is the last state a connection

@@ -218,7 +218,7 @@ enum PolicyRemedy {
         case .closedNotRedialled, .partitionFailed:
             // No online comes: only a policy that repairs a dead link by itself does, by
             // re-dialling it, or (when it failed) by restarting ICE instead of closing it.
-            return policy.redialBackoff != nil || (context.closedOnFailure && policy.restartIceOnFailure)
+            return policy.redial != nil || (context.closedOnFailure && policy.restartIceOnFailure)
         case .sameUid, .uidShared, .uidTakenOver:
             return policy.rejoinWithFreshUid
         default:

@@ -23,6 +23,16 @@ public struct MeshLink: Sendable {
     public var destroyed = false
     /// Session id of the remote connection this link's descriptions came from.
     public var remoteSession: UInt64?
+    /// The remote page load this link was made for (policies with instance ids).
+    public var remoteInstance: String?
+    /// The remote page load the server last announced (`init`, `online`), when the policy
+    /// uses instance ids: the policy compares it with `remoteInstance`.
+    public var announcedInstance: String?
+    /// The server announced another page load of the remote than the one this link talks to.
+    public var remotePageChanged: Bool {
+        guard let announcedInstance, let remoteInstance else { return false }
+        return announcedInstance != remoteInstance
+    }
     /// An offer was applied and our answer is being made.
     var answering = false
 }
@@ -44,8 +54,9 @@ public enum MeshAction: Sendable {
     case sendData(LinkID, label: String, size: Int)
     /// A decision worth a trace line (`decision` kind), e.g. "online ignored: connected".
     case note(remote: String, String)
-    /// Call `timerFired(remote:token:)` after `delay` (re-dial backoff).
-    case setTimer(remote: String, token: UInt32, delay: Int64)
+    /// Call `timerFired(remote:token:)` after `delay` (re-dial backoff), stretched by a factor
+    /// drawn uniformly from `[1 - jitter, 1 + jitter]` with the run's generator (no draw at 0).
+    case setTimer(remote: String, token: UInt32, delay: Int64, jitter: Double)
     /// Reconnect to the server under this new uid (a duplicated tab's rejoin).
     case rejoin(uid: String)
 }
@@ -103,7 +114,7 @@ public struct MeshManager: Sendable {
             for uid in list where uid != you {
                 online.insert(uid)
                 if let i = current[uid], !links[i].destroyed {
-                    if policy.isConnected(links[i]) {
+                    if !policy.replaceOnInit(links[i]) {
                         out.append(.note(remote: uid, "init: ignored, already connected"))
                         continue
                     }
@@ -129,6 +140,10 @@ public struct MeshManager: Sendable {
             // The notes' pages only log it (calibration exp3, exp6); policies stop re-dialling.
             online.remove(uid)
             redials[uid] = nil
+            if policy.teardownOnOffline, let i = current[uid], !links[i].destroyed {
+                out.append(.note(remote: uid, "offline: destroyed"))
+                destroy(i, into: &out)
+            }
         case .signal(let from, _, let payload):
             guard let from else { return }
             var index = current[from]
@@ -177,15 +192,14 @@ public struct MeshManager: Sendable {
         create(remote: remote, role: .active, into: &out)
     }
 
-    /// After a link to `remote` died: if the policy re-dials and we are the smaller uid, arm
+    /// After a link to `remote` died: if the policy re-dials and this side is its dialer, arm
     /// the backoff timer.
     private mutating func scheduleRedial(_ remote: String, into out: inout [MeshAction]) {
-        guard let base = policy.redialBackoff, let me, me < remote, online.contains(remote) else { return }
+        guard let rule = policy.redial, let me, rule.dials(me: me, remote: remote), online.contains(remote) else { return }
         let attempts = (redials[remote]?.attempts ?? 0) + 1
         nextToken &+= 1
         redials[remote] = (attempts, nextToken)
-        let delay = base << Int64(min(attempts - 1, 3))
-        out.append(.setTimer(remote: remote, token: nextToken, delay: delay))
+        out.append(.setTimer(remote: remote, token: nextToken, delay: rule.delay(attempt: attempts), jitter: rule.jitter))
     }
 
     // MARK: - From a peer connection
