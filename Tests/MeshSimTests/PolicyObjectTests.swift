@@ -23,9 +23,10 @@ import SignalProtocol
     }
 
     @Test func presetsAreTheTypesTheCodeNames() {
-        let types: [any PresetPolicy] = [SeedPolicy(), SeedStrictPolicy(), ReplacePolicy(), ResilientPolicy(), RestartICEPolicy()]
+        let types: [any PresetPolicy] = [SeedPolicy(), SeedStrictPolicy(), ReplacePolicy(), ResilientPolicy(), RestartICEPolicy(),
+                                         KeepLiveLinksPolicy()]
         #expect(types.map(\.spec) == Policies.all)
-        #expect(Policies.all.map(\.name) == ["seed", "seed-strict", "replace", "resilient", "restart-ice"])
+        #expect(Policies.all.map(\.name) == ["seed", "seed-strict", "replace", "resilient", "restart-ice", "keep-live-links"])
     }
 
     @Test func leftOutFieldsKeepSeedsValuesAndTheNameComesFromTheFile() {

@@ -214,6 +214,11 @@ enum PolicyRemedy {
             link.destroyed = false
             link.connectionState = .connected
             link.dataChannelOpen = true
+            // The online came from the page that came back: another page load than the zombie's.
+            if policy.usesInstanceIds {
+                link.remoteInstance = "zombie"
+                link.announcedInstance = "returned"
+            }
             return policy.redialOnOnline(link)
         case .closedNotRedialled, .partitionFailed:
             // No online comes: only a policy that repairs a dead link by itself does, by

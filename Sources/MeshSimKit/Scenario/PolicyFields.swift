@@ -30,7 +30,7 @@ extension ScenarioFormat {
         .optional("glare", .names(PolicySpec.GlareRule.allCases.map(\.rawValue), noun: "glare rule"), .value("\"none\""),
                   "offers that cross: nothing special, or W3C perfect negotiation (the larger uid is polite)"),
         .optional("uidTaken", .names(PolicySpec.UidTakenRule.allCases.map(\.rawValue), noun: "uid rule"), .value("\"stayOff\""),
-                  "the server gave this tab's uid to another tab: stay off signaling, or rejoin as `uid~N`"),
+                  "the server gave this tab's uid to another tab: stay off signaling, rejoin as `uid~N`, or rejoin as `uid~N` after closing every link"),
         .optional("teardownOnOffline", .boolean, .value("false"), "close the link to an id the server says went `offline`"),
     ])
 

@@ -28,12 +28,12 @@ extension Simulation {
                 let c = pages[p].linkConnections[Int(link.raw)]
                 if !connections[Int(c)].closed { blockingCall(.closePeerConnection, page: page) }
                 closeConnection(c)
-            case .sendSignal(let to, let payload):
+            case .sendSignal(let to, let payload, let toInstance):
                 cursor = charge(.sendMessage, page: page, readyAt: cursor)
                 let serial = signalsSent
                 signalsSent &+= 1
                 emit(.signal, peer: pages[p].name, remote: to, value: payload.kindName, page: page, signal: serial)
-                sendToServer(page: page, .signal(from: nil, to: to, payload: payload), signal: serial)
+                sendToServer(page: page, .signal(from: nil, to: to, payload: payload, toInstance: toInstance), signal: serial)
             case .sendData(let link, let label, let size):
                 let c = pages[p].linkConnections[Int(link.raw)]
                 withPCActions(c) { slot, out in _ = slot.pc.send(label: label, size: size, now: now, into: &out) }

@@ -37,6 +37,8 @@ public protocol MeshPolicy: Sendable {
     /// When the server says another page took this page's uid (a duplicated tab), rejoin
     /// under a fresh uid instead of staying off signaling.
     var rejoinWithFreshUid: Bool { get }
+    /// With `rejoinWithFreshUid`: close every link before rejoining, as a new page would.
+    var rejoinAsNewPage: Bool { get }
     /// A failed connection is repaired in place: the dialer calls `restartIce()` and sends a new
     /// offer (the other side answers it); nothing is destroyed.
     var restartIceOnFailure: Bool { get }
@@ -62,6 +64,7 @@ extension MeshPolicy {
     public var acceptOfferWithoutLink: Bool { false }
     public var redial: RedialRule? { nil }
     public var rejoinWithFreshUid: Bool { false }
+    public var rejoinAsNewPage: Bool { false }
     public var restartIceOnFailure: Bool { false }
     public var iceRestartAfterDisconnected: Int64? { nil }
     public var usesInstanceIds: Bool { false }

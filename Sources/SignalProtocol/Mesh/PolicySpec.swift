@@ -52,7 +52,11 @@ public struct PolicySpec: MeshPolicy, Hashable {
     /// What a tab does when the server gives its uid to another tab.
     public enum UidTakenRule: String, Hashable, Sendable, CaseIterable {
         case stayOff
+        /// Rejoin as `uid~N`, keeping the links (and their re-dial timers) of the old uid.
         case rejoinWithFreshUid
+        /// Rejoin as `uid~N` as a new page would: close every link first, so that the others,
+        /// who see a new uid come online, dial it.
+        case rejoinAsNewPage
     }
 
     public var name: String
@@ -126,7 +130,8 @@ public struct PolicySpec: MeshPolicy, Hashable {
     public var replaceLinkOnForeignOffer: Bool { replaceOnForeignOffer }
     public var acceptOfferWithoutLink: Bool { acceptOffersWithoutLink }
     public var redial: RedialRule? { redialRule }
-    public var rejoinWithFreshUid: Bool { uidTaken == .rejoinWithFreshUid }
+    public var rejoinWithFreshUid: Bool { uidTaken != .stayOff }
+    public var rejoinAsNewPage: Bool { uidTaken == .rejoinAsNewPage }
     public var iceRestartAfterDisconnected: Int64? { iceRestartAfterDisconnectedNs }
     public var usesInstanceIds: Bool { instanceIds }
     public var perfectNegotiation: Bool { glare == .perfectNegotiation }
@@ -196,9 +201,23 @@ extension PolicySpec {
         acceptOffersWithoutLink: true, uidTaken: .rejoinWithFreshUid)
 }
 
+extension PolicySpec {
+    /// The recommended policy (docs/policies.md): keep every link that still works, renegotiate
+    /// only when the remote page really changed (instance ids), repair a dead link by itself.
+    /// `resilient`'s repairs without its cost: a WebSocket-only drop or a server restart
+    /// renegotiates nothing, because the `online` that follows names the same page load.
+    public static let keepLiveLinks = PolicySpec(
+        name: "keep-live-links",
+        summary: "instance ids: re-dial only a new page load or a dead link (backoff, smaller uid), ICE restart after 2 s disconnected, perfect negotiation, a duplicated tab's original rejoins as a new page",
+        connected: .channelOpenAndConnected, onInit: .passiveIfNotConnectedOrNewPageLoad,
+        onOnline: .dialIfNotConnectedOrNewPageLoad, iceRestartAfterDisconnected: 2_000_000_000,
+        replaceOnForeignOffer: true, acceptOffersWithoutLink: true, redial: RedialRule(jitter: 0.2),
+        instanceIds: true, glare: .perfectNegotiation, uidTaken: .rejoinAsNewPage)
+}
+
 /// Every policy MeshSim knows by name, in the order `MeshSim policies` lists them.
 public enum Policies {
-    public static let all: [PolicySpec] = [.seed, .seedStrict, .replace, .resilient, .restartIce]
+    public static let all: [PolicySpec] = [.seed, .seedStrict, .replace, .resilient, .restartIce, .keepLiveLinks]
 
     public static func named(_ name: String) -> PolicySpec? {
         all.first { $0.name == name }

@@ -17,6 +17,7 @@ extension PresetPolicy {
     public var acceptOfferWithoutLink: Bool { spec.acceptOfferWithoutLink }
     public var redial: RedialRule? { spec.redial }
     public var rejoinWithFreshUid: Bool { spec.rejoinWithFreshUid }
+    public var rejoinAsNewPage: Bool { spec.rejoinAsNewPage }
     public var restartIceOnFailure: Bool { spec.restartIceOnFailure }
     public var iceRestartAfterDisconnected: Int64? { spec.iceRestartAfterDisconnected }
     public var usesInstanceIds: Bool { spec.usesInstanceIds }
@@ -52,4 +53,10 @@ public struct ResilientPolicy: PresetPolicy {
 public struct RestartICEPolicy: PresetPolicy {
     public init() {}
     public var spec: PolicySpec { .restartIce }
+}
+
+/// `PolicySpec.keepLiveLinks` as a type.
+public struct KeepLiveLinksPolicy: PresetPolicy {
+    public init() {}
+    public var spec: PolicySpec { .keepLiveLinks }
 }
