@@ -69,6 +69,13 @@ private struct Page {
 
 private let ids = PolicySpec.keepLiveLinks
 
+/// The recommended policy plus an ICE restart after 2 s `disconnected`.
+private let graceful: PolicySpec = {
+    var p = PolicySpec.keepLiveLinks
+    p.iceRestartAfterDisconnectedNs = 2_000_000_000
+    return p
+}()
+
 @Suite struct InstanceIdWireTests {
     @Test func instanceFieldsAreVersionTwoAndOnlyWhenPresent() {
         #expect(WireCodec.encode(.hello(uid: "a", instance: "i1")) == #"{"v":2,"type":"hello","uid":"a","instance":"i1"}"#)
@@ -223,7 +230,7 @@ private let ids = PolicySpec.keepLiveLinks
 
 @Suite struct DisconnectedGraceTests {
     private func disconnectedDialer() -> (Page, [String]) {
-        var p = Page(ids)
+        var p = Page(graceful)
         p.connected(to: "x", instance: "x-1", active: true)
         _ = p.event(0, .operationComplete(.setLocalDescription, .success(offer(1))))
         let out = p.event(0, .connectionStateChange(.disconnected))
@@ -249,11 +256,17 @@ private let ids = PolicySpec.keepLiveLinks
     }
 
     @Test func thePassiveSideWaitsForTheDialer() {
-        var p = Page(ids)
+        var p = Page(graceful)
         p.connected(to: "x", instance: "x-1", active: false)
         #expect(p.event(0, .connectionStateChange(.disconnected)).isEmpty)
     }
 
     /// The token of the timer just armed: tokens count up from 1 in one manager.
     private func lastToken(_ p: Page) -> UInt32 { 1 }
+
+    @Test func withoutAGraceNothingIsArmed() {
+        var p = Page(ids)
+        p.connected(to: "x", instance: "x-1", active: true)
+        #expect(p.event(0, .connectionStateChange(.disconnected)).isEmpty)
+    }
 }

@@ -208,11 +208,10 @@ extension PolicySpec {
     /// renegotiates nothing, because the `online` that follows names the same page load.
     public static let keepLiveLinks = PolicySpec(
         name: "keep-live-links",
-        summary: "instance ids: re-dial only a new page load or a dead link (backoff, smaller uid), ICE restart after 2 s disconnected, perfect negotiation, a duplicated tab's original rejoins as a new page",
+        summary: "instance ids: keep a working link to the same page load, re-dial a new page load or a dead link (backoff, smaller uid), perfect negotiation, a duplicated tab's original rejoins as a new page",
         connected: .channelOpenAndConnected, onInit: .passiveIfNotConnectedOrNewPageLoad,
-        onOnline: .dialIfNotConnectedOrNewPageLoad, iceRestartAfterDisconnected: 2_000_000_000,
-        replaceOnForeignOffer: true, acceptOffersWithoutLink: true, redial: RedialRule(jitter: 0.2),
-        instanceIds: true, glare: .perfectNegotiation, uidTaken: .rejoinAsNewPage)
+        onOnline: .dialIfNotConnectedOrNewPageLoad, replaceOnForeignOffer: true, acceptOffersWithoutLink: true,
+        redial: RedialRule(jitter: 0.2), instanceIds: true, glare: .perfectNegotiation, uidTaken: .rejoinAsNewPage)
 }
 
 /// Every policy MeshSim knows by name, in the order `MeshSim policies` lists them.
