@@ -143,17 +143,6 @@ public struct PolicySpec: MeshPolicy, Hashable {
         p.name = newName
         return p
     }
-
-    /// Equal decisions, whatever the names and summaries.
-    public func sameDecisions(as other: PolicySpec) -> Bool {
-        named("").summarized("") == other.named("").summarized("")
-    }
-
-    private func summarized(_ s: String) -> PolicySpec {
-        var p = self
-        p.summary = s
-        return p
-    }
 }
 
 extension PolicySpec {
