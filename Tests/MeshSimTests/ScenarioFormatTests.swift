@@ -176,6 +176,8 @@ import SignalProtocol
                         path: "peers[2].nat")
         case "expect":
             return Host(base: [], wrap: { scenario(#", "network": {"turn": true}, "expect": {\#($0)}"#) }, path: "expect")
+        case "policy": return Host(base: [], wrap: { scenario(#", "policy": {\#($0)}"#) }, path: "policy")
+        case "policyRedial": return Host(base: [], wrap: { scenario(#", "policy": {"redial": {\#($0)}}"#) }, path: "policy.redial")
         default:
             let kind = t.eventKind ?? ""
             var base: [(String, String)] = [("at", #""1s""#), ("do", "\"\(kind)\"")]
@@ -219,6 +221,8 @@ import SignalProtocol
         case "natObject": return #"{"mapping": "addressDependent", "filtering": "endpointIndependent"}"#
         case "joinSchedule": return #"{"start": "1s", "every": "1s"}"#
         case "machine": return #"{"cores": 2}"#
+        case "policy": return #"{"onOnline": "dial"}"#
+        case "policyRedial": return #"{"initial": "2s"}"#
         default: return "{}"
         }
     }
@@ -249,6 +253,8 @@ import SignalProtocol
                     [JSONNumber(min).text, JSONNumber(min - 0.1).text, JSONNumber(max + 0.1).text, #""0.5""#, "null"])
         case .boolean:
             return (["true", "false"], ["1", #""true""#, "null"])
+        case .null:
+            return (["null"], ["5", #""x""#, "false"])
         case .string(let nonEmpty):
             return ([#""x""#] + (nonEmpty ? [] : [#""""#]), ["5", "null", #"["x"]"#] + (nonEmpty ? [#""""#] : []))
         case .names(let names, _):

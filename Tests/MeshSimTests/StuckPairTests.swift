@@ -117,7 +117,7 @@ import Testing
         let report = RunReport(simulation: sim)
         #expect(report.stuck.count == 3)
         #expect(Self.causes(report) == ["zombieIgnoredOnline"], "\(report.stuck.map(\.reason))")
-        #expect(report.stuck.allSatisfy { $0.reason.contains("still belongs to p2's old page") && $0.reason.hasSuffix("; policy replace (or resilient, restart-ice) would re-dial this pair") })
+        #expect(report.stuck.allSatisfy { $0.reason.contains("still belongs to p2's old page") && $0.reason.hasSuffix("; policy replace (or resilient, restart-ice, keep-live-links) would re-dial this pair") })
     }
 
     /// Peers that are not there: the cause an expectation's detail gets for them. (`--until`
@@ -149,20 +149,20 @@ import Testing
             PolicyRemedy.policies(for: c, current: current, context).map(\.name)
         }
         let zombie = PolicyRemedy.Context(heldLink: MeshLink(id: LinkID(0), remote: "p2", role: .passive))
-        #expect(names(.zombieIgnoredOnline, SeedPolicy(), zombie) == ["replace", "resilient", "restart-ice"])
-        #expect(names(.zombieIgnoredOnline, SeedStrictPolicy(), zombie) == ["replace", "resilient", "restart-ice"])
+        #expect(names(.zombieIgnoredOnline, SeedPolicy(), zombie) == ["replace", "resilient", "restart-ice", "keep-live-links"])
+        #expect(names(.zombieIgnoredOnline, SeedStrictPolicy(), zombie) == ["replace", "resilient", "restart-ice", "keep-live-links"])
         #expect(names(.zombieIgnoredOnline, ReplacePolicy(), zombie) == [])
         let failed = PolicyRemedy.Context(closedOnFailure: true)
-        #expect(names(.closedNotRedialled, SeedPolicy(), failed) == ["resilient", "restart-ice"])
-        #expect(names(.closedNotRedialled, ReplacePolicy()) == ["resilient"])
-        #expect(names(.partitionFailed, SeedPolicy(), failed) == ["resilient", "restart-ice"])
+        #expect(names(.closedNotRedialled, SeedPolicy(), failed) == ["resilient", "restart-ice", "keep-live-links"])
+        #expect(names(.closedNotRedialled, ReplacePolicy()) == ["resilient", "keep-live-links"])
+        #expect(names(.partitionFailed, SeedPolicy(), failed) == ["resilient", "restart-ice", "keep-live-links"])
         #expect(names(.partitionFailed, ResilientPolicy(), failed) == [])
-        #expect(names(.sameUid, SeedPolicy()) == ["resilient", "restart-ice"])
-        #expect(names(.uidShared, ReplacePolicy()) == ["resilient", "restart-ice"])
+        #expect(names(.sameUid, SeedPolicy()) == ["resilient", "restart-ice", "keep-live-links"])
+        #expect(names(.uidShared, ReplacePolicy()) == ["resilient", "restart-ice", "keep-live-links"])
         #expect(names(.symmetricNat, SeedPolicy()) == [])
         #expect(PolicyRemedy.sentence(for: .closedNotRedialled, current: SeedPolicy(), failed)
-                == "policy resilient (or restart-ice) would repair this pair")
-        #expect(PolicyRemedy.sentence(for: .closedNotRedialled, current: SeedPolicy()) == "policy resilient would repair this pair")
+                == "policy resilient (or restart-ice, keep-live-links) would repair this pair")
+        #expect(PolicyRemedy.sentence(for: .closedNotRedialled, current: SeedPolicy()) == "policy resilient (or keep-live-links) would repair this pair")
         // Every lifecycle cause the report can name a policy for, and only those.
         let named = StuckCause.allCases.filter { PolicyRemedy.effect(of: $0) != nil }
         #expect(Set(named) == [.zombieIgnoredOnline, .closedNotRedialled, .partitionFailed, .sameUid, .uidShared, .uidTakenOver])

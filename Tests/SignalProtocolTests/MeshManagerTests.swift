@@ -33,10 +33,10 @@ private func render(_ a: MeshAction) -> String {
     case .createDataChannel(let id, let label): return "channel \(id.raw) \(label)"
     case .operation(let id, let op): return "op \(id.raw) \(describe(op))"
     case .close(let id): return "close \(id.raw)"
-    case .sendSignal(let to, let p): return "signal \(to) \(p.kindName)"
+    case .sendSignal(let to, let p, _): return "signal \(to) \(p.kindName)"
     case .sendData(let id, let label, let size): return "data \(id.raw) \(label) \(size)"
     case .note(let remote, _): return "note \(remote)"
-    case .setTimer(let remote, _, let delay): return "timer \(remote) \(delay)"
+    case .setTimer(let remote, _, let delay, _): return "timer \(remote) \(delay)"
     case .rejoin(let uid): return "rejoin \(uid)"
     case .restartIce(let id): return "restartIce \(id.raw)"
     }
@@ -115,7 +115,7 @@ struct MeshManagerTests {
         _ = m.receive(.online(uid: "x"))
         let out = m.completed(0, .setLocalDescription, offer())
         #expect(lines(out) == ["signal x offer"])
-        guard case .sendSignal(_, .description(let d))? = out.first else { Issue.record("no signal"); return }
+        guard case .sendSignal(_, .description(let d), _)? = out.first else { Issue.record("no signal"); return }
         #expect(d == offer())
     }
 
@@ -160,7 +160,7 @@ struct MeshManagerTests {
         let m = Manager.joined(online: ["a"])
         let out = m.event(0, .iceCandidate(sampleCandidate))
         #expect(lines(out) == ["signal a candidate"])
-        guard case .sendSignal(_, .candidate(let c))? = out.first else { Issue.record("no candidate signal"); return }
+        guard case .sendSignal(_, .candidate(let c), _)? = out.first else { Issue.record("no candidate signal"); return }
         #expect(c == sampleCandidate)
     }
 

@@ -21,7 +21,7 @@ private struct Harness {
 
     private mutating func strip(_ actions: [ServerAction]) -> [ServerAction] {
         actions.map { a in
-            if case .send(let s, .initial(let you, let online, let secret?)) = a {
+            if case .send(let s, .initial(let you, let online, let secret?, _)) = a {
                 issued[you] = secret
                 return .send(s, .initial(you: you, online: online))
             }
@@ -337,7 +337,7 @@ private func errorCode(_ actions: [ServerAction], to s: SocketID) -> WireErrorCo
         var actions: [ServerAction] = []
         server.socketOpened(s1, into: &actions)
         server.receive(.hello(uid: "a"), from: s1, into: &actions)
-        guard case .send(s1, .initial("a", [], let secret?))? = actions.first else {
+        guard case .send(s1, .initial("a", [], let secret?, nil))? = actions.first else {
             Issue.record("no init with a secret: \(actions)")
             return
         }
@@ -486,7 +486,7 @@ private func errorCode(_ actions: [ServerAction], to s: SocketID) -> WireErrorCo
         _ = h.open(s1)
         #expect(h.receive(frame: "not json", from: s1) ==
             [.send(s1, .error(code: .malformed, detail: "not JSON: line 1, column 1: invalid literal, expected 'null'", peer: nil))])
-        #expect(errorCode(h.receive(frame: #"{"v":2,"type":"hello","uid":"a"}"#, from: s1), to: s1) == .unsupportedVersion)
+        #expect(errorCode(h.receive(frame: #"{"v":3,"type":"hello","uid":"a"}"#, from: s1), to: s1) == .unsupportedVersion)
         #expect(errorCode(h.receive(frame: #"{"v":1,"type":"signal","to":5}"#, from: s1), to: s1) == .malformed)
         #expect(h.receive(frame: #"{"v":1,"type":"hello","uid":"a"}"#, from: s1) == [.send(s1, .initial(you: "a", online: []))])
     }

@@ -9,8 +9,10 @@ struct Arguments {
     private var options: [(name: String, value: String?)] = []
     private var consumed: Set<String> = []
 
-    /// `valued` lists options that take a value; anything else starting with `--` is a flag.
-    init(_ args: ArraySlice<String>, valued: Set<String>, flags: Set<String>) throws(UsageError) {
+    /// `valued` lists options that take a value; `repeatable` those that take a value and may
+    /// be given more than once (`values`); anything else starting with `--` is a flag.
+    init(_ args: ArraySlice<String>, valued: Set<String>, flags: Set<String>, repeatable: Set<String> = []) throws(UsageError) {
+        let valued = valued.union(repeatable)
         var i = args.startIndex
         while i < args.endIndex {
             let a = args[i]
@@ -46,6 +48,11 @@ struct Arguments {
         let matches = options.filter { $0.name == name }
         guard matches.count <= 1 else { throw UsageError(message: "--\(name) given more than once") }
         return matches.first?.value
+    }
+
+    /// Every value of a repeatable option, in command-line order.
+    func values(_ name: String) -> [String] {
+        options.filter { $0.name == name }.compactMap(\.value)
     }
 
     func flag(_ name: String) -> Bool {

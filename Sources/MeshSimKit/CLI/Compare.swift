@@ -17,6 +17,9 @@ enum Compare {
         var signalingMessages: Int
         var offers: Int
         var iceRestarts: Int
+        /// Offers that crossed an offer of the receiving page to the same peer (glare), summed
+        /// over every page load of the run.
+        var glare: Int
         /// The run's whole report (what `scenario --json` prints for it) with the comparison's
         /// own member appended: `convergenceMs`.
         var report: String
@@ -94,8 +97,10 @@ enum Compare {
         sim.run()
         let report = RunReport(simulation: sim)
         let convergence = report.fullMesh ? report.convergedAt.map { max(0, $0 - sim.lastDisruptionEnd) } : nil
+        let glare = sim.pages.reduce(0) { $0 + $1.manager.glareCount }
         var object = report.jsonObject
         object["convergenceMs"] = convergence.map { .number(JSONNumber(text: formatMillis($0))!) } ?? .null
+        object["glare"] = .number(JSONNumber(glare))
         if let sweep = job.sweep {
             object["sweep"] = ["run": .number(JSONNumber(sweep.run)), "runs": .number(JSONNumber(sweep.runs)),
                                "expectsBreakage": .bool(expectsBreakage(job.scenario))]
@@ -103,7 +108,8 @@ enum Compare {
         return Outcome(scenario: job.scenario.name, file: job.scenario.file, policy: job.policy.name, seed: job.seed,
                        fullMesh: report.fullMesh, passed: report.passed, convergence: convergence,
                        signalingMessages: report.signalingMessages, offers: report.offersCreated,
-                       iceRestarts: report.iceRestarts, report: JSONWriter.write(.object(object)),
+                       iceRestarts: report.iceRestarts, glare: glare,
+                       report: JSONWriter.write(.object(object)),
                        failedExpectations: report.expectations.filter { !$0.ok }.map(\.name).reduce(into: []) { names, n in
                            if !names.contains(n) { names.append(n) }
                        },
@@ -135,6 +141,7 @@ enum Compare {
         var meanSignaling: Double
         var meanOffers: Double
         var meanIceRestarts: Double
+        var meanGlare: Double
     }
 
     static func summarize(_ outcomes: [Outcome], scenarios: [Scenario], policies: [String]) -> [Summary] {
@@ -166,7 +173,8 @@ enum Compare {
                                    p50: percentile(times, 50), p95: percentile(times, 95),
                                    meanSignaling: Double(runs.map(\.signalingMessages).reduce(0, +)) / n,
                                    meanOffers: Double(runs.map(\.offers).reduce(0, +)) / n,
-                                   meanIceRestarts: Double(runs.map(\.iceRestarts).reduce(0, +)) / n))
+                                   meanIceRestarts: Double(runs.map(\.iceRestarts).reduce(0, +)) / n,
+                                   meanGlare: Double(runs.map(\.glare).reduce(0, +)) / n))
             }
         }
         return out
@@ -182,7 +190,7 @@ enum Compare {
     static func table(_ summaries: [Summary]) -> String {
         var lines: [String] = []
         var lastFile: String?
-        let header = ["policy", "passed", "converged", "p50", "p95", "signaling", "offers", "ICE restarts"]
+        let header = ["policy", "passed", "converged", "p50", "p95", "signaling", "offers", "ICE restarts", "glare"]
         var notes: [String] = []
         var rows: [[String]] = []
         func flush() {
@@ -209,7 +217,7 @@ enum Compare {
             notes.append(contentsOf: explain(s))
             rows.append([s.policy, "\(s.passed)/\(s.runs)", "\(s.converged)/\(s.runs)",
                          s.p50.map(shortTime) ?? "-", s.p95.map(shortTime) ?? "-",
-                         fixed(s.meanSignaling), fixed(s.meanOffers), fixed(s.meanIceRestarts)])
+                         fixed(s.meanSignaling), fixed(s.meanOffers), fixed(s.meanIceRestarts), fixed(s.meanGlare)])
         }
         flush()
         return lines.map(oneLine).joined(separator: "\n")

@@ -4,15 +4,21 @@ import SignalProtocol
 /// `MeshSim compare`: the command line around `Compare` (docs/cli.md, "compare").
 extension MeshSimCommand {
     static func compare(_ rest: ArraySlice<String>) throws(UsageError) -> Int32 {
-        let a = try Arguments(rest, valued: ["policies", "seeds", "jobs", "shard", "until", "max-events", "junit", "html", "svg"], flags: ["json"])
+        let a = try Arguments(rest, valued: ["policies", "seeds", "jobs", "shard", "until", "max-events", "junit", "html", "svg"],
+                              flags: ["json"], repeatable: ["vary"])
         guard !a.positional.isEmpty else { throw UsageError(message: "needs at least one FILE") }
         guard let policyList = try a.value("policies") else { throw UsageError(message: "needs --policies A,B,...") }
+        let policyValues = policyList.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        var bases: [PolicySpec] = []
+        for value in policyValues {
+            bases.append(try PolicyFile.resolve(value, option: "--policies"))
+        }
+        let axes = try a.values("vary").map { v throws(UsageError) in try PolicyVariants.parseAxis(v) }
         var policies: [any MeshPolicy] = []
-        for name in policyList.split(separator: ",", omittingEmptySubsequences: false).map(String.init) {
-            guard let p = Policies.named(name) else {
-                throw UsageError(message: "--policies: unknown policy \(scenarioQuote(name)) (known: \(Policies.all.map(\.name).joined(separator: ", ")))")
+        for p in try PolicyVariants.expand(bases, axes) {
+            guard !policies.contains(where: { $0.name == p.name }) else {
+                throw UsageError(message: "--policies: two policies are named \(p.name) (name a policy file's policy with its \"name\" field)")
             }
-            guard !policies.contains(where: { $0.name == name }) else { throw UsageError(message: "--policies: \(name) given twice") }
             policies.append(p)
         }
         guard let seedText = try a.value("seeds") else { throw UsageError(message: "needs --seeds LIST (e.g. 1-100 or 1,5,9)") }
@@ -33,7 +39,7 @@ extension MeshSimCommand {
         let limits = try RunLimits(a)
         let junit = try a.value("junit").map { OutputFile(option: "junit", path: $0) }
         let visuals = try VisualOutputs(a, inputs: a.positional)
-        try OutputFiles.check([junit].compactMap { $0 } + visuals.files, inputs: a.positional)
+        try OutputFiles.check([junit].compactMap { $0 } + visuals.files, inputs: a.positional + policyFiles(policyValues))
 
         var scenarios: [Scenario] = []
         var problems: [String] = []

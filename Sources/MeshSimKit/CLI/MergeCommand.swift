@@ -106,6 +106,7 @@ enum SweepMerge {
         guard let signaling = o["signalingMessages"]?.numberValue?.int64 else { return .failure(missing("signalingMessages")) }
         guard let offers = o["offersCreated"]?.numberValue?.int64 else { return .failure(missing("offersCreated")) }
         guard let restarts = o["iceRestarts"]?.numberValue?.int64 else { return .failure(missing("iceRestarts")) }
+        guard let glare = o["glare"]?.numberValue?.int64 else { return .failure(missing("glare")) }
         guard let expectations = o["expectations"]?.arrayValue else { return .failure(missing("expectations")) }
         guard let violations = o["violations"]?.arrayValue else { return .failure(missing("violations")) }
         var convergence: Int64?
@@ -123,7 +124,7 @@ enum SweepMerge {
         }
         let outcome = Compare.Outcome(scenario: scenario, file: file, policy: policy, seed: seed, fullMesh: fullMesh, passed: passed,
                                       convergence: convergence, signalingMessages: Int(signaling), offers: Int(offers),
-                                      iceRestarts: Int(restarts), report: text, failedExpectations: failed,
+                                      iceRestarts: Int(restarts), glare: Int(glare), report: text, failedExpectations: failed,
                                       violations: violations.count, junitCase: nil, curve: nil)
         return .success((Int(run), Int(runs), expectsBreakage, outcome))
     }

@@ -85,13 +85,15 @@ public enum MeshSimCommand {
         }
     }
 
-    /// `--policy NAME`, if given.
+    /// `--policy NAME` or `--policy FILE`, if given.
     static func policyOption(_ a: Arguments) throws(UsageError) -> (any MeshPolicy)? {
-        guard let name = try a.value("policy") else { return nil }
-        guard let p = Policies.named(name) else {
-            throw UsageError(message: "--policy: unknown policy \(scenarioQuote(name)) (known: \(Policies.all.map(\.name).joined(separator: ", ")))")
-        }
-        return p
+        guard let value = try a.value("policy") else { return nil }
+        return try PolicyFile.resolve(value, option: "--policy")
+    }
+
+    /// The policy files among `--policy`/`--policies` values: inputs no output may overwrite.
+    static func policyFiles(_ values: [String]) -> [String] {
+        values.filter { Policies.named($0) == nil }
     }
 
     // MARK: - scenario
@@ -115,7 +117,8 @@ public enum MeshSimCommand {
         let perfetto = try a.value("perfetto").map { OutputFile(option: "perfetto", path: $0) }
         if perfetto != nil && a.positional.count > 1 { throw UsageError(message: "--perfetto takes exactly one scenario FILE") }
         let visuals = try VisualOutputs(a, inputs: a.positional)
-        try OutputFiles.check([trace, junit, perfetto].compactMap { $0 } + visuals.files, inputs: a.positional)
+        try OutputFiles.check([trace, junit, perfetto].compactMap { $0 } + visuals.files,
+                              inputs: a.positional + policyFiles([try a.value("policy")].compactMap { $0 }))
         let json = a.flag("json")
 
         // Load and check every file before running any (exit 2 on any problem, naming the file).
@@ -232,8 +235,13 @@ public enum MeshSimCommand {
     }
 
     static func policies(_ rest: ArraySlice<String>) throws(UsageError) -> Int32 {
-        let a = try Arguments(rest, valued: [], flags: [])
+        let a = try Arguments(rest, valued: [], flags: ["json"])
         guard a.positional.isEmpty else { throw UsageError(message: "takes no arguments") }
+        if a.flag("json") {
+            // One policy object per line, in the order of the listing (docs/policies.md).
+            for p in Policies.all { print(PolicyJSON.line(p)) }
+            return 0
+        }
         let width = Policies.all.map(\.name.count).max() ?? 0
         for p in Policies.all {
             print(p.name + String(repeating: " ", count: width - p.name.count + 2) + p.summary)

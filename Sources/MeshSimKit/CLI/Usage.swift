@@ -8,7 +8,7 @@ enum Usage {
     static let overview = """
     MeshSim \(version): a deterministic simulator of browser WebRTC full meshes
 
-    usage: MeshSim scenario FILE... [--seed N] [--policy NAME] [--json] [--trace FILE] [--until DURATION]
+    usage: MeshSim scenario FILE... [--seed N] [--policy NAME|FILE] [--json] [--trace FILE] [--until DURATION]
                                     [--max-events N] [--junit FILE] [--perfetto FILE]
                                     [--html FILE] [--svg FILE] [--check-determinism]
            MeshSim validate FILE... [--json]
@@ -29,13 +29,14 @@ enum Usage {
     """
 
     static let scenario = """
-    usage: MeshSim scenario FILE... [--seed N] [--policy NAME] [--json] [--trace FILE] [--until DURATION]
+    usage: MeshSim scenario FILE... [--seed N] [--policy NAME|FILE] [--json] [--trace FILE] [--until DURATION]
                                     [--max-events N] [--junit FILE] [--perfetto FILE]
                                     [--html FILE] [--svg FILE] [--check-determinism]
 
     Runs each scenario file and prints its report (text, or one JSON object per run with --json).
       --seed N           the run's seed instead of the file's (0 to 18446744073709551615)
-      --policy NAME      the reconnect policy instead of the file's (MeshSim policies lists them)
+      --policy NAME|FILE the reconnect policy instead of the file's: a name (MeshSim policies lists
+                         them) or a JSON policy object file (docs/policies.md)
       --json             one JSON report per run on stdout (JSON Lines), nothing else
       --trace FILE       every state change as JSON Lines (one scenario FILE only)
       --until DURATION   stop at this simulated time (at most the scenario's duration); the report
@@ -66,19 +67,23 @@ enum Usage {
     """
 
     static let policies = """
-    usage: MeshSim policies
+    usage: MeshSim policies [--json]
 
     Lists the built-in reconnect policies, one line each (docs/policies.md explains them).
+      --json   each policy's object instead, one per line: save one as a file, edit it, and give
+               it to --policy FILE or compare --policies
     """
 
     static let compare = """
-    usage: MeshSim compare FILE... --policies A,B,... --seeds LIST [--jobs N] [--shard I/N] [--json]
-                                   [--until DURATION] [--max-events N] [--junit FILE]
+    usage: MeshSim compare FILE... --policies A,B,... --seeds LIST [--vary FIELD=V1,V2,...]
+                                   [--jobs N] [--shard I/N] [--json] [--until DURATION] [--max-events N] [--junit FILE]
                                    [--html FILE] [--svg FILE]
 
     Runs every scenario under every policy and seed, and prints a table per scenario: runs that
     passed, runs that converged, convergence time percentiles, signaling cost.
-      --policies A,B,...  policy names (MeshSim policies lists them)
+      --policies A,B,...  policy names (MeshSim policies lists them) or policy object files
+      --vary FIELD=V,...  run each policy with each value of a policy field (redial.initial=500ms,2s);
+                          repeatable: every combination, named resilient{redial.initial=500ms,...}
       --seeds LIST        seeds and ranges, comma-separated: 1-100, or 1,5,9, or 1-10,20,30-35
       --jobs N            runs in parallel (1 to 256; the output is the same whatever N is)
       --shard I/N         only every N-th run, starting with the I-th (to split a sweep across machines)

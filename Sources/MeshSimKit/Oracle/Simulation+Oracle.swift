@@ -96,7 +96,7 @@ extension Simulation {
                    conn.closedAt.map({ $0 <= cut.until + nsPerSecond }) ?? true {
                     parts.append("UDP between them was blocked until \(time: cut.until), long enough for ICE to fail, and no online event follows a partition")
                     if cause != .zombieIgnoredOnline { cause = .partitionFailed }
-                } else if policy.redialBackoff == nil {
+                } else if policy.redial == nil {
                     parts.append("under policy \(policy.name) only an online event makes a page dial")
                 }
                 // A page closes no connection by itself: `failed` is the last state a connection

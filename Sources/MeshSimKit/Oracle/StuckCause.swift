@@ -214,11 +214,16 @@ enum PolicyRemedy {
             link.destroyed = false
             link.connectionState = .connected
             link.dataChannelOpen = true
+            // The online came from the page that came back: another page load than the zombie's.
+            if policy.usesInstanceIds {
+                link.remoteInstance = "zombie"
+                link.announcedInstance = "returned"
+            }
             return policy.redialOnOnline(link)
         case .closedNotRedialled, .partitionFailed:
             // No online comes: only a policy that repairs a dead link by itself does, by
             // re-dialling it, or (when it failed) by restarting ICE instead of closing it.
-            return policy.redialBackoff != nil || (context.closedOnFailure && policy.restartIceOnFailure)
+            return policy.redial != nil || (context.closedOnFailure && policy.restartIceOnFailure)
         case .sameUid, .uidShared, .uidTakenOver:
             return policy.rejoinWithFreshUid
         default:

@@ -13,7 +13,7 @@ enum RunPreflight {
             problems.append(ScenarioProblem(file: scenario.file, path: "duration", message:
                 "\(untilOption) \(formatSeconds(until)) is past the scenario's duration (\(formatSeconds(scenario.duration))); give \(untilOption) at most the duration"))
         }
-        let policy = override ?? Policies.named(scenario.policy)
+        let policy = override ?? scenario.policyObject ?? Policies.named(scenario.policy)
         if policy == nil {
             problems.append(ScenarioProblem(file: scenario.file, path: "policy",
                 message: "unknown policy \(scenarioQuote(scenario.policy)) (known: \(Policies.all.map(\.name).joined(separator: ", ")))"))

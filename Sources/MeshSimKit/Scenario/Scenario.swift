@@ -1,3 +1,5 @@
+import SignalProtocol
+
 // The scenario model: what a scenario file says, validated and with every default filled in.
 // Produced by `ScenarioLoader`; all times are `SimDuration` (Int64 nanoseconds).
 
@@ -344,8 +346,11 @@ struct Scenario: Equatable {
     var seed: UInt64 = 1
     /// Length of the run (> 0).
     var duration: SimDuration
-    /// Reconnect policy name; the loader does not check it against the known policies.
+    /// Reconnect policy name; the loader does not check it against the known policies. For a
+    /// policy object, its name.
     var policy: String = "seed"
+    /// The policy written as an object (`policyObject.name == policy`); nil for a name.
+    var policyObject: PolicySpec?
     var network = NetworkSettings()
     /// Peers present from the start (groups expanded into their members), in file order.
     var peers: [PeerSpec]

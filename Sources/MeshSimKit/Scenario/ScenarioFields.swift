@@ -31,6 +31,8 @@ indirect enum ScenarioFieldType {
     /// A number above `min`, at most `max`.
     case numberAbove(min: Double, max: Double)
     case boolean
+    /// JSON `null` (with `.either`: a decision that is off).
+    case null
     case string(nonEmpty: Bool)
     /// One of these strings; `noun` names one of them in the docs ("NAT name").
     case names([String], noun: String)
@@ -72,6 +74,7 @@ extension ScenarioFieldType {
         case .number(let min, let max): return "number \(JSONNumber(min).text) … \(JSONNumber(max).text)"
         case .numberAbove(let min, let max): return "number > \(JSONNumber(min).text), ≤ \(JSONNumber(max).text)"
         case .boolean: return "boolean"
+        case .null: return "null"
         case .string(let nonEmpty): return nonEmpty ? "non-empty string" : "string"
         case .names(let names, _): return "one of " + names.map { "`\($0)`" }.joined(separator: ", ")
         case .peerId, .peerRef: return "peer id"
@@ -182,8 +185,8 @@ enum ScenarioFormat {
         .optional("seed", .integer(min: 0, max: UInt64.max), .value("1"),
                   "seeds the run's random generator; `--seed` overrides it"),
         .required("duration", .duration(.positive), "simulated length of the run"),
-        .optional("policy", .string(nonEmpty: true), .value("\"seed\""),
-                  "reconnect policy; `--policy` overrides it; `MeshSim policies` lists the names"),
+        .optional("policy", .either([.string(nonEmpty: true), .object("policy")]), .value("\"seed\""),
+                  "reconnect policy: a name (`MeshSim policies` lists them) or a policy object; `--policy` overrides it"),
         .optional("network", .object("network"), .text("see below"), "network parameters"),
         .optional("machines", .map(.object("machine"), key: "machine name"), .text("none: every peer on a machine of its own (4 cores, speed 1)"),
                   "the computers pages run on, by name; pages on one machine share its cores"),
@@ -361,7 +364,8 @@ enum ScenarioFormat {
     }
 
     /// Every table, in documentation order (the schema's `$defs` order).
-    static let all: [ScenarioTable] = [top, network, server, ice, machine, peer, group, joinSchedule, natObject] + events + [expect]
+    static let all: [ScenarioTable] = [top, policy, policyRedial, network, server, ice, machine, peer, group, joinSchedule, natObject]
+        + events + [expect]
 
     /// The table with this id (an `.object` reference), if there is one.
     static func table(_ id: String) -> ScenarioTable? {

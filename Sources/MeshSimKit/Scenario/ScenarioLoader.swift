@@ -360,6 +360,9 @@ final class ScenarioChecker {
         self.file = file
     }
 
+    /// Problems found so far (a reader compares it before and after to know if it found any).
+    var problemCount: Int { problems.count }
+
     func report(_ at: ScenarioPath, _ message: String) {
         problems.append((at.order, problems.count, ScenarioProblem(file: file, path: at.path, message: message)))
     }
@@ -545,7 +548,18 @@ final class ScenarioChecker {
         var duration: SimDuration?
         if let (v, at) = top.member("duration") { duration = self.duration(v, at, positive: true) } else { missing(top, "duration") }
         var policy = "seed"
-        if let (v, at) = top.member("policy"), let p = nonEmptyString(v, at) { policy = p }
+        var policyObject: PolicySpec?
+        if let (v, at) = top.member("policy") {
+            switch v {
+            case .object(let o):
+                policyObject = policySpec(CheckedObject(object: o, at: at), defaultName: "custom")
+                policy = policyObject?.name ?? policy
+            case .string:
+                if let p = nonEmptyString(v, at) { policy = p }
+            default:
+                report(at, "expected a policy name or a policy object, got \(scenarioTyped(v))")
+            }
+        }
 
         var network = NetworkSettings()
         if let (v, at) = top.member("network"), let o = object(v, at) {
@@ -629,6 +643,7 @@ final class ScenarioChecker {
         var scenario = Scenario(file: file, name: name, description: description, seed: seed, duration: duration,
                                 policy: policy, network: network, peers: peers, events: events, expect: expect)
         scenario.machines = machines
+        scenario.policyObject = policyObject
         return scenario
     }
 

@@ -209,6 +209,7 @@ enum ScenarioSchema {
         case .numberAbove(let min, let max):
             return [("type", "number"), ("exclusiveMinimum", .number(JSONNumber(min))), ("maximum", .number(JSONNumber(max)))]
         case .boolean: return [("type", "boolean")]
+        case .null: return [("type", "null")]
         case .string(let nonEmpty): return [("type", "string")] + (nonEmpty ? [("minLength", 1)] : [])
         case .names(let names, _):
             if names.count == 1 { return [("const", .string(names[0]))] }

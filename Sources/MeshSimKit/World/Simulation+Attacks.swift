@@ -123,7 +123,7 @@ extension Simulation {
         case .garbage:
             raw([0xFF, 0xFE, 0x00, 0x7B])
             raw(Array(#"{"v":1,"type":"signal","to":5}"#.utf8))
-            raw(Array(#"{"v":2,"type":"hello","uid":"x"}"#.utf8))
+            raw(Array(#"{"v":3,"type":"hello","uid":"x"}"#.utf8))  // a version no side speaks
             raw(Array(String(repeating: "[", count: 10_000).utf8))
         case .signalStrangers:
             record.target = victim
@@ -147,13 +147,13 @@ extension Simulation {
             switch a {
             case .send(let s, .error(let code, _, _)) where s == socket:
                 attacks[i].errors.append(code)
-            case .send(let s, .initial(let you, _, _)) where s == socket:
+            case .send(let s, .initial(let you, _, _, _)) where s == socket:
                 if you == attacks[i].target { attacks[i].gotTargetUID = true }
                 if !isAttackerUID(you) {
                     invariants.record(now, "uidHijacked", peers: [attacks[i].attacker],
                                       "the server gave honest uid \(you) to \(attacks[i].attacker)'s socket")
                 }
-            case .send(let s, .signal(let from, _, _)) where s != socket:
+            case .send(let s, .signal(let from, _, _, _, _)) where s != socket:
                 attacks[i].relayedFrom.append(from ?? "")
             case .send(let s, .error(.uidReplaced, _, let uid)) where s != socket
                     && !isAttacker(slot: pages[Int(webSockets[s].page)].slot):

@@ -28,12 +28,12 @@ extension Simulation {
                 let c = pages[p].linkConnections[Int(link.raw)]
                 if !connections[Int(c)].closed { blockingCall(.closePeerConnection, page: page) }
                 closeConnection(c)
-            case .sendSignal(let to, let payload):
+            case .sendSignal(let to, let payload, let toInstance):
                 cursor = charge(.sendMessage, page: page, readyAt: cursor)
                 let serial = signalsSent
                 signalsSent &+= 1
                 emit(.signal, peer: pages[p].name, remote: to, value: payload.kindName, page: page, signal: serial)
-                sendToServer(page: page, .signal(from: nil, to: to, payload: payload), signal: serial)
+                sendToServer(page: page, .signal(from: nil, to: to, payload: payload, toInstance: toInstance), signal: serial)
             case .sendData(let link, let label, let size):
                 let c = pages[p].linkConnections[Int(link.raw)]
                 callConnection(c) { slot, out in _ = slot.pc.send(label: label, size: size, now: now, into: &out) }
@@ -43,9 +43,12 @@ extension Simulation {
                 if list.count >= 6 { list.removeFirst() }
                 list.append((now, text))
                 pages[p].decisions[remote] = list
-            case .setTimer(let remote, let token, let delay):
+            case .setTimer(let remote, let token, let delay, let jitter):
                 meshTimers.append((page, remote, token))
-                queue.push(.meshTimer(Int32(meshTimers.count - 1)), at: cursor + delay)
+                // The policy's jitter: a draw only when it asks for one, so policies without
+                // jitter consume the generator as before.
+                let stretched = jitter > 0 ? Int64(Double(delay) * (1 + jitter * (2 * rng.nextUnit() - 1))) : delay
+                queue.push(.meshTimer(Int32(meshTimers.count - 1)), at: cursor + max(0, stretched))
             case .rejoin(let uid):
                 rejoin(page: page, uid: uid)
             }

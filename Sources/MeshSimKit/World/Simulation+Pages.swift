@@ -10,13 +10,18 @@ extension Simulation {
     static let reconnectBase: Int64 = 1 * nsPerSecond
     static let reconnectMax: Int64 = 16 * nsPerSecond
 
+    /// The instance id of page load `page` (policies with instance ids): a browser would draw
+    /// one at random (`crypto.randomUUID()`); page loads are numbered here, which is as unique
+    /// and draws nothing from the run's generator.
+    static func instanceID(page: Int32) -> String { "load-\(page + 1)" }
+
     /// A page loads with `uid` for the peer name `slot` on `host` and opens its WebSocket.
     func loadPage(slot: PeerID, uid: String, host: Int32) {
         let index = Int32(pages.count)
         let machine = peers[slot].machine ?? machines.add(MachineSpec(name: nil))
         peers[slot].machine = machine
         pages.append(Page(uid: uid, name: peers[slot].name, slot: slot, host: host, machine: machine,
-                          threads: peers[slot].threads, manager: MeshManager(policy: options.policy)))
+                          threads: peers[slot].threads, manager: MeshManager(policy: options.policy, instance: Self.instanceID(page: index))))
         peers[slot].currentPage = PageID(index)
         emit(.page, peer: peers[slot].name, value: "load", page: index, uid: uid)
         if !network.isReachable(host) {
@@ -99,7 +104,8 @@ extension Simulation {
         // The page says who it is, with the reclaim secret sessionStorage keeps beside the uid.
         let uid = pages[p].uid
         let stored = peers[pages[p].slot].sessionSecret
-        sendToServer(page: page, .hello(uid: uid, secret: stored?.uid == uid ? stored?.secret : nil))
+        sendToServer(page: page, .hello(uid: uid, secret: stored?.uid == uid ? stored?.secret : nil,
+                                        instance: pages[p].manager.instance))
         ensureServerPing()
     }
 
@@ -264,7 +270,7 @@ extension Simulation {
                 // Attackers answer pings and keep their own secret; what the server told them is
                 // in `attacks`.
                 if case .ping = frame.content { pushFrame(socket: frame.socket, toServer: true, .pong, origin: page) }
-                if case .message(.initial(let you, _, let secret?)) = frame.content {
+                if case .message(.initial(let you, _, let secret?, _)) = frame.content {
                     peers[pages[Int(page)].slot].sessionSecret = (you, secret)
                 }
                 return
@@ -330,7 +336,7 @@ extension Simulation {
     private func checkRelays(_ actions: [ServerAction], from socket: SocketID) {
         let sender = pages[Int(webSockets[socket].page)]
         for a in actions {
-            if case .send(_, .signal(let from, let to, _)) = a, from != sender.uid {
+            if case .send(_, .signal(let from, let to, _, _, _)) = a, from != sender.uid {
                 invariants.record(now, "serverStampsFrom", peers: [sender.name],
                                   "server relayed a signal to \(to) with from=\(from ?? "nil") although \(sender.name) (uid \(sender.uid)) sent it")
             }
@@ -341,15 +347,15 @@ extension Simulation {
         let p = Int(page)
         let name = pages[p].name
         switch message {
-        case .initial(let you, let online, let secret):
+        case .initial(let you, let online, let secret, _):
             emit(.`init`, peer: name, value: "\(online.count) online", page: page)
             if let secret { peers[pages[p].slot].sessionSecret = (you, secret) }
             pages[p].uidRefused = false
-        case .online(let uid):
+        case .online(let uid, _):
             emit(.online, peer: name, remote: uid, value: "online", page: page)
         case .offline(let uid):
             emit(.offline, peer: name, remote: uid, value: "offline", page: page)
-        case .signal(let from, let to, let payload):
+        case .signal(let from, let to, let payload, _, _):
             emit(.signalDelivered, peer: name, remote: from, value: payload.kindName, page: page,
                  signal: signal >= 0 ? signal : nil)
             if to != pages[p].uid {

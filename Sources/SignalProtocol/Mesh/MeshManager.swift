@@ -23,8 +23,21 @@ public struct MeshLink: Sendable {
     public var destroyed = false
     /// Session id of the remote connection this link's descriptions came from.
     public var remoteSession: UInt64?
+    /// The remote page load this link was made for (policies with instance ids).
+    public var remoteInstance: String?
+    /// The remote page load the server last announced (`init`, `online`), when the policy
+    /// uses instance ids: the policy compares it with `remoteInstance`.
+    public var announcedInstance: String?
+    /// The server announced another page load of the remote than the one this link talks to.
+    public var remotePageChanged: Bool {
+        guard let announcedInstance, let remoteInstance else { return false }
+        return announcedInstance != remoteInstance
+    }
     /// An offer was applied and our answer is being made.
     var answering = false
+    /// `createOffer` was called and its `setLocalDescription` has not completed (perfect
+    /// negotiation's `makingOffer`).
+    public internal(set) var makingOffer = false
 }
 
 /// What the mesh manager asks the page to do.
@@ -38,14 +51,16 @@ public enum MeshAction: Sendable {
     case operation(LinkID, PCOperation)
     /// `pc.close()`.
     case close(LinkID)
-    /// Send a signal through the server.
-    case sendSignal(to: String, SignalPayload)
+    /// Send a signal through the server; `toInstance` (policies with instance ids) names the
+    /// page load of `to` it is meant for.
+    case sendSignal(to: String, SignalPayload, toInstance: String?)
     /// `dc.send()` of a binary message of `size` bytes.
     case sendData(LinkID, label: String, size: Int)
     /// A decision worth a trace line (`decision` kind), e.g. "online ignored: connected".
     case note(remote: String, String)
-    /// Call `timerFired(remote:token:)` after `delay` (re-dial backoff).
-    case setTimer(remote: String, token: UInt32, delay: Int64)
+    /// Call `timerFired(remote:token:)` after `delay` (re-dial backoff), stretched by a factor
+    /// drawn uniformly from `[1 - jitter, 1 + jitter]` with the run's generator (no draw at 0).
+    case setTimer(remote: String, token: UInt32, delay: Int64, jitter: Double)
     /// Reconnect to the server under this new uid (a duplicated tab's rejoin).
     case rejoin(uid: String)
 }
@@ -76,12 +91,23 @@ public struct MeshManager: Sendable {
     /// Re-dial attempts per remote since its link last connected, and the pending timer token.
     private var redials: [String: (attempts: Int, token: UInt32)] = [:]
     private var nextToken: UInt32 = 0
+    /// This page load's instance id (policies with instance ids), sent in `hello` by the page.
+    public let instance: String?
+    /// The instance id the server last announced for each uid (`init`, `online`).
+    private var instances: [String: String] = [:]
+    /// Pending ICE-restart timers (`iceRestartAfterDisconnected`): token → link.
+    private var iceRestartTimers: [UInt32: LinkID] = [:]
+    /// Offers that arrived while this page was making or had made its own offer to the same
+    /// remote (glare), over the page's life.
+    public private(set) var glareCount = 0
 
     public static let channelLabel = "mesh"
     public static let probeSize = 16
 
-    public init(policy: any MeshPolicy) {
+    /// `instance`: this page load's id; ignored unless the policy uses instance ids.
+    public init(policy: any MeshPolicy, instance: String? = nil) {
         self.policy = policy
+        self.instance = policy.usesInstanceIds ? instance : nil
     }
 
     /// The link the manager currently holds for `remote`, if any.
@@ -98,12 +124,13 @@ public struct MeshManager: Sendable {
 
     public mutating func receive(_ message: WireMessage, into out: inout [MeshAction]) {
         switch message {
-        case .initial(let you, let list, _):
+        case .initial(let you, let list, _, let listed):
             me = you
-            for uid in list where uid != you {
+            for (k, uid) in list.enumerated() where uid != you {
                 online.insert(uid)
+                if policy.usesInstanceIds, let listed, k < listed.count { announce(uid, listed[k]) }
                 if let i = current[uid], !links[i].destroyed {
-                    if policy.isConnected(links[i]) {
+                    if !policy.replaceOnInit(links[i]) {
                         out.append(.note(remote: uid, "init: ignored, already connected"))
                         continue
                     }
@@ -111,15 +138,18 @@ public struct MeshManager: Sendable {
                 }
                 create(remote: uid, role: .passive, into: &out)
             }
-        case .online(let uid):
+        case .online(let uid, let announced):
             guard uid != me else { return }
             online.insert(uid)
+            if policy.usesInstanceIds { announce(uid, announced) }
             if let i = current[uid], !links[i].destroyed {
                 if !policy.redialOnOnline(links[i]) {
                     out.append(.note(remote: uid, "online: ignored, already connected"))
                     return
                 }
-                out.append(.note(remote: uid, policy.isConnected(links[i])
+                out.append(.note(remote: uid, links[i].remotePageChanged
+                    ? "online: a new page load of \(uid): dial"
+                    : policy.isConnected(links[i])
                     ? "online: known and connected, policy \(policy.name): dial again"
                     : "online: known and not connected, strategy 1: dial"))
                 destroy(i, into: &out)
@@ -129,10 +159,47 @@ public struct MeshManager: Sendable {
             // The notes' pages only log it (calibration exp3, exp6); policies stop re-dialling.
             online.remove(uid)
             redials[uid] = nil
-        case .signal(let from, _, let payload):
+            if policy.teardownOnOffline, let i = current[uid], !links[i].destroyed {
+                out.append(.note(remote: uid, "offline: destroyed"))
+                destroy(i, into: &out)
+            }
+        case .signal(let from, _, let payload, let fromInstance, let toInstance):
             guard let from else { return }
+            if policy.usesInstanceIds {
+                if let toInstance, let instance, toInstance != instance {
+                    out.append(.note(remote: from, "signal \(payload.kindName) dropped: meant for an earlier page load of mine"))
+                    return
+                }
+                if let fromInstance, let known = instances[from], fromInstance != known {
+                    out.append(.note(remote: from, "signal \(payload.kindName) dropped: from an old page load of \(from)"))
+                    return
+                }
+            }
             var index = current[from]
             if case .description(let d) = payload, d.type == .offer {
+                if let i = index, !links[i].destroyed, links[i].makingOffer || links[i].signalingState == .haveLocalOffer {
+                    glareCount += 1
+                    if policy.perfectNegotiation, let me {
+                        // W3C perfect negotiation: the smaller uid is impolite and keeps its
+                        // own offer; the larger uid is polite and gives its offer up.
+                        if me < from {
+                            out.append(.note(remote: from, "glare: offer ignored (impolite side)"))
+                            return
+                        }
+                        if links[i].remoteSession == nil || links[i].remoteSession != d.sessionID {
+                            // The other side dialled a new connection: roll back by giving up
+                            // ours and answering on a passive link.
+                            out.append(.note(remote: from, "glare: polite side gives its offer up and answers"))
+                            destroy(i, into: &out)
+                            create(remote: from, role: .passive, into: &out)
+                            index = current[from]
+                        } else {
+                            // The same connection: setRemoteDescription(offer) rolls ours back.
+                            out.append(.note(remote: from, "glare: polite side rolls back and answers"))
+                            links[i].makingOffer = false
+                        }
+                    }
+                }
                 if let i = index, !links[i].destroyed, policy.replaceLinkOnForeignOffer,
                    let known = links[i].remoteSession, known != d.sessionID {
                     out.append(.note(remote: from, "offer from a new connection of \(from): replacing the old link"))
@@ -149,6 +216,7 @@ public struct MeshManager: Sendable {
                 return
             }
             let id = links[i].id
+            if policy.usesInstanceIds, links[i].remoteInstance == nil { links[i].remoteInstance = fromInstance }
             switch payload {
             case .description(let d):
                 if d.type == .offer { links[i].answering = true }
@@ -162,6 +230,13 @@ public struct MeshManager: Sendable {
                 nextToken &+= 1
                 let fresh = "\(me)~\(nextToken)"
                 out.append(.note(remote: me, "uid taken by another tab: rejoining as \(fresh)"))
+                if policy.rejoinAsNewPage {
+                    // Every link belonged to the old uid: the others now talk to the tab that
+                    // took it, and will dial the fresh uid when it comes online.
+                    for i in links.indices where !links[i].destroyed { destroy(i, into: &out) }
+                    redials = [:]
+                    iceRestartTimers = [:]
+                }
                 out.append(.rejoin(uid: fresh))
             }
         case .hello:
@@ -169,23 +244,32 @@ public struct MeshManager: Sendable {
         }
     }
 
-    /// A timer set with `.setTimer` fired: re-dial `remote` if it is still wanted.
+    /// A timer set with `.setTimer` fired: re-dial `remote` if it is still wanted, or restart
+    /// ICE on a link still `disconnected`.
     public mutating func timerFired(remote: String, token: UInt32, into out: inout [MeshAction]) {
+        if let id = iceRestartTimers.removeValue(forKey: token) {
+            let i = Int(id.raw)
+            guard i < links.count, !links[i].destroyed, links[i].connectionState == .disconnected,
+                  links[i].signalingState == .stable else { return }
+            out.append(.note(remote: remote, "disconnected for \(formatGrace(policy.iceRestartAfterDisconnected ?? 0)): ICE restart"))
+            out.append(.restartIce(id))
+            offer(i, into: &out)
+            return
+        }
         guard let r = redials[remote], r.token == token, online.contains(remote) else { return }
         if let i = current[remote], !links[i].destroyed { return }
         out.append(.note(remote: remote, "re-dial attempt \(r.attempts)"))
         create(remote: remote, role: .active, into: &out)
     }
 
-    /// After a link to `remote` died: if the policy re-dials and we are the smaller uid, arm
+    /// After a link to `remote` died: if the policy re-dials and this side is its dialer, arm
     /// the backoff timer.
     private mutating func scheduleRedial(_ remote: String, into out: inout [MeshAction]) {
-        guard let base = policy.redialBackoff, let me, me < remote, online.contains(remote) else { return }
+        guard let rule = policy.redial, let me, rule.dials(me: me, remote: remote), online.contains(remote) else { return }
         let attempts = (redials[remote]?.attempts ?? 0) + 1
         nextToken &+= 1
         redials[remote] = (attempts, nextToken)
-        let delay = base << Int64(min(attempts - 1, 3))
-        out.append(.setTimer(remote: remote, token: nextToken, delay: delay))
+        out.append(.setTimer(remote: remote, token: nextToken, delay: rule.delay(attempt: attempts), jitter: rule.jitter))
     }
 
     // MARK: - From a peer connection
@@ -200,11 +284,16 @@ public struct MeshManager: Sendable {
         case .connectionStateChange(let s):
             links[i].connectionState = s
             if s == .connected { redials[remote] = nil }
+            if s == .disconnected, links[i].role == .active, let grace = policy.iceRestartAfterDisconnected {
+                nextToken &+= 1
+                iceRestartTimers[nextToken] = links[i].id
+                out.append(.setTimer(remote: remote, token: nextToken, delay: grace, jitter: 0))
+            }
             if s == .failed && policy.restartIceOnFailure {
                 if links[i].role == .active {
                     out.append(.note(remote: remote, "connection failed: ICE restart"))
                     out.append(.restartIce(links[i].id))
-                    out.append(.operation(links[i].id, .createOffer))
+                    offer(i, into: &out)
                 } else {
                     out.append(.note(remote: remote, "connection failed: waiting for the dialer's ICE restart"))
                 }
@@ -214,7 +303,7 @@ public struct MeshManager: Sendable {
                 scheduleRedial(remote, into: &out)
             }
         case .iceCandidate(let c):
-            if let c { out.append(.sendSignal(to: remote, .candidate(c))) }
+            if let c { out.append(.sendSignal(to: remote, .candidate(c), toInstance: links[i].remoteInstance)) }
         case .dataChannelOpen(let label, _):
             links[i].dataChannelOpen = true
             out.append(.sendData(id, label: label, size: Self.probeSize))
@@ -240,14 +329,16 @@ public struct MeshManager: Sendable {
         switch result {
         case .failure(let e):
             links[i].answering = false
+            if kind == .createOffer || kind == .setLocalDescription { links[i].makingOffer = false }
             out.append(.note(remote: remote, "\(kind.methodName) failed: \(e.name.rawValue): \(e.message)"))
         case .success(let d):
             switch kind {
             case .createOffer, .createAnswer:
                 if let d { out.append(.operation(id, .setLocalDescription(d))) }
             case .setLocalDescription:
+                if d?.type == .offer { links[i].makingOffer = false }
                 if let d, d.type == .offer || d.type == .answer {
-                    out.append(.sendSignal(to: remote, .description(d)))
+                    out.append(.sendSignal(to: remote, .description(d), toInstance: links[i].remoteInstance))
                 }
             case .setRemoteDescription:
                 if links[i].answering {
@@ -265,13 +356,32 @@ public struct MeshManager: Sendable {
     private mutating func create(remote: String, role: LinkRole, into out: inout [MeshAction]) {
         let id = LinkID(nextLink)
         nextLink += 1
-        links.append(MeshLink(id: id, remote: remote, role: role))
+        var link = MeshLink(id: id, remote: remote, role: role)
+        link.remoteInstance = instances[remote]
+        links.append(link)
         current[remote] = links.count - 1
         out.append(.createConnection(id, remote: remote, role: role))
         if role == .active {
             out.append(.createDataChannel(id, label: Self.channelLabel))
-            out.append(.operation(id, .createOffer))
+            offer(links.count - 1, into: &out)
         }
+    }
+
+    /// `createOffer()` on link `i` (perfect negotiation's `makingOffer` until its
+    /// `setLocalDescription` completes).
+    private mutating func offer(_ i: Int, into out: inout [MeshAction]) {
+        links[i].makingOffer = true
+        out.append(.operation(links[i].id, .createOffer))
+    }
+
+    /// The server announced `uid`'s page load `announced` (nil: it sent no instance id).
+    private mutating func announce(_ uid: String, _ announced: String?) {
+        instances[uid] = announced
+        if let i = current[uid] { links[i].announcedInstance = announced }
+    }
+
+    private func formatGrace(_ ns: Int64) -> String {
+        ns % 1_000_000_000 == 0 ? "\(ns / 1_000_000_000) s" : "\(ns / 1_000_000) ms"
     }
 
     private mutating func destroy(_ i: Int, into out: inout [MeshAction]) {

@@ -141,6 +141,8 @@ public struct SignalingServer: Sendable {
     private var socketByUID: [String: SocketID] = [:]
     /// Registered uids, oldest registration first.
     private var registrationOrder: [String] = []
+    /// The instance id each registered uid's page sent in its hello (protocol version 2).
+    private var instanceByUID: [String: String] = [:]
     /// uid → its reclaim secret, for online uids and remembered offline ones.
     private var secrets: [String: String] = [:]
     /// uids whose secret has provably reached their page: the page reclaimed the uid with it, or
@@ -288,10 +290,10 @@ public struct SignalingServer: Sendable {
             proven.insert(uid)
         }
         switch m {
-        case .hello(let uid, let secret):
-            hello(uid, secret: secret, from: s, state: connection.state, into: &actions)
-        case .signal(_, let to, let payload):
-            signal(to: to, payload: payload, from: s, state: connection.state, into: &actions)
+        case .hello(let uid, let secret, let instance):
+            hello(uid, secret: secret, instance: instance, from: s, state: connection.state, into: &actions)
+        case .signal(_, let to, let payload, _, let toInstance):
+            signal(to: to, payload: payload, toInstance: toInstance, from: s, state: connection.state, into: &actions)
         case .initial, .online, .offline, .error:
             actions.append(.send(s, .error(code: .malformed,
                                            detail: "a page may send only hello and signal, not \(m.typeName)",
@@ -299,7 +301,7 @@ public struct SignalingServer: Sendable {
         }
     }
 
-    private mutating func hello(_ uid: String, secret: String?, from s: SocketID, state: State,
+    private mutating func hello(_ uid: String, secret: String?, instance: String?, from s: SocketID, state: State,
                                 into actions: inout [ServerAction]) {
         if case .registered(let current) = state {
             actions.append(.send(s, .error(code: .alreadyRegistered,
@@ -350,14 +352,18 @@ public struct SignalingServer: Sendable {
         } else if offlineGeneration.removeValue(forKey: uid) != nil {
             rememberedOffline -= 1  // remembered offline until now; its queue entry is stale
         }
-        actions.append(.send(s, .initial(you: uid, online: registrationOrder, secret: issued)))
-        broadcast(.online(uid: uid), into: &actions)
+        // Instance ids (protocol version 2) only when some page sent one, so that pages that
+        // send none get exactly the version 1 messages.
+        let instances: [String?]? = instanceByUID.isEmpty ? nil : registrationOrder.map { instanceByUID[$0] }
+        actions.append(.send(s, .initial(you: uid, online: registrationOrder, secret: issued, instances: instances)))
+        broadcast(.online(uid: uid, instance: instance), into: &actions)
         connections[s]?.state = .registered(uid)
         socketByUID[uid] = s
+        instanceByUID[uid] = instance
         registrationOrder.append(uid)
     }
 
-    private mutating func signal(to: String, payload: SignalPayload, from s: SocketID, state: State,
+    private mutating func signal(to: String, payload: SignalPayload, toInstance: String?, from s: SocketID, state: State,
                                  into actions: inout [ServerAction]) {
         guard case .registered(let sender) = state else {
             actions.append(.send(s, .error(code: .notRegistered,
@@ -375,7 +381,8 @@ public struct SignalingServer: Sendable {
             return
         }
         relayedSignals += 1
-        actions.append(.send(target, .signal(from: sender, to: to, payload: payload)))
+        actions.append(.send(target, .signal(from: sender, to: to, payload: payload,
+                                             fromInstance: instanceByUID[sender], toInstance: toInstance)))
     }
 
     /// Sends `m` to every registered socket, in registration order.
@@ -393,6 +400,7 @@ public struct SignalingServer: Sendable {
     /// uids, the oldest of which are forgotten beyond `limits.rememberedUIDs`.
     private mutating func unregister(_ uid: String, remember: Bool = true) {
         socketByUID[uid] = nil
+        instanceByUID[uid] = nil
         if let index = registrationOrder.firstIndex(of: uid) {
             registrationOrder.remove(at: index)
         }

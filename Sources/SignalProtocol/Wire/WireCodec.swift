@@ -17,9 +17,11 @@ public struct WireDecodeError: Error, Equatable, Sendable, CustomStringConvertib
 
 /// The JSON form of `WireMessage`: one JSON object per WebSocket text frame.
 ///
-/// ### Format (version 1)
+/// ### Format (versions 1 and 2)
 ///
-/// Every message is an object with `"v": 1` and a `"type"`:
+/// Every message is an object with `"v"` and a `"type"`. Version 2 adds the optional instance
+/// ids (`instance` on hello and online, `instances` on init, `fromInstance`/`toInstance` on
+/// signal); a message without them is written as version 1 (docs/protocol.md):
 /// ```
 /// {"v":1,"type":"hello","uid":"a","secret":"9f0c..."}     ("secret" optional: absent on a first visit)
 /// {"v":1,"type":"init","you":"a","online":["b","c"],"secret":"9f0c..."}   ("secret" optional)
@@ -56,8 +58,22 @@ public struct WireDecodeError: Error, Equatable, Sendable, CustomStringConvertib
 /// without breaking an older one (forward compatibility); a change that older peers must not
 /// misread needs a new `v`. The encoder never writes extra fields, so `decode(encode(m)) == m`.
 public enum WireCodec {
-    /// The version this side speaks and writes in `v`.
-    public static let protocolVersion = 1
+    /// The newest version this side speaks. Version 2 adds the instance ids (`instance`,
+    /// `instances`, `fromInstance`, `toInstance`); a message without any is written as version
+    /// 1, which every side reads, and both versions are read.
+    public static let protocolVersion = 2
+
+    /// The versions this side reads.
+    public static let readableVersions: ClosedRange<UInt64> = 1...2
+
+    /// 2 when the message carries an instance id, else 1.
+    public static func version(of m: WireMessage) -> Int {
+        switch m {
+        case .hello(_, _, .some), .online(_, .some), .initial(_, _, _, .some): return 2
+        case .signal(_, _, _, let f, let t) where f != nil || t != nil: return 2
+        default: return 1
+        }
+    }
 
     /// Inputs larger than this are refused before parsing (1 MiB, far above any real message).
     public static let maxMessageBytes = 1 << 20
@@ -80,21 +96,28 @@ public enum WireCodec {
     }
 
     private static func encodeObject(_ m: WireMessage) -> JSONObject {
-        var o = JSONObject([(key: "v", value: .number(JSONNumber(protocolVersion))),
+        var o = JSONObject([(key: "v", value: .number(JSONNumber(version(of: m)))),
                             (key: "type", value: .string(m.typeName))])
         switch m {
-        case .hello(let uid, let secret):
+        case .hello(let uid, let secret, let instance):
             o.entries.append((key: "uid", value: .string(uid)))
             if let secret { o.entries.append((key: "secret", value: .string(secret))) }
-        case .online(let uid), .offline(let uid):
+            if let instance { o.entries.append((key: "instance", value: .string(instance))) }
+        case .online(let uid, let instance):
             o.entries.append((key: "uid", value: .string(uid)))
-        case .initial(let you, let online, let secret):
+            if let instance { o.entries.append((key: "instance", value: .string(instance))) }
+        case .offline(let uid):
+            o.entries.append((key: "uid", value: .string(uid)))
+        case .initial(let you, let online, let secret, let instances):
             o.entries.append((key: "you", value: .string(you)))
             o.entries.append((key: "online", value: .array(online.map { .string($0) })))
             if let secret { o.entries.append((key: "secret", value: .string(secret))) }
-        case .signal(let from, let to, let payload):
+            if let instances { o.entries.append((key: "instances", value: .array(instances.map { $0.map(JSONValue.string) ?? .null }))) }
+        case .signal(let from, let to, let payload, let fromInstance, let toInstance):
             if let from { o.entries.append((key: "from", value: .string(from))) }
             o.entries.append((key: "to", value: .string(to)))
+            if let fromInstance { o.entries.append((key: "fromInstance", value: .string(fromInstance))) }
+            if let toInstance { o.entries.append((key: "toInstance", value: .string(toInstance))) }
             o.entries.append((key: "payload", value: .object(encodePayload(payload))))
         case .error(let code, let detail, let peer):
             o.entries.append((key: "code", value: .string(code.rawValue)))
@@ -178,24 +201,37 @@ public enum WireCodec {
         }
         let o = Fields(object, path: "")
         let version = try o.integer("v", max: UInt64(UInt32.max))
-        guard version == UInt64(protocolVersion) else {
+        guard readableVersions.contains(version) else {
             throw WireDecodeError(code: .unsupportedVersion,
-                                  message: "unsupported protocol version \(version) (this side speaks \(protocolVersion))")
+                                  message: "unsupported protocol version \(version) (this side speaks 1 and 2)")
         }
+        // Version 1 has no instance fields: any written there are unknown extra fields, ignored.
+        let v2 = version == 2
         let type = try o.string("type")
         switch type {
         case "hello":
-            return .hello(uid: try o.string("uid"), secret: try o.optionalString("secret"))
+            return .hello(uid: try o.string("uid"), secret: try o.optionalString("secret"),
+                          instance: v2 ? try o.optionalString("instance") : nil)
         case "init":
-            return .initial(you: try o.string("you"), online: try o.stringArray("online"),
-                            secret: try o.optionalString("secret"))
+            let online = try o.stringArray("online")
+            var instances: [String?]?
+            if v2, let list = try o.optionalStringOrNullArray("instances") {
+                guard list.count == online.count else {
+                    throw o.invalid("instances", "expected \(online.count) entries (one per online uid), got \(list.count)")
+                }
+                instances = list
+            }
+            return .initial(you: try o.string("you"), online: online,
+                            secret: try o.optionalString("secret"), instances: instances)
         case "online":
-            return .online(uid: try o.string("uid"))
+            return .online(uid: try o.string("uid"), instance: v2 ? try o.optionalString("instance") : nil)
         case "offline":
             return .offline(uid: try o.string("uid"))
         case "signal":
             return .signal(from: try o.optionalString("from"), to: try o.string("to"),
-                           payload: try decodePayload(try o.object("payload")))
+                           payload: try decodePayload(try o.object("payload")),
+                           fromInstance: v2 ? try o.optionalString("fromInstance") : nil,
+                           toInstance: v2 ? try o.optionalString("toInstance") : nil)
         case "error":
             let name = try o.string("code")
             guard let code = WireErrorCode(rawValue: name) else {
@@ -362,6 +398,21 @@ private struct Fields {
         for (i, v) in a.enumerated() {
             guard case .string(let s) = v else { throw mismatch("\(key)[\(i)]", expected: "a string", v) }
             out.append(s)
+        }
+        return out
+    }
+
+    /// An optional array whose entries are strings or null.
+    func optionalStringOrNullArray(_ key: String) throws(WireDecodeError) -> [String?]? {
+        guard let v = object[key], !v.isNull else { return nil }
+        guard case .array(let a) = v else { throw mismatch(key, expected: "an array or null", v) }
+        var out: [String?] = []
+        for (i, e) in a.enumerated() {
+            switch e {
+            case .string(let s): out.append(s)
+            case .null: out.append(nil)
+            default: throw mismatch("\(key)[\(i)]", expected: "a string or null", e)
+            }
         }
         return out
     }

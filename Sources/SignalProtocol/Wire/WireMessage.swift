@@ -35,17 +35,26 @@ public enum WireErrorCode: String, Sendable, CaseIterable {
 public enum WireMessage: Hashable, Sendable {
     /// Page → server: the uid this page keeps in sessionStorage, and beside it the reclaim secret
     /// the server issued to the uid's first page (nil on a first visit).
-    case hello(uid: String, secret: String? = nil)
+    /// `instance` (protocol version 2): this page load's instance id, when the page's policy
+    /// uses them (a fresh id per load, kept across WebSocket reconnects).
+    case hello(uid: String, secret: String? = nil, instance: String? = nil)
     /// Server → page, wire name `init`: the page's uid, the uids online now in registration order,
     /// and the uid's reclaim secret, which the page keeps beside the uid in sessionStorage.
-    case initial(you: String, online: [String], secret: String? = nil)
+    /// `instances` (version 2): the instance id of each uid in `online`, in the same order (nil
+    /// for a page that sent none); absent when no page sent one.
+    case initial(you: String, online: [String], secret: String? = nil, instances: [String?]? = nil)
     /// Server → every other page: `uid` registered.
-    case online(uid: String)
+    /// `instance` (version 2): the page load's instance id, if it sent one.
+    case online(uid: String, instance: String? = nil)
     /// Server → every other page: `uid`'s socket went away.
     case offline(uid: String)
     /// Page → server with `from == nil` (a `from` the page writes is ignored); server → page with
     /// `from` stamped with the sender's uid.
-    case signal(from: String?, to: String, payload: SignalPayload)
+    ///
+    /// Version 2: `toInstance`, written by the sender, is the page load of `to` the signal is
+    /// meant for; `fromInstance` is stamped by the server with the sender's registered instance
+    /// (one a page writes is ignored, as `from` is).
+    case signal(from: String?, to: String, payload: SignalPayload, fromInstance: String? = nil, toInstance: String? = nil)
     /// Server → page: the server refused something; `peer` names the uid concerned, if any.
     case error(code: WireErrorCode, detail: String, peer: String?)
 
