@@ -16,7 +16,10 @@ extension Simulation {
     func connectivityReason(_ a: PeerID, _ b: PeerID) -> PairDiagnosis? {
         guard let ca = currentConnection(from: a, to: b), let cb = currentConnection(from: b, to: a) else { return nil }
         let x = connections[Int(ca)], y = connections[Int(cb)]
-        guard !x.refused, !y.refused, !x.iceEverConnected, !y.iceEverConnected,
+        // A connection that worked once says the network let the pair through, unless it is
+        // still open and has not worked since an ICE restart (the network changed since).
+        let worked = { (c: ConnectionSlot) in c.closed ? c.iceEverConnected : c.iceConnectedSinceRestart }
+        guard !x.refused, !y.refused, !worked(x), !worked(y),
               x.pc.signaling.remoteDescription != nil || y.pc.signaling.remoteDescription != nil else { return nil }
         guard pages[Int(x.page)].failedWith.contains(x.remoteUID) || pages[Int(y.page)].failedWith.contains(y.remoteUID)
                 || x.pc.ice.pairs.contains(where: { $0.state == .failed }) || y.pc.ice.pairs.contains(where: { $0.state == .failed })

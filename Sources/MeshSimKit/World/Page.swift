@@ -89,10 +89,12 @@ final class ConnectionSlot {
     /// The remote session id last announced as this connection's association (`association`).
     var announcedRemoteSession: UInt64?
     var selectedRelay = false
-    /// ICE reported `connected` at least once since it last started (a pair worked). An ICE
-    /// restart starts again (`new`): a pair that worked through a TURN server since turned off
-    /// and has failed ever since is a connectivity problem again (found by `fuzz`).
+    /// ICE reported `connected` at least once (a pair ever worked).
     var iceEverConnected = false
+    /// The same since ICE last started (`new`, an ICE restart): a connection still open whose
+    /// pairs worked only before a restart (through a TURN server since turned off) and have
+    /// failed ever since is a connectivity problem again (found by `fuzz`).
+    var iceConnectedSinceRestart = false
     /// This connection's checks the network dropped, by reason (for stuck-pair diagnosis).
     var checkDrops = CheckDrops()
     /// When the page closed or dropped this connection, and the manager's reason if it gave one.

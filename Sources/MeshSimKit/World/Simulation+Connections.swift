@@ -219,8 +219,11 @@ extension Simulation {
         case .iceGatheringStateChange(let s):
             emitHere(.iceGatheringState, s.w3cName)
         case .iceConnectionStateChange(let s):
-            if s == .connected { connections[i].iceEverConnected = true }
-            if s == .new { connections[i].iceEverConnected = false }
+            if s == .connected {
+                connections[i].iceEverConnected = true
+                connections[i].iceConnectedSinceRestart = true
+            }
+            if s == .new { connections[i].iceConnectedSinceRestart = false }
             emitHere(.iceConnectionState, s.w3cName)
         case .connectionStateChange(let s):
             emitHere(.connectionState, s.w3cName)
