@@ -16,6 +16,17 @@ import Testing
         #expect(a != ScenarioGenerator(seed: 8, policy: "seed").scenario(run: 12))
     }
 
+    /// Under a policy file, each drawn file carries the policy's whole object, so a shrunk file
+    /// replays alone: it loads with the same policy the session ran.
+    @Test func aPolicyFilesObjectTravelsInEveryDrawnFile() throws {
+        var spec = Policies.named("resilient")!
+        spec.name = "mine"
+        let g = ScenarioGenerator(seed: 7, policy: PolicyJSON.object(spec))
+        let s = g.scenario(run: 2)
+        guard case .success(let loaded) = s.load() else { Issue.record("not loadable:\n\(s.fileText)"); return }
+        #expect(loaded.policyObject == spec && loaded.policy == "mine")
+    }
+
     /// Every drawn scenario is one `validate` accepts, with the drawn peers and events plus the
     /// closing heal, and it runs the same from the file as from the value.
     @Test func drawnScenariosAreValidFiles() throws {

@@ -214,7 +214,7 @@ import Testing
     }
 
     /// Under `--json` every run prints one report object with the required keys; a compare
-    /// line is the run's `scenario --json` report plus `convergenceMs`.
+    /// line is the run's `scenario --json` report plus `convergenceMs` and `glare`.
     @Test func aCompareLineIsTheRunsReportPlusTheComparison() throws {
         let s = try ScenarioRunTests.scenario(Self.fourPeers(#"{"at": "10s", "do": "refresh", "peer": "p2", "clean": false}"#, duration: "30s"))
         let line = Compare.runOne(.init(scenario: s, policy: SeedPolicy(), seed: 3)).report
@@ -223,6 +223,8 @@ import Testing
         #expect(compared["passed"] == .bool(report.passed))
         #expect(compared["convergenceMs"] != nil)
         compared["convergenceMs"] = nil
+        #expect(compared["glare"] == .number(JSONNumber(0)))
+        compared["glare"] = nil
         #expect(JSONValue.object(compared) == (try JSONParser.parse(report.json)))
         for key in ["scenario", "file", "seed", "policy", "fullMesh", "convergedAt", "pairs", "signalingMessages", "events",
                     "simulatedMs", "traceHash", "expectations", "violations", "stuck", "passed"] {

@@ -3,7 +3,7 @@
 enum Usage {
     /// `MeshSim --version`. Raised when the command line, the scenario format, the report or
     /// the trace grow (they only grow: docs/cli.md).
-    static let version = "0.6.0"
+    static let version = "0.7.0"
 
     static let overview = """
     MeshSim \(version): a deterministic simulator of browser WebRTC full meshes
@@ -107,7 +107,8 @@ enum Usage {
     invariant violation or on a pair of live peers left unconnected that the network lets
     connect. The first run of each distinct failure is shrunk to a smallest scenario that still
     fails the same way, written to DIR with the command that replays it.
-      --policy P       the reconnect policy (default seed; MeshSim policies lists them)
+      --policy P       the reconnect policy: a name (default seed; MeshSim policies lists them)
+                   or a policy file, whose object each written scenario carries
       --runs N         how many scenarios (default 100); results stream, millions are fine
       --seed S         the session's seed (default 1): run i's scenario depends on (S, i) only
       --jobs N         runs in parallel (1 to 256; the output is the same whatever N is)

@@ -61,7 +61,11 @@ extension MeshSimCommand {
         }
         let json = a.flag("json")
 
-        let generator = ScenarioGenerator(seed: seed, policy: policy.name, peerRange: peerRange, without: without)
+        // A policy file's object goes into every drawn file, so that a shrunk file replays alone.
+        let policyValue: JSONValue = (policy as? PolicySpec).map { spec in
+            Policies.named(spec.name) == spec ? .string(spec.name) : PolicyJSON.object(spec)
+        } ?? .string(policy.name)
+        let generator = ScenarioGenerator(seed: seed, policy: policyValue, peerRange: peerRange, without: without)
         var session = FuzzSession(seed: seed, policy: policy, out: out)
         let progress = Progress()
         let start = Date()

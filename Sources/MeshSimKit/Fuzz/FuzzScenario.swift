@@ -69,7 +69,8 @@ struct FuzzScenario: Equatable, Sendable {
     var name: String
     var description: String?
     var seed: UInt64
-    var policy: String
+    /// The scenario's `policy`: a built-in's name, or the whole object of a policy file.
+    var policy: JSONValue
     var network = NetworkFields()
     var machines: [MachineEntry] = []
     var peers: [PeerEntry]
@@ -145,7 +146,7 @@ struct FuzzScenario: Equatable, Sendable {
         if let description { o.entries.append(("description", .string(description))) }
         o.entries.append(("seed", .number(JSONNumber(seed))))
         o.entries.append(("duration", .string(DurationText.format(duration))))
-        o.entries.append(("policy", .string(policy)))
+        o.entries.append(("policy", policy))
         let net = Self.networkJSON(network)
         if !net.isEmpty { o.entries.append(("network", .object(net))) }
         if !machines.isEmpty {

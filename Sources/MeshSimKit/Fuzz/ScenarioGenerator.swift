@@ -1,3 +1,5 @@
+import SignalProtocol
+
 /// Draws whole scenarios for `MeshSim fuzz`: run `index` of a fuzz session with seed `seed`
 /// gets a scenario drawn by a generator of its own, seeded from (seed, index) alone, so any run
 /// can be drawn again without the ones before it (and `--jobs` cannot change what is drawn).
@@ -8,7 +10,7 @@
 /// name peers that exist at their time (the loader's rule), so every drawn scenario is valid.
 struct ScenarioGenerator {
     var seed: UInt64
-    var policy: String
+    var policy: JSONValue
     var peerRange: ClosedRange<Int> = 2...8
     /// Event kinds never drawn (`fuzz --without`), e.g. a kind whose known hole would
     /// otherwise hide the rest.
