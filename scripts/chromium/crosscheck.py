@@ -30,7 +30,23 @@ LAUNCH_ARGS = [
     "--no-sandbox",                                   # running as root
 ]
 CONTEXT_PERMISSIONS = ["microphone", "camera"]  # Chromium lists local interfaces only for such pages
-POLICIES = ("seed", "seed-strict", "replace")
+POLICIES = ("seed", "seed-strict", "replace", "keep-live-links")
+# keep-live-links runs docs/policies.md's published JavaScript (page/keep-live-links.html);
+# the others run page/mesh.js.
+POLICY_DOC = os.path.join(ROOT, "docs", "policies.md")
+POLICY_DOC_SECTION = "## The recommended policy as page logic"
+
+
+def published_policy_code():
+    """The first ```js block after POLICY_DOC_SECTION in docs/policies.md, byte for byte."""
+    with open(POLICY_DOC, encoding="utf-8") as f:
+        text = f.read()
+    at = text.find(POLICY_DOC_SECTION)
+    start = text.find("```js\n", at) if at >= 0 else -1
+    end = text.find("\n```", start + 6) if start >= 0 else -1
+    if start < 0 or end < 0:
+        raise RuntimeError(f"{POLICY_DOC}: no ```js block after '{POLICY_DOC_SECTION}'")
+    return text[start + 6:end + 1]
 LOOPBACK_NETWORK = {"latency": "0.05ms", "jitter": "0ms", "server": {"latency": "0ms"}, "stun": False, "turn": False}
 STEP_TIMEOUT = 20.0   # seconds for any single browser step (page load, evaluate, reload, close)
 
@@ -143,6 +159,17 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
         self.send_header("Cache-Control", "no-store")
         super().end_headers()
 
+    def do_GET(self):
+        if self.path.split("?")[0] == "/keep-live-links.js":
+            body = published_policy_code().encode("utf-8")
+            self.send_response(200)
+            self.send_header("Content-Type", "text/javascript; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        super().do_GET()
+
 
 def start_http():
     handler = functools.partial(QuietHandler, directory=os.path.join(HERE, "page"))
@@ -198,7 +225,8 @@ async def chromium_run(browser, sc, http_port, run_no, log):
             page.on("console", lambda m, name=name: on_console(name, m))
             page.on("pageerror", lambda e, name=name: trace.append({"ep": now_ms(), "uid": name, "load": 0, "ev": "pageerror",
                                                                     "message": str(e)}))
-            url = f"http://127.0.0.1:{http_port}/mesh.html?ws={ws_port}&policy={sc['policy']}&uid={name}"
+            html = "keep-live-links.html" if sc["policy"] == "keep-live-links" else "mesh.html"
+            url = f"http://127.0.0.1:{http_port}/{html}?ws={ws_port}&policy={sc['policy']}&uid={name}"
             await step(page.goto(url, timeout=STEP_TIMEOUT * 1000), f"load the page for {name}")
             ctxs[name], pages[name] = ctx, page
         await asyncio.sleep(0.5)
@@ -454,6 +482,11 @@ def main():
             "runs": a.runs, "started": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "chromiumVersion": chromium_version(), "launchArgs": LAUNCH_ARGS, "contextPermissions": CONTEXT_PERMISSIONS,
             "loadavgBefore": loadavg(), "nproc": os.cpu_count(), "command": " ".join(sys.argv[1:])}
+    if sc["policy"] == "keep-live-links":
+        import hashlib
+        code = published_policy_code()
+        meta["pageCode"] = {"from": "docs/policies.md, the ```js block of '" + POLICY_DOC_SECTION[3:] + "'",
+                            "bytes": len(code.encode("utf-8")), "sha256": hashlib.sha256(code.encode("utf-8")).hexdigest()}
     log(f"{sc['name']}: {len(sc['peers'])} tabs, {a.runs} runs, policy {sc['policy']}, {meta['chromiumVersion']}")
     try:
         results, version = asyncio.run(chromium_side(sc, a.runs, outdir, log))

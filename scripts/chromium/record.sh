@@ -2,10 +2,11 @@
 # Records crosscheck scenarios into docs/fidelity/recordings/<name>/ (3 runs each).
 #   usage: scripts/chromium/record.sh "NAME NAME ..." ["NAME ..." ...]
 #   Each argument is one batch of scenario names (files in scripts/chromium/scenarios/);
-#   with no argument, two batches: the joins, then reload/leave/wsDrop.
+#   with no argument, three batches: the joins, then reload/leave/wsDrop, then the same under
+#   keep-live-links (the JavaScript of docs/policies.md).
 # Timing hygiene, per batch: create /tmp/chromium-recording.lock (so that nobody starts a
 # build), wait until the 1-minute load average is below 0.5 (poll every 10 s; after 15 min
-# record anyway and note it), record the batch's scenarios one after another (20 s pause
+# record anyway and note it; LOAD_BELOW and MAX_WAIT (seconds) change these two), record the batch's scenarios one after another (20 s pause
 # between them for the browser's load to settle), remove the lock (a trap removes it on
 # failure too). Each recording's recording.json keeps the load averages.
 set -eu
@@ -14,6 +15,8 @@ ROOT=$(cd "$HERE/../.." && pwd)
 OUT="$ROOT/docs/fidelity/recordings"
 LOCK=/tmp/chromium-recording.lock
 RUNS=${RUNS:-3}
+LOAD_BELOW=${LOAD_BELOW:-0.5}
+MAX_WAIT=${MAX_WAIT:-900}
 trap 'rm -f "$LOCK"' EXIT
 trap 'rm -f "$LOCK"; exit 1' INT TERM HUP
 
@@ -22,7 +25,8 @@ below() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; }
 
 if [ $# -eq 0 ]; then
     set -- "two-peers-500ms six-peers-300ms ten-peers-300ms eight-tabs-150ms twelve-tabs-20ms sixteen-tabs-20ms" \
-           "reload-replace-3 reload-seed-strict-3 reload-seed-3 leave-3 wsdrop-3"
+           "reload-replace-3 reload-seed-strict-3 reload-seed-3 leave-3 wsdrop-3" \
+           "reload-keep-live-links-3 wsdrop-keep-live-links-3 leave-keep-live-links-3"
 fi
 mkdir -p "$OUT"
 for batch in "$@"; do
@@ -33,8 +37,8 @@ for batch in "$@"; do
     before=$(cat /proc/loadavg)
     waited=0
     gaveup=false
-    while ! below "$(load1)" 0.5; do
-        if [ "$waited" -ge 900 ]; then gaveup=true; break; fi
+    while ! below "$(load1)" "$LOAD_BELOW"; do
+        if [ "$waited" -ge "$MAX_WAIT" ]; then gaveup=true; break; fi
         sleep 10
         waited=$((waited + 10))
     done
@@ -54,7 +58,7 @@ for batch in "$@"; do
         cat > "$dir/recording.json" <<JSON
 {"scenario": "scripts/chromium/scenarios/$name.json", "runs": $RUNS, "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
  "batch": "$batch", "loadavgBeforeWait": "$before", "waitedSeconds": $waited, "gaveUpWaiting": $gaveup,
- "loadavgAtStart": "$start", "loadavgAtEnd": "$end", "exitStatus": $status, "lockFile": "$LOCK"}
+ "loadBelow": $LOAD_BELOW, "maxWaitSeconds": $MAX_WAIT, "loadavgAtStart": "$start", "loadavgAtEnd": "$end", "exitStatus": $status, "lockFile": "$LOCK"}
 JSON
         # keep the repository small: compress anything over ~200 KB
         find "$dir" -type f ! -name '*.gz' -size +200k -exec gzip -9 {} \;

@@ -16,7 +16,8 @@ from metrics import fmt, table  # noqa: E402
 REC = os.environ.get("FIDELITY_RECORDINGS") or os.path.join(ROOT, "docs", "fidelity", "recordings")
 DOC = os.environ.get("FIDELITY_DOC") or os.path.join(ROOT, "docs", "fidelity.md")
 ORDER = ["two-peers-500ms", "six-peers-300ms", "ten-peers-300ms", "eight-tabs-150ms", "twelve-tabs-20ms",
-         "sixteen-tabs-20ms", "reload-replace-3", "reload-seed-strict-3", "reload-seed-3", "leave-3", "wsdrop-3"]
+         "sixteen-tabs-20ms", "reload-replace-3", "reload-seed-strict-3", "reload-seed-3", "leave-3", "wsdrop-3",
+         "reload-keep-live-links-3", "wsdrop-keep-live-links-3", "leave-keep-live-links-3"]
 
 
 def load(d, name):

@@ -1,7 +1,11 @@
 """MeshSim's signaling server rules (docs/protocol.md, Sources/SignalProtocol/Server/SignalingServer.swift)
 over real WebSockets, for the Chromium crosscheck.
 
-Implemented: the `v: 1` envelope; `hello` -> `init{you, online, secret}` to the sender then
+Implemented: the `v: 1` envelope, and version 2's instance ids (docs/protocol.md "Instance
+ids"): `hello.instance` is kept beside the registration, `init.instances` (only once some page
+sent one), `online.instance`, `signal.fromInstance` stamped with the sender's registered id and
+`signal.toInstance` relayed; a message goes out as `v: 2` only when it carries an instance
+field, so pages that send none get exactly the version 1 messages; `hello` -> `init{you, online, secret}` to the sender then
 `online{uid}` to every other registered socket in registration order; the reclaim secret
 (`uidTaken` without it, newest socket wins with it: `uidReplaced` + close to the old socket,
 no `offline` for it); `signal` relayed with `from` stamped by the server (`notRegistered`,
@@ -30,6 +34,7 @@ class Signaling:
         self.secret = {}        # uid -> secret (online and remembered offline uids)
         self.proven = set()     # uids whose secret the page has proven
         self.registered = {}    # websocket -> uid
+        self.instance = {}      # registered uid -> the instance id its hello sent (version 2)
         self.closing = set()
         self.log = []
 
@@ -40,7 +45,9 @@ class Signaling:
         return r
 
     async def send(self, ws, msg, to=None):
-        msg = {"v": 1, **msg}
+        v2 = any(msg.get(k) is not None for k in ("instance", "instances", "fromInstance", "toInstance"))
+        msg = {"v": 2 if v2 else 1, **{k: x for k, x in msg.items()
+                                       if not (k in ("instance", "fromInstance", "toInstance") and x is None)}}
         try:
             await ws.send(json.dumps(msg, separators=(",", ":")))
         except Exception as e:  # the socket closed meanwhile
@@ -49,6 +56,8 @@ class Signaling:
         r = {"to": to, "type": msg["type"]}
         if msg["type"] in ("online", "offline"):
             r["uid"] = msg["uid"]
+            if msg.get("instance") is not None:
+                r["instance"] = msg["instance"]
         elif msg["type"] == "init":
             r["online"] = msg["online"]
         elif msg["type"] == "signal":
@@ -65,7 +74,7 @@ class Signaling:
             m["peer"] = peer
         await self.send(ws, m, to=self.registered.get(ws))
 
-    async def hello(self, ws, uid, secret):
+    async def hello(self, ws, uid, secret, instance=None):
         if ws in self.registered:
             cur = self.registered[ws]
             return await self.error(ws, "alreadyRegistered", f"this socket is already registered as '{cur}'", cur)
@@ -84,13 +93,21 @@ class Signaling:
             self.closing.add(old)
             self.registered.pop(old, None)
             self.order.remove(uid)
+            self.instance.pop(uid, None)
             await self.error(old, "uidReplaced", f"another connection registered uid '{uid}'", uid)
             await old.close()
             self.rec("replaced", uid=uid)
         others = [u for u in self.order if u != uid]
-        await self.send(ws, {"type": "init", "you": uid, "online": others, "secret": self.secret[uid]}, to=uid)
+        init = {"type": "init", "you": uid, "online": others, "secret": self.secret[uid]}
+        if self.instance:   # instance ids only once some page sent one
+            init["instances"] = [self.instance.get(u) for u in others]
+        await self.send(ws, init, to=uid)
         for u in others:
-            await self.send(self.holder[u], {"type": "online", "uid": uid}, to=u)
+            await self.send(self.holder[u], {"type": "online", "uid": uid, "instance": instance}, to=u)
+        if instance is not None:
+            self.instance[uid] = instance
+        else:
+            self.instance.pop(uid, None)
         self.holder[uid] = ws
         self.registered[ws] = uid
         self.order.append(uid)
@@ -109,17 +126,22 @@ class Signaling:
                 if not isinstance(msg, dict):
                     await self.error(ws, "malformed", "expected a JSON object")
                     continue
-                if msg.get("v") != 1:
+                if msg.get("v") not in (1, 2) or isinstance(msg.get("v"), bool):
                     await self.error(ws, "unsupportedVersion" if isinstance(msg.get("v"), int) else "malformed",
-                                     f"unsupported protocol version {msg.get('v')} (this side speaks 1)")
+                                     f"unsupported protocol version {msg.get('v')} (this side speaks 1 and 2)")
                     continue
+                v2 = msg.get("v") == 2   # version 2 decoders ignore instance fields in a v1 message
                 t = msg.get("type")
                 uid = self.registered.get(ws)
                 if uid is not None:
                     self.proven.add(uid)   # it sent something after its hello, so it has the secret
                 if t == "hello":
-                    self.rec("rx", frm=uid, type="hello", uid=msg.get("uid"), withSecret="secret" in msg)
-                    await self.hello(ws, msg.get("uid"), msg.get("secret"))
+                    inst = msg.get("instance") if v2 else None
+                    if inst is not None and not isinstance(inst, str):
+                        await self.error(ws, "malformed", "instance: expected a string")
+                        continue
+                    self.rec("rx", frm=uid, type="hello", uid=msg.get("uid"), withSecret="secret" in msg, instance=inst)
+                    await self.hello(ws, msg.get("uid"), msg.get("secret"), inst)
                 elif t == "signal":
                     to = msg.get("to")
                     payload = msg.get("payload") or {}
@@ -132,7 +154,10 @@ class Signaling:
                     elif to not in self.holder:
                         await self.error(ws, "unknownPeer", f"no peer '{to}' is online", to)
                     else:
-                        ok = await self.send(self.holder[to], {"type": "signal", "from": uid, "to": to, "payload": payload}, to=to)
+                        ok = await self.send(self.holder[to], {"type": "signal", "from": uid, "to": to,
+                                                               "fromInstance": self.instance.get(uid),
+                                                               "toInstance": msg.get("toInstance") if v2 else None,
+                                                               "payload": payload}, to=to)
                         if ok:
                             self.rec("relay", frm=uid, to=to, kind=kind,
                                      ctype=(payload.get("candidate") or {}).get("type") if kind == "candidate" else None)
@@ -147,6 +172,7 @@ class Signaling:
             self.rec("ws-closed", uid=uid, code=ws.close_code)
             if uid is not None and self.holder.get(uid) is ws:
                 del self.holder[uid]
+                self.instance.pop(uid, None)
                 self.order.remove(uid)
                 for u in list(self.order):
                     await self.send(self.holder[u], {"type": "offline", "uid": uid}, to=u)
