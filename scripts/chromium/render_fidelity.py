@@ -95,8 +95,13 @@ def main():
         out.append("")
         out.append("The wait is per batch, so a batch's scenarios share its first two columns. Within a batch the "
                    "1-minute load average at a scenario's start is mostly the previous scenario's browser, which had "
-                   "exited: the average decays over minutes. The 2-core box ran nothing else while "
-                   "`/tmp/chromium-recording.lock` was held.")
+                   "exited: the average decays over minutes." + (
+                       " The 2-core box ran nothing else while `/tmp/chromium-recording.lock` was held."
+                       if not any(rec.get("gaveUpWaiting") for *_, rec, _ in recs) else
+                       " Where the wait gave up (`MAX_WAIT`), other work was running on the 2-core box during the "
+                       "recording (" + ", ".join(n for n, *_, rec, _ in recs if rec.get("gaveUpWaiting")) +
+                       "): their times are those of a loaded machine; where it did not, the box ran nothing else "
+                       "while `/tmp/chromium-recording.lock` was held."))
         out.append("")
         out.append("### Joins: Chromium, median (min–max) over 3 runs")
         out.append("")
@@ -167,9 +172,14 @@ def main():
         out.append("")
         commits = sorted({m.get("meshsimCommit", "?") for m in metas})
         notes = sorted({nn for m in metas for nn in m.get("meshsimNotes", [])})
+        if len(commits) == 1:
+            built = f"at commit {commits[0]}"
+        else:
+            built = "at the commit each recording names (" + "; ".join(
+                c + ": " + ", ".join(r[0] for r in recs if r[4].get("meshsimCommit", "?") == c) for c in commits) + ")"
         out.append(f'What `crosscheck.sh` printed for each scenario. The MeshSim column is one deterministic run of the binary '
-                   f'built from the simulator at commit {", ".join(commits)} (the last commit that changed `Sources/` or '
-                   f'`Package.swift`), on the same scenario with the loopback network described above.')
+                   f'built from the simulator {built} (the last commit that changed `Sources/` or '
+                   f'`Package.swift` when it was recorded), on the same scenario with the loopback network described above.')
         refused = [nn for nn in notes if nn.startswith("this MeshSim binary refuses")]
         if refused:
             out.append("")

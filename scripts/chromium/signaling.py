@@ -60,9 +60,14 @@ class Signaling:
                 r["instance"] = msg["instance"]
         elif msg["type"] == "init":
             r["online"] = msg["online"]
+            if "instances" in msg:
+                r["instances"] = msg["instances"]
         elif msg["type"] == "signal":
             r["frm"] = msg["from"]
             r["kind"] = (msg.get("payload") or {}).get("type")
+            for k in ("fromInstance", "toInstance"):
+                if k in msg:
+                    r[k] = msg[k]
         elif msg["type"] == "error":
             r["code"] = msg["code"]
         self.rec("tx", **r)

@@ -2,7 +2,8 @@
 //
 // It speaks MeshSim's wire protocol (docs/protocol.md, `v: 1`) to the signaling server and
 // implements Sources/SignalProtocol/Mesh/MeshManager.swift with the policies of
-// MeshPolicy.swift (`seed`, `seed-strict`, `replace`):
+// MeshPolicy.swift (`seed`, `seed-strict`, `replace`; `keep-live-links` runs the JavaScript
+// docs/policies.md publishes instead, in keep-live-links.html):
 //   init   -> one passive connection per listed uid (strategy 1 for a known uid);
 //   online -> one active connection: createDataChannel('mesh'), createOffer, SLD, send offer;
 //   offer  -> SRD, createAnswer, SLD, send answer; answer -> SRD; candidate -> addIceCandidate;
