@@ -12,7 +12,7 @@ extension ScenarioFormat {
         .optional("connected", .names(PolicySpec.Connected.allCases.map(\.rawValue), noun: "reading of connected"), .value("\"channelOpen\""),
                   "what strategy 1's \"connected\" means: the data channel is open, `connectionState` is `connected`, or both"),
         .optional("onInit", .names(PolicySpec.InitRule.allCases.map(\.rawValue), noun: "init rule"), .value("\"passiveIfNotConnected\""),
-                  "`init` lists an id this page has a live link to (its WebSocket came back): keep the link if connected (and, with `...OrNewPageLoad`, the same page load), else tear it down and wait for an offer"),
+                  "`init` lists an id this page has a live link to (its WebSocket came back): keep the link if connected (and, with `...OrNewPageLoad`, the same page load), else tear it down and wait for an offer; `passiveIfDownOrNewPageLoad` keeps a link to the same page load while its connection is connected or only disconnected"),
         .optional("onOnline", .names(PolicySpec.OnlineRule.allCases.map(\.rawValue), noun: "online rule"), .value("\"dialIfNotConnected\""),
                   "`online` for an id this page has a live link to: strategy 1 (dial if not connected), always dial, or dial if not connected or the remote page load changed"),
         .optional("teardownOnChannelClose", .boolean, .value("true"), "close the link when its data channel closes (simple-peer)"),

@@ -29,6 +29,16 @@ public struct PolicySpec: MeshPolicy, Hashable {
         case passiveIfNotConnected
         /// Also tear down a connected link whose remote page load changed (needs `instanceIds`).
         case passiveIfNotConnectedOrNewPageLoad
+        /// Keep a link to the same remote page load while its connection is `connected` or only
+        /// `disconnected` (it was up and may heal); tear it down and wait for an offer when it
+        /// is down (new, connecting, failed, closed) or the remote page load changed (needs
+        /// `instanceIds`). After this page's own outage its links may still heal, and the other
+        /// side, seeing this page's `online` name the same page load, re-dials if its own end is
+        /// down. Tearing a merely disconnected link down instead left the pair waiting on each
+        /// other when only this page's end knew it was down (found by `MeshSim fuzz` under
+        /// `keep-live-links`: an outage with a WebSocket drop inside it). A link that never came
+        /// up (an offer sent while the WebSocket was down is lost) is torn down, as before.
+        case passiveIfDownOrNewPageLoad
     }
 
     /// What a connection that reaches `failed` does.
@@ -121,6 +131,8 @@ public struct PolicySpec: MeshPolicy, Hashable {
         switch onInit {
         case .passiveIfNotConnected: return !isConnected(link)
         case .passiveIfNotConnectedOrNewPageLoad: return !isConnected(link) || link.remotePageChanged
+        case .passiveIfDownOrNewPageLoad:
+            return !(link.connectionState == .connected || link.connectionState == .disconnected) || link.remotePageChanged
         }
     }
 
@@ -198,7 +210,7 @@ extension PolicySpec {
     public static let keepLiveLinks = PolicySpec(
         name: "keep-live-links",
         summary: "instance ids: keep a working link to the same page load, re-dial a new page load or a dead link (backoff, smaller uid), perfect negotiation, a duplicated tab's original rejoins as a new page",
-        connected: .channelOpenAndConnected, onInit: .passiveIfNotConnectedOrNewPageLoad,
+        connected: .channelOpenAndConnected, onInit: .passiveIfDownOrNewPageLoad,
         onOnline: .dialIfNotConnectedOrNewPageLoad, replaceOnForeignOffer: true, acceptOffersWithoutLink: true,
         redial: RedialRule(jitter: 0.2), instanceIds: true, glare: .perfectNegotiation, uidTaken: .rejoinAsNewPage)
 }
