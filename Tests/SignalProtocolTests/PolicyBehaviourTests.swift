@@ -143,6 +143,36 @@ private let graceful: PolicySpec = {
         #expect(p.receive(.initial(you: "me", online: ["x"], instances: ["x-2"])) == ["close 0", "create 1 x passive"])
     }
 
+    /// `passiveIfDownOrNewPageLoad` (the recommended policy): after this page's own outage a
+    /// link to the same page load that is only `disconnected` may heal and is kept; one that
+    /// never came up, or failed, is replaced by a passive one.
+    @Test func initKeepsADisconnectedLinkToTheSamePageLoad() {
+        var p = Page(ids)
+        p.connected(to: "x", instance: "x-1", active: false)
+        _ = p.event(0, .connectionStateChange(.disconnected))
+        #expect(p.receive(.initial(you: "me", online: ["x"], instances: ["x-1"])) == ["note: init: ignored, already connected"])
+        #expect(p.mesh.link(to: "x")?.destroyed == false)
+        _ = p.event(0, .connectionStateChange(.failed))
+        let out = p.receive(.initial(you: "me", online: ["x"], instances: ["x-1"]))
+        #expect(out.suffix(1) == ["create 1 x passive"])
+    }
+
+    @Test func initReplacesALinkThatNeverCameUp() {
+        var p = Page(ids)
+        _ = p.receive(.initial(you: "me", online: ["me"], instances: ["me-1"]))
+        _ = p.receive(.online(uid: "x", instance: "x-1"))
+        _ = p.event(0, .connectionStateChange(.connecting))
+        // Its offer went out while the WebSocket was down: waiting on it would deadlock the pair.
+        #expect(p.receive(.initial(you: "me", online: ["x"], instances: ["x-1"])) == ["close 0", "create 1 x passive"])
+        // The older rule tore a merely disconnected link down too.
+        var old = PolicySpec.keepLiveLinks
+        old.onInit = .passiveIfNotConnectedOrNewPageLoad
+        var q = Page(old)
+        q.connected(to: "x", instance: "x-1", active: false)
+        _ = q.event(0, .connectionStateChange(.disconnected))
+        #expect(q.receive(.initial(you: "me", online: ["x"], instances: ["x-1"])) == ["close 0", "create 1 x passive"])
+    }
+
     @Test func signalsCarryTheRemotePageLoadTheyAreFor() {
         var p = Page(ids)
         _ = p.receive(.initial(you: "me", online: ["me"]))
