@@ -161,6 +161,8 @@ extension Simulation {
                 }
                 checkRaised(event, connection: c)
                 deliveries.append(Delivery(connection: c, event: event, readyAt: cursor))
+            case .data(let event):
+                dataEvent(event, connection: c)
             }
         }
         if let d = slot.pc.nextDeadline, d < slot.timerAt, !slot.closed { rearmTimer(c, at: d) }

@@ -10,6 +10,14 @@ public enum AssociationOutput: Sendable {
     /// first event on the remote of a reloaded page, docs/calibration/chromium experiment 3).
     case channelClosing(label: String)
     case channelClosed(label: String, error: Bool)
+    /// Application traffic (`DataTransport`): a negotiated channel opened or closed, a message
+    /// delivered to the page, a message the sender gave up on (partial reliability), the send
+    /// buffer drained to its threshold.
+    case dataChannelOpen(stream: UInt16)
+    case dataChannelClosed(stream: UInt16, error: Bool)
+    case dataMessage(stream: UInt16, message: DataMessage)
+    case dataAbandoned(stream: UInt16, message: DataMessage)
+    case bufferedAmountLow(stream: UInt16)
 }
 
 /// The DTLS 1.2 handshake and the SCTP association with its data channels, as round trips over
@@ -53,6 +61,9 @@ public struct Association: Sendable {
     private var cumulativeTSN: UInt32 = 0
     private var receivedAbove: [UInt32] = []
     private var rtt: Int64 = 0
+    /// Application traffic; nil until a negotiated channel is opened, so that an association
+    /// without traffic carries and costs nothing more.
+    public private(set) var data: DataTransport?
 
     static let dtlsMinTimeout: Int64 = 50_000_000
     static let dtlsMaxTimeout: Int64 = 3_000_000_000
@@ -106,6 +117,25 @@ public struct Association: Sendable {
         return true
     }
 
+    /// `createDataChannel(label, {negotiated: true, id: stream, ...})` for application traffic.
+    public mutating func openDataChannel(label: String, stream: UInt16, options: DataChannelOptions,
+                                         into out: inout [AssociationOutput]) {
+        guard dtls != .closed, sctp != .aborted else { return }
+        if data == nil { data = DataTransport() }
+        data!.openChannel(label: label, stream: stream, options: options, established: sctp == .established, into: &out)
+    }
+
+    /// `RTCDataChannel.send` on a channel of `openDataChannel`.
+    public mutating func sendData(stream: UInt16, _ message: DataMessage, now: Int64,
+                                  into out: inout [AssociationOutput]) -> Result<Void, DataSendError> {
+        guard data != nil else { return .failure(.invalidState) }
+        return data!.send(stream: stream, message, now: now, into: &out)
+    }
+
+    public mutating func setBufferedAmountLowThreshold(stream: UInt16, _ bytes: Int) {
+        data?.setBufferedAmountLowThreshold(stream: stream, bytes)
+    }
+
     /// `pc.close()`: ABORT if the association is up; every channel closed without events.
     public mutating func close(into out: inout [AssociationOutput]) {
         if sctp == .established || sctp == .cookieEchoed { out.append(.send(.sctp(.abort))) }
@@ -115,6 +145,11 @@ public struct Association: Sendable {
         dtlsRetransmitAt = nil
         sctpRetransmitAt = nil
         unacked.removeAll()
+        if data != nil {
+            // No events on a closed connection: the channels simply end.
+            var ignored: [AssociationOutput] = []
+            data!.closeAll(error: false, into: &ignored)
+        }
     }
 
     public mutating func receive(_ packet: PeerPacket, now: Int64, into out: inout [AssociationOutput]) {
@@ -141,6 +176,7 @@ public struct Association: Sendable {
         if let t = dtlsRetransmitAt { d = min(d, t) }
         if let t = sctpRetransmitAt { d = min(d, t) }
         for u in unacked { d = min(d, u.resendAt) }
+        if let t = data?.nextDeadline { d = min(d, t) }
         return d == .max ? nil : d
     }
 
@@ -168,6 +204,7 @@ public struct Association: Sendable {
             out.append(.send(.sctp(.data(unacked[i].data))))
             unacked[i].resendAt = now + Self.sctpRTO
         }
+        if let t = data?.nextDeadline, t <= now { data!.timerFired(now: now, into: &out) }
     }
 
     // MARK: - DTLS
@@ -255,6 +292,7 @@ public struct Association: Sendable {
                 out.append(.channelClosing(label: channels[i].label))
                 out.append(.channelClosed(label: channels[i].label, error: true))
             }
+            data?.closeAll(error: true, into: &out)
         case .data(let d):
             guard sctp == .established else { return }
             out.append(.send(.sctp(.sack(tsn: d.tsn))))
@@ -268,12 +306,24 @@ public struct Association: Sendable {
         case .sack(let tsn):
             unacked.removeAll { $0.data.tsn == tsn }
             if unacked.isEmpty { unacked = [] }  // give back the storage: most connections idle here
+        case .fragment(let f):
+            guard sctp == .established else { return }
+            if data == nil { data = DataTransport() }  // SACKed even where no channel is open
+            data!.receiveFragment(f, now: now, into: &out)
+        case .selectiveAck(let s):
+            guard sctp == .established else { return }
+            data?.receiveSack(s, now: now, into: &out)
+        case .forwardTSN(let f):
+            guard sctp == .established else { return }
+            if data == nil { data = DataTransport() }
+            data!.receiveForwardTSN(f, now: now, into: &out)
         }
     }
 
     private mutating func established(now: Int64, into out: inout [AssociationOutput]) {
         sctp = .established
         sctpRetransmitAt = nil
+        data?.associationEstablished(into: &out)
         for i in channels.indices where channels[i].locallyCreated && channels[i].state == .connecting {
             openLocalChannel(i, now: now, into: &out)
         }
