@@ -185,3 +185,15 @@ struct EnvelopeTests {
         #expect(r.add(third) == .success(nil))
     }
 }
+
+struct EnvelopeChunkLengthTests {
+    @Test func chunkLengthsAgreeWithSplit() {
+        for n in [0, 1, 100, 262_100, 262_144, 600_000, 1_000_000] {
+            let e = Envelope.trafficMessage(flow: 1, sequence: 2, sentAt: 3, payload: Array(repeating: 7, count: n))
+            let split = EnvelopeChunker.split(e, messageID: 1, maxMessageSize: EnvelopeCodec.chromiumMaxMessageSize)
+            let lengths = EnvelopeChunker.encodedChunkLengths(payloadLength: n, extensionsLength: e.encodedLength - 10 - n,
+                                                              maxMessageSize: EnvelopeCodec.chromiumMaxMessageSize)
+            #expect(lengths == split.map { EnvelopeCodec.encode($0).count }, "payload \(n)")
+        }
+    }
+}

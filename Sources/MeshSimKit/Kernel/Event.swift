@@ -34,4 +34,6 @@ enum Event {
     case pageTask(Int32)
     /// Kernel benchmark event (the hold model); carries nothing.
     case bench
+    /// A page's `traffic` flow (index into `scenario.traffic`) sends its next messages.
+    case trafficTick(page: Int32, flow: UInt32)
 }

@@ -325,6 +325,10 @@ struct Expectations: Equatable {
     var relayed: [PeerPair] = []
     var noRenegotiation: [String] = []
     var maxSignalingMessages: Int?
+    /// The fraction of traffic messages sent that arrived (scenario `traffic`).
+    var dataDelivered: Double?
+    /// The latest any traffic message may arrive after its `send()`.
+    var maxDataLatency: SimDuration?
     /// The expect fields written in the file, in file order; `["fullMesh"]` when the file has
     /// no `expect` (the default expectation), `[]` for `"expect": {}`.
     var present: [String] = ["fullMesh"]
@@ -354,6 +358,8 @@ struct Scenario: Equatable {
     var expect = Expectations()
     /// The named machines (`machines`), in file order.
     var machines: [MachineSpec] = []
+    /// Application traffic flows (`traffic`), in file order; empty: the data path is off.
+    var traffic: [TrafficFlow] = []
 
     init(file: String, name: String, description: String? = nil, seed: UInt64 = 1, duration: SimDuration,
          policy: String = "seed", network: NetworkSettings = NetworkSettings(), peers: [PeerSpec],

@@ -191,6 +191,28 @@ enum ScenarioFormat {
                   "peers present from the start (single peers and groups)"),
         .optional("events", .array(.event, nonEmpty: false, distinct: false), .value("[]"), "what happens during the run"),
         .optional("expect", .object("expect"), .value("{\"fullMesh\": true}"), "what must hold"),
+        .optional("traffic", .array(.object("flow"), nonEmpty: false, distinct: false), .value("[]"),
+                  "application messages over the mesh's data channels, flow by flow"),
+    ])
+
+    static let flow = ScenarioTable(id: "flow", title: "flow", meaning: "One traffic flow: messages from senders to receivers over negotiated data channels.", fields: [
+        .required("pattern", .names(TrafficFlow.Pattern.allCases.map(\.rawValue), noun: "pattern"),
+                  "`allToAll`: every peer to every other; `oneToAll`: `from` to every other peer; `pair`: `from` to `to`"),
+        .optional("from", .peerRef, .none, "the sender (`oneToAll` and `pair` only)"),
+        .optional("to", .peerRef, .none, "the receiver (`pair` only)"),
+        .optional("messageSize", .integer(min: 1, max: 16_777_216), .value("1024"),
+                  "payload bytes per message; above 256 KiB a message goes as several envelope chunks"),
+        .optional("rate", .numberAbove(min: 0, max: 1_000), .text("1, or as fast as the channel takes them with `totalBytes`"),
+                  "messages per second from each sender to each receiver"),
+        .optional("totalBytes", .integer(min: 1, max: 1_099_511_627_776), .none,
+                  "payload bytes each sender sends each receiver, then stops"),
+        .optional("start", .duration(.any), .value("\"0s\""), "when sending starts"),
+        .optional("stop", .duration(.any), .text("the end of the run"), "when sending stops"),
+        .optional("ordered", .boolean, .value("true"), "the channel delivers in order (`RTCDataChannelInit.ordered`)"),
+        .optional("maxRetransmits", .integer(min: 0, max: 65_535), .none,
+                  "partial reliability: give a message up after this many retransmissions"),
+        .optional("maxPacketLifeTime", .duration(.any), .none,
+                  "partial reliability: give a message up this long after `send()` (at most 65.535 s)"),
     ])
 
     static let network = ScenarioTable(id: "network", title: "network", meaning: "Network parameters.", fields: [
@@ -302,6 +324,10 @@ enum ScenarioFormat {
                   "after their last disruptive event no new offer involving them was created"),
         .optional("maxSignalingMessages", .integer(min: 0, max: UInt64(Int64.max)), .none,
                   "at most this many messages relayed by the signaling server over the run"),
+        .optional("dataDelivered", .number(min: 0, max: 1), .none,
+                  "at least this fraction of the traffic messages sent arrived (needs `traffic`)"),
+        .optional("maxDataLatency", .duration(.any), .none,
+                  "every traffic message that arrived did so at most this long after its `send()` (needs `traffic`)"),
     ])
 
     // MARK: events
@@ -361,7 +387,7 @@ enum ScenarioFormat {
     }
 
     /// Every table, in documentation order (the schema's `$defs` order).
-    static let all: [ScenarioTable] = [top, network, server, ice, machine, peer, group, joinSchedule, natObject] + events + [expect]
+    static let all: [ScenarioTable] = [top, network, server, ice, machine, peer, group, joinSchedule, natObject] + events + [expect, flow]
 
     /// The table with this id (an `.object` reference), if there is one.
     static func table(_ id: String) -> ScenarioTable? {

@@ -611,6 +611,15 @@ final class ScenarioChecker {
             if eventsSound && problems.count == before { end = walked }
         }
 
+        var traffic: [TrafficFlow] = []
+        var trafficWritten = false
+        if let (v, at) = top.member("traffic"), let list = array(v, at) {
+            var known = Set<String>()  // membership only
+            for d in definitions { known.insert(d.id) }
+            traffic = checkTraffic(list, at, runEnd: duration, known: known)
+            trafficWritten = !list.isEmpty
+        }
+
         var expect = Expectations()
         if let (v, at) = top.member("expect"), let o = object(v, at) {
             var facts = RunFacts(end: end, turnMayBeOn: ScenarioChecker.turnMayBeOn(top))
@@ -625,6 +634,9 @@ final class ScenarioChecker {
                 }
             }
             expect = checkExpect(o, definitions, skipPeerChecks: tooManyPeers, facts: facts)
+            for name in ["dataDelivered", "maxDataLatency"] where !trafficWritten {
+                if let (_, a) = o.member(name) { report(a, "needs traffic to judge, and the scenario has no `traffic` flows") }
+            }
         }
 
         guard let name = name, let duration = duration else { return nil }
@@ -636,6 +648,7 @@ final class ScenarioChecker {
         var scenario = Scenario(file: file, name: name, description: description, seed: seed, duration: duration,
                                 policy: policy, network: network, peers: peers, events: events, expect: expect)
         scenario.machines = machines
+        scenario.traffic = traffic
         return scenario
     }
 
@@ -1377,6 +1390,14 @@ final class ScenarioChecker {
            let n = integer(v, a, 0...Int64.max, expected: "a non-negative integer") {
             e.maxSignalingMessages = Int(n)
         }
+        if let (v, a) = o.member("dataDelivered") {
+            if case .number(let n) = v, n.double >= 0, n.double <= 1 {
+                e.dataDelivered = n.double
+            } else {
+                report(a, "expected a fraction from 0 to 1, got \(v.isNumber ? scenarioLiteral(v) : scenarioTyped(v))")
+            }
+        }
+        if let (v, a) = o.member("maxDataLatency") { e.maxDataLatency = duration(v, a) }
 
         // A mesh that converged is full at the end (`convergedWithin` fails otherwise).
         if let f = fullMeshAt, let c = convergedAt, !e.fullMesh {

@@ -84,6 +84,7 @@ extension Simulation {
         } else {
             pages[p].openConnections += 1
             emit(.connection, peer: pages[p].name, remote: remote, value: role == .active ? "active" : "passive", page: Int32(p), connection: index)
+            if traffic != nil { openTrafficChannels(connection: index) }
         }
     }
 

@@ -100,6 +100,9 @@ final class Simulation {
     /// line's progress display); it cannot change the run.
     var progress: ((_ now: Int64, _ events: Int) -> Void)?
 
+    /// Application traffic (scenario `traffic`); nil without flows, so the data path is off.
+    var traffic: TrafficLedger?
+
     /// Attacks tried, and the socket each used (socket raw value → index in `attacks`).
     var attacks: [AttackRecord] = []
     var attackSockets: [UInt32: Int] = [:]
@@ -117,6 +120,7 @@ final class Simulation {
         self.server = SignalingServer(secretSeed: Self.serverSecretSeed(options.seed))
         for m in scenario.machines { machineByName[m.name ?? ""] = machines.add(m) }
         for p in scenario.peers { addSlot(p.id, uid: p.id) }
+        if !scenario.traffic.isEmpty { traffic = TrafficLedger() }
         for e in scenario.events {
             switch e.action {
             case .join(let p): addSlot(p.id, uid: p.id)
@@ -177,6 +181,7 @@ final class Simulation {
         stats.events = executed
         if !budgetExhausted { now = endTime }
         trace.flush()
+        if traffic != nil { classifyTrafficLosses() }
         oracle.runEnded(at: now)
         for observer in observers { observer.runEnded(at: now) }
     }
@@ -227,6 +232,8 @@ final class Simulation {
             runPageTask(i)
         case .bench:
             return
+        case .trafficTick(let page, let flow):
+            trafficTick(page: page, flow: Int(flow))
         }
     }
 

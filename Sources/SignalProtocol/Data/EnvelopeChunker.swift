@@ -6,6 +6,25 @@
 /// chunks. Each chunk is an envelope of the same kind with a chunk extension (message id,
 /// index, count, total length); the first chunk also carries the message's other extensions.
 public enum EnvelopeChunker {
+    /// The encoded lengths of the envelopes `split` makes of a message with this payload and
+    /// extensions (without building them: the simulator sends lengths, not bytes).
+    public static func encodedChunkLengths(payloadLength: Int, extensionsLength: Int, maxMessageSize: Int) -> [Int] {
+        let whole = EnvelopeCodec.headerLength + extensionsLength + payloadLength
+        if whole <= maxMessageSize { return [whole] }
+        let chunkOverhead = 3 + EnvelopeChunk.encodedLength
+        let firstOverhead = EnvelopeCodec.headerLength + extensionsLength + chunkOverhead
+        let laterOverhead = EnvelopeCodec.headerLength + chunkOverhead
+        var lengths: [Int] = []
+        var start = 0
+        while start < payloadLength {
+            let overhead = lengths.isEmpty ? firstOverhead : laterOverhead
+            let n = min(payloadLength - start, maxMessageSize - overhead)
+            lengths.append(overhead + n)
+            start += n
+        }
+        return lengths
+    }
+
     /// The envelopes to send for `envelope`, each at most `maxMessageSize` bytes encoded: the
     /// envelope itself if it fits.
     public static func split(_ envelope: Envelope, messageID: UInt32, maxMessageSize: Int) -> [Envelope] {
