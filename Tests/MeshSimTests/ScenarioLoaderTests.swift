@@ -332,7 +332,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
             "t.json: name: expected a string, got number 5",
             #"t.json: duration: expected a duration greater than 0, got "0s""#,
             "t.json: peers: expected at least one peer, got an empty array",
-            "t.json: nmae: unknown field (expected one of: name, description, seed, duration, policy, network, machines, peers, events, expect)",
+            "t.json: nmae: unknown field (expected one of: name, description, seed, duration, policy, network, machines, peers, events, expect, traffic)",
         ])
         #expect(problems(#"{"name": "", "duration": 60, "peers": {}}"#) == [
             #"t.json: name: expected a non-empty string, got """#,
@@ -350,7 +350,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
 
     @Test func fieldsWithOddNamesArePrintedSafely() {
         #expect(problems(minimal(#""bad key\n": 1"#)) == [
-            #"t.json: ["bad key\n"]: unknown field (expected one of: name, description, seed, duration, policy, network, machines, peers, events, expect)"#,
+            #"t.json: ["bad key\n"]: unknown field (expected one of: name, description, seed, duration, policy, network, machines, peers, events, expect, traffic)"#,
         ])
     }
 

@@ -207,13 +207,13 @@ enum ScenarioFormat {
         .optional("totalBytes", .integer(min: 1, max: 1_099_511_627_776), .none,
                   "payload bytes each sender sends each receiver, then stops"),
         .optional("start", .duration(.any), .value("\"0s\""), "when sending starts"),
-        .optional("stop", .duration(.any), .text("the end of the run"), "when sending stops"),
+        .optional("stop", .duration(.positive), .text("the end of the run"), "when sending stops"),
         .optional("ordered", .boolean, .value("true"), "the channel delivers in order (`RTCDataChannelInit.ordered`)"),
         .optional("maxRetransmits", .integer(min: 0, max: 65_535), .none,
                   "partial reliability: give a message up after this many retransmissions"),
         .optional("maxPacketLifeTime", .duration(.any), .none,
                   "partial reliability: give a message up this long after `send()` (at most 65.535 s)"),
-    ])
+    ], shape: "{\"pattern\": P, ...}")
 
     static let network = ScenarioTable(id: "network", title: "network", meaning: "Network parameters.", fields: [
         .optional("latency", .duration(.any), .value("\"20ms\""),

@@ -69,7 +69,7 @@ extension ScenarioChecker {
             if let d = duration(v, a) { flow.start = d; startAt = a } else { valid = false }
         }
         if let (v, a) = o.member("stop") {
-            if let d = duration(v, a) {
+            if let d = duration(v, a, positive: true) {
                 flow.stop = d
                 if d <= flow.start {
                     report(a, "stop (\(DurationText.format(d))) must be after start (\(DurationText.format(flow.start)))")

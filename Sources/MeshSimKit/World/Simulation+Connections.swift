@@ -146,6 +146,10 @@ extension Simulation {
         for action in actions {
             switch action {
             case .sendDatagram(let to, let packet):
+                if traffic != nil && TrafficLedger.isDataPath(packet) {
+                    sendInOrder(Datagram(from: slot.base, to: to, packet: packet, sender: c), fromHost: pages[Int(page)].host, connection: c)
+                    continue
+                }
                 send(Datagram(from: slot.base, to: to, packet: packet, sender: c), fromHost: pages[Int(page)].host)
             case .sendOverTCP(let to, let packet):
                 send(Datagram(from: slot.base, to: to, packet: packet, sender: c, tcp: true), fromHost: pages[Int(page)].host)

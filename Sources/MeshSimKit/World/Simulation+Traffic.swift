@@ -111,6 +111,23 @@ extension Simulation {
         return true
     }
 
+    /// Put a data-path datagram on the network no earlier than the connection's previous one
+    /// arrives. An access link is a queue: jitter delays packets but does not reorder a burst,
+    /// whereas independent per-packet jitter would shuffle nearly every burst of a fast flow and
+    /// make SCTP retransmit on reordering that real paths rarely show (docs/model.md).
+    func sendInOrder(_ d: Datagram, fromHost: Int32, connection c: Int32) {
+        switch network.send(d, fromHost: fromHost, now: cursor, rng: &rng) {
+        case .success(let (slot, at)):
+            let i = Int(c)
+            while traffic!.lastArrival.count <= i { traffic!.lastArrival.append(0) }
+            let t = max(at, traffic!.lastArrival[i])
+            traffic!.lastArrival[i] = t
+            queue.push(.datagramArrive(slot), at: t)
+        case .failure:
+            return
+        }
+    }
+
     /// A connection's data-channel event. Only connections of a run with `traffic` open
     /// negotiated channels, so without traffic nothing reaches here.
     func dataEvent(_ event: DataEvent, connection c: Int32) {

@@ -82,6 +82,19 @@ struct TrafficLedger {
         return d
     }
 
+    /// When each connection's latest data-path datagram arrives (index: connection), so that
+    /// the next one does not overtake it (`Simulation.sendInOrder`).
+    var lastArrival: [Int64] = []
+
+    /// Application traffic's packets (DATA, SACK, FORWARD-TSN), direct or in a TURN Send indication.
+    static func isDataPath(_ p: PeerPacket) -> Bool {
+        switch p {
+        case .sctp(.fragment), .sctp(.selectiveAck), .sctp(.forwardTSN): return true
+        case .turn(.sendIndication(_, let data)): return isDataPath(data)
+        default: return false
+        }
+    }
+
     static func stream(flow: Int) -> UInt16 { UInt16(1_000 + flow) }
     static func flow(stream: UInt16) -> Int { Int(stream) - 1_000 }
 }
