@@ -175,7 +175,7 @@ import SignalProtocol
                         wrap: { #"{"name": "t", "duration": "60s", "peers": [{"id": "a"}, {"id": "b"}, {"id": "c", "nat": {\#($0)}}]}"# },
                         path: "peers[2].nat")
         case "expect":
-            return Host(base: [], wrap: { scenario(#", "network": {"turn": true}, "traffic": [{"pattern": "allToAll"}], "expect": {\#($0)}"#) }, path: "expect")
+            return Host(base: [], wrap: { scenario(#", "network": {"turn": true}, "traffic": [{"pattern": "allToAll"}, {"pattern": "allToAll", "video": 1}], "expect": {\#($0)}"#) }, path: "expect")
         case "flow":
             return Host(base: [("pattern", #""pair""#), ("from", #""c""#), ("to", #""d""#)],
                         wrap: { #"{"name": "t", "duration": "60s", "peers": [{"id": "a"}, {"id": "b"}, {"id": "c"}, {"id": "d"}], "traffic": [{\#($0)}]}"# },

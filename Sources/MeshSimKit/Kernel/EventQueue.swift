@@ -180,6 +180,7 @@ final class EventQueue {
         case .bench: return (12, 0)
         case .pageTask(let i): return (13, pack(i))
         case .trafficTick(let page, let flow): return (14, pack(page, flow))
+        case .mediaTick: return (15, 0)
         }
     }
 
@@ -203,6 +204,7 @@ final class EventQueue {
         case 12: return .bench
         case 13: return .pageTask(a)
         case 14: return .trafficTick(page: a, flow: b)
+        case 15: return .mediaTick
         default: preconditionFailure("event tag \(tag) has no case: update EventQueue.encode/decode with Event")
         }
     }

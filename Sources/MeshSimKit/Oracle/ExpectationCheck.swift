@@ -92,6 +92,18 @@ extension Simulation {
                 results.append(ExpectationResult(name: "dataDelivered", ok: judged > 0 && got >= fraction,
                     detail: judged == 0 ? "no traffic message was delivered or lost (\(d.sent) sent\(inFlight))"
                         : "\(d.delivered) of \(judged) messages arrived (\(formatPercent(got))), \(d.lost) lost\(inFlight); at least \(formatPercent(fraction)) expected"))
+            case "maxUplinkUtilisation":
+                guard let bound = expect.maxUplinkUtilisation else { continue }
+                let m = MediaReport(simulation: self)
+                if let peak = m.maxUplinkUtilisation {
+                    let over = m.hosts.filter { ($0.up.peakUtilisation ?? 0) > bound }.map(\.name)
+                    results.append(ExpectationResult(name: "maxUplinkUtilisation", ok: peak.value <= bound,
+                        detail: "peak uplink demand \(formatPercent(peak.value)) of capacity (\(peak.name)); at most \(formatPercent(bound)) allowed"
+                            + (over.isEmpty ? "" : "; above it: " + over.prefix(10).joined(separator: ", ") + (over.count > 10 ? ", ..." : ""))))
+                } else {
+                    results.append(ExpectationResult(name: "maxUplinkUtilisation", ok: true,
+                        detail: "no host has an uplink capacity (network or peer `uplink`): nothing can be above it"))
+                }
             case "maxDataLatency":
                 guard let bound = expect.maxDataLatency else { continue }
                 let d = DataReport(simulation: self).total

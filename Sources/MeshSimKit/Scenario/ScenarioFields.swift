@@ -213,6 +213,10 @@ enum ScenarioFormat {
                   "partial reliability: give a message up after this many retransmissions"),
         .optional("maxPacketLifeTime", .duration(.any), .none,
                   "partial reliability: give a message up this long after `send()` (at most 65.535 s)"),
+        .optional("audio", .integer(min: 0, max: 100_000_000), .none,
+                  "a media flow: each sender's audio track, in bits per second, to each receiver"),
+        .optional("video", .integer(min: 0, max: 100_000_000), .none,
+                  "a media flow: each sender's video track, in bits per second, to each receiver"),
     ], shape: "{\"pattern\": P, ...}")
 
     static let network = ScenarioTable(id: "network", title: "network", meaning: "Network parameters.", fields: [
@@ -226,6 +230,10 @@ enum ScenarioFormat {
         .optional("turn", .boolean, .value("false"), "a TURN server is reachable over UDP and TCP (relay candidates)"),
         .optional("turnRelayAddresses", .integer(min: 1, max: 64), .value("64"),
                   "extension, top level only: the TURN server's relay addresses, each with 16,384 relayed ports"),
+        .optional("uplink", .integer(min: 1_000, max: 100_000_000_000), .text("unlimited"),
+                  "top level only: every host's upload capacity in bits per second, which media streams share"),
+        .optional("downlink", .integer(min: 1_000, max: 100_000_000_000), .text("unlimited"),
+                  "top level only: every host's download capacity in bits per second, which media streams share"),
         .optional("server", .object("server"), .value("{\"latency\": \"10ms\"}"), "the signaling server"),
         .optional("ice", .object("ice"), .text("calibrated to Chromium"), "overrides of the ICE/consent timers"),
     ])
@@ -280,6 +288,10 @@ enum ScenarioFormat {
                   .value("[]"), "non-empty: the peer is an **attacker**"),
         .optional("machine", .machineRef, .text("a machine of its own: 4 cores, speed 1"),
                   "the name of the machine (top-level `machines`) the page runs on; its threads share that machine's cores"),
+        .optional("uplink", .integer(min: 1_000, max: 100_000_000_000), .text("the network's `uplink`"),
+                  "this host's upload capacity in bits per second, which its media streams share"),
+        .optional("downlink", .integer(min: 1_000, max: 100_000_000_000), .text("the network's `downlink`"),
+                  "this host's download capacity in bits per second"),
     ]
 
     static let machine = ScenarioTable(id: "machine", title: "machine", meaning: "A computer pages run on: every browser operation of its pages costs CPU time on its cores.", fields: [
@@ -328,6 +340,8 @@ enum ScenarioFormat {
                   "at least this fraction of the traffic messages sent arrived (needs `traffic`)"),
         .optional("maxDataLatency", .duration(.any), .none,
                   "every traffic message that arrived did so at most this long after its `send()` (needs `traffic`)"),
+        .optional("maxUplinkUtilisation", .number(min: 0, max: 1_000), .none,
+                  "no host's media demand on its uplink was above this fraction of its capacity (needs a media flow)"),
     ])
 
     // MARK: events
@@ -375,7 +389,7 @@ enum ScenarioFormat {
         ]),
         // `turnRelayAddresses` is top level only: the TURN server's addresses are fixed for the run.
         event("network", "Those network parameters change from this moment on; the others keep their values.",
-              network.fields.filter { $0.name != "turnRelayAddresses" }.map { $0.with(default: .text("unchanged")) }),
+              network.fields.filter { !["turnRelayAddresses", "uplink", "downlink"].contains($0.name) }.map { $0.with(default: .text("unchanged")) }),
     ]
 
     /// Every `do` value, in documentation order.

@@ -110,6 +110,18 @@ extension ScenarioChecker {
                 valid = false
             }
         }
+        for name in ["audio", "video"] {
+            guard let (v, a) = o.member(name) else { continue }
+            guard let n = integer(v, a, 0...100_000_000) else { valid = false; continue }
+            if name == "audio" { flow.audio = n } else { flow.video = n }
+        }
+        if flow.isMedia {
+            // Tracks are sent continuously; the message fields mean nothing for them.
+            for (i, e) in o.object.entries.enumerated() where ["messageSize", "rate", "totalBytes", "ordered", "maxRetransmits", "maxPacketLifeTime"].contains(e.key) {
+                report(o.at.key(e.key, at: i), "a media flow (audio, video) sends tracks, not messages; remove `\(e.key)`")
+                valid = false
+            }
+        }
         return valid && pattern != nil ? flow : nil
     }
 }

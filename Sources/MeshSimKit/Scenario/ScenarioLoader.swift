@@ -281,6 +281,8 @@ private struct PeerFields {
     var udp = true
     var behaviour: [AttackKind] = []
     var machine: String?
+    var uplink: Int64?
+    var downlink: Int64?
 }
 
 /// The first member of a `lan` (with a valid `nat`): the NAT every later member must match.
@@ -612,12 +614,15 @@ final class ScenarioChecker {
         }
 
         var traffic: [TrafficFlow] = []
-        var trafficWritten = false
+        var dataFlowWritten = false, mediaFlowWritten = false
         if let (v, at) = top.member("traffic"), let list = array(v, at) {
             var known = Set<String>()  // membership only
             for d in definitions { known.insert(d.id) }
             traffic = checkTraffic(list, at, runEnd: duration, known: known)
-            trafficWritten = !list.isEmpty
+            // Written, even if wrong (and reported): one mistake, one problem.
+            for e in list {
+                if case .object(let f) = e, f["audio"] != nil || f["video"] != nil { mediaFlowWritten = true } else { dataFlowWritten = true }
+            }
         }
 
         var expect = Expectations()
@@ -634,8 +639,11 @@ final class ScenarioChecker {
                 }
             }
             expect = checkExpect(o, definitions, skipPeerChecks: tooManyPeers, facts: facts)
-            for name in ["dataDelivered", "maxDataLatency"] where !trafficWritten {
-                if let (_, a) = o.member(name) { report(a, "needs traffic to judge, and the scenario has no `traffic` flows") }
+            for name in ["dataDelivered", "maxDataLatency"] where !dataFlowWritten {
+                if let (_, a) = o.member(name) { report(a, "needs traffic to judge, and the scenario has no data flow in `traffic`") }
+            }
+            if !mediaFlowWritten, let (_, a) = o.member("maxUplinkUtilisation") {
+                report(a, "needs media to judge, and the scenario has no media flow (audio, video) in `traffic`")
             }
         }
 
@@ -716,6 +724,8 @@ final class ScenarioChecker {
         if let (v, at) = o.member("stun") { p.stun = bool(v, at) }
         if let (v, at) = o.member("turn") { p.turn = bool(v, at) }
         if let (v, at) = o.member("turnRelayAddresses"), let n = integer(v, at, 1...64) { p.turnRelayAddresses = Int(n) }
+        if let (v, at) = o.member("uplink") { p.uplink = integer(v, at, 1_000...100_000_000_000) }
+        if let (v, at) = o.member("downlink") { p.downlink = integer(v, at, 1_000...100_000_000_000) }
         if let (v, at) = o.member("server"), let s = object(v, at) {
             if inEvent && s.object.entries.isEmpty {
                 report(at, "an empty server object changes nothing: give its latency, or leave server out")
@@ -799,6 +809,8 @@ final class ScenarioChecker {
         }
         if let (v, at) = o.member("latency") { f.latency = duration(v, at) }
         if let (v, at) = o.member("udp"), let b = bool(v, at) { f.udp = b }
+        if let (v, at) = o.member("uplink") { f.uplink = integer(v, at, 1_000...100_000_000_000) }
+        if let (v, at) = o.member("downlink") { f.downlink = integer(v, at, 1_000...100_000_000_000) }
         if let (v, at) = o.member("behaviour") { f.behaviour = behaviour(v, at) }
         if let (v, at) = o.member("machine"), let name = nonEmptyString(v, at) {
             if let names = machineNames, names.contains(name) {
@@ -937,7 +949,7 @@ final class ScenarioChecker {
                     tooMany = true
                     continue
                 }
-                peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour))
+                peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink))
                 definitions.append(Definition(id: id, kind: .initial, path: path, at: idAt, join: join))
             } else {
                 checkFields(o, ScenarioFormat.group)
@@ -1025,7 +1037,7 @@ final class ScenarioChecker {
                     let (m, o1) = SimDuration(k - 1).multipliedReportingOverflow(by: every)
                     let (t, o2) = start.addingReportingOverflow(m)
                     let join = (o1 || o2) ? SimDuration.max : t
-                    peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: memberPath).with(behaviour: f.behaviour))
+                    peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: memberPath).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink))
                     definitions.append(Definition(id: id, kind: .initial, path: memberPath, at: prefixAt, join: join))
                 }
             }
@@ -1103,7 +1115,7 @@ final class ScenarioChecker {
             let f = peerFields(o)
             checkLan(f, path: path, lans: &lans)
             if let id = id {
-                action = .join(PeerSpec(id: id, join: time ?? 0, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour))
+                action = .join(PeerSpec(id: id, join: time ?? 0, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink))
             }
         case "refresh":
             let p = namedPeer()
@@ -1398,6 +1410,13 @@ final class ScenarioChecker {
             }
         }
         if let (v, a) = o.member("maxDataLatency") { e.maxDataLatency = duration(v, a) }
+        if let (v, a) = o.member("maxUplinkUtilisation") {
+            if case .number(let n) = v, n.double >= 0, n.double <= 1_000 {
+                e.maxUplinkUtilisation = n.double
+            } else {
+                report(a, "expected a number from 0 to 1000 (a fraction of the uplink's capacity), got \(v.isNumber ? scenarioLiteral(v) : scenarioTyped(v))")
+            }
+        }
 
         // A mesh that converged is full at the end (`convergedWithin` fails otherwise).
         if let f = fullMeshAt, let c = convergedAt, !e.fullMesh {

@@ -28,8 +28,16 @@ struct TrafficFlow: Equatable {
     var ordered = true
     var maxRetransmits: Int?
     var maxPacketLifeTime: SimDuration?
+    /// A media flow's tracks (bits per second); nil for a data flow.
+    var audio: Int64?
+    var video: Int64?
     /// Where it is in the file ("traffic[0]"), for reports.
     var path: String
+
+    /// A media flow: tracks, not messages (the notes' `stream`).
+    var isMedia: Bool { audio != nil || video != nil }
+    /// Bits per second each sender sends each receiver.
+    var mediaBitrate: Int64 { (audio ?? 0) + (video ?? 0) }
 
     /// Whether `sender` sends to `receiver` in this flow.
     func sends(from sender: String, to receiver: String) -> Bool {
@@ -42,7 +50,7 @@ struct TrafficFlow: Equatable {
     }
 
     /// Whether the flow uses a channel between these two peers (either direction).
-    func involves(_ a: String, _ b: String) -> Bool { sends(from: a, to: b) || sends(from: b, to: a) }
+    func involves(_ a: String, _ b: String) -> Bool { !isMedia && (sends(from: a, to: b) || sends(from: b, to: a)) }
 
     var channelOptions: DataChannelOptions {
         DataChannelOptions(ordered: ordered, maxRetransmits: maxRetransmits, maxPacketLifeTime: maxPacketLifeTime)

@@ -272,6 +272,10 @@ extension Simulation {
 
     /// Put a datagram on the network (nil host: from the STUN or TURN server).
     func send(_ d: Datagram, fromHost: Int32?) {
+        if media != nil, let h = fromHost, let q = uplinkQueue(host: h) {
+            sendThroughQueue(d, fromHost: h, queue: q)
+            return
+        }
         switch network.send(d, fromHost: fromHost, now: cursor, rng: &rng) {
         case .success(let (slot, at)):
             queue.push(.datagramArrive(slot), at: at)

@@ -28,7 +28,7 @@ extension Simulation {
     func startTraffic(page: Int32) {
         let p = Int(page)
         let me = pages[p].uid
-        for (i, f) in scenario.traffic.enumerated() {
+        for (i, f) in scenario.traffic.enumerated() where !f.isMedia {
             let sender: Bool
             switch f.pattern {
             case .allToAll: sender = true
@@ -116,8 +116,17 @@ extension Simulation {
     /// whereas independent per-packet jitter would shuffle nearly every burst of a fast flow and
     /// make SCTP retransmit on reordering that real paths rarely show (docs/model.md).
     func sendInOrder(_ d: Datagram, fromHost: Int32, connection c: Int32) {
+        var extra: Int64 = 0
+        if media != nil, let q = uplinkQueue(host: fromHost) {
+            if q.loss > 0 && rng.chance(q.loss) {
+                media!.datagramsDropped += 1
+                return
+            }
+            extra = q.delay
+        }
         switch network.send(d, fromHost: fromHost, now: cursor, rng: &rng) {
-        case .success(let (slot, at)):
+        case .success(let (slot, at0)):
+            let at = at0 + extra
             let i = Int(c)
             while traffic!.lastArrival.count <= i { traffic!.lastArrival.append(0) }
             let t = max(at, traffic!.lastArrival[i])

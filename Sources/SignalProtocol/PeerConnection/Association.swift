@@ -62,8 +62,9 @@ public struct Association: Sendable {
     private var receivedAbove: [UInt32] = []
     private var rtt: Int64 = 0
     /// Application traffic; nil until a negotiated channel is opened, so that an association
-    /// without traffic carries and costs nothing more.
-    public private(set) var data: DataTransport?
+    /// without traffic carries and costs nothing more (one reference, not the whole state).
+    public var data: DataTransport? { dataStorage?.value }
+    private var dataStorage: DataStorage?
 
     static let dtlsMinTimeout: Int64 = 50_000_000
     static let dtlsMaxTimeout: Int64 = 3_000_000_000
@@ -71,6 +72,15 @@ public struct Association: Sendable {
     static let sctpT1: Int64 = 1_000_000_000
     static let sctpMaxBackoff: Int64 = 3_000_000_000
     static let sctpRTO: Int64 = 500_000_000
+
+    /// Mutate the data transport in place, copying it first if another copy of this
+    /// association shares it (value semantics, as the rest of the association has).
+    @discardableResult
+    private mutating func withData<R>(_ body: (inout DataTransport) -> R) -> R? {
+        guard dataStorage != nil else { return nil }
+        if !isKnownUniquelyReferenced(&dataStorage) { dataStorage = DataStorage(dataStorage!.value) }
+        return body(&dataStorage!.value)
+    }
 
     public init(localFingerprint: String) {
         self.localFingerprint = localFingerprint
@@ -121,19 +131,19 @@ public struct Association: Sendable {
     public mutating func openDataChannel(label: String, stream: UInt16, options: DataChannelOptions,
                                          into out: inout [AssociationOutput]) {
         guard dtls != .closed, sctp != .aborted else { return }
-        if data == nil { data = DataTransport() }
-        data!.openChannel(label: label, stream: stream, options: options, established: sctp == .established, into: &out)
+        if dataStorage == nil { dataStorage = DataStorage(DataTransport()) }
+        let established = sctp == .established
+        withData { $0.openChannel(label: label, stream: stream, options: options, established: established, into: &out) }
     }
 
     /// `RTCDataChannel.send` on a channel of `openDataChannel`.
     public mutating func sendData(stream: UInt16, _ message: DataMessage, now: Int64,
                                   into out: inout [AssociationOutput]) -> Result<Void, DataSendError> {
-        guard data != nil else { return .failure(.invalidState) }
-        return data!.send(stream: stream, message, now: now, into: &out)
+        return withData { $0.send(stream: stream, message, now: now, into: &out) } ?? .failure(.invalidState)
     }
 
     public mutating func setBufferedAmountLowThreshold(stream: UInt16, _ bytes: Int) {
-        data?.setBufferedAmountLowThreshold(stream: stream, bytes)
+        withData { $0.setBufferedAmountLowThreshold(stream: stream, bytes) }
     }
 
     /// `pc.close()`: ABORT if the association is up; every channel closed without events.
@@ -145,10 +155,10 @@ public struct Association: Sendable {
         dtlsRetransmitAt = nil
         sctpRetransmitAt = nil
         unacked.removeAll()
-        if data != nil {
+        if dataStorage != nil {
             // No events on a closed connection: the channels simply end.
             var ignored: [AssociationOutput] = []
-            data!.closeAll(error: false, into: &ignored)
+            withData { $0.closeAll(error: false, into: &ignored) }
         }
     }
 
@@ -176,7 +186,7 @@ public struct Association: Sendable {
         if let t = dtlsRetransmitAt { d = min(d, t) }
         if let t = sctpRetransmitAt { d = min(d, t) }
         for u in unacked { d = min(d, u.resendAt) }
-        if let t = data?.nextDeadline { d = min(d, t) }
+        if let t = dataStorage?.value.nextDeadline { d = min(d, t) }
         return d == .max ? nil : d
     }
 
@@ -204,7 +214,7 @@ public struct Association: Sendable {
             out.append(.send(.sctp(.data(unacked[i].data))))
             unacked[i].resendAt = now + Self.sctpRTO
         }
-        if let t = data?.nextDeadline, t <= now { data!.timerFired(now: now, into: &out) }
+        if let t = dataStorage?.value.nextDeadline, t <= now { withData { $0.timerFired(now: now, into: &out) } }
     }
 
     // MARK: - DTLS
@@ -292,7 +302,7 @@ public struct Association: Sendable {
                 out.append(.channelClosing(label: channels[i].label))
                 out.append(.channelClosed(label: channels[i].label, error: true))
             }
-            data?.closeAll(error: true, into: &out)
+            withData { $0.closeAll(error: true, into: &out) }
         case .data(let d):
             guard sctp == .established else { return }
             out.append(.send(.sctp(.sack(tsn: d.tsn))))
@@ -308,22 +318,22 @@ public struct Association: Sendable {
             if unacked.isEmpty { unacked = [] }  // give back the storage: most connections idle here
         case .fragment(let f):
             guard sctp == .established else { return }
-            if data == nil { data = DataTransport() }  // SACKed even where no channel is open
-            data!.receiveFragment(f, now: now, into: &out)
+            if dataStorage == nil { dataStorage = DataStorage(DataTransport()) }  // SACKed even where no channel is open
+            withData { $0.receiveFragment(f, now: now, into: &out) }
         case .selectiveAck(let s):
             guard sctp == .established else { return }
-            data?.receiveSack(s, now: now, into: &out)
+            withData { $0.receiveSack(s, now: now, into: &out) }
         case .forwardTSN(let f):
             guard sctp == .established else { return }
-            if data == nil { data = DataTransport() }
-            data!.receiveForwardTSN(f, now: now, into: &out)
+            if dataStorage == nil { dataStorage = DataStorage(DataTransport()) }
+            withData { $0.receiveForwardTSN(f, now: now, into: &out) }
         }
     }
 
     private mutating func established(now: Int64, into out: inout [AssociationOutput]) {
         sctp = .established
         sctpRetransmitAt = nil
-        data?.associationEstablished(into: &out)
+        withData { $0.associationEstablished(into: &out) }
         for i in channels.indices where channels[i].locallyCreated && channels[i].state == .connecting {
             openLocalChannel(i, now: now, into: &out)
         }
@@ -362,4 +372,10 @@ public struct Association: Sendable {
             out.append(.channelMessage(label: channels[i].label, size: size))
         }
     }
+}
+
+/// The data transport's box in an association (`Association.dataStorage`).
+final class DataStorage: @unchecked Sendable {
+    var value: DataTransport
+    init(_ value: DataTransport) { self.value = value }
 }

@@ -31,12 +31,14 @@ public enum SCTPPacket: Sendable, Equatable {
     case abort
     case data(SCTPData)
     case sack(tsn: UInt32)
+    // Boxed (`indirect`): they exist only in runs with traffic, and must not make every other
+    // packet, and every datagram carrying one, larger.
     /// A DATA chunk of application traffic (`DataTransport`).
-    case fragment(DataFragment)
+    indirect case fragment(DataFragment)
     /// SACK with gap ack blocks for application traffic (RFC 9260 §3.3.4).
-    case selectiveAck(SelectiveAck)
+    indirect case selectiveAck(SelectiveAck)
     /// FORWARD-TSN (RFC 3758 §3.2): the sender gave up on everything up to a TSN.
-    case forwardTSN(ForwardTSN)
+    indirect case forwardTSN(ForwardTSN)
 }
 
 public struct SCTPData: Sendable, Equatable {
