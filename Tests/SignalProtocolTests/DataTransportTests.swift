@@ -223,6 +223,23 @@ struct DataTransportTests {
         #expect(link.sides[0].smoothedRTT == ms(40))
     }
 
+    @Test func aDueAcknowledgementRidesWithReverseData() {
+        var link = Link()
+        var bundled: [SelectiveAck] = []
+        link.lose = { from, p, _ in
+            if from == 1, case .fragment(let f) = p, let a = f.bundledAck { bundled.append(a) }
+            return false
+        }
+        _ = link.send(0, tag: 1, length: 10)
+        link.run(until: ms(30))  // arrived at 20 ms; the delayed ack is due at 220 ms
+        _ = link.send(1, tag: 2, length: 10)
+        link.run(until: ms(1_000))
+        #expect(bundled.map(\.cumulativeTSN) == [1])
+        #expect(link.sacksSent[1] == 0, "no SACK of its own")
+        #expect(link.sides[0].outstandingChunks == 0)
+        #expect(link.tags(0) == [2] && link.tags(1) == [1])
+    }
+
     @Test func aDuplicateIsAcknowledgedAtOnceAndNotDeliveredTwice() {
         var t = DataTransport()
         var out: [AssociationOutput] = []

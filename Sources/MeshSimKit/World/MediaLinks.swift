@@ -8,8 +8,8 @@
 /// `maxQueueDelay` of traffic it is full and the excess is dropped: the loss fraction is
 /// (demand − capacity) / demand. The uplink's delay and loss apply to every UDP datagram the
 /// host sends (ICE checks, DTLS, SCTP, data channels), as the one queue of a home router does;
-/// the downlink's are computed and reported, not applied to datagrams.
-struct MediaLinks {
+/// the downlink's are computed and reported, not applied to datagrams. A class, updated in place.
+final class MediaLinks {
     /// How often demand is sampled and the queues advanced.
     static let tick: Int64 = 100_000_000
     /// A home router's buffer, in time at the link's rate: a model choice (bufferbloat
@@ -71,7 +71,7 @@ struct MediaLinks {
     /// Which host each name's current page was on, for the report (first seen order).
     var hostNames: [(host: Int32, name: String)] = []
 
-    mutating func addHost(_ host: Int32, name: String, uplink: Int64?, downlink: Int64?) {
+    func addHost(_ host: Int32, name: String, uplink: Int64?, downlink: Int64?) {
         while up.count <= Int(host) {
             up.append(Direction())
             down.append(Direction())

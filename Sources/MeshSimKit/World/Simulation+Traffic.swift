@@ -74,7 +74,7 @@ extension Simulation {
         let f = scenario.traffic[fi]
         let stream = TrafficLedger.stream(flow: fi)
         if let total = f.totalBytes, traffic!.directions[Int(d)].bytesSent >= total { return false }
-        guard let channel = connections[Int(c)].pc.association.data?.channel(stream: stream), channel.state == .open else {
+        guard let channel = connections[Int(c)].pc.association.dataStorage?.channel(stream: stream), channel.state == .open else {
             if !bulk { traffic!.directions[Int(d)].notSent[0] += 1 }
             return false
         }
@@ -194,7 +194,7 @@ extension Simulation {
             if let sid = slot.pc.remoteSessionID, sid >= 1, Int(sid) - 1 < connections.count {
                 remoteAlive = pages[Int(connections[Int(sid) - 1].page)].alive
             }
-            let channelOpen = slot.pc.association.data?.channel(stream: stream)?.state == .open
+            let channelOpen = slot.pc.association.dataStorage?.channel(stream: stream)?.state == .open
             let cause: TrafficLedger.LossCause?
             if traffic!.overflowed.contains(Int64(m.connection) << 16 | Int64(stream)) {
                 cause = .sendBufferFull

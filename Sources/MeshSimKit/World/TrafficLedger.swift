@@ -3,8 +3,9 @@ import SignalProtocol
 /// Every application message of a run with `traffic`: who sent it to whom, when, and what became
 /// of it. The simulator writes it as pages send and receive; the report reads it
 /// (`DataReport`). Judged from outside the transport: a message is delivered when the
-/// receiving page's script gets it, lost when nothing can bring it any more.
-struct TrafficLedger {
+/// receiving page's script gets it, lost when nothing can bring it any more. A class: the
+/// simulator updates it in place on every message, never copies it.
+final class TrafficLedger {
     enum Fate: UInt8 {
         case inFlight, delivered, lost
     }
@@ -64,16 +65,18 @@ struct TrafficLedger {
     var directions: [Direction] = []
     /// Lookup only (never iterated): `directions` keeps the order.
     var directionIndex: [DirectionKey: Int32] = [:]
-    /// Connections whose channels closed because a send overflowed the buffer (per flow stream).
+    /// Connection << 16 | stream of the channels closed because a send overflowed the buffer.
     var overflowed: Set<Int64> = []  // membership only
 
-    /// Bulk directions waiting for their channel to drain: connection → flows. Lookup only.
+    /// The page's backpressure: a rate flow skips a message while the channel's
+    /// `bufferedAmount` is above `highWater`; a bulk flow fills up to it and goes on at
+    /// `bufferedamountlow`, whose threshold is `lowWater`.
     static let highWater = 1 << 20
     static let lowWater = 256 << 10
     /// The envelope's header and the flow/sequence and send-time extensions.
     static let envelopeOverhead = Envelope.trafficMessage(flow: 0, sequence: 0, sentAt: 0, payload: []).encodedLength
 
-    mutating func direction(flow: Int32, page: Int32, senderName: String, receiver: String) -> Int32 {
+    func direction(flow: Int32, page: Int32, senderName: String, receiver: String) -> Int32 {
         let key = DirectionKey(flow: flow, page: page, receiver: receiver)
         if let d = directionIndex[key] { return d }
         let d = Int32(directions.count)

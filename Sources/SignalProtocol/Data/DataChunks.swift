@@ -28,6 +28,9 @@ public struct DataFragment: Sendable, Equatable {
     public var length: Int
     /// The whole message this chunk is part of.
     public var message: DataMessage
+    /// A SACK bundled in the same packet ahead of the DATA chunk (RFC 9260 §6.2: a receiver
+    /// with an acknowledgement due sends it with the DATA it has to send anyway).
+    public var bundledAck: SelectiveAck? = nil
 }
 
 /// A SACK (RFC 9260 §3.3.4): everything up to `cumulativeTSN` arrived, and the TSN ranges in

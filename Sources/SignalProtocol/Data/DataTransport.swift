@@ -230,7 +230,9 @@ public struct DataTransport: Sendable {
             outstanding[i].inFlight = true
             flightSize += length
             burst += 1
-            out.append(.send(.sctp(.fragment(outstanding[i].fragment))))
+            var f = outstanding[i].fragment
+            f.bundledAck = takeDueAck()
+            out.append(.send(.sctp(.fragment(f))))
         }
         while queueHead < queue.count && burst < Self.maxBurst {
             var q = queue[queueHead]
@@ -264,7 +266,9 @@ public struct DataTransport: Sendable {
             flightSize += length
             if timedTSN == nil { timedTSN = (f.tsn, now) }
             burst += 1
-            out.append(.send(.sctp(.fragment(f))))
+            var bundled = f
+            bundled.bundledAck = takeDueAck()
+            out.append(.send(.sctp(.fragment(bundled))))
             if f.end { queueHead += 1 } else { queue[queueHead] = q }
             reduceBuffered(stream: q.stream, by: length, into: &out)
         }
@@ -463,6 +467,7 @@ public struct DataTransport: Sendable {
     // MARK: - Receiving
 
     mutating func receiveFragment(_ f: DataFragment, now: Int64, into out: inout [AssociationOutput]) {
+        if let ack = f.bundledAck { receiveSack(ack, now: now, into: &out) }
         if f.tsn <= cumulativeTSN || receivedAbove.contains(f.tsn) {
             sack(into: &out)  // a duplicate: SACK at once (RFC 9260 §6.2)
             return
@@ -562,14 +567,27 @@ public struct DataTransport: Sendable {
         sack(into: &out)
     }
 
-    private mutating func sack(into out: inout [AssociationOutput]) {
+    /// A delayed acknowledgement that is due, to bundle with outgoing DATA (and then not sent
+    /// on its own); nil when none is waiting.
+    private mutating func takeDueAck() -> SelectiveAck? {
+        guard delayedAckAt != nil || unackedPackets > 0 else { return nil }
         unackedPackets = 0
         delayedAckAt = nil
+        return currentAck
+    }
+
+    private var currentAck: SelectiveAck {
         var gaps: [ClosedRange<UInt32>] = []
         for t in receivedAbove {
             if let last = gaps.last, last.upperBound &+ 1 == t { gaps[gaps.count - 1] = last.lowerBound...t } else { gaps.append(t...t) }
         }
-        out.append(.send(.sctp(.selectiveAck(SelectiveAck(cumulativeTSN: cumulativeTSN, gaps: gaps)))))
+        return SelectiveAck(cumulativeTSN: cumulativeTSN, gaps: gaps)
+    }
+
+    private mutating func sack(into out: inout [AssociationOutput]) {
+        unackedPackets = 0
+        delayedAckAt = nil
+        out.append(.send(.sctp(.selectiveAck(currentAck))))
     }
 
     // MARK: - Time

@@ -64,7 +64,9 @@ public struct Association: Sendable {
     /// Application traffic; nil until a negotiated channel is opened, so that an association
     /// without traffic carries and costs nothing more (one reference, not the whole state).
     public var data: DataTransport? { dataStorage?.value }
-    private var dataStorage: DataStorage?
+    /// The transport's box: a simulator reads channel states through it without copying the
+    /// association (`DataStorage.channel`).
+    public private(set) var dataStorage: DataStorage?
 
     static let dtlsMinTimeout: Int64 = 50_000_000
     static let dtlsMaxTimeout: Int64 = 3_000_000_000
@@ -79,7 +81,14 @@ public struct Association: Sendable {
     private mutating func withData<R>(_ body: (inout DataTransport) -> R) -> R? {
         guard dataStorage != nil else { return nil }
         if !isKnownUniquelyReferenced(&dataStorage) { dataStorage = DataStorage(dataStorage!.value) }
-        return body(&dataStorage!.value)
+        let r = body(&dataStorage!.value)
+        dataStorage!.deadline = dataStorage!.value.nextDeadline
+        return r
+    }
+
+    /// A traffic channel's state, read in place (`data` copies the whole transport).
+    public func dataChannel(stream: UInt16) -> DataTransport.Channel? {
+        dataStorage?.channel(stream: stream)
     }
 
     public init(localFingerprint: String) {
@@ -186,7 +195,7 @@ public struct Association: Sendable {
         if let t = dtlsRetransmitAt { d = min(d, t) }
         if let t = sctpRetransmitAt { d = min(d, t) }
         for u in unacked { d = min(d, u.resendAt) }
-        if let t = dataStorage?.value.nextDeadline { d = min(d, t) }
+        if let t = dataStorage?.deadline { d = min(d, t) }
         return d == .max ? nil : d
     }
 
@@ -214,7 +223,7 @@ public struct Association: Sendable {
             out.append(.send(.sctp(.data(unacked[i].data))))
             unacked[i].resendAt = now + Self.sctpRTO
         }
-        if let t = dataStorage?.value.nextDeadline, t <= now { withData { $0.timerFired(now: now, into: &out) } }
+        if let t = dataStorage?.deadline, t <= now { withData { $0.timerFired(now: now, into: &out) } }
     }
 
     // MARK: - DTLS
@@ -375,7 +384,15 @@ public struct Association: Sendable {
 }
 
 /// The data transport's box in an association (`Association.dataStorage`).
-final class DataStorage: @unchecked Sendable {
+public final class DataStorage: @unchecked Sendable {
     var value: DataTransport
-    init(_ value: DataTransport) { self.value = value }
+    /// `value.nextDeadline`, kept current by `Association.withData`: read on every event of the
+    /// connection, so a load rather than a walk of the transport.
+    var deadline: Int64?
+    init(_ value: DataTransport) {
+        self.value = value
+        deadline = value.nextDeadline
+    }
+
+    public func channel(stream: UInt16) -> DataTransport.Channel? { value.channel(stream: stream) }
 }

@@ -484,8 +484,13 @@ public struct PeerConnection: Sendable {
         borrowScratch()
         defer { endCall() }
         guard !isClosed else { return }
-        ice.timerFired(now: now, into: &iceOut)
-        drainICE(now: now, into: &out)
+        // The agent does nothing before its deadline (PeerConnectionPair's early timers check
+        // it); skipping it when only the association is due spares a data channel's frequent
+        // timers (delayed acks, T3) the agent's walk over its pairs.
+        if ice.nextDeadline.map({ $0 <= now }) ?? true {
+            ice.timerFired(now: now, into: &iceOut)
+            drainICE(now: now, into: &out)
+        }
         association.timerFired(now: now, into: &assocOut)
         drainAssociation(now: now, into: &out)
     }
