@@ -55,7 +55,7 @@ extension Simulation {
         for c in pages[p].linkConnections where c >= 0 {
             let slot = connections[Int(c)]
             guard !slot.closed, pages[p].latestConnection[slot.remoteUID] == c, f.sends(from: me, to: slot.remoteUID) else { continue }
-            let d = traffic!.direction(flow: Int32(fi), page: page, senderName: pages[p].name, receiver: slot.remoteUID)
+            let d = traffic!.direction(connection: c, flow: Int32(fi), page: page, senderName: pages[p].name, receiver: slot.remoteUID)
             if f.interval != nil {
                 sendTrafficMessage(page: page, connection: c, flow: fi, direction: d, bulk: false)
             } else {
@@ -71,27 +71,26 @@ extension Simulation {
     /// Send one message of direction `d` if the flow and the channel allow; whether one was sent.
     @discardableResult
     private func sendTrafficMessage(page: Int32, connection c: Int32, flow fi: Int, direction d: Int32, bulk: Bool) -> Bool {
-        let f = scenario.traffic[fi]
+        let ledger = traffic!
         let stream = TrafficLedger.stream(flow: fi)
-        if let total = f.totalBytes, traffic!.directions[Int(d)].bytesSent >= total { return false }
+        let payload = ledger.payloadSizes[fi]
+        if let total = ledger.totalBytes[fi], ledger.directions[Int(d)].bytesSent >= total { return false }
         guard let channel = connections[Int(c)].pc.association.dataStorage?.channel(stream: stream), channel.state == .open else {
-            if !bulk { traffic!.directions[Int(d)].notSent[0] += 1 }
+            if !bulk { ledger.directions[Int(d)].notSent[0] += 1 }
             return false
         }
-        let lengths = EnvelopeChunker.encodedChunkLengths(
-            payloadLength: f.messageSize, extensionsLength: TrafficLedger.envelopeOverhead - EnvelopeCodec.headerLength,
-            maxMessageSize: DataTransport.maxMessageSize)
-        let wire = lengths.reduce(0, +)
+        let lengths = ledger.chunkLengths[fi]
+        let wire = lengths.count == 1 ? lengths[0] : lengths.reduce(0, +)
         if channel.bufferedAmount + wire > TrafficLedger.highWater && channel.bufferedAmount > 0 {
-            if !bulk { traffic!.directions[Int(d)].notSent[1] += 1 }
+            if !bulk { ledger.directions[Int(d)].notSent[1] += 1 }
             return false
         }
-        let tag = traffic!.messages.count
-        let sequence = traffic!.directions[Int(d)].nextSequence
-        traffic!.directions[Int(d)].nextSequence += 1
-        traffic!.directions[Int(d)].bytesSent += f.messageSize
-        traffic!.messages.append(TrafficLedger.Message(flow: Int32(fi), senderPage: page, connection: c, direction: d,
-                                                       sequence: sequence, payload: f.messageSize, sentAt: cursor,
+        let tag = ledger.messages.count
+        let sequence = ledger.directions[Int(d)].nextSequence
+        ledger.directions[Int(d)].nextSequence += 1
+        ledger.directions[Int(d)].bytesSent += payload
+        ledger.messages.append(TrafficLedger.Message(flow: Int32(fi), senderPage: page, connection: c, direction: d,
+                                                       sequence: sequence, payload: payload, sentAt: cursor,
                                                        chunksLeft: Int32(lengths.count)))
         for length in lengths {
             cursor = charge(.dataSend, page: page, readyAt: cursor)
@@ -100,10 +99,10 @@ extension Simulation {
                 result = slot.pc.sendData(stream: stream, DataMessage(tag: UInt64(tag), length: length), now: now, into: &out)
             }
             if case .failure(let error) = result {
-                if case .bufferFull = error { traffic!.overflowed.insert(Int64(c) << 16 | Int64(stream)) }
-                if traffic!.messages[tag].fate == .inFlight {
-                    traffic!.messages[tag].fate = .lost
-                    traffic!.messages[tag].cause = error == .invalidState ? .channelClosed : .sendBufferFull
+                if case .bufferFull = error { ledger.overflowed.insert(Int64(c) << 16 | Int64(stream)) }
+                if ledger.messages[tag].fate == .inFlight {
+                    ledger.messages[tag].fate = .lost
+                    ledger.messages[tag].cause = error == .invalidState ? .channelClosed : .sendBufferFull
                 }
                 return false
             }

@@ -122,7 +122,7 @@ final class Simulation {
         self.server = SignalingServer(secretSeed: Self.serverSecretSeed(options.seed))
         for m in scenario.machines { machineByName[m.name ?? ""] = machines.add(m) }
         for p in scenario.peers { addSlot(p.id, uid: p.id) }
-        if scenario.traffic.contains(where: { !$0.isMedia }) { traffic = TrafficLedger() }
+        if scenario.traffic.contains(where: { !$0.isMedia }) { traffic = TrafficLedger(flows: scenario.traffic) }
         if scenario.traffic.contains(where: \.isMedia) { media = MediaLinks() }
         for e in scenario.events {
             switch e.action {

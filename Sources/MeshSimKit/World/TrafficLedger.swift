@@ -61,6 +61,22 @@ final class TrafficLedger {
         var receiver: String
     }
 
+    /// Per flow: the encoded lengths of one message's envelopes (one, or the chunks of a
+    /// message above 256 KiB), and the payload bytes it carries; computed once.
+    let chunkLengths: [[Int]]
+    let payloadSizes: [Int]
+    let totalBytes: [Int?]
+
+    init(flows: [TrafficFlow]) {
+        chunkLengths = flows.map {
+            EnvelopeChunker.encodedChunkLengths(payloadLength: $0.messageSize,
+                                                extensionsLength: Self.envelopeOverhead - EnvelopeCodec.headerLength,
+                                                maxMessageSize: DataTransport.maxMessageSize)
+        }
+        payloadSizes = flows.map(\.messageSize)
+        totalBytes = flows.map(\.totalBytes)
+    }
+
     var messages: [Message] = []
     var directions: [Direction] = []
     /// Lookup only (never iterated): `directions` keeps the order.
@@ -75,6 +91,19 @@ final class TrafficLedger {
     static let lowWater = 256 << 10
     /// The envelope's header and the flow/sequence and send-time extensions.
     static let envelopeOverhead = Envelope.trafficMessage(flow: 0, sequence: 0, sentAt: 0, payload: []).encodedLength
+
+    /// connection × flows + flow → direction (−1: not yet known): a connection belongs to one
+    /// page and one remote, so this spares the keyed lookup on every message.
+    private var directionOfConnection: [Int32] = []
+
+    func direction(connection c: Int32, flow: Int32, page: Int32, senderName: String, receiver: String) -> Int32 {
+        let k = Int(c) * chunkLengths.count + Int(flow)
+        if k < directionOfConnection.count, directionOfConnection[k] >= 0 { return directionOfConnection[k] }
+        while directionOfConnection.count <= k { directionOfConnection.append(-1) }
+        let d = direction(flow: flow, page: page, senderName: senderName, receiver: receiver)
+        directionOfConnection[k] = d
+        return d
+    }
 
     func direction(flow: Int32, page: Int32, senderName: String, receiver: String) -> Int32 {
         let key = DirectionKey(flow: flow, page: page, receiver: receiver)
