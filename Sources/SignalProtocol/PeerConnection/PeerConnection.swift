@@ -486,8 +486,9 @@ public struct PeerConnection: Sendable {
         guard !isClosed else { return }
         // The agent does nothing before its deadline (PeerConnectionPair's early timers check
         // it); skipping it when only the association is due spares a data channel's frequent
-        // timers (delayed acks, T3) the agent's walk over its pairs.
-        if ice.nextDeadline.map({ $0 <= now }) ?? true {
+        // timers (delayed acks, T3) the agent's walk over its pairs. Without application data
+        // the question would cost more than it saves: the agent is usually the one due.
+        if association.dataStorage == nil || (ice.nextDeadline.map { $0 <= now } ?? true) {
             ice.timerFired(now: now, into: &iceOut)
             drainICE(now: now, into: &out)
         }
