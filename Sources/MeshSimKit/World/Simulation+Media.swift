@@ -29,8 +29,15 @@ extension Simulation {
             }
         }
         for h in media!.up.indices {
+            let wasSaturated = media!.up[h].saturatedSince != nil
             media!.up[h].advance(dt: dt, now: now + dt)
             media!.down[h].advance(dt: dt, now: now + dt)
+            let isSaturated = media!.up[h].saturatedSince != nil
+            if wasSaturated != isSaturated, let name = media!.hostNames.first(where: { $0.host == Int32(h) })?.name {
+                let u = media!.up[h]
+                emit(.media, peer: name, value: isSaturated ? "uplink saturated" : "uplink clear",
+                     detail: "demand \(u.demand) of \(u.capacity ?? 0) bit/s")
+            }
         }
         if now + dt < endTime { queue.push(.mediaTick, at: now + dt) }
     }
