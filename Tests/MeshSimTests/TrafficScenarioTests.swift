@@ -117,6 +117,18 @@ import Testing
         #expect(!report.json.contains(#""data""#))
     }
 
+    @Test func trafficTooLargeForTheMachineIsRefusedAtTraffic() throws {
+        let s = try Self.scenario(traffic: #"{"pattern": "allToAll", "rate": 1000}"#)
+        // 3 pages: 6 directions × 1000 a second × 40 s.
+        #expect(ResourceCheck.trafficMessages(in: s) == 240_000)
+        let refused = ResourceCheck.problems(in: s, memoryBytes: (64 << 20) + (1 << 20))
+        #expect(refused.map(\.path) == ["traffic"])
+        #expect(refused.first?.message.hasPrefix("too large for this machine: the data flows send up to 240000 messages") == true)
+        #expect(ResourceCheck.problems(in: s, memoryBytes: 1 << 30).isEmpty)
+        let bulk = try Self.scenario(traffic: #"{"pattern": "pair", "from": "p1", "to": "p2", "messageSize": 1000, "totalBytes": 5000}"#)
+        #expect(ResourceCheck.trafficMessages(in: bulk) == 5)
+    }
+
     @Test func dataExpectationsAreJudged() throws {
         let s = try Self.scenario(loss: 0.05, traffic: #"{"pattern": "pair", "from": "p1", "to": "p2", "rate": 50, "start": "5s", "stop": "30s", "maxRetransmits": 0}"#,
                                   expect: #"{"dataDelivered": 0.999, "maxDataLatency": "10ms"}"#)
