@@ -7,6 +7,7 @@
 #   wire    WireCodec.decode on arbitrary bytes; decoded messages must re-encode and round-trip
 #   server  SignalingServer fed arbitrary sequences of socket opens/closes and messages
 #   loader  ScenarioLoader on arbitrary bytes (every input: a scenario or problems, never a trap)
+#   envelope  EnvelopeCodec.decode and EnvelopeReassembler on arbitrary bytes (the binary data format)
 #
 # Each target is compiled with `swiftc -sanitize=fuzzer,address` from the package's sources plus
 # Fuzz/Targets/<Target>.swift into .build/fuzz/. The committed seed corpus Fuzz/Corpus/<target>/
@@ -17,8 +18,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-target="${1:?usage: scripts/fuzz.sh wire|server|loader SECONDS [libFuzzer options...]}"
-seconds="${2:?usage: scripts/fuzz.sh wire|server|loader SECONDS [libFuzzer options...]}"
+target="${1:?usage: scripts/fuzz.sh wire|server|loader|envelope SECONDS [libFuzzer options...]}"
+seconds="${2:?usage: scripts/fuzz.sh wire|server|loader|envelope SECONDS [libFuzzer options...]}"
 shift 2
 
 out=.build/fuzz
@@ -44,13 +45,15 @@ case "$target" in
     sources=(Fuzz/Targets/WireCodec.swift) ;;
   server)
     sources=(Fuzz/Targets/Server.swift) ;;
+  envelope)
+    sources=(Fuzz/Targets/Envelope.swift) ;;
   loader)
     # The loader lives in the MeshSimKit library: compile its sources into one module with the
     # target (a library has no entry point, so libFuzzer's `main` is the program's).
     mapfile -t sources < <(find Sources/MeshSimKit -name '*.swift' | sort)
     sources+=(Fuzz/Targets/Loader.swift) ;;
   *)
-    echo "fuzz.sh: unknown target '$target' (wire, server or loader)" >&2; exit 2 ;;
+    echo "fuzz.sh: unknown target '$target' (wire, server, loader or envelope)" >&2; exit 2 ;;
 esac
 
 binary="$out/fuzz-$target"

@@ -175,9 +175,13 @@ import SignalProtocol
                         wrap: { #"{"name": "t", "duration": "60s", "peers": [{"id": "a"}, {"id": "b"}, {"id": "c", "nat": {\#($0)}}]}"# },
                         path: "peers[2].nat")
         case "expect":
-            return Host(base: [], wrap: { scenario(#", "network": {"turn": true}, "expect": {\#($0)}"#) }, path: "expect")
+            return Host(base: [], wrap: { scenario(#", "network": {"turn": true}, "traffic": [{"pattern": "allToAll"}, {"pattern": "allToAll", "video": 1}], "expect": {\#($0)}"#) }, path: "expect")
         case "policy": return Host(base: [], wrap: { scenario(#", "policy": {\#($0)}"#) }, path: "policy")
         case "policyRedial": return Host(base: [], wrap: { scenario(#", "policy": {"redial": {\#($0)}}"#) }, path: "policy.redial")
+        case "flow":
+            return Host(base: [("pattern", #""pair""#), ("from", #""c""#), ("to", #""d""#)],
+                        wrap: { #"{"name": "t", "duration": "60s", "peers": [{"id": "a"}, {"id": "b"}, {"id": "c"}, {"id": "d"}], "traffic": [{\#($0)}]}"# },
+                        path: "traffic[0]")
         default:
             let kind = t.eventKind ?? ""
             var base: [(String, String)] = [("at", #""1s""#), ("do", "\"\(kind)\"")]
@@ -223,6 +227,7 @@ import SignalProtocol
         case "machine": return #"{"cores": 2}"#
         case "policy": return #"{"onOnline": "dial"}"#
         case "policyRedial": return #"{"initial": "2s"}"#
+        case "flow": return #"{"pattern": "allToAll"}"#
         default: return "{}"
         }
     }
@@ -287,6 +292,9 @@ import SignalProtocol
         case .array(.peerEntry, let nonEmpty, _):
             return ([#"[{"id": "a"}, {"id": "b"}]"#, #"[{"count": 2, "idPrefix": "p"}]"#],
                     [#""x""#, "[5]", #"[{"id": "a", "count": 2}]"#, #"[{"idPrefix": "p"}]"#, "[{}]"] + (nonEmpty ? ["[]"] : []))
+        case .array(.object("flow"), _, _):
+            return (["[]", #"[{"pattern": "allToAll"}]"#, #"[{"pattern": "pair", "from": "a", "to": "b"}]"#],
+                    [#""x""#, "[5]", #"[{"pattern": "nope"}]"#, "[{}]", #"[{"pattern": "allToAll", "zzz": 1}]"#])
         case .array(.event, _, _):
             return (["[]", #"[{"at": "1s", "do": "leave", "peer": "a"}]"#],
                     [#""x""#, "[5]", #"[{"at": "1s", "do": "nope"}]"#, #"[{"at": "1s", "do": "leave", "peer": "a", "for": "1s"}]"#])
@@ -320,7 +328,9 @@ import SignalProtocol
         for f in t.fields where f.name != "do" {
             let (valid, invalid) = Self.samples(f.type)
             let at = h.path.isEmpty ? (ScenarioPath.isIdentifier(f.name) ? f.name : "[\(JSONWriter.quote(f.name))]") : "\(h.path).\(f.name)"
-            for v in valid {
+            // A flow's pattern decides which of `from` and `to` it takes (TrafficScenarioTests,
+            // Tests/Malformed/57): only the host's own pattern fits the host's other fields.
+            for v in valid where !(id == "flow" && f.name == "pattern" && v != #""pair""#) {
                 let p = Self.problems(Self.members(h, f.name, v))
                 #expect(p.isEmpty, "\(id).\(f.name) = \(v) is allowed by the table but refused: \(p.map(\.description))")
             }
@@ -369,7 +379,7 @@ import SignalProtocol
         #expect(Self.problems(#"{"$schema": 5, "name": "t", "duration": "60s", \#(Self.twoPeers)}"#).map(\.description)
                 == [#"t.json: ["$schema"]: expected a string, got number 5"#])
         #expect(Self.problems(Self.scenario(#", "$schema": "x", "nmae": "u""#)).map(\.description)
-                == ["t.json: nmae: unknown field (expected one of: name, description, seed, duration, policy, network, machines, peers, events, expect)"])
+                == ["t.json: nmae: unknown field (expected one of: name, description, seed, duration, policy, network, machines, peers, events, expect, traffic)"])
         // Only at the top level.
         #expect(Self.problems(Self.scenario(#", "network": {"$schema": "x"}"#)).count == 1)
     }

@@ -332,7 +332,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
             "t.json: name: expected a string, got number 5",
             #"t.json: duration: expected a duration greater than 0, got "0s""#,
             "t.json: peers: expected at least one peer, got an empty array",
-            "t.json: nmae: unknown field (expected one of: name, description, seed, duration, policy, network, machines, peers, events, expect)",
+            "t.json: nmae: unknown field (expected one of: name, description, seed, duration, policy, network, machines, peers, events, expect, traffic)",
         ])
         #expect(problems(#"{"name": "", "duration": 60, "peers": {}}"#) == [
             #"t.json: name: expected a non-empty string, got """#,
@@ -350,7 +350,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
 
     @Test func fieldsWithOddNamesArePrintedSafely() {
         #expect(problems(minimal(#""bad key\n": 1"#)) == [
-            #"t.json: ["bad key\n"]: unknown field (expected one of: name, description, seed, duration, policy, network, machines, peers, events, expect)"#,
+            #"t.json: ["bad key\n"]: unknown field (expected one of: name, description, seed, duration, policy, network, machines, peers, events, expect, traffic)"#,
         ])
     }
 
@@ -382,7 +382,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
             #"t.json: network.ice.weakPingInterval: expected a duration greater than 0, got "0ms""#,
             "t.json: network.ice.unwritableMinChecks: expected an integer from 1 to 1000, got 0",
             "t.json: network.ice.bogus: unknown field (expected one of: weakPingInterval, strongPingInterval, stablePingInterval, weakOrStabilizingPingInterval, receivingTimeout, unwritableTimeout, unwritableMinChecks, inactiveTimeout, deadConnectionTimeout, stunInitialRTO, stunMaxRetransmissions, gatheringDelay, gatheringStepDelay, maxPeerConnections)",
-            "t.json: network.speed: unknown field (expected one of: latency, jitter, loss, stun, turn, turnRelayAddresses, server, ice)",
+            "t.json: network.speed: unknown field (expected one of: latency, jitter, loss, stun, turn, turnRelayAddresses, uplink, downlink, server, ice)",
         ])
         #expect(problems(minimal(#""network": {"loss": "0.1"}"#)) == [#"t.json: network.loss: expected a number from 0 to 1, got string "0.1""#])
         // ICE timers below a millisecond (a microsecond ping interval made a three-peer run
@@ -408,7 +408,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
          {"id": "late", "join": "61s"},
          {"id": "\#(String(repeating: "x", count: 65))"}]
         """#)) == [
-            "t.json: peers[0].natt: unknown field (expected one of: id, join, nat, lan, latency, udp, behaviour, machine)",
+            "t.json: peers[0].natt: unknown field (expected one of: id, join, nat, lan, latency, udp, behaviour, machine, uplink, downlink)",
             #"t.json: peers[1].id: invalid peer id "a b" (use 1 to 64 characters from A-Z a-z 0-9 . _ -)"#,
             #"t.json: peers[2].id: peer id "alice" is already defined at peers[0]"#,
             #"t.json: peers[3]: missing required field "id" (or "count" and "idPrefix" for a group)"#,
@@ -444,7 +444,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
             #"t.json: peers[4].idPrefix: invalid id prefix "s t" (use 1 to 64 characters from A-Z a-z 0-9 . _ -)"#,
             "t.json: peers[5].join.evry: unknown field (expected one of: start, every)",
             #"t.json: peers[6].join: expected a duration or {"start": D, "every": D}, got 5"#,
-            "t.json: peers[7].idPrefix: unknown field (expected one of: id, join, nat, lan, latency, udp, behaviour, machine)",
+            "t.json: peers[7].idPrefix: unknown field (expected one of: id, join, nat, lan, latency, udp, behaviour, machine, uplink, downlink)",
             "t.json: peers[8].count: expected an integer from 1 to 10000, got 1.0",
             #"t.json: peers[9]: missing required field "idPrefix""#,
             "t.json: peers[10].join: member late011 joins at 60s, at or after the run's end (60s)",
@@ -498,7 +498,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
             #"t.json: events[6].between: expected two different peers, got "alice" twice"#,
             "t.json: events[7].between[1]: expected a string, got number 7",
             #"t.json: events[8]: missing required field "peer""#,
-            "t.json: events[9].join: unknown field (expected one of: at, do, peer, nat, lan, latency, udp, behaviour, machine)",
+            "t.json: events[9].join: unknown field (expected one of: at, do, peer, nat, lan, latency, udp, behaviour, machine, uplink, downlink)",
             #"t.json: events[10]: missing required field "as""#,
             #"t.json: events[11].clean: expected true or false, got string "yes""#,
             "t.json: events[12].do: expected a string, got number 3",
@@ -582,7 +582,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
             #"t.json: expect.noRenegotiation[1]: unknown peer "nobody""#,
             "t.json: expect.noRenegotiation[2]: expected a string, got number 3",
             "t.json: expect.maxSignalingMessages: expected a non-negative integer, got -1",
-            "t.json: expect.fullmesh: unknown field (expected one of: fullMesh, convergedWithin, connected, notConnected, relayed, noRenegotiation, maxSignalingMessages)",
+            "t.json: expect.fullmesh: unknown field (expected one of: fullMesh, convergedWithin, connected, notConnected, relayed, noRenegotiation, maxSignalingMessages, dataDelivered, maxDataLatency, maxUplinkUtilisation)",
         ])
     }
 

@@ -22,6 +22,9 @@ private func name(_ p: PeerPacket) -> String {
         case .cookieAck: return "cookieAck"
         case .abort: return "abort"
         case .sack(let tsn): return "sack\(tsn)"
+        case .fragment(let f): return "fragment\(f.tsn)"
+        case .selectiveAck(let s): return "selectiveAck\(s.cumulativeTSN)"
+        case .forwardTSN(let f): return "forwardTSN\(f.newCumulativeTSN)"
         case .data(let d):
             switch d.content {
             case .dcepOpen(let label): return "data\(d.tsn) open(\(label))"
@@ -41,6 +44,7 @@ private func describe(_ o: AssociationOutput) -> String {
     case .channelMessage(let label, let size): return "message \(label) \(size)"
     case .channelClosing(let label): return "closing \(label)"
     case .channelClosed(let label, let error): return "closed \(label) \(error ? "error" : "clean")"
+    default: return "data \(o)"
     }
 }
 

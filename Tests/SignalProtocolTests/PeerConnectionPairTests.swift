@@ -25,6 +25,8 @@ struct PeerConnectionPair {
     /// Extra signaling delay of trickled candidates (a busy relay, a slow page).
     var candidateExtraDelay: Int64 = 0
     var sent = 0
+    /// Application traffic events per side (`PCAction.data`).
+    var dataEvents: [[DataEvent]] = [[], []]
     /// Timer firings before the connection's `nextDeadline` (the harness schedules a timer after
     /// every call, so most are early); each must do nothing, as a simulator that skips them assumes.
     var earlyTimers = 0
@@ -74,6 +76,8 @@ struct PeerConnectionPair {
                 Issue.record("a connection without a TURN server sent over TCP")
             case .event(let e):
                 handle(i, e)
+            case .data(let e):
+                dataEvents[i].append(e)
             }
         }
         if let d = pcs[i].nextDeadline { schedule(.timer(i), at: max(d, now)) }

@@ -60,10 +60,16 @@ enum CPUWork: UInt8, CaseIterable {
     /// An SCTP packet (handshake chunk, DATA, SACK, ABORT).
     case sctpPacket
 
+    // Application traffic (scenario `traffic`), on the main thread.
+    /// `RTCDataChannel.send` of one message.
+    case dataSend
+    /// A data channel `message` event dispatched to the script.
+    case dataMessage
+
     var thread: BrowserThread {
         switch self {
         case .pageLoad, .pageUnload, .webSocketMessage, .webSocketClose, .eventDispatch, .sendMessage,
-             .createPeerConnection, .createDataChannel, .closePeerConnection:
+             .createPeerConnection, .createDataChannel, .closePeerConnection, .dataSend, .dataMessage:
             return .main
         case .createOffer, .createAnswer, .setLocalOffer, .setLocalAnswer, .setRemoteOffer, .setRemoteAnswer,
              .addIceCandidate, .connectionStateUpdate:
@@ -102,6 +108,8 @@ enum CPUWork: UInt8, CaseIterable {
         case .dtlsServerFinished: return 600_000
         case .dtlsClientFinished: return 200_000
         case .sctpPacket: return 50_000
+        case .dataSend: return 20_000
+        case .dataMessage: return 50_000
         }
     }
 
@@ -132,7 +140,7 @@ enum CPUWork: UInt8, CaseIterable {
     /// would cost a random draw per packet.
     var varies: Bool {
         switch self {
-        case .stunPacket, .timer, .sctpPacket: return false
+        case .stunPacket, .timer, .sctpPacket, .dataSend, .dataMessage: return false
         default: return true
         }
     }

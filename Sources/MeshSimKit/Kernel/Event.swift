@@ -34,4 +34,8 @@ enum Event {
     case pageTask(Int32)
     /// Kernel benchmark event (the hold model); carries nothing.
     case bench
+    /// A page's `traffic` flow (index into `scenario.traffic`) sends its next messages.
+    case trafficTick(page: Int32, flow: UInt32)
+    /// Media streams' demand is sampled and the hosts' bottleneck queues advance (`MediaLinks`).
+    case mediaTick
 }

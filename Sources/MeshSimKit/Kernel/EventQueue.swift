@@ -179,6 +179,8 @@ final class EventQueue {
         case .meshTimer(let i): return (11, pack(i))
         case .bench: return (12, 0)
         case .pageTask(let i): return (13, pack(i))
+        case .trafficTick(let page, let flow): return (14, pack(page, flow))
+        case .mediaTick: return (15, 0)
         }
     }
 
@@ -201,6 +203,8 @@ final class EventQueue {
         case 11: return .meshTimer(a)
         case 12: return .bench
         case 13: return .pageTask(a)
+        case 14: return .trafficTick(page: a, flow: b)
+        case 15: return .mediaTick
         default: preconditionFailure("event tag \(tag) has no case: update EventQueue.encode/decode with Event")
         }
     }

@@ -83,6 +83,36 @@ extension Simulation {
                 guard let max = expect.maxSignalingMessages else { continue }
                 results.append(ExpectationResult(name: "maxSignalingMessages", ok: signalsRelayed <= max,
                     detail: "\(signalsRelayed) signaling messages relayed; at most \(max) allowed", failedForGood: signalsRelayed > max))
+            case "dataDelivered":
+                guard let fraction = expect.dataDelivered else { continue }
+                let d = DataReport(simulation: self).total
+                let judged = d.delivered + d.lost
+                let got = judged == 0 ? 0 : Double(d.delivered) / Double(judged)
+                let inFlight = d.inFlight > 0 ? "; \(d.inFlight) still in flight at the end, not counted" : ""
+                results.append(ExpectationResult(name: "dataDelivered", ok: judged > 0 && got >= fraction,
+                    detail: judged == 0 ? "no traffic message was delivered or lost (\(d.sent) sent\(inFlight))"
+                        : "\(d.delivered) of \(judged) messages arrived (\(formatPercent(got))), \(d.lost) lost\(inFlight); at least \(formatPercent(fraction)) expected"))
+            case "maxUplinkUtilisation":
+                guard let bound = expect.maxUplinkUtilisation else { continue }
+                let m = MediaReport(simulation: self)
+                if let peak = m.maxUplinkUtilisation {
+                    let over = m.hosts.filter { ($0.up.peakUtilisation ?? 0) > bound }.map(\.name)
+                    results.append(ExpectationResult(name: "maxUplinkUtilisation", ok: peak.value <= bound,
+                        detail: "peak uplink demand \(formatPercent(peak.value)) of capacity (\(peak.name)); at most \(formatPercent(bound)) allowed"
+                            + (over.isEmpty ? "" : "; above it: " + over.prefix(10).joined(separator: ", ") + (over.count > 10 ? ", ..." : ""))))
+                } else {
+                    results.append(ExpectationResult(name: "maxUplinkUtilisation", ok: true,
+                        detail: "no host has an uplink capacity (network or peer `uplink`): nothing can be above it"))
+                }
+            case "maxDataLatency":
+                guard let bound = expect.maxDataLatency else { continue }
+                let d = DataReport(simulation: self).total
+                if let worst = d.latencies.last {
+                    results.append(ExpectationResult(name: "maxDataLatency", ok: worst <= bound,
+                        detail: "the slowest of \(counted(d.delivered, "message")) delivered took \(formatSeconds(worst)) (p99 \(formatSeconds(d.percentile(0.99, sorted: d.latencies) ?? 0))); at most \(formatSeconds(bound)) allowed"))
+                } else {
+                    results.append(ExpectationResult(name: "maxDataLatency", ok: false, detail: "no traffic message was delivered"))
+                }
             default:
                 continue
             }

@@ -44,6 +44,10 @@ struct RunReport {
     var stopped: (atNs: Int64, by: RunStop, durationNs: Int64)?
     /// Attacks tried and blocked by kind (empty without attackers; then no `attacks` key).
     var attacks: [(kind: AttackKind, tried: Int, blocked: Int)]
+    /// Application traffic (scenario `traffic`); nil without flows, and then no `data` key.
+    var data: DataReport?
+    /// Media streams (`traffic` media flows); nil without them, and then no `media` key.
+    var media: MediaReport?
 
     /// Exit status contribution: 0 ok, 1 an expectation failed or was not judged (a run
     /// stopped early) or an invariant was violated. The report's `passed`.
@@ -83,6 +87,8 @@ struct RunReport {
         budgetExhausted = s.budgetExhausted
         stopped = s.stoppedEarly.map { (s.now, $0, s.scenario.duration) }
         attacks = s.attackSummary
+        data = s.traffic == nil ? nil : DataReport(simulation: s)
+        media = s.media == nil ? nil : MediaReport(simulation: s)
     }
 
     /// One JSON object, keys in a fixed order (docs/contract.md "Report").
@@ -127,6 +133,8 @@ struct RunReport {
             "passed": .bool(passed),
         ]
         guard case .object(var o) = object else { preconditionFailure("a dictionary literal is an object") }
+        if let data { o.entries.append((key: "data", value: data.json)) }
+        if let media { o.entries.append((key: "media", value: media.json)) }
         guard !attacks.isEmpty else { return o }
         o.entries.append((key: "attacks", value: [
             "tried": .number(JSONNumber(attacks.reduce(0) { $0 + $1.tried })),
@@ -163,6 +171,8 @@ struct RunReport {
         if turnAllocations + turnRefused > 0 {
             lines.append("  TURN: \(turnAllocations) allocations\(turnRefused > 0 ? ", \(turnRefused) refused (508 Insufficient Capacity: all \(turnCapacity) relayed transport addresses in use)" : "")")
         }
+        if let data { lines += data.textLines }
+        if let media { lines += media.textLines }
         if !attacks.isEmpty {
             let tried = attacks.reduce(0) { $0 + $1.tried }, blocked = attacks.reduce(0) { $0 + $1.blocked }
             lines.append("  attacks: \(blocked) of \(tried) blocked (" + attacks.map { "\($0.kind.rawValue) \($0.blocked)/\($0.tried)" }.joined(separator: ", ") + ")")

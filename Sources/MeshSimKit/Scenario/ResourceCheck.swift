@@ -52,6 +52,45 @@ enum ResourceCheck {
         return pages * min(pages - 1, cap)
     }
 
+    /// What the run keeps per traffic message it sends (the ledger's entry and its latency in
+    /// the report): 67 MB for the 545,262 messages of the 100-peer join with one message per
+    /// pair per second (docs/performance.md, session 7), rounded up.
+    static let bytesPerTrafficMessage: UInt64 = 128
+
+    /// Traffic messages the data flows can send: per direction, `rate` messages a second over
+    /// the flow's window, or `totalBytes` / `messageSize` for a bulk flow; directions as the
+    /// pattern says, over every page the scenario can have (an upper bound).
+    static func trafficMessages(in scenario: Scenario) -> UInt64 {
+        var pages = UInt64(scenario.peers.filter { $0.behaviour.isEmpty }.count)
+        for e in scenario.events {
+            switch e.action {
+            case .join(let p) where p.behaviour.isEmpty: pages += 1
+            case .duplicateTab: pages += 1
+            default: break
+            }
+        }
+        guard pages > 1 else { return 0 }
+        var total = 0.0
+        for f in scenario.traffic where !f.isMedia {
+            let window = Double(max(0, (f.stop ?? scenario.duration) - f.start)) / 1e9
+            var perDirection: Double
+            if let rate = f.rate ?? (f.totalBytes == nil ? 1 : nil) {
+                perDirection = (rate * window).rounded(.up)
+                if let bytes = f.totalBytes { perDirection = min(perDirection, (Double(bytes) / Double(f.messageSize)).rounded(.up)) }
+            } else {
+                perDirection = (Double(f.totalBytes ?? 0) / Double(f.messageSize)).rounded(.up)
+            }
+            let directions: Double
+            switch f.pattern {
+            case .allToAll: directions = Double(pages) * Double(pages - 1)
+            case .oneToAll: directions = Double(pages - 1)
+            case .pair: directions = 1
+            }
+            total += perDirection * directions
+        }
+        return total >= Double(UInt64.max / bytesPerTrafficMessage) ? UInt64.max / bytesPerTrafficMessage : UInt64(total)
+    }
+
     static func estimatedBytes(for scenario: Scenario) -> UInt64 {
         let (product, overflow) = connections(in: scenario).multipliedReportingOverflow(by: bytesPerConnection(for: scenario))
         return overflow ? .max : product.addingReportingOverflow(baseBytes).partialValue
@@ -60,7 +99,17 @@ enum ResourceCheck {
     static func problems(in scenario: Scenario,
                          memoryBytes: UInt64 = ProcessInfo.processInfo.physicalMemory) -> [ScenarioProblem] {
         let need = estimatedBytes(for: scenario)
-        guard memoryBytes > 0, need > memoryBytes else { return [] }
+        guard memoryBytes > 0 else { return [] }
+        if need <= memoryBytes {
+            let messages = trafficMessages(in: scenario)
+            let traffic = messages * bytesPerTrafficMessage
+            let (withTraffic, overflow) = need.addingReportingOverflow(traffic)
+            guard overflow || withTraffic > memoryBytes else { return [] }
+            return [ScenarioProblem(file: scenario.file, path: "traffic", message:
+                "too large for this machine: the data flows send up to \(messages) messages, and keeping account of them "
+                + "needs about \(formatBytes(overflow ? .max : withTraffic)) of memory with the mesh (about \(bytesPerTrafficMessage) bytes a message); "
+                + "this machine has \(formatBytes(memoryBytes)); send fewer messages (a lower rate, a shorter window, fewer pairs)")]
+        }
         let n = connections(in: scenario)
         return [ScenarioProblem(file: scenario.file, path: "peers", message:
             "too large for this machine: a full mesh of these pages needs about \(formatBytes(need)) of memory "

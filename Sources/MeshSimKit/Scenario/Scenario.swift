@@ -148,6 +148,9 @@ struct NetworkSettings: Equatable {
     var serverLatency: SimDuration = 10 * nsPerMs
     /// ICE and consent timers (`network.ice`).
     var ice = ICESettings()
+    /// Every host's access link capacity in bits per second (media streams); nil: unlimited.
+    var uplink: Int64?
+    var downlink: Int64?
 
     init() {}
 }
@@ -156,6 +159,8 @@ struct NetworkSettings: Equatable {
 struct NetworkPatch: Equatable {
     var latency: SimDuration?
     var jitter: SimDuration?
+    var uplink: Int64?
+    var downlink: Int64?
     var loss: Double?
     var stun: Bool?
     var turn: Bool?
@@ -174,6 +179,8 @@ struct NetworkPatch: Equatable {
         if let v = stun { r.stun = v }
         if let v = turn { r.turn = v }
         if let v = turnRelayAddresses { r.turnRelayAddresses = v }
+        if let v = uplink { r.uplink = v }
+        if let v = downlink { r.downlink = v }
         if let v = serverLatency { r.serverLatency = v }
         r.ice = ice.applied(to: r.ice)
         return r
@@ -204,6 +211,14 @@ struct PeerSpec: Equatable {
     /// full-mesh oracle) and tries these attacks when it joins.
     var behaviour: [AttackKind] = []
 
+    /// This spec with its link capacities set.
+    func with(uplink: Int64?, downlink: Int64?) -> PeerSpec {
+        var p = self
+        p.uplink = uplink
+        p.downlink = downlink
+        return p
+    }
+
     /// This spec with `behaviour` set.
     func with(behaviour: [AttackKind]) -> PeerSpec {
         var p = self
@@ -225,6 +240,9 @@ struct PeerSpec: Equatable {
     var udp: Bool = true
     /// The name of the machine (scenario `machines`) the page runs on; nil: one of its own.
     var machine: String?
+    /// The host's access link capacity in bits per second (media streams); nil: the network's.
+    var uplink: Int64?
+    var downlink: Int64?
     /// Where it was defined: "peers[2]", "peers[2] (member p07)", "events[4]".
     var path: String
 
@@ -327,6 +345,12 @@ struct Expectations: Equatable {
     var relayed: [PeerPair] = []
     var noRenegotiation: [String] = []
     var maxSignalingMessages: Int?
+    /// The fraction of traffic messages sent that arrived (scenario `traffic`).
+    var dataDelivered: Double?
+    /// The latest any traffic message may arrive after its `send()`.
+    var maxDataLatency: SimDuration?
+    /// The most any host's media demand may be of its uplink capacity.
+    var maxUplinkUtilisation: Double?
     /// The expect fields written in the file, in file order; `["fullMesh"]` when the file has
     /// no `expect` (the default expectation), `[]` for `"expect": {}`.
     var present: [String] = ["fullMesh"]
@@ -359,6 +383,8 @@ struct Scenario: Equatable {
     var expect = Expectations()
     /// The named machines (`machines`), in file order.
     var machines: [MachineSpec] = []
+    /// Application traffic flows (`traffic`), in file order; empty: the data path is off.
+    var traffic: [TrafficFlow] = []
 
     init(file: String, name: String, description: String? = nil, seed: UInt64 = 1, duration: SimDuration,
          policy: String = "seed", network: NetworkSettings = NetworkSettings(), peers: [PeerSpec],

@@ -194,7 +194,33 @@ enum ScenarioFormat {
                   "peers present from the start (single peers and groups)"),
         .optional("events", .array(.event, nonEmpty: false, distinct: false), .value("[]"), "what happens during the run"),
         .optional("expect", .object("expect"), .value("{\"fullMesh\": true}"), "what must hold"),
+        .optional("traffic", .array(.object("flow"), nonEmpty: false, distinct: false), .value("[]"),
+                  "application messages over the mesh's data channels, flow by flow"),
     ])
+
+    static let flow = ScenarioTable(id: "flow", title: "flow", meaning: "One traffic flow: messages from senders to receivers over negotiated data channels.", fields: [
+        .required("pattern", .names(TrafficFlow.Pattern.allCases.map(\.rawValue), noun: "pattern"),
+                  "`allToAll`: every peer to every other; `oneToAll`: `from` to every other peer; `pair`: `from` to `to`"),
+        .optional("from", .peerRef, .none, "the sender (`oneToAll` and `pair` only)"),
+        .optional("to", .peerRef, .none, "the receiver (`pair` only)"),
+        .optional("messageSize", .integer(min: 1, max: 16_777_216), .value("1024"),
+                  "payload bytes per message; above 256 KiB a message goes as several envelope chunks"),
+        .optional("rate", .numberAbove(min: 0, max: 1_000), .text("1, or as fast as the channel takes them with `totalBytes`"),
+                  "messages per second from each sender to each receiver"),
+        .optional("totalBytes", .integer(min: 1, max: 1_099_511_627_776), .none,
+                  "payload bytes each sender sends each receiver, then stops"),
+        .optional("start", .duration(.any), .value("\"0s\""), "when sending starts"),
+        .optional("stop", .duration(.positive), .text("the end of the run"), "when sending stops"),
+        .optional("ordered", .boolean, .value("true"), "the channel delivers in order (`RTCDataChannelInit.ordered`)"),
+        .optional("maxRetransmits", .integer(min: 0, max: 65_535), .none,
+                  "partial reliability: give a message up after this many retransmissions"),
+        .optional("maxPacketLifeTime", .duration(.any), .none,
+                  "partial reliability: give a message up this long after `send()` (at most 65.535 s)"),
+        .optional("audio", .integer(min: 0, max: 100_000_000), .none,
+                  "a media flow: each sender's audio track, in bits per second, to each receiver"),
+        .optional("video", .integer(min: 0, max: 100_000_000), .none,
+                  "a media flow: each sender's video track, in bits per second, to each receiver"),
+    ], shape: "{\"pattern\": P, ...}")
 
     static let network = ScenarioTable(id: "network", title: "network", meaning: "Network parameters.", fields: [
         .optional("latency", .duration(.any), .value("\"20ms\""),
@@ -207,6 +233,10 @@ enum ScenarioFormat {
         .optional("turn", .boolean, .value("false"), "a TURN server is reachable over UDP and TCP (relay candidates)"),
         .optional("turnRelayAddresses", .integer(min: 1, max: 64), .value("64"),
                   "extension, top level only: the TURN server's relay addresses, each with 16,384 relayed ports"),
+        .optional("uplink", .integer(min: 1_000, max: 100_000_000_000), .text("unlimited"),
+                  "top level only: every host's upload capacity in bits per second, which media streams share"),
+        .optional("downlink", .integer(min: 1_000, max: 100_000_000_000), .text("unlimited"),
+                  "top level only: every host's download capacity in bits per second, which media streams share"),
         .optional("server", .object("server"), .value("{\"latency\": \"10ms\"}"), "the signaling server"),
         .optional("ice", .object("ice"), .text("calibrated to Chromium"), "overrides of the ICE/consent timers"),
     ])
@@ -261,6 +291,10 @@ enum ScenarioFormat {
                   .value("[]"), "non-empty: the peer is an **attacker**"),
         .optional("machine", .machineRef, .text("a machine of its own: 4 cores, speed 1"),
                   "the name of the machine (top-level `machines`) the page runs on; its threads share that machine's cores"),
+        .optional("uplink", .integer(min: 1_000, max: 100_000_000_000), .text("the network's `uplink`"),
+                  "this host's upload capacity in bits per second, which its media streams share"),
+        .optional("downlink", .integer(min: 1_000, max: 100_000_000_000), .text("the network's `downlink`"),
+                  "this host's download capacity in bits per second"),
     ]
 
     static let machine = ScenarioTable(id: "machine", title: "machine", meaning: "A computer pages run on: every browser operation of its pages costs CPU time on its cores.", fields: [
@@ -305,6 +339,12 @@ enum ScenarioFormat {
                   "after their last disruptive event no new offer involving them was created"),
         .optional("maxSignalingMessages", .integer(min: 0, max: UInt64(Int64.max)), .none,
                   "at most this many messages relayed by the signaling server over the run"),
+        .optional("dataDelivered", .number(min: 0, max: 1), .none,
+                  "at least this fraction of the traffic messages sent arrived (needs `traffic`)"),
+        .optional("maxDataLatency", .duration(.any), .none,
+                  "every traffic message that arrived did so at most this long after its `send()` (needs `traffic`)"),
+        .optional("maxUplinkUtilisation", .number(min: 0, max: 1_000), .none,
+                  "no host's media demand on its uplink was above this fraction of its capacity (needs a media flow)"),
     ])
 
     // MARK: events
@@ -352,7 +392,7 @@ enum ScenarioFormat {
         ]),
         // `turnRelayAddresses` is top level only: the TURN server's addresses are fixed for the run.
         event("network", "Those network parameters change from this moment on; the others keep their values.",
-              network.fields.filter { $0.name != "turnRelayAddresses" }.map { $0.with(default: .text("unchanged")) }),
+              network.fields.filter { !["turnRelayAddresses", "uplink", "downlink"].contains($0.name) }.map { $0.with(default: .text("unchanged")) }),
     ]
 
     /// Every `do` value, in documentation order.
@@ -365,7 +405,7 @@ enum ScenarioFormat {
 
     /// Every table, in documentation order (the schema's `$defs` order).
     static let all: [ScenarioTable] = [top, policy, policyRedial, network, server, ice, machine, peer, group, joinSchedule, natObject]
-        + events + [expect]
+        + events + [expect, flow]
 
     /// The table with this id (an `.object` reference), if there is one.
     static func table(_ id: String) -> ScenarioTable? {

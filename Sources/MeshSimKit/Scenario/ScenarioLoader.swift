@@ -281,6 +281,8 @@ private struct PeerFields {
     var udp = true
     var behaviour: [AttackKind] = []
     var machine: String?
+    var uplink: Int64?
+    var downlink: Int64?
 }
 
 /// The first member of a `lan` (with a valid `nat`): the NAT every later member must match.
@@ -618,6 +620,18 @@ final class ScenarioChecker {
             if eventsSound && problems.count == before { end = walked }
         }
 
+        var traffic: [TrafficFlow] = []
+        var dataFlowWritten = false, mediaFlowWritten = false
+        if let (v, at) = top.member("traffic"), let list = array(v, at) {
+            var known = Set<String>()  // membership only
+            for d in definitions { known.insert(d.id) }
+            traffic = checkTraffic(list, at, runEnd: duration, known: known)
+            // Written, even if wrong (and reported): one mistake, one problem.
+            for e in list {
+                if case .object(let f) = e, f["audio"] != nil || f["video"] != nil { mediaFlowWritten = true } else { dataFlowWritten = true }
+            }
+        }
+
         var expect = Expectations()
         if let (v, at) = top.member("expect"), let o = object(v, at) {
             var facts = RunFacts(end: end, turnMayBeOn: ScenarioChecker.turnMayBeOn(top))
@@ -632,6 +646,12 @@ final class ScenarioChecker {
                 }
             }
             expect = checkExpect(o, definitions, skipPeerChecks: tooManyPeers, facts: facts)
+            for name in ["dataDelivered", "maxDataLatency"] where !dataFlowWritten {
+                if let (_, a) = o.member(name) { report(a, "needs traffic to judge, and the scenario has no data flow in `traffic`") }
+            }
+            if !mediaFlowWritten, let (_, a) = o.member("maxUplinkUtilisation") {
+                report(a, "needs media to judge, and the scenario has no media flow (audio, video) in `traffic`")
+            }
         }
 
         guard let name = name, let duration = duration else { return nil }
@@ -644,6 +664,7 @@ final class ScenarioChecker {
                                 policy: policy, network: network, peers: peers, events: events, expect: expect)
         scenario.machines = machines
         scenario.policyObject = policyObject
+        scenario.traffic = traffic
         return scenario
     }
 
@@ -711,6 +732,8 @@ final class ScenarioChecker {
         if let (v, at) = o.member("stun") { p.stun = bool(v, at) }
         if let (v, at) = o.member("turn") { p.turn = bool(v, at) }
         if let (v, at) = o.member("turnRelayAddresses"), let n = integer(v, at, 1...64) { p.turnRelayAddresses = Int(n) }
+        if let (v, at) = o.member("uplink") { p.uplink = integer(v, at, 1_000...100_000_000_000) }
+        if let (v, at) = o.member("downlink") { p.downlink = integer(v, at, 1_000...100_000_000_000) }
         if let (v, at) = o.member("server"), let s = object(v, at) {
             if inEvent && s.object.entries.isEmpty {
                 report(at, "an empty server object changes nothing: give its latency, or leave server out")
@@ -794,6 +817,8 @@ final class ScenarioChecker {
         }
         if let (v, at) = o.member("latency") { f.latency = duration(v, at) }
         if let (v, at) = o.member("udp"), let b = bool(v, at) { f.udp = b }
+        if let (v, at) = o.member("uplink") { f.uplink = integer(v, at, 1_000...100_000_000_000) }
+        if let (v, at) = o.member("downlink") { f.downlink = integer(v, at, 1_000...100_000_000_000) }
         if let (v, at) = o.member("behaviour") { f.behaviour = behaviour(v, at) }
         if let (v, at) = o.member("machine"), let name = nonEmptyString(v, at) {
             if let names = machineNames, names.contains(name) {
@@ -932,7 +957,7 @@ final class ScenarioChecker {
                     tooMany = true
                     continue
                 }
-                peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour))
+                peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink))
                 definitions.append(Definition(id: id, kind: .initial, path: path, at: idAt, join: join))
             } else {
                 checkFields(o, ScenarioFormat.group)
@@ -1020,7 +1045,7 @@ final class ScenarioChecker {
                     let (m, o1) = SimDuration(k - 1).multipliedReportingOverflow(by: every)
                     let (t, o2) = start.addingReportingOverflow(m)
                     let join = (o1 || o2) ? SimDuration.max : t
-                    peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: memberPath).with(behaviour: f.behaviour))
+                    peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: memberPath).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink))
                     definitions.append(Definition(id: id, kind: .initial, path: memberPath, at: prefixAt, join: join))
                 }
             }
@@ -1098,7 +1123,7 @@ final class ScenarioChecker {
             let f = peerFields(o)
             checkLan(f, path: path, lans: &lans)
             if let id = id {
-                action = .join(PeerSpec(id: id, join: time ?? 0, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour))
+                action = .join(PeerSpec(id: id, join: time ?? 0, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink))
             }
         case "refresh":
             let p = namedPeer()
@@ -1364,6 +1389,21 @@ final class ScenarioChecker {
         if let (v, a) = o.member("maxSignalingMessages"),
            let n = integer(v, a, 0...Int64.max, expected: "a non-negative integer") {
             e.maxSignalingMessages = Int(n)
+        }
+        if let (v, a) = o.member("dataDelivered") {
+            if case .number(let n) = v, n.double >= 0, n.double <= 1 {
+                e.dataDelivered = n.double
+            } else {
+                report(a, "expected a fraction from 0 to 1, got \(v.isNumber ? scenarioLiteral(v) : scenarioTyped(v))")
+            }
+        }
+        if let (v, a) = o.member("maxDataLatency") { e.maxDataLatency = duration(v, a) }
+        if let (v, a) = o.member("maxUplinkUtilisation") {
+            if case .number(let n) = v, n.double >= 0, n.double <= 1_000 {
+                e.maxUplinkUtilisation = n.double
+            } else {
+                report(a, "expected a number from 0 to 1000 (a fraction of the uplink's capacity), got \(v.isNumber ? scenarioLiteral(v) : scenarioTyped(v))")
+            }
         }
 
         // A mesh that converged is full at the end (`convergedWithin` fails otherwise).

@@ -51,6 +51,8 @@ enum ObservationKind: UInt8, CaseIterable {
     case association
     case signalingState, iceGatheringState, iceConnectionState, connectionState
     case candidate, selectedPair, dataChannel, data, error
+    /// A host's uplink became saturated by media streams, or clear again (`traffic` media flows).
+    case media
 
     /// Does the trace record it? (Only `signalDelivered` is not: the trace format predates it
     /// and its hash must not change.)
@@ -91,6 +93,7 @@ enum ObservationKind: UInt8, CaseIterable {
         case .dataChannel: return "dataChannel"
         case .data: return "data"
         case .error: return "error"
+        case .media: return "media"
         }
     }
 }

@@ -87,6 +87,7 @@ extension Simulation {
         } else {
             pages[p].openConnections += 1
             emit(.connection, peer: pages[p].name, remote: remote, value: role == .active ? "active" : "passive", page: Int32(p), connection: index)
+            if traffic != nil { openTrafficChannels(connection: index) }
         }
     }
 
@@ -149,6 +150,10 @@ extension Simulation {
         for action in actions {
             switch action {
             case .sendDatagram(let to, let packet):
+                if traffic != nil && TrafficLedger.isDataPath(packet) {
+                    sendInOrder(Datagram(from: slot.base, to: to, packet: packet, sender: c), fromHost: pages[Int(page)].host, connection: c)
+                    continue
+                }
                 send(Datagram(from: slot.base, to: to, packet: packet, sender: c), fromHost: pages[Int(page)].host)
             case .sendOverTCP(let to, let packet):
                 send(Datagram(from: slot.base, to: to, packet: packet, sender: c, tcp: true), fromHost: pages[Int(page)].host)
@@ -165,6 +170,8 @@ extension Simulation {
                 }
                 checkRaised(event, connection: c)
                 deliveries.append(Delivery(connection: c, event: event, readyAt: cursor))
+            case .data(let event):
+                dataEvent(event, connection: c)
             }
         }
         if let d = slot.pc.nextDeadline, d < slot.timerAt, !slot.closed { rearmTimer(c, at: d) }
@@ -273,6 +280,10 @@ extension Simulation {
 
     /// Put a datagram on the network (nil host: from the STUN or TURN server).
     func send(_ d: Datagram, fromHost: Int32?) {
+        if media != nil, let h = fromHost, let q = uplinkQueue(host: h) {
+            sendThroughQueue(d, fromHost: h, queue: q)
+            return
+        }
         switch network.send(d, fromHost: fromHost, now: cursor, rng: &rng) {
         case .success(let (slot, at)):
             queue.push(.datagramArrive(slot), at: at)

@@ -35,6 +35,7 @@ extension Simulation {
             // The document loads and its script runs before it opens the WebSocket.
             cursor = charge(.pageLoad, page: index, readyAt: now)
             openWebSocket(page: index)
+            if traffic != nil { startTraffic(page: index) }
         }
     }
 

@@ -100,6 +100,11 @@ final class Simulation {
     /// line's progress display); it cannot change the run.
     var progress: ((_ now: Int64, _ events: Int) -> Void)?
 
+    /// Application traffic (scenario `traffic`); nil without flows, so the data path is off.
+    var traffic: TrafficLedger?
+    /// The hosts' links under media streams (`traffic` media flows); nil without them.
+    var media: MediaLinks?
+
     /// Attacks tried, and the socket each used (socket raw value → index in `attacks`).
     var attacks: [AttackRecord] = []
     var attackSockets: [UInt32: Int] = [:]
@@ -117,6 +122,8 @@ final class Simulation {
         self.signaling = SignalingServerProcess(secretSeed: Self.serverSecretSeed(options.seed))
         for m in scenario.machines { machineByName[m.name ?? ""] = machines.add(m) }
         for p in scenario.peers { addSlot(p.id, uid: p.id) }
+        if scenario.traffic.contains(where: { !$0.isMedia }) { traffic = TrafficLedger(flows: scenario.traffic) }
+        if scenario.traffic.contains(where: \.isMedia) { media = MediaLinks() }
         for e in scenario.events {
             switch e.action {
             case .join(let p): addSlot(p.id, uid: p.id)
@@ -156,6 +163,7 @@ final class Simulation {
         for (i, e) in scenario.events.enumerated() {
             queue.push(.scenarioAction(Int32(i)), at: e.at)
         }
+        if media != nil { queue.push(.mediaTick, at: 0) }
         var executed = 0
         while let next = queue.nextTime, next <= endTime {
             guard executed < options.eventBudget else {
@@ -178,6 +186,7 @@ final class Simulation {
         stats.events = executed
         if !budgetExhausted { now = endTime }
         trace.flush()
+        if traffic != nil { classifyTrafficLosses() }
         oracle.runEnded(at: now)
         for observer in observers { observer.runEnded(at: now) }
     }
@@ -229,6 +238,10 @@ final class Simulation {
             runPageTask(i)
         case .bench:
             return
+        case .trafficTick(let page, let flow):
+            trafficTick(page: page, flow: Int(flow))
+        case .mediaTick:
+            mediaTick()
         }
     }
 
@@ -242,6 +255,10 @@ final class Simulation {
         if let host = peers[slot].host { return host }
         let h = HostID(network.addHost(latency: peer.latency, nat: peer.nat, lan: peer.lan, udp: peer.udp))
         hostSockets.append(SocketTable())
+        if media != nil {
+            media!.addHost(h.raw, name: peers[slot].name, uplink: peer.uplink ?? network.settings.uplink,
+                           downlink: peer.downlink ?? network.settings.downlink)
+        }
         peers[slot].host = h
         return h
     }

@@ -10,6 +10,14 @@ public enum AssociationOutput: Sendable {
     /// first event on the remote of a reloaded page, docs/calibration/chromium experiment 3).
     case channelClosing(label: String)
     case channelClosed(label: String, error: Bool)
+    /// Application traffic (`DataTransport`): a negotiated channel opened or closed, a message
+    /// delivered to the page, a message the sender gave up on (partial reliability), the send
+    /// buffer drained to its threshold.
+    case dataChannelOpen(stream: UInt16)
+    case dataChannelClosed(stream: UInt16, error: Bool)
+    case dataMessage(stream: UInt16, message: DataMessage)
+    case dataAbandoned(stream: UInt16, message: DataMessage)
+    case bufferedAmountLow(stream: UInt16)
 }
 
 /// The DTLS 1.2 handshake and the SCTP association with its data channels, as round trips over
@@ -53,6 +61,12 @@ public struct Association: Sendable {
     private var cumulativeTSN: UInt32 = 0
     private var receivedAbove: [UInt32] = []
     private var rtt: Int64 = 0
+    /// Application traffic; nil until a negotiated channel is opened, so that an association
+    /// without traffic carries and costs nothing more (one reference, not the whole state).
+    public var data: DataTransport? { dataStorage?.value }
+    /// The transport's box: a simulator reads channel states through it without copying the
+    /// association (`DataStorage.channel`).
+    public private(set) var dataStorage: DataStorage?
 
     static let dtlsMinTimeout: Int64 = 50_000_000
     static let dtlsMaxTimeout: Int64 = 3_000_000_000
@@ -60,6 +74,22 @@ public struct Association: Sendable {
     static let sctpT1: Int64 = 1_000_000_000
     static let sctpMaxBackoff: Int64 = 3_000_000_000
     static let sctpRTO: Int64 = 500_000_000
+
+    /// Mutate the data transport in place, copying it first if another copy of this
+    /// association shares it (value semantics, as the rest of the association has).
+    @discardableResult
+    private mutating func withData<R>(_ body: (inout DataTransport) -> R) -> R? {
+        guard dataStorage != nil else { return nil }
+        if !isKnownUniquelyReferenced(&dataStorage) { dataStorage = DataStorage(dataStorage!.value) }
+        let r = body(&dataStorage!.value)
+        dataStorage!.deadline = dataStorage!.value.nextDeadline
+        return r
+    }
+
+    /// A traffic channel's state, read in place (`data` copies the whole transport).
+    public func dataChannel(stream: UInt16) -> DataTransport.Channel? {
+        dataStorage?.channel(stream: stream)
+    }
 
     public init(localFingerprint: String) {
         self.localFingerprint = localFingerprint
@@ -106,6 +136,25 @@ public struct Association: Sendable {
         return true
     }
 
+    /// `createDataChannel(label, {negotiated: true, id: stream, ...})` for application traffic.
+    public mutating func openDataChannel(label: String, stream: UInt16, options: DataChannelOptions,
+                                         into out: inout [AssociationOutput]) {
+        guard dtls != .closed, sctp != .aborted else { return }
+        if dataStorage == nil { dataStorage = DataStorage(DataTransport()) }
+        let established = sctp == .established
+        withData { $0.openChannel(label: label, stream: stream, options: options, established: established, into: &out) }
+    }
+
+    /// `RTCDataChannel.send` on a channel of `openDataChannel`.
+    public mutating func sendData(stream: UInt16, _ message: DataMessage, now: Int64,
+                                  into out: inout [AssociationOutput]) -> Result<Void, DataSendError> {
+        return withData { $0.send(stream: stream, message, now: now, into: &out) } ?? .failure(.invalidState)
+    }
+
+    public mutating func setBufferedAmountLowThreshold(stream: UInt16, _ bytes: Int) {
+        withData { $0.setBufferedAmountLowThreshold(stream: stream, bytes) }
+    }
+
     /// `pc.close()`: ABORT if the association is up; every channel closed without events.
     public mutating func close(into out: inout [AssociationOutput]) {
         if sctp == .established || sctp == .cookieEchoed { out.append(.send(.sctp(.abort))) }
@@ -115,6 +164,11 @@ public struct Association: Sendable {
         dtlsRetransmitAt = nil
         sctpRetransmitAt = nil
         unacked.removeAll()
+        if dataStorage != nil {
+            // No events on a closed connection: the channels simply end.
+            var ignored: [AssociationOutput] = []
+            withData { $0.closeAll(error: false, into: &ignored) }
+        }
     }
 
     public mutating func receive(_ packet: PeerPacket, now: Int64, into out: inout [AssociationOutput]) {
@@ -141,6 +195,7 @@ public struct Association: Sendable {
         if let t = dtlsRetransmitAt { d = min(d, t) }
         if let t = sctpRetransmitAt { d = min(d, t) }
         for u in unacked { d = min(d, u.resendAt) }
+        if let t = dataStorage?.deadline { d = min(d, t) }
         return d == .max ? nil : d
     }
 
@@ -168,6 +223,7 @@ public struct Association: Sendable {
             out.append(.send(.sctp(.data(unacked[i].data))))
             unacked[i].resendAt = now + Self.sctpRTO
         }
+        if let t = dataStorage?.deadline, t <= now { withData { $0.timerFired(now: now, into: &out) } }
     }
 
     // MARK: - DTLS
@@ -255,6 +311,7 @@ public struct Association: Sendable {
                 out.append(.channelClosing(label: channels[i].label))
                 out.append(.channelClosed(label: channels[i].label, error: true))
             }
+            withData { $0.closeAll(error: true, into: &out) }
         case .data(let d):
             guard sctp == .established else { return }
             out.append(.send(.sctp(.sack(tsn: d.tsn))))
@@ -268,12 +325,24 @@ public struct Association: Sendable {
         case .sack(let tsn):
             unacked.removeAll { $0.data.tsn == tsn }
             if unacked.isEmpty { unacked = [] }  // give back the storage: most connections idle here
+        case .fragment(let f):
+            guard sctp == .established else { return }
+            if dataStorage == nil { dataStorage = DataStorage(DataTransport()) }  // SACKed even where no channel is open
+            withData { $0.receiveFragment(f, now: now, into: &out) }
+        case .selectiveAck(let s):
+            guard sctp == .established else { return }
+            withData { $0.receiveSack(s, now: now, into: &out) }
+        case .forwardTSN(let f):
+            guard sctp == .established else { return }
+            if dataStorage == nil { dataStorage = DataStorage(DataTransport()) }
+            withData { $0.receiveForwardTSN(f, now: now, into: &out) }
         }
     }
 
     private mutating func established(now: Int64, into out: inout [AssociationOutput]) {
         sctp = .established
         sctpRetransmitAt = nil
+        withData { $0.associationEstablished(into: &out) }
         for i in channels.indices where channels[i].locallyCreated && channels[i].state == .connecting {
             openLocalChannel(i, now: now, into: &out)
         }
@@ -312,4 +381,18 @@ public struct Association: Sendable {
             out.append(.channelMessage(label: channels[i].label, size: size))
         }
     }
+}
+
+/// The data transport's box in an association (`Association.dataStorage`).
+public final class DataStorage: @unchecked Sendable {
+    var value: DataTransport
+    /// `value.nextDeadline`, kept current by `Association.withData`: read on every event of the
+    /// connection, so a load rather than a walk of the transport.
+    var deadline: Int64?
+    init(_ value: DataTransport) {
+        self.value = value
+        deadline = value.nextDeadline
+    }
+
+    public func channel(stream: UInt16) -> DataTransport.Channel? { value.channel(stream: stream) }
 }

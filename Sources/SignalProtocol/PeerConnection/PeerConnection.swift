@@ -156,6 +156,32 @@ public struct PeerConnection: Sendable {
         return .success(())
     }
 
+    /// `createDataChannel(label, {negotiated: true, id: stream, ordered, maxRetransmits |
+    /// maxPacketLifeTime})` for application traffic; the channel opens with the association.
+    public mutating func openDataChannel(label: String, stream: UInt16, options: DataChannelOptions,
+                                         now: Int64, into out: inout [PCAction]) {
+        borrowScratch()
+        defer { endCall() }
+        guard !isClosed else { return }
+        association.openDataChannel(label: label, stream: stream, options: options, into: &assocOut)
+        drainAssociation(now: now, into: &out)
+    }
+
+    /// `RTCDataChannel.send(ArrayBuffer)` on a channel of `openDataChannel`.
+    public mutating func sendData(stream: UInt16, _ message: DataMessage, now: Int64,
+                                  into out: inout [PCAction]) -> Result<Void, DataSendError> {
+        borrowScratch()
+        defer { endCall() }
+        guard !isClosed else { return .failure(.invalidState) }
+        let r = association.sendData(stream: stream, message, now: now, into: &assocOut)
+        drainAssociation(now: now, into: &out)
+        return r
+    }
+
+    public mutating func setBufferedAmountLowThreshold(stream: UInt16, _ bytes: Int) {
+        association.setBufferedAmountLowThreshold(stream: stream, bytes)
+    }
+
     /// `pc.close()`: no events fire on this connection (webrtc-pc "close the connection").
     public mutating func close(now: Int64, into out: inout [PCAction]) {
         borrowScratch()
@@ -458,8 +484,14 @@ public struct PeerConnection: Sendable {
         borrowScratch()
         defer { endCall() }
         guard !isClosed else { return }
-        ice.timerFired(now: now, into: &iceOut)
-        drainICE(now: now, into: &out)
+        // The agent does nothing before its deadline (PeerConnectionPair's early timers check
+        // it); skipping it when only the association is due spares a data channel's frequent
+        // timers (delayed acks, T3) the agent's walk over its pairs. Without application data
+        // the question would cost more than it saves: the agent is usually the one due.
+        if association.dataStorage == nil || (ice.nextDeadline.map { $0 <= now } ?? true) {
+            ice.timerFired(now: now, into: &iceOut)
+            drainICE(now: now, into: &out)
+        }
         association.timerFired(now: now, into: &assocOut)
         drainAssociation(now: now, into: &out)
     }
@@ -523,6 +555,16 @@ public struct PeerConnection: Sendable {
                 out.append(.event(.dataChannelClosing(label: label)))
             case .channelClosed(let label, let error):
                 out.append(.event(.dataChannelClosed(label: label, error: error)))
+            case .dataChannelOpen(let stream):
+                out.append(.data(.open(stream: stream)))
+            case .dataChannelClosed(let stream, let error):
+                out.append(.data(.closed(stream: stream, error: error)))
+            case .dataMessage(let stream, let m):
+                out.append(.data(.message(stream: stream, m)))
+            case .dataAbandoned(let stream, let m):
+                out.append(.data(.abandoned(stream: stream, m)))
+            case .bufferedAmountLow(let stream):
+                out.append(.data(.bufferedAmountLow(stream: stream)))
             }
         }
         assocOut.clearKeepingCapacity()

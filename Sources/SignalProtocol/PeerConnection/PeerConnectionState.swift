@@ -81,4 +81,6 @@ public enum PCAction: Sendable {
     case sendOverTCP(to: TransportAddress, PeerPacket)
     /// Run `runTask` at this time (the next step of the operations chain).
     case scheduleTask(at: Int64)
+    /// Application traffic on a negotiated data channel (`openDataChannel`).
+    case data(DataEvent)
 }

@@ -21,7 +21,8 @@ public struct DTLSFlight: Sendable, Equatable {
 }
 
 /// SCTP over DTLS (RFC 8261), chunk by chunk: the association set-up of RFC 9260 §5.1, ABORT,
-/// and DATA/SACK carrying DCEP (RFC 8832) and application messages.
+/// and DATA/SACK carrying DCEP (RFC 8832) and the mesh's probe; application traffic travels as
+/// `fragment`, `selectiveAck` and `forwardTSN` (`DataTransport`, its own TSN space).
 public enum SCTPPacket: Sendable, Equatable {
     case initiate
     case initAck
@@ -30,6 +31,14 @@ public enum SCTPPacket: Sendable, Equatable {
     case abort
     case data(SCTPData)
     case sack(tsn: UInt32)
+    // Boxed (`indirect`): they exist only in runs with traffic, and must not make every other
+    // packet, and every datagram carrying one, larger.
+    /// A DATA chunk of application traffic (`DataTransport`).
+    indirect case fragment(DataFragment)
+    /// SACK with gap ack blocks for application traffic (RFC 9260 §3.3.4).
+    indirect case selectiveAck(SelectiveAck)
+    /// FORWARD-TSN (RFC 3758 §3.2): the sender gave up on everything up to a TSN.
+    indirect case forwardTSN(ForwardTSN)
 }
 
 public struct SCTPData: Sendable, Equatable {

@@ -1,0 +1,188 @@
+import SignalProtocol
+
+/// The report's `data` section (scenario `traffic`): per sender → receiver pair and in total,
+/// what was sent, delivered and lost (with causes), order, duplicates, latency and goodput.
+struct DataReport {
+    struct Counts {
+        var sent = 0
+        var delivered = 0
+        var lost = 0
+        /// Still travelling when the run ended: neither delivered nor lost.
+        var inFlight = 0
+        var notSent = 0
+        var duplicated = 0
+        var outOfOrder = 0
+        var bytesDelivered = 0
+        var latencies: [Int64] = []
+        var lossCauses: [Int] = Array(repeating: 0, count: TrafficLedger.LossCause.allCases.count)
+        var notSentCauses: [Int] = Array(repeating: 0, count: TrafficLedger.NotSentCause.allCases.count)
+
+        mutating func add(_ o: Counts) {
+            sent += o.sent; delivered += o.delivered; lost += o.lost; inFlight += o.inFlight; notSent += o.notSent
+            duplicated += o.duplicated; outOfOrder += o.outOfOrder; bytesDelivered += o.bytesDelivered
+            latencies += o.latencies
+            for k in lossCauses.indices { lossCauses[k] += o.lossCauses[k] }
+            for k in notSentCauses.indices { notSentCauses[k] += o.notSentCauses[k] }
+        }
+
+        /// Sorted latencies' nearest-rank percentile.
+        func percentile(_ q: Double, sorted: [Int64]) -> Int64? {
+            guard !sorted.isEmpty else { return nil }
+            let rank = Int((q * Double(sorted.count)).rounded(.up))
+            return sorted[max(0, min(sorted.count - 1, rank - 1))]
+        }
+    }
+
+    var total = Counts()
+    var pairs: [(from: String, to: String, counts: Counts)] = []
+    /// Per flow, in file order (`traffic[i]`).
+    var flows: [(path: String, counts: Counts)] = []
+    /// The sending window: from the earliest flow start to the latest stop (or the run's end).
+    var windowNs: Int64
+
+    init(simulation s: Simulation) {
+        windowNs = 1
+        guard let ledger = s.traffic else { return }
+        let start = s.scenario.traffic.map(\.start).min() ?? 0
+        let stop = min(s.scenario.traffic.map { $0.stop ?? s.endTime }.max() ?? s.endTime, s.now)
+        windowNs = max(1, stop - start)
+        var pairIndex: [String: Int] = [:]  // lookup only: `pairs` keeps first-seen order
+        var directionPair: [Int] = []
+        for d in ledger.directions {
+            let key = d.senderName + "\u{0}" + d.receiver
+            let k = pairIndex[key] ?? {
+                pairs.append((d.senderName, d.receiver, Counts()))
+                pairIndex[key] = pairs.count - 1
+                return pairs.count - 1
+            }()
+            directionPair.append(k)
+            pairs[k].counts.duplicated += d.duplicated
+            pairs[k].counts.outOfOrder += d.outOfOrder
+            for c in d.notSent.indices { pairs[k].counts.notSentCauses[c] += d.notSent[c] }
+            pairs[k].counts.notSent += d.notSent.reduce(0, +)
+        }
+        for m in ledger.messages {
+            let k = directionPair[Int(m.direction)]
+            pairs[k].counts.sent += 1
+            switch m.fate {
+            case .delivered:
+                pairs[k].counts.delivered += 1
+                pairs[k].counts.bytesDelivered += m.payload
+                pairs[k].counts.latencies.append(m.deliveredAt - m.sentAt)
+            case .lost:
+                pairs[k].counts.lost += 1
+                if let c = m.cause, let j = TrafficLedger.LossCause.allCases.firstIndex(of: c) { pairs[k].counts.lossCauses[j] += 1 }
+            case .inFlight:
+                pairs[k].counts.inFlight += 1
+            }
+        }
+        for k in pairs.indices {
+            pairs[k].counts.latencies.sort()
+            total.add(pairs[k].counts)
+        }
+        flows = s.scenario.traffic.map { ($0.path, Counts()) }
+        for d in ledger.directions {
+            flows[Int(d.flow)].counts.duplicated += d.duplicated
+            flows[Int(d.flow)].counts.outOfOrder += d.outOfOrder
+            flows[Int(d.flow)].counts.notSent += d.notSent.reduce(0, +)
+            for c in d.notSent.indices { flows[Int(d.flow)].counts.notSentCauses[c] += d.notSent[c] }
+        }
+        for m in ledger.messages {
+            let f = Int(m.flow)
+            flows[f].counts.sent += 1
+            switch m.fate {
+            case .delivered:
+                flows[f].counts.delivered += 1
+                flows[f].counts.bytesDelivered += m.payload
+                flows[f].counts.latencies.append(m.deliveredAt - m.sentAt)
+            case .lost:
+                flows[f].counts.lost += 1
+                if let c = m.cause, let j = TrafficLedger.LossCause.allCases.firstIndex(of: c) { flows[f].counts.lossCauses[j] += 1 }
+            case .inFlight:
+                flows[f].counts.inFlight += 1
+            }
+        }
+        for k in flows.indices { flows[k].counts.latencies.sort() }
+        total.latencies.sort()
+    }
+
+    var maxLatency: Int64? { total.latencies.last }
+
+    private func countsJSON(_ c: Counts) -> JSONObject {
+        func millis(_ ns: Int64?) -> JSONValue { ns.map { .number(JSONNumber(text: formatMillis($0))!) } ?? .null }
+        let goodput = Double(c.bytesDelivered) * 8 / (Double(windowNs) / 1e9)
+        let value: JSONValue = [
+            "sent": .number(JSONNumber(c.sent)),
+            "delivered": .number(JSONNumber(c.delivered)),
+            "lost": .number(JSONNumber(c.lost)),
+            "inFlight": .number(JSONNumber(c.inFlight)),
+            "notSent": .number(JSONNumber(c.notSent)),
+            "duplicated": .number(JSONNumber(c.duplicated)),
+            "outOfOrder": .number(JSONNumber(c.outOfOrder)),
+            "bytesDelivered": .number(JSONNumber(c.bytesDelivered)),
+            "latencyP50Ms": millis(c.percentile(0.5, sorted: c.latencies)),
+            "latencyP99Ms": millis(c.percentile(0.99, sorted: c.latencies)),
+            "latencyMaxMs": millis(c.latencies.last),
+            "goodputBitsPerSecond": .number(JSONNumber(Int64(goodput.rounded()))),
+            "lossCauses": .array(zip(TrafficLedger.LossCause.allCases, c.lossCauses).filter { $0.1 > 0 }.map {
+                ["cause": .string($0.0.rawValue), "count": .number(JSONNumber($0.1))]
+            }),
+            "notSentCauses": .array(zip(TrafficLedger.NotSentCause.allCases, c.notSentCauses).filter { $0.1 > 0 }.map {
+                ["cause": .string($0.0.rawValue), "count": .number(JSONNumber($0.1))]
+            }),
+        ]
+        guard case .object(let o) = value else { preconditionFailure("a dictionary literal is an object") }
+        return o
+    }
+
+    var json: JSONValue {
+        var o = countsJSON(total)
+        o.entries.append((key: "flows", value: .array(flows.map { f in
+            var e = countsJSON(f.counts)
+            e.entries.insert((key: "flow", value: .string(f.path)), at: 0)
+            return .object(e)
+        })))
+        o.entries.append((key: "pairs", value: .array(pairs.map { p in
+            var e = countsJSON(p.counts)
+            e.entries.insert((key: "to", value: .string(p.to)), at: 0)
+            e.entries.insert((key: "from", value: .string(p.from)), at: 0)
+            return .object(e)
+        })))
+        return .object(o)
+    }
+
+    /// The text report's lines.
+    var textLines: [String] {
+        let c = total
+        let judged = c.delivered + c.lost
+        let pct = judged == 0 ? "" : " (\(formatPercent(Double(c.delivered) / Double(judged))))"
+        var line = "  data: \(counted(c.sent, "message")) sent, \(c.delivered) delivered\(pct), \(c.lost) lost"
+        if c.inFlight > 0 { line += ", \(c.inFlight) in flight at the end" }
+        if c.notSent > 0 { line += "; \(c.notSent) not sent" }
+        if let p50 = c.percentile(0.5, sorted: c.latencies), let p99 = c.percentile(0.99, sorted: c.latencies) {
+            line += "; latency p50 \(formatSeconds(p50)), p99 \(formatSeconds(p99))"
+        }
+        let goodput = Double(c.bytesDelivered) * 8 / (Double(windowNs) / 1e9)
+        line += "; goodput \(formatBitRate(goodput))"
+        var lines = [line]
+        let causes = zip(TrafficLedger.LossCause.allCases, c.lossCauses).filter { $0.1 > 0 }
+        if !causes.isEmpty {
+            lines.append("    lost: " + causes.map { "\($0.1) \($0.0.rawValue)" }.joined(separator: "; "))
+        }
+        if c.outOfOrder > 0 || c.duplicated > 0 {
+            lines.append("    \(c.outOfOrder) out of order, \(c.duplicated) duplicated")
+        }
+        return lines
+    }
+}
+
+func formatPercent(_ x: Double) -> String {
+    let v = (x * 1000).rounded() / 10
+    return (v == v.rounded() ? String(Int(v)) : String(v)) + " %"
+}
+
+func formatBitRate(_ bps: Double) -> String {
+    if bps >= 1e6 { return String(Double(Int((bps / 1e4).rounded())) / 100) + " Mbit/s" }
+    if bps >= 1e3 { return String(Double(Int((bps / 10).rounded())) / 100) + " kbit/s" }
+    return String(Int(bps.rounded())) + " bit/s"
+}

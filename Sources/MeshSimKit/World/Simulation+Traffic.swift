@@ -1,0 +1,215 @@
+import SignalProtocol
+
+/// Application traffic over the mesh's data channels (scenario `traffic`, docs/model.md
+/// "Application data"): each flow's senders send on a negotiated channel of their own on every
+/// current connection to a receiver, and the ledger records what became of every message.
+///
+/// The page's script as a real application would write it: a rate flow sends one message per
+/// interval to each receiver whose channel is open, skipping a message while the channel's
+/// `bufferedAmount` is above a high-water mark (1 MiB); a bulk flow (`totalBytes` without
+/// `rate`) fills the channel up to the mark and continues on `bufferedamountlow` (threshold
+/// 256 KiB).
+extension Simulation {
+    /// A connection was created: open the negotiated channel of every flow between the two
+    /// peers (both sides do, with the same id, so no DCEP is needed).
+    func openTrafficChannels(connection c: Int32) {
+        let slot = connections[Int(c)]
+        let me = pages[Int(slot.page)].uid
+        for (i, f) in scenario.traffic.enumerated() where f.involves(me, slot.remoteUID) {
+            let stream = TrafficLedger.stream(flow: i)
+            callConnection(c) { slot, out in
+                slot.pc.openDataChannel(label: "traffic\(i)", stream: stream, options: f.channelOptions, now: now, into: &out)
+                slot.pc.setBufferedAmountLowThreshold(stream: stream, TrafficLedger.lowWater)
+            }
+        }
+    }
+
+    /// A page loaded: start the flows it sends in.
+    func startTraffic(page: Int32) {
+        let p = Int(page)
+        let me = pages[p].uid
+        for (i, f) in scenario.traffic.enumerated() where !f.isMedia {
+            let sender: Bool
+            switch f.pattern {
+            case .allToAll: sender = true
+            case .oneToAll, .pair: sender = f.from == me
+            }
+            guard sender else { continue }
+            let stop = min(f.stop ?? endTime, endTime)
+            var first = max(now, f.start)
+            // Spread the senders of a rate flow over its interval, deterministically.
+            if let interval = f.interval { first += interval * Int64(pages[p].slot.raw % 64) / 64 }
+            if first < stop { queue.push(.trafficTick(page: page, flow: UInt32(i)), at: first) }
+        }
+    }
+
+    /// A flow's time to send on a page: each current connection to a receiver gets its message
+    /// (a rate flow) or is filled up to the high-water mark (a bulk flow).
+    func trafficTick(page: Int32, flow fi: Int) {
+        let p = Int(page)
+        guard pages[p].alive, traffic != nil else { return }
+        let f = scenario.traffic[fi]
+        let stop = min(f.stop ?? endTime, endTime)
+        guard now >= f.start, now < stop else { return }
+        let me = pages[p].uid
+        for c in pages[p].linkConnections where c >= 0 {
+            let slot = connections[Int(c)]
+            guard !slot.closed, pages[p].latestConnection[slot.remoteUID] == c, f.sends(from: me, to: slot.remoteUID) else { continue }
+            let d = traffic!.direction(connection: c, flow: Int32(fi), page: page, senderName: pages[p].name, receiver: slot.remoteUID)
+            if f.interval != nil {
+                sendTrafficMessage(page: page, connection: c, flow: fi, direction: d, bulk: false)
+            } else {
+                while pages[p].alive && !connections[Int(c)].closed
+                        && sendTrafficMessage(page: page, connection: c, flow: fi, direction: d, bulk: true) {}
+            }
+        }
+        if let interval = f.interval, now + interval < stop {
+            queue.push(.trafficTick(page: page, flow: UInt32(fi)), at: now + interval)
+        }
+    }
+
+    /// Send one message of direction `d` if the flow and the channel allow; whether one was sent.
+    @discardableResult
+    private func sendTrafficMessage(page: Int32, connection c: Int32, flow fi: Int, direction d: Int32, bulk: Bool) -> Bool {
+        let ledger = traffic!
+        let stream = TrafficLedger.stream(flow: fi)
+        let payload = ledger.payloadSizes[fi]
+        if let total = ledger.totalBytes[fi], ledger.directions[Int(d)].bytesSent >= total { return false }
+        guard let channel = connections[Int(c)].pc.association.dataStorage?.channel(stream: stream), channel.state == .open else {
+            if !bulk { ledger.directions[Int(d)].notSent[0] += 1 }
+            return false
+        }
+        let lengths = ledger.chunkLengths[fi]
+        let wire = lengths.count == 1 ? lengths[0] : lengths.reduce(0, +)
+        if channel.bufferedAmount + wire > TrafficLedger.highWater && channel.bufferedAmount > 0 {
+            if !bulk { ledger.directions[Int(d)].notSent[1] += 1 }
+            return false
+        }
+        let tag = ledger.messages.count
+        let sequence = ledger.directions[Int(d)].nextSequence
+        ledger.directions[Int(d)].nextSequence += 1
+        ledger.directions[Int(d)].bytesSent += payload
+        ledger.messages.append(TrafficLedger.Message(flow: Int32(fi), senderPage: page, connection: c, direction: d,
+                                                       sequence: sequence, payload: payload, sentAt: cursor,
+                                                       chunksLeft: Int32(lengths.count)))
+        for length in lengths {
+            cursor = charge(.dataSend, page: page, readyAt: cursor)
+            var result: Result<Void, DataSendError> = .success(())
+            callConnection(c) { slot, out in
+                result = slot.pc.sendData(stream: stream, DataMessage(tag: UInt64(tag), length: length), now: now, into: &out)
+            }
+            if case .failure(let error) = result {
+                if case .bufferFull = error { ledger.overflowed.insert(Int64(c) << 16 | Int64(stream)) }
+                if ledger.messages[tag].fate == .inFlight {
+                    ledger.messages[tag].fate = .lost
+                    ledger.messages[tag].cause = error == .invalidState ? .channelClosed : .sendBufferFull
+                }
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Put a data-path datagram on the network no earlier than the connection's previous one
+    /// arrives. An access link is a queue: jitter delays packets but does not reorder a burst,
+    /// whereas independent per-packet jitter would shuffle nearly every burst of a fast flow and
+    /// make SCTP retransmit on reordering that real paths rarely show (docs/model.md).
+    func sendInOrder(_ d: Datagram, fromHost: Int32, connection c: Int32) {
+        var extra: Int64 = 0
+        if media != nil, let q = uplinkQueue(host: fromHost) {
+            if q.loss > 0 && rng.chance(q.loss) {
+                media!.datagramsDropped += 1
+                return
+            }
+            extra = q.delay
+        }
+        switch network.send(d, fromHost: fromHost, now: cursor, rng: &rng) {
+        case .success(let (slot, at0)):
+            let at = at0 + extra
+            let i = Int(c)
+            while traffic!.lastArrival.count <= i { traffic!.lastArrival.append(0) }
+            let t = max(at, traffic!.lastArrival[i])
+            traffic!.lastArrival[i] = t
+            queue.push(.datagramArrive(slot), at: t)
+        case .failure:
+            return
+        }
+    }
+
+    /// A connection's data-channel event. Only connections of a run with `traffic` open
+    /// negotiated channels, so without traffic nothing reaches here.
+    func dataEvent(_ event: DataEvent, connection c: Int32) {
+        guard traffic != nil else { return }
+        switch event {
+        case .message(_, let m):
+            let i = Int(m.tag)
+            guard i < traffic!.messages.count else { return }
+            // The script's `message` handler runs when the main thread gets to it.
+            let at = charge(.dataMessage, page: connections[Int(c)].page, readyAt: cursor)
+            traffic!.messages[i].chunksLeft -= 1
+            guard traffic!.messages[i].chunksLeft <= 0 else { return }
+            let d = Int(traffic!.messages[i].direction)
+            if traffic!.messages[i].fate == .delivered {
+                traffic!.directions[d].duplicated += 1
+                return
+            }
+            // A message partial reliability gave up on can still arrive (its SACK was lost).
+            traffic!.messages[i].fate = .delivered
+            traffic!.messages[i].cause = nil
+            traffic!.messages[i].deliveredAt = at
+            let seq = traffic!.messages[i].sequence
+            if seq < traffic!.directions[d].highestDelivered {
+                traffic!.directions[d].outOfOrder += 1
+            } else {
+                traffic!.directions[d].highestDelivered = seq
+            }
+        case .abandoned(_, let m):
+            let i = Int(m.tag)
+            guard i < traffic!.messages.count, traffic!.messages[i].fate == .inFlight else { return }
+            traffic!.messages[i].fate = .lost
+            traffic!.messages[i].cause = .partialReliability
+        case .open(let stream), .bufferedAmountLow(let stream):
+            // A bulk flow continues when its channel opens or drains (a task, not a nested call).
+            let fi = TrafficLedger.flow(stream: stream)
+            guard fi >= 0, fi < scenario.traffic.count, scenario.traffic[fi].interval == nil else { return }
+            let page = connections[Int(c)].page
+            guard pages[Int(page)].alive else { return }
+            queue.push(.trafficTick(page: page, flow: UInt32(fi)), at: now)
+        case .closed:
+            // What it cost is judged at the end (`classifyTrafficLosses`).
+            return
+        }
+    }
+
+    /// At the end of the run: the cause of every message neither delivered nor already lost,
+    /// or nothing when it could still arrive (in flight at the end).
+    func classifyTrafficLosses() {
+        guard traffic != nil else { return }
+        for i in traffic!.messages.indices where traffic!.messages[i].fate == .inFlight {
+            let m = traffic!.messages[i]
+            let slot = connections[Int(m.connection)]
+            let stream = TrafficLedger.stream(flow: Int(m.flow))
+            var remoteAlive = true
+            if let sid = slot.pc.remoteSessionID, sid >= 1, Int(sid) - 1 < connections.count {
+                remoteAlive = pages[Int(connections[Int(sid) - 1].page)].alive
+            }
+            let channelOpen = slot.pc.association.dataStorage?.channel(stream: stream)?.state == .open
+            let cause: TrafficLedger.LossCause?
+            if traffic!.overflowed.contains(Int64(m.connection) << 16 | Int64(stream)) {
+                cause = .sendBufferFull
+            } else if !pages[Int(m.senderPage)].alive {
+                cause = .senderPageGone
+            } else if !remoteAlive {
+                cause = .receiverPageGone
+            } else if slot.closed || !channelOpen {
+                cause = .channelClosed
+            } else {
+                cause = nil
+            }
+            if let cause {
+                traffic!.messages[i].fate = .lost
+                traffic!.messages[i].cause = cause
+            }
+        }
+    }
+}

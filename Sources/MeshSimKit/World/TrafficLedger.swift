@@ -1,0 +1,132 @@
+import SignalProtocol
+
+/// Every application message of a run with `traffic`: who sent it to whom, when, and what became
+/// of it. The simulator writes it as pages send and receive; the report reads it
+/// (`DataReport`). Judged from outside the transport: a message is delivered when the
+/// receiving page's script gets it, lost when nothing can bring it any more. A class: the
+/// simulator updates it in place on every message, never copies it.
+final class TrafficLedger {
+    enum Fate: UInt8 {
+        case inFlight, delivered, lost
+    }
+
+    /// Why a message that was sent never arrived.
+    enum LossCause: String, CaseIterable {
+        case partialReliability = "partial reliability gave up"
+        case senderPageGone = "sender's page went away (reload, close or crash)"
+        case receiverPageGone = "receiver's page went away (reload, close or crash)"
+        case channelClosed = "channel closed (the connection was closed or aborted)"
+        case sendBufferFull = "channel closed: send buffer full (OperationError)"
+    }
+
+    /// Why a message the flow wanted to send was not handed to `send()`.
+    enum NotSentCause: String, CaseIterable {
+        case noOpenChannel = "no open channel to the receiver"
+        case backpressure = "bufferedAmount above the page's high-water mark"
+    }
+
+    struct Message {
+        var flow: Int32
+        /// The sending page and the connection it went on.
+        var senderPage: Int32
+        var connection: Int32
+        var direction: Int32
+        var sequence: Int64
+        var payload: Int
+        var sentAt: Int64
+        /// Envelope chunks still to arrive (a message above 256 KiB is several).
+        var chunksLeft: Int32
+        var fate: Fate = .inFlight
+        var cause: LossCause?
+        var deliveredAt: Int64 = 0
+    }
+
+    /// One sender page → receiver uid direction of one flow.
+    struct Direction {
+        var flow: Int32
+        var senderPage: Int32
+        var senderName: String
+        var receiver: String
+        var nextSequence: Int64 = 0
+        var bytesSent = 0
+        var highestDelivered: Int64 = -1
+        var outOfOrder = 0
+        var duplicated = 0
+        var notSent: [Int] = Array(repeating: 0, count: NotSentCause.allCases.count)
+    }
+
+    struct DirectionKey: Hashable {
+        var flow: Int32
+        var page: Int32
+        var receiver: String
+    }
+
+    /// Per flow: the encoded lengths of one message's envelopes (one, or the chunks of a
+    /// message above 256 KiB), and the payload bytes it carries; computed once.
+    let chunkLengths: [[Int]]
+    let payloadSizes: [Int]
+    let totalBytes: [Int?]
+
+    init(flows: [TrafficFlow]) {
+        chunkLengths = flows.map {
+            EnvelopeChunker.encodedChunkLengths(payloadLength: $0.messageSize,
+                                                extensionsLength: Self.envelopeOverhead - EnvelopeCodec.headerLength,
+                                                maxMessageSize: DataTransport.maxMessageSize)
+        }
+        payloadSizes = flows.map(\.messageSize)
+        totalBytes = flows.map(\.totalBytes)
+    }
+
+    var messages: [Message] = []
+    var directions: [Direction] = []
+    /// Lookup only (never iterated): `directions` keeps the order.
+    var directionIndex: [DirectionKey: Int32] = [:]
+    /// Connection << 16 | stream of the channels closed because a send overflowed the buffer.
+    var overflowed: Set<Int64> = []  // membership only
+
+    /// The page's backpressure: a rate flow skips a message while the channel's
+    /// `bufferedAmount` is above `highWater`; a bulk flow fills up to it and goes on at
+    /// `bufferedamountlow`, whose threshold is `lowWater`.
+    static let highWater = 1 << 20
+    static let lowWater = 256 << 10
+    /// The envelope's header and the flow/sequence and send-time extensions.
+    static let envelopeOverhead = Envelope.trafficMessage(flow: 0, sequence: 0, sentAt: 0, payload: []).encodedLength
+
+    /// connection × flows + flow → direction (−1: not yet known): a connection belongs to one
+    /// page and one remote, so this spares the keyed lookup on every message.
+    private var directionOfConnection: [Int32] = []
+
+    func direction(connection c: Int32, flow: Int32, page: Int32, senderName: String, receiver: String) -> Int32 {
+        let k = Int(c) * chunkLengths.count + Int(flow)
+        if k < directionOfConnection.count, directionOfConnection[k] >= 0 { return directionOfConnection[k] }
+        while directionOfConnection.count <= k { directionOfConnection.append(-1) }
+        let d = direction(flow: flow, page: page, senderName: senderName, receiver: receiver)
+        directionOfConnection[k] = d
+        return d
+    }
+
+    func direction(flow: Int32, page: Int32, senderName: String, receiver: String) -> Int32 {
+        let key = DirectionKey(flow: flow, page: page, receiver: receiver)
+        if let d = directionIndex[key] { return d }
+        let d = Int32(directions.count)
+        directions.append(Direction(flow: flow, senderPage: page, senderName: senderName, receiver: receiver))
+        directionIndex[key] = d
+        return d
+    }
+
+    /// When each connection's latest data-path datagram arrives (index: connection), so that
+    /// the next one does not overtake it (`Simulation.sendInOrder`).
+    var lastArrival: [Int64] = []
+
+    /// Application traffic's packets (DATA, SACK, FORWARD-TSN), direct or in a TURN Send indication.
+    static func isDataPath(_ p: PeerPacket) -> Bool {
+        switch p {
+        case .sctp(.fragment), .sctp(.selectiveAck), .sctp(.forwardTSN): return true
+        case .turn(.sendIndication(_, let data)): return isDataPath(data)
+        default: return false
+        }
+    }
+
+    static func stream(flow: Int) -> UInt16 { UInt16(1_000 + flow) }
+    static func flow(stream: UInt16) -> Int { Int(stream) - 1_000 }
+}
