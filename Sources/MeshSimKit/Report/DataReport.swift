@@ -25,6 +25,30 @@ struct DataReport {
             for k in notSentCauses.indices { notSentCauses[k] += o.notSentCauses[k] }
         }
 
+        /// What a direction of a flow counted itself (duplicates, order, messages never sent).
+        mutating func count(_ d: TrafficLedger.Direction) {
+            duplicated += d.duplicated
+            outOfOrder += d.outOfOrder
+            for c in d.notSent.indices { notSentCauses[c] += d.notSent[c] }
+            notSent += d.notSent.reduce(0, +)
+        }
+
+        /// One message sent, and what became of it.
+        mutating func count(_ m: TrafficLedger.Message) {
+            sent += 1
+            switch m.fate {
+            case .delivered:
+                delivered += 1
+                bytesDelivered += m.payload
+                latencies.append(m.deliveredAt - m.sentAt)
+            case .lost:
+                lost += 1
+                if let c = m.cause, let j = TrafficLedger.LossCause.allCases.firstIndex(of: c) { lossCauses[j] += 1 }
+            case .inFlight:
+                inFlight += 1
+            }
+        }
+
         /// Sorted latencies' nearest-rank percentile.
         func percentile(_ q: Double, sorted: [Int64]) -> Int64? {
             guard !sorted.isEmpty else { return nil }
@@ -56,52 +80,16 @@ struct DataReport {
                 return pairs.count - 1
             }()
             directionPair.append(k)
-            pairs[k].counts.duplicated += d.duplicated
-            pairs[k].counts.outOfOrder += d.outOfOrder
-            for c in d.notSent.indices { pairs[k].counts.notSentCauses[c] += d.notSent[c] }
-            pairs[k].counts.notSent += d.notSent.reduce(0, +)
+            pairs[k].counts.count(d)
         }
-        for m in ledger.messages {
-            let k = directionPair[Int(m.direction)]
-            pairs[k].counts.sent += 1
-            switch m.fate {
-            case .delivered:
-                pairs[k].counts.delivered += 1
-                pairs[k].counts.bytesDelivered += m.payload
-                pairs[k].counts.latencies.append(m.deliveredAt - m.sentAt)
-            case .lost:
-                pairs[k].counts.lost += 1
-                if let c = m.cause, let j = TrafficLedger.LossCause.allCases.firstIndex(of: c) { pairs[k].counts.lossCauses[j] += 1 }
-            case .inFlight:
-                pairs[k].counts.inFlight += 1
-            }
-        }
+        for m in ledger.messages { pairs[directionPair[Int(m.direction)]].counts.count(m) }
         for k in pairs.indices {
             pairs[k].counts.latencies.sort()
             total.add(pairs[k].counts)
         }
         flows = s.scenario.traffic.map { ($0.path, Counts()) }
-        for d in ledger.directions {
-            flows[Int(d.flow)].counts.duplicated += d.duplicated
-            flows[Int(d.flow)].counts.outOfOrder += d.outOfOrder
-            flows[Int(d.flow)].counts.notSent += d.notSent.reduce(0, +)
-            for c in d.notSent.indices { flows[Int(d.flow)].counts.notSentCauses[c] += d.notSent[c] }
-        }
-        for m in ledger.messages {
-            let f = Int(m.flow)
-            flows[f].counts.sent += 1
-            switch m.fate {
-            case .delivered:
-                flows[f].counts.delivered += 1
-                flows[f].counts.bytesDelivered += m.payload
-                flows[f].counts.latencies.append(m.deliveredAt - m.sentAt)
-            case .lost:
-                flows[f].counts.lost += 1
-                if let c = m.cause, let j = TrafficLedger.LossCause.allCases.firstIndex(of: c) { flows[f].counts.lossCauses[j] += 1 }
-            case .inFlight:
-                flows[f].counts.inFlight += 1
-            }
-        }
+        for d in ledger.directions { flows[Int(d.flow)].counts.count(d) }
+        for m in ledger.messages { flows[Int(m.flow)].counts.count(m) }
         for k in flows.indices { flows[k].counts.latencies.sort() }
         total.latencies.sort()
     }
