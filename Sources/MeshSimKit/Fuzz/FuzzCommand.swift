@@ -68,6 +68,7 @@ extension MeshSimCommand {
         let generator = ScenarioGenerator(seed: seed, policy: policyValue, peerRange: peerRange, without: without)
         var session = FuzzSession(seed: seed, policy: policy, out: out)
         let progress = Progress()
+        // Wall time only for the runs/s line on stderr: stdout and the files written never see it.
         let start = Date()
         OrderedJobs.run(count: runs, workers: jobs, work: { i in
             let s = generator.scenario(run: i)
