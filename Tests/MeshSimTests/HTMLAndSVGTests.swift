@@ -218,6 +218,17 @@ import SignalProtocol
         #expect(d.html.contains("<td class=\"ok\">ok</td><td><code>notConnected</code></td>"))
     }
 
+    /// A run with `traffic` shows its data and media summaries, as the text report words them.
+    @Test func aPageWithTrafficShowsItsDataAndMedia() throws {
+        let data = try Self.draw("Scenarios/data/reload.json")
+        let dataLine = try #require(data.report.data?.textLines.first)
+        #expect(data.html.contains("<tr><th>data</th><td>"))
+        #expect(data.html.contains(Markup.escape(String(dataLine.trimmingCharacters(in: .whitespaces).dropFirst("data: ".count)))))
+        #expect(!data.html.contains("<tr><th>media</th>"))
+        let media = try Self.draw("Scenarios/media/video-mesh-home-uplink.json")
+        #expect(media.html.contains("<tr><th>media</th><td>10 of 10 pages saturate their uplink"))
+    }
+
     @Test func namesFromTheScenarioAreEscaped() throws {
         let dir = try Self.scratch("escape")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -86,6 +86,14 @@ enum HTMLReport {
             let tried = r.attacks.reduce(0) { $0 + $1.tried }, blocked = r.attacks.reduce(0) { $0 + $1.blocked }
             rows.append(("attacks", "\(blocked) of \(tried) blocked (" + r.attacks.map { "\($0.kind.rawValue) \($0.blocked)/\($0.tried)" }.joined(separator: ", ") + ")"))
         }
+        // Application data and media (scenario `traffic`), as the text report words them.
+        func lines(_ label: String, _ l: [String]) -> (String, String) {
+            let text = l.map { $0.trimmingCharacters(in: .whitespaces) }
+                .map { $0.hasPrefix(label + ": ") ? String($0.dropFirst(label.count + 2)) : $0 }
+            return (label, text.map(e).joined(separator: "<br>"))
+        }
+        if let data = r.data { rows.append(lines("data", data.textLines)) }
+        if let media = r.media { rows.append(lines("media", media.textLines)) }
         h += "<table class=\"kv\">\n" + rows.map { "<tr><th>\($0.0)</th><td>\($0.1)</td></tr>\n" }.joined() + "</table>\n"
 
         // Expectations.
