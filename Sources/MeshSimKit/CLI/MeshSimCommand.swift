@@ -262,8 +262,9 @@ public enum MeshSimCommand {
     // MARK: - bench
 
     static func bench(_ rest: ArraySlice<String>) throws(UsageError) -> Int32 {
-        let a = try Arguments(rest, valued: ["pending", "events", "seed"], flags: ["json"])
-        guard a.positional == ["kernel"] else { throw UsageError(message: "expected \"bench kernel --pending N --events N\"") }
+        let a = try Arguments(rest, valued: ["pending", "events", "seed", "policy"], flags: ["json"])
+        if a.positional.first == "events" { return try BenchEvents.run(a) }
+        guard a.positional == ["kernel"] else { throw UsageError(message: "expected \"bench kernel --pending N --events N\" or \"bench events FILE\"") }
         func count(_ name: String, max: Int) throws(UsageError) -> Int {
             guard let s = try a.value(name) else { throw UsageError(message: "bench kernel needs --\(name) N") }
             guard let v = Int(s), v > 0, v <= max else {

@@ -20,6 +20,7 @@ enum Usage {
                         [--without KIND,...]
            MeshSim merge FILE... [--json]
            MeshSim bench kernel --pending N --events N [--json]
+           MeshSim bench events FILE [--seed N] [--policy P] [--json]
            MeshSim schema
            MeshSim --version
 
@@ -134,8 +135,11 @@ enum Usage {
 
     static let bench = """
     usage: MeshSim bench kernel --pending N --events N [--json]
+           MeshSim bench events FILE [--seed N] [--policy P] [--json]
 
-    Times the event queue on ns-3's hold model: N pending events, N events executed.
+    kernel: times the event queue on ns-3's hold model: N pending events, N events executed.
+    events: runs FILE and counts its events by kind, per pair and per RTCPeerConnection (timer
+    events that only re-armed, datagrams by what they carry): counts, not times.
     """
 
     static let schema = """

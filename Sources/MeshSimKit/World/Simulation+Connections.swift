@@ -301,20 +301,25 @@ extension Simulation {
     func datagramArrived(_ slot: Int32) {
         switch network.arrive(slot, now: now) {
         case .stunServer(let d):
+            eventProfile?.count(.toServers)
             guard network.settings.stun, let response = STUNServer.answer(d) else { return }
             send(response, fromHost: nil)
         case .turnServer(let d):
+            eventProfile?.count(.toServers)
             guard network.settings.turn, case .turn(let m) = d.packet else { return }
             callTURNServer { t, out in t.receiveFromClient(m, client: d.from, transport: d.tcp ? .tcp : .udp, now: now, into: &out) }
         case .turnRelay(let d):
+            eventProfile?.count(.toServers)
             guard network.settings.turn else { return }
             callTURNServer { t, out in t.receiveFromPeer(d.packet, peer: d.from, relayed: d.to, now: now, into: &out) }
         case .host(let host, let d):
             guard network.isReachable(host), let c = hostSockets[Int(host)].owner(of: d.to.port),
                   !connections[Int(c)].closed else { return }
+            eventProfile?.count(d.packet)
             cursor = charge(CPUWork.packet(d.packet), page: connections[Int(c)].page, readyAt: now)
             callConnection(c) { slot, out in slot.pc.receive(d.packet, from: d.from, overTCP: d.tcp, now: now, into: &out) }
         case .dropped(let reason, let d):
+            eventProfile?.count(.dropped)
             noteDrop(reason, d)
         }
     }

@@ -96,6 +96,8 @@ final class Simulation {
     /// Set by `scenario --check-determinism` (and `fuzz`): what each executed event did, to
     /// compare with another run of the same scenario. nil in a normal run: one test per event.
     var determinismLog: DeterminismLog?
+    /// Events by kind, for `bench events` (nil: not counted).
+    var eventProfile: EventProfile?
     /// Called every 65,536 events with the simulated time and the events so far (the command
     /// line's progress display); it cannot change the run.
     var progress: ((_ now: Int64, _ events: Int) -> Void)?
@@ -179,6 +181,7 @@ final class Simulation {
             cursor = now
             executed += 1
             if executed & 0xFFFF == 0, let progress { progress(now, executed) }
+            eventProfile?.count(entry.event)
             dispatch(entry.event)
             if !deliveries.isEmpty { scheduleDeliveries() }
             if let determinismLog { determinismLog.record(time: now, event: entry.event, rng: rng.stateDigest, traceLines: trace.lines) }
@@ -211,11 +214,15 @@ final class Simulation {
             callConnection(c) { slot, out in slot.pc.runTask(now: now, into: &out) }
         case .pcTimer(let c, let epoch):
             let slot = connections[Int(c)]
-            guard slot.timerEpoch == epoch, !slot.closed else { return }
+            guard slot.timerEpoch == epoch, !slot.closed else {
+                eventProfile?.count(.pcTimerStale)
+                return
+            }
             slot.timerAt = .max
             if let d = slot.pc.nextDeadline, d > now {
                 // An input moved the deadline later since this timer was set: nothing is due
                 // (`nextDeadline` covers every timed step), so only re-arm, as `carryOut` would.
+                eventProfile?.count(.pcTimerEarly)
                 rearmTimer(c, at: d)
                 return
             }

@@ -1,0 +1,105 @@
+import SignalProtocol
+
+/// What a run's events were, by kind: the measurement behind docs/performance.md's "events per
+/// pair" tables (`MeshSim bench events FILE`). Exists only when asked for; a plain run pays one
+/// nil check per event.
+///
+/// Counting observes and never decides: a profiled run gives the same report and trace hash as
+/// an unprofiled one (`EventProfileTests`).
+final class EventProfile {
+    /// Event kinds in `Event`'s order, then the finer kinds counted inside the handlers.
+    enum Kind: Int, CaseIterable {
+        case scenarioAction, pageLoad, wsOpened, wsArrive, datagramArrive, pcTask, pcTimer, wsReconnect,
+             serverPing, serverUp, deferred, meshTimer, pageTask, bench, trafficTick, mediaTick
+        /// `pcTimer` events whose connection re-armed its timer since (epoch moved on) or closed.
+        case pcTimerStale
+        /// `pcTimer` events before the connection's deadline, which an input had moved later:
+        /// only a re-arm.
+        case pcTimerEarly
+        /// Datagrams reaching a peer connection, by what they carry.
+        case stunRequest, stunResponse, dtls, sctpControl, sctpData, sctpTraffic, turnPacket
+        /// Datagrams reaching the STUN or TURN server, and datagrams the network dropped.
+        case toServers, dropped
+
+        var name: String {
+            switch self {
+            case .scenarioAction: "scenarioAction"
+            case .pageLoad: "pageLoad"
+            case .wsOpened: "wsOpened"
+            case .wsArrive: "wsArrive"
+            case .datagramArrive: "datagramArrive"
+            case .pcTask: "pcTask"
+            case .pcTimer: "pcTimer"
+            case .wsReconnect: "wsReconnect"
+            case .serverPing: "serverPing"
+            case .serverUp: "serverUp"
+            case .deferred: "deferred"
+            case .meshTimer: "meshTimer"
+            case .pageTask: "pageTask"
+            case .bench: "bench"
+            case .trafficTick: "trafficTick"
+            case .mediaTick: "mediaTick"
+            case .pcTimerStale: "pcTimer.stale"
+            case .pcTimerEarly: "pcTimer.early"
+            case .stunRequest: "datagram.stunRequest"
+            case .stunResponse: "datagram.stunResponse"
+            case .dtls: "datagram.dtls"
+            case .sctpControl: "datagram.sctpControl"
+            case .sctpData: "datagram.sctpData"
+            case .sctpTraffic: "datagram.sctpTraffic"
+            case .turnPacket: "datagram.turn"
+            case .toServers: "datagram.toServers"
+            case .dropped: "datagram.dropped"
+            }
+        }
+
+        /// Whether the kind is an event of its own (the rest subdivide `pcTimer` and `datagramArrive`).
+        var isEvent: Bool { rawValue <= Kind.mediaTick.rawValue }
+    }
+
+    private(set) var counts = [Int](repeating: 0, count: Kind.allCases.count)
+
+    func count(_ kind: Kind) { counts[kind.rawValue] += 1 }
+
+    func count(_ event: Event) {
+        let kind: Kind
+        switch event {
+        case .scenarioAction: kind = .scenarioAction
+        case .pageLoad: kind = .pageLoad
+        case .wsOpened: kind = .wsOpened
+        case .wsArrive: kind = .wsArrive
+        case .datagramArrive: kind = .datagramArrive
+        case .pcTask: kind = .pcTask
+        case .pcTimer: kind = .pcTimer
+        case .wsReconnect: kind = .wsReconnect
+        case .serverPing: kind = .serverPing
+        case .serverUp: kind = .serverUp
+        case .deferred: kind = .deferred
+        case .meshTimer: kind = .meshTimer
+        case .pageTask: kind = .pageTask
+        case .bench: kind = .bench
+        case .trafficTick: kind = .trafficTick
+        case .mediaTick: kind = .mediaTick
+        }
+        count(kind)
+    }
+
+    func count(_ packet: PeerPacket) {
+        switch packet {
+        case .stun(let m): count(m.kind == .bindingRequest ? .stunRequest : .stunResponse)
+        case .dtls: count(.dtls)
+        case .sctp(let s):
+            switch s {
+            case .data: count(.sctpData)
+            case .fragment, .selectiveAck, .forwardTSN: count(.sctpTraffic)
+            case .initiate, .initAck, .cookieEcho, .cookieAck, .abort, .sack: count(.sctpControl)
+            }
+        case .turn: count(.turnPacket)
+        }
+    }
+
+    subscript(kind: Kind) -> Int { counts[kind.rawValue] }
+
+    /// Every event the run executed.
+    var events: Int { Kind.allCases.filter(\.isEvent).reduce(0) { $0 + self[$1] } }
+}
