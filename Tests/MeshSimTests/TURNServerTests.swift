@@ -13,7 +13,7 @@ private let clientB = addr("203.0.113.6:41000")
 private let peer = addr("198.51.100.7:5000")
 private let peerOtherPort = addr("198.51.100.7:6000")
 private let otherPeer = addr("198.51.100.8:5000")
-private let payload = PeerPacket.stun(STUNMessage(kind: .bindingRequest, transactionID: 77))
+private let payload = RelayedPacket.stun(STUNMessage(kind: .bindingRequest, transactionID: 77))
 
 /// A server and a little driver that returns the outputs of one call.
 private struct Harness {
@@ -28,7 +28,7 @@ private struct Harness {
 
     mutating func fromPeer(_ p: TransportAddress, to relayed: TransportAddress, at now: Int64) -> [TURNServerOutput] {
         var out: [TURNServerOutput] = []
-        server.receiveFromPeer(payload, peer: p, relayed: relayed, now: now, into: &out)
+        server.receiveFromPeer(payload.packet, peer: p, relayed: relayed, now: now, into: &out)
         return out
     }
 

@@ -71,7 +71,7 @@ private func remoteCandidate(_ address: TransportAddress, _ type: CandidateType 
 
 /// A connectivity check as the remote agent would send it to us.
 private func incomingCheck(tx: UInt64, controlling: Bool, tieBreaker: UInt64, useCandidate: Bool = false,
-                           target: String = "loc", source: String = "rem", priority: UInt32 = prflxPriority) -> STUNMessage {
+                           target: InlineText = "loc", source: InlineText = "rem", priority: UInt32 = prflxPriority) -> STUNMessage {
     STUNMessage(kind: .bindingRequest, transactionID: tx, usernameTarget: target, usernameSource: source,
                 priority: priority, useCandidate: useCandidate, controlling: controlling, tieBreaker: tieBreaker)
 }

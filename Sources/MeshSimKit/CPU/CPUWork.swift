@@ -161,7 +161,7 @@ enum CPUWork: UInt8, CaseIterable {
     /// The network thread's work for a packet received from the network.
     static func packet(_ packet: PeerPacket) -> CPUWork {
         switch packet {
-        case .turn(.dataIndication(_, let data)): return CPUWork.packet(data)
+        case .turn(.dataIndication(_, let data)): return CPUWork.packet(data.packet)
         case .stun, .turn: return .stunPacket
         case .dtls(let flight):
             switch flight.number {

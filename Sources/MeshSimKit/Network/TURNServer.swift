@@ -210,7 +210,7 @@ struct TURNServer {
                 return
             }
             relayedToPeer += 1
-            out.append(.toPeer(from: a.relayed, to: peer, data))
+            out.append(.toPeer(from: a.relayed, to: peer, data.packet))
 
         case .allocateSuccess, .allocateError, .refreshSuccess, .refreshError,
              .createPermissionSuccess, .createPermissionError, .dataIndication:
@@ -235,8 +235,9 @@ struct TURNServer {
             droppedNoPermission += 1
             return
         }
+        guard let data = RelayedPacket(p) else { return }
         relayedToClient += 1
-        out.append(.toClient(a.client, a.transport, .dataIndication(peer: peer, data: p)))
+        out.append(.toClient(a.client, a.transport, .dataIndication(peer: peer, data: data)))
     }
 
     // MARK: - Internals

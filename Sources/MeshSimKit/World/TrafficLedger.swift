@@ -122,7 +122,7 @@ final class TrafficLedger {
     static func isDataPath(_ p: PeerPacket) -> Bool {
         switch p {
         case .sctp(.fragment), .sctp(.selectiveAck), .sctp(.forwardTSN): return true
-        case .turn(.sendIndication(_, let data)): return isDataPath(data)
+        case .turn(.sendIndication(_, let data)): return isDataPath(data.packet)
         default: return false
         }
     }

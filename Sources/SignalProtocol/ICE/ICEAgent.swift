@@ -47,9 +47,12 @@ public struct ICEAgent: Sendable {
     public var config: ICEConfiguration { shared.value.ice }
     public private(set) var role: ICERole
     public let tieBreaker: UInt64
-    public private(set) var localUfrag: String
+    /// The ufrags as STUN messages carry them (compared on every check, so kept in that form).
+    private var localUsername: InlineText
+    private var remoteUsername: InlineText?
+    public var localUfrag: String { localUsername.string }
     public private(set) var localPwd: String
-    public private(set) var remoteUfrag: String?
+    public var remoteUfrag: String? { remoteUsername?.string }
     public private(set) var remotePwd: String?
     /// The socket this agent sends from (the host candidate's address).
     public let base: TransportAddress
@@ -106,7 +109,7 @@ public struct ICEAgent: Sendable {
         self.turnTransportBits = turnTransports.reduce(0) { $0 | ($1 == .udp ? 1 : 2) }
         self.role = role
         self.tieBreaker = tieBreaker
-        self.localUfrag = ufrag
+        self.localUsername = InlineText(ufrag)
         self.localPwd = pwd
         self.base = base
         self.nextTransaction = tieBreaker
@@ -147,15 +150,16 @@ public struct ICEAgent: Sendable {
     /// so nothing is checked until the answer brings the remote's new credentials. When we
     /// answer one, the remote's new credentials and candidates are already here and stay.
     public mutating func restart(ufrag: String, pwd: String, forgetRemote: Bool, into out: inout [ICEOutput]) {
-        guard state != .closed, ufrag != localUfrag else { return }
+        let username = InlineText(ufrag)
+        guard state != .closed, username != localUsername else { return }
         if forgetRemote {
             remoteCandidates.removeAll()
             remoteTCPCandidates.removeAll()
-            remoteUfrag = nil
+            remoteUsername = nil
             remotePwd = nil
             remoteEndOfCandidates = false
         }
-        localUfrag = ufrag
+        localUsername = username
         localPwd = pwd
         localCandidates.removeAll()
         pairs.removeAll()
@@ -175,7 +179,8 @@ public struct ICEAgent: Sendable {
     /// the remote side) drop the old remote candidates and pairs.
     public mutating func setRemoteCredentials(ufrag: String, pwd: String, now: Int64, into out: inout [ICEOutput]) {
         guard state != .closed else { return }
-        if let old = remoteUfrag, old != ufrag {
+        let username = InlineText(ufrag)
+        if let old = remoteUsername, old != username {
             remoteCandidates.removeAll()
             remoteTCPCandidates.removeAll()
             pairs.removeAll()
@@ -203,7 +208,7 @@ public struct ICEAgent: Sendable {
             triggered.removeAll()
             selectedPairIndex = nil
         }
-        remoteUfrag = ufrag
+        remoteUsername = username
         remotePwd = pwd
         refreshState(into: &out)
     }
@@ -737,7 +742,7 @@ public struct ICEAgent: Sendable {
 
     /// When the next ordinary or triggered check is due, if any pair needs one.
     private var nextCheckTime: Int64? {
-        guard remoteUfrag != nil, nextPairToCheck() != nil else { return nil }
+        guard remoteUsername != nil, nextPairToCheck() != nil else { return nil }
         let interval = isWeak || !triggered.isEmpty ? config.weakPingInterval : config.strongPingInterval
         return lastCheckAt == .min ? .min : lastCheckAt + interval
     }
@@ -791,7 +796,7 @@ public struct ICEAgent: Sendable {
 
     /// Keep-alive and consent checks on the selected pair.
     private var keepaliveTime: Int64? {
-        guard let s = selectedPairIndex, remoteUfrag != nil else { return nil }
+        guard let s = selectedPairIndex, remoteUsername != nil else { return nil }
         let p = pairs[s]
         guard p.state != .failed else { return nil }
         let weakPing = p.lastPingSent + config.weakOrStabilizingPingInterval
@@ -803,7 +808,7 @@ public struct ICEAgent: Sendable {
     }
 
     private mutating func sendCheck(pair i: Int, now: Int64, into out: inout [ICEOutput]) {
-        guard let ru = remoteUfrag else { return }
+        guard let ru = remoteUsername else { return }
         let id = newTransactionID()
         if pairs[i].unansweredPings == 0 { pairs[i].firstUnansweredAt = now }
         pairs[i].unansweredPings += 1
@@ -819,7 +824,7 @@ public struct ICEAgent: Sendable {
         if outstanding.count >= Self.maxOutstandingChecks { outstanding.removeFirst() }
         outstanding.append((id, i, now, role))
         let prflxPriority = ICECandidate.priority(type: .prflx, localPreference: Self.localPreference, component: 1)
-        let m = STUNMessage(kind: .bindingRequest, transactionID: id, usernameTarget: ru, usernameSource: localUfrag,
+        let m = STUNMessage(kind: .bindingRequest, transactionID: id, usernameTarget: ru, usernameSource: localUsername,
                             priority: prflxPriority, useCandidate: role == .controlling && pairs[i].nominated,
                             controlling: role == .controlling, tieBreaker: tieBreaker)
         emit(m, to: remoteCandidates[pairs[i].remoteIndex].address, via: localCandidates[pairs[i].localIndex].path, into: &out)
@@ -828,8 +833,8 @@ public struct ICEAgent: Sendable {
     private mutating func receiveRequest(_ m: STUNMessage, from: TransportAddress, via path: ICEPath, now: Int64,
                                          into out: inout [ICEOutput]) {
         // Checks for another generation (an old ufrag) are not answered.
-        guard m.usernameTarget == localUfrag else { return }
-        if let ru = remoteUfrag, ru != m.usernameSource { return }
+        guard m.usernameTarget == localUsername else { return }
+        if let ru = remoteUsername, ru != m.usernameSource { return }
         // RFC 8445 §7.3.1.1 role conflict.
         if m.controlling == (role == .controlling) {
             let weWin = tieBreaker >= m.tieBreaker
@@ -844,7 +849,7 @@ public struct ICEAgent: Sendable {
         if r == nil {
             // RFC 8445 §7.3.1.3: a peer-reflexive remote candidate.
             remoteCandidates.append(ICECandidate(foundation: "prflx", priority: m.priority, address: from, type: .prflx,
-                                                 ufrag: m.usernameSource))
+                                                 ufrag: m.usernameSource.string))
             r = remoteCandidates.count - 1
             formPairs(remote: r!)
         }

@@ -11,9 +11,9 @@ public struct STUNMessage: Sendable, Equatable {
     public var kind: Kind
     public var transactionID: UInt64
     /// `USERNAME` = "remoteUfrag:localUfrag" of the sender, split in two; empty for plain
-    /// STUN-server binding requests.
-    public var usernameTarget: String
-    public var usernameSource: String
+    /// STUN-server binding requests. Inline values, so that a STUN message holds no reference.
+    public var usernameTarget: InlineText
+    public var usernameSource: InlineText
     /// `PRIORITY` the sender would give a peer-reflexive candidate learned from this check.
     public var priority: UInt32
     /// `USE-CANDIDATE` (nomination, sent by the controlling agent).
@@ -25,7 +25,7 @@ public struct STUNMessage: Sendable, Equatable {
     public var mappedAddress: TransportAddress
     public var errorCode: UInt16
 
-    public init(kind: Kind, transactionID: UInt64, usernameTarget: String = "", usernameSource: String = "",
+    public init(kind: Kind, transactionID: UInt64, usernameTarget: InlineText = .empty, usernameSource: InlineText = .empty,
                 priority: UInt32 = 0, useCandidate: Bool = false, controlling: Bool = false,
                 tieBreaker: UInt64 = 0, mappedAddress: TransportAddress = TransportAddress(ip: 0, port: 0),
                 errorCode: UInt16 = 0) {

@@ -20,7 +20,34 @@ public enum TURNMessage: Sendable {
     case createPermissionSuccess(transactionID: UInt64)
     case createPermissionError(transactionID: UInt64, code: UInt16)
     /// Send indication (§11.3): relay `data` to `peer` from the allocation's relayed address.
-    indirect case sendIndication(peer: TransportAddress, data: PeerPacket)
+    case sendIndication(peer: TransportAddress, data: RelayedPacket)
     /// Data indication (§11.4): `data` arrived at the relayed address from `peer`.
-    indirect case dataIndication(peer: TransportAddress, data: PeerPacket)
+    case dataIndication(peer: TransportAddress, data: RelayedPacket)
+}
+
+/// What a TURN indication carries: a packet between two peers, never a TURN message itself.
+/// A type of its own, so that a TURN message holds its payload inline instead of a nested
+/// packet by reference (`indirect`), and packets stay plain values (docs/performance.md).
+public enum RelayedPacket: Sendable {
+    case stun(STUNMessage)
+    case dtls(DTLSFlight)
+    case sctp(SCTPPacket)
+
+    /// The packet as a peer sends or receives it; nil for a TURN message, which no relay carries.
+    public init?(_ packet: PeerPacket) {
+        switch packet {
+        case .stun(let m): self = .stun(m)
+        case .dtls(let f): self = .dtls(f)
+        case .sctp(let s): self = .sctp(s)
+        case .turn: return nil
+        }
+    }
+
+    public var packet: PeerPacket {
+        switch self {
+        case .stun(let m): .stun(m)
+        case .dtls(let f): .dtls(f)
+        case .sctp(let s): .sctp(s)
+        }
+    }
 }

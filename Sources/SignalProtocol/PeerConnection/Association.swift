@@ -44,8 +44,11 @@ public struct Association: Sendable {
     public private(set) var dtls: DTLSState = .new
     public private(set) var sctp: SCTPState = .closed
     public private(set) var channels: [DataChannel] = []
-    public let localFingerprint: String
-    public private(set) var remoteFingerprint: String = ""
+    /// The fingerprints as DTLS flights carry them (inline, no reference).
+    private let localCertificate: InlineText
+    private var remoteCertificate: InlineText = .empty
+    public var localFingerprint: String { localCertificate.string }
+    public var remoteFingerprint: String { remoteCertificate.string }
     /// The DTLS role; decided by the descriptions (nil until known).
     public private(set) var isClient: Bool?
 
@@ -92,7 +95,7 @@ public struct Association: Sendable {
     }
 
     public init(localFingerprint: String) {
-        self.localFingerprint = localFingerprint
+        self.localCertificate = InlineText(localFingerprint)
     }
 
     public var isClosed: Bool { dtls == .closed }
@@ -103,14 +106,15 @@ public struct Association: Sendable {
     /// certificate on an association already under way (an offer from another remote
     /// connection fed to this one) cannot be honoured: DTLS fails.
     public mutating func configure(isClient: Bool, remoteFingerprint: String, into out: inout [AssociationOutput]) {
-        if dtls != .new && dtls != .closed && dtls != .failed && remoteFingerprint != self.remoteFingerprint {
+        let remoteCertificate = InlineText(remoteFingerprint)
+        if dtls != .new && dtls != .closed && dtls != .failed && remoteCertificate != self.remoteCertificate {
             dtls = .failed
             dtlsRetransmitAt = nil
             out.append(.dtlsFailed)
             return
         }
         self.isClient = isClient
-        self.remoteFingerprint = remoteFingerprint
+        self.remoteCertificate = remoteCertificate
     }
 
     /// `createDataChannel(label)`. Returns the new channel's index.
@@ -231,7 +235,7 @@ public struct Association: Sendable {
     private mutating func sendFlight(_ n: UInt8, now: Int64, into out: inout [AssociationOutput]) {
         dtlsFlightSent = n
         dtlsSends += 1
-        out.append(.send(.dtls(DTLSFlight(number: n, fingerprint: localFingerprint))))
+        out.append(.send(.dtls(DTLSFlight(number: n, fingerprint: localCertificate))))
         if isClient == true { dtlsRetransmitAt = now + dtlsTimeout }
     }
 
@@ -254,7 +258,7 @@ public struct Association: Sendable {
                 sendFlight(2, now: now, into: &out)
             case 3:
                 guard verify(f, into: &out) else { return }
-                out.append(.send(.dtls(DTLSFlight(number: 4, fingerprint: localFingerprint))))
+                out.append(.send(.dtls(DTLSFlight(number: 4, fingerprint: localCertificate))))
                 if dtls != .connected { dtlsConnected(now: now, into: &out) }
             default:
                 return
@@ -264,7 +268,7 @@ public struct Association: Sendable {
 
     /// The peer's certificate must match the remote description (RFC 8842 §5).
     private mutating func verify(_ f: DTLSFlight, into out: inout [AssociationOutput]) -> Bool {
-        if f.fingerprint == remoteFingerprint { return true }
+        if f.fingerprint == remoteCertificate { return true }
         dtls = .failed
         dtlsRetransmitAt = nil
         out.append(.dtlsFailed)
@@ -355,7 +359,7 @@ public struct Association: Sendable {
         channels[i].stream = stream
         // RFC 8832: the creator may consider the channel open without waiting for the ACK.
         channels[i].state = .open
-        sendData(stream: channels[i].stream, content: .dcepOpen(label: channels[i].label), now: now, into: &out)
+        sendData(stream: channels[i].stream, content: .dcepOpen(label: InlineText(channels[i].label)), now: now, into: &out)
         out.append(.channelOpen(label: channels[i].label, announced: false))
     }
 
@@ -368,8 +372,9 @@ public struct Association: Sendable {
 
     private mutating func receiveData(_ d: SCTPData, now: Int64, into out: inout [AssociationOutput]) {
         switch d.content {
-        case .dcepOpen(let label):
+        case .dcepOpen(let text):
             guard !channels.contains(where: { $0.stream == d.stream }) else { return }
+            let label = text.string
             channels.append(DataChannel(label: label, stream: d.stream, state: .open, locallyCreated: false))
             out.append(.channelOpen(label: label, announced: true))
             sendData(stream: d.stream, content: .dcepAck, now: now, into: &out)

@@ -400,7 +400,7 @@ public struct PeerConnection: Sendable {
             guard from == configuration.turnServer else { return }
             let transport: CandidateTransport = overTCP ? .tcp : .udp
             if case .dataIndication(let peer, let data) = m {
-                receiveRelayed(data, from: peer, path: .relay(transport), now: now, into: &out)
+                receiveRelayed(data.packet, from: peer, path: .relay(transport), now: now, into: &out)
             } else {
                 ice.receiveTURN(m, transport: transport, now: now, into: &iceOut)
                 drainICE(now: now, into: &out)
@@ -542,7 +542,9 @@ public struct PeerConnection: Sendable {
                     let to = ice.remoteCandidates[p.remoteIndex].address
                     switch ice.localCandidates[p.localIndex].path {
                     case .direct: out.append(.sendDatagram(to: to, packet))
-                    case .relay(let t): out.append(toTURN(t, .turn(.sendIndication(peer: to, data: packet))))
+                    case .relay(let t):
+                        guard let data = RelayedPacket(packet) else { break }
+                        out.append(toTURN(t, .turn(.sendIndication(peer: to, data: data))))
                     }
                 }
             case .dtlsConnected, .dtlsFailed:

@@ -13,8 +13,8 @@ public enum PeerPacket: Sendable {
 /// certificate, which the receiver checks against the remote description's `a=fingerprint`.
 public struct DTLSFlight: Sendable, Equatable {
     public var number: UInt8
-    public var fingerprint: String
-    public init(number: UInt8, fingerprint: String) {
+    public var fingerprint: InlineText
+    public init(number: UInt8, fingerprint: InlineText) {
         self.number = number
         self.fingerprint = fingerprint
     }
@@ -44,7 +44,7 @@ public enum SCTPPacket: Sendable, Equatable {
 public struct SCTPData: Sendable, Equatable {
     public enum Content: Sendable, Equatable {
         /// DATA_CHANNEL_OPEN with the channel label.
-        case dcepOpen(label: String)
+        case dcepOpen(label: InlineText)
         case dcepAck
         /// An application message of `size` bytes (binary, PPID 53).
         case binary(size: Int)
