@@ -215,10 +215,9 @@ struct Network {
 
     /// Send a datagram from a host (nil: the STUN or TURN server); returns the slot and arrival
     /// time, or why it was dropped at once (sender offline, partition, loss, routing, firewall).
-    mutating func send(_ d: Datagram, fromHost: Int32?, now: Int64,
+    mutating func send(_ d: consuming Datagram, fromHost: Int32?, now: Int64,
                        rng: inout SimRandom) -> Result<(slot: Int32, at: Int64), DropFailure> {
         datagramsSent += 1
-        var d = d
         var delay: Int64
         if let h = fromHost {
             guard isReachable(h) else { return .failure(DropFailure(.offline)) }
@@ -272,7 +271,7 @@ struct Network {
         return .success(store(d, at: now + delay))
     }
 
-    private mutating func store(_ d: Datagram, at time: Int64) -> (slot: Int32, at: Int64) {
+    private mutating func store(_ d: consuming Datagram, at time: Int64) -> (slot: Int32, at: Int64) {
         (datagrams.insert(d), time)
     }
 

@@ -279,23 +279,35 @@ extension Simulation {
     // MARK: - Datagrams
 
     /// Put a datagram on the network (nil host: from the STUN or TURN server).
-    func send(_ d: Datagram, fromHost: Int32?) {
+    func send(_ d: consuming Datagram, fromHost: Int32?) {
         if media != nil, let h = fromHost, let q = uplinkQueue(host: h) {
             sendThroughQueue(d, fromHost: h, queue: q)
             return
         }
+        // What a drop needs to know, so that the datagram itself moves into the network.
+        let checkSender = Self.checkSender(d)
         switch network.send(d, fromHost: fromHost, now: cursor, rng: &rng) {
         case .success(let (slot, at)):
             queue.push(.datagramArrive(slot), at: at)
         case .failure(let drop):
-            noteDrop(drop.reason, d)
+            noteDrop(drop.reason, checkSender: checkSender)
         }
+    }
+
+    /// The connection that sent `d` if it is a connectivity check, else -1.
+    private static func checkSender(_ d: borrowing Datagram) -> Int32 {
+        guard d.sender >= 0, case .stun(let m) = d.packet, m.kind == .bindingRequest else { return -1 }
+        return d.sender
     }
 
     /// Remember a dropped check on its sender, for diagnosis.
     private func noteDrop(_ reason: DropReason, _ d: Datagram) {
-        guard d.sender >= 0, case .stun(let m) = d.packet, m.kind == .bindingRequest else { return }
-        connections[Int(d.sender)].checkDrops.record(reason)
+        noteDrop(reason, checkSender: Self.checkSender(d))
+    }
+
+    private func noteDrop(_ reason: DropReason, checkSender: Int32) {
+        guard checkSender >= 0 else { return }
+        connections[Int(checkSender)].checkDrops.record(reason)
     }
 
     func datagramArrived(_ slot: Int32) {
