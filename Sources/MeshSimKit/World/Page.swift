@@ -81,6 +81,11 @@ final class ConnectionSlot {
     var timerAt: Int64 = .max
     var timerEpoch: UInt32 = 0
     var closed = false
+
+    /// Runs `body` on the connection in place. Reading a computed property through `slot.pc`
+    /// copies the whole `PeerConnection` (the compiler cannot prove that nothing else touches
+    /// the class's storage meanwhile); an inout access does not.
+    @inline(__always) func inPlace<R>(_ body: (inout PeerConnection) -> R) -> R { body(&pc) }
     /// Creation refused (Chromium's per-page cap): the connection never does anything.
     var refused = false
     /// States as the page observed them through events (what the oracle judges by).

@@ -51,13 +51,13 @@ extension Simulation {
     // MARK: - The main thread's queue
 
     /// Queue `task` to run at `time` (its turn on the main thread, or the end of a hop).
-    func pushPageTask(_ task: PageTask, at time: Int64) {
+    func pushPageTask(_ task: consuming PageTask, at time: Int64) {
         queue.push(.pageTask(pageTasks.insert(task)), at: time)
     }
 
     func runPageTask(_ slot: Int32) {
         let task = pageTasks.remove(slot)
-        switch task {
+        switch consume task {
         case .frame(let frame):
             pageReceives(frame)
         case .hop(let d):

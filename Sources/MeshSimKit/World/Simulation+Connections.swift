@@ -160,8 +160,10 @@ extension Simulation {
             case .scheduleTask(let at):
                 // The next chained operation runs on the page's signaling thread, after
                 // everything queued there before it.
-                guard let op = slot.pc.nextOperation else { continue }
-                let work = CPUWork.operation(op, remoteDescription: slot.pc.signaling.remoteDescription != nil)
+                // Read in place: a getter on `slot.pc` would copy the whole connection.
+                guard let work = slot.inPlace({ pc in
+                    pc.nextOperation.map { CPUWork.operation($0, remoteDescription: pc.signaling.remoteDescription != nil) }
+                }) else { continue }
                 queue.push(.pcTask(c), at: charge(work, page: page, readyAt: max(at, cursor)))
             case .event(let event):
                 if connections[i].closed {
@@ -193,7 +195,7 @@ extension Simulation {
         case .iceConnectionStateChange(.failed):
             let name = pages[Int(connections[i].page)].name, remote = connections[i].remoteUID
             invariants.record(now, "noIceFailedState", peers: [name, remote], "\(name)'s connection to \(remote) reported iceConnectionState failed, which Chromium never reports")
-        case .connectionStateChange(.connected) where connections[i].pc.signaling.remoteDescription == nil:
+        case .connectionStateChange(.connected) where connections[i].inPlace({ $0.signaling.remoteDescription == nil }):
             let name = pages[Int(connections[i].page)].name, remote = connections[i].remoteUID
             invariants.record(now, "connectedNeedsRemoteDescription", peers: [name, remote], "\(name)'s connection to \(remote) is connected without a remote description")
         case .dataChannelOpen(let label, _) where connections[i].pc.association.sctp != .established:
@@ -218,7 +220,7 @@ extension Simulation {
             emitHere(.signalingState, s.w3cName)
             // Applying a remote description tells the connection which remote connection it
             // belongs to (the description's session id): the association the oracle judges by.
-            let remoteSession = connections[i].pc.remoteSessionID
+            let remoteSession = connections[i].inPlace { $0.remoteSessionID }
             if remoteSession != connections[i].announcedRemoteSession {
                 connections[i].announcedRemoteSession = remoteSession
                 if let remoteSession { emitHere(.association, String(remoteSession)) }
@@ -311,7 +313,8 @@ extension Simulation {
     }
 
     func datagramArrived(_ slot: Int32) {
-        switch network.arrive(slot, now: now) {
+        let arrival = network.arrive(slot, now: now)
+        switch consume arrival {
         case .stunServer(let d):
             eventProfile?.count(.toServers)
             guard network.settings.stun, let response = STUNServer.answer(d) else { return }
