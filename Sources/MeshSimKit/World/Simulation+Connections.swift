@@ -143,12 +143,16 @@ extension Simulation {
     }
 
     /// Carry out a connection's actions, then re-arm its timer.
-    func carryOut(_ actions: [PCAction], connection c: Int32) {
+    /// Each action is moved out of `actions` (a trivial placeholder takes its place), so that
+    /// the packets and events it carries are not copied on their way out.
+    func carryOut(_ actions: inout [PCAction], connection c: Int32) {
         let i = Int(c)
         let slot = connections[i]
         let page = slot.page
-        for action in actions {
-            switch action {
+        for k in actions.indices {
+            var action = PCAction.scheduleTask(at: 0)
+            swap(&action, &actions[k])
+            switch consume action {
             case .sendDatagram(let to, let packet):
                 if traffic != nil && TrafficLedger.isDataPath(packet) {
                     sendInOrder(Datagram(from: slot.base, to: to, packet: packet, sender: c), fromHost: pages[Int(page)].host, connection: c)

@@ -19,7 +19,7 @@ extension Simulation {
     func callConnection(_ c: Int32, _ body: (ConnectionSlot, inout [PCAction]) -> Void) {
         var out = scratch.connection.take()
         body(connections[Int(c)], &out)
-        carryOut(out, connection: c)
+        carryOut(&out, connection: c)
         scratch.connection.giveBack(out)
     }
 
