@@ -35,6 +35,10 @@ import Testing
         let v = try JSONParser.parse(r.stdout)
         #expect(v["events"]?.numberValue.flatMap { Int($0.text) } ?? 0 > 0)
         #expect(v["byKind"]?["datagram.stunRequest"] != nil)
+        // Something was waiting at the busiest moment: events, datagrams and signaling frames.
+        for part in ["events", "datagrams", "frames", "pageTasks"] {
+            #expect(v["peakInFlight"]?[part]?.numberValue.flatMap { Int($0.text) } ?? 0 > 0, "\(part)")
+        }
         let bad = try ProcessTests.run(["bench", "events", "Scenarios/no-such-file.json"])
         #expect(bad.status == 2)
     }

@@ -32,10 +32,16 @@ enum BenchEvents {
                                     "\"connections\":\(sim.stats.connectionsCreated)", "\"traceHash\":\"\(report.traceHash)\""]
             let kinds = EventProfile.Kind.allCases.filter { profile[$0] > 0 }.map { "\(JSONWriter.quote($0.name)):\(profile[$0])" }
             fields.append("\"byKind\":{\(kinds.joined(separator: ","))}")
+            fields.append("\"peakInFlight\":{\"events\":\(profile.peakPending),\"pageTasks\":\(sim.pageTasks.highWater),"
+                          + "\"datagrams\":\(sim.network.datagramsHighWater),\"frames\":\(sim.webSockets.framesHighWater)}")
             print("{\(fields.joined(separator: ","))}")
             return 0
         }
         print("\(file): \(events) events, \(report.pairsExpected) pairs, \(sim.stats.connectionsCreated) RTCPeerConnections, trace \(report.traceHash)")
+        // What waits at the busiest moment, and what each waiting item costs (slab slots are kept).
+        print("peak in flight: \(profile.peakPending) events (24 B each), \(sim.pageTasks.highWater) page tasks "
+              + "(\(MemoryLayout<PageTask?>.stride) B), \(sim.network.datagramsHighWater) datagrams (\(MemoryLayout<Datagram?>.stride) B), "
+              + "\(sim.webSockets.framesHighWater) WebSocket frames (\(MemoryLayout<WebSocketFrame?>.stride) B)")
         print(pad("kind", 24) + pad("count", 12, right: true) + pad("per pair", 11, right: true)
               + pad("per conn", 11, right: true) + pad("of events", 11, right: true))
         for kind in EventProfile.Kind.allCases where profile[kind] > 0 {

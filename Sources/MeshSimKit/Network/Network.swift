@@ -93,6 +93,8 @@ struct Network {
     private var lanByName: [String: Int32] = [:]
     /// Datagrams in flight; events name their slot.
     private var datagrams = Slab<Datagram>()
+    /// The most datagrams in flight at once.
+    var datagramsHighWater: Int { datagrams.highWater }
 
     /// The STUN server's public address (`STUNServer`).
     static let stunServer = STUNServer.address

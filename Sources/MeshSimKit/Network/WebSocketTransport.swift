@@ -14,6 +14,8 @@ struct WebSocketTransport {
     private(set) var links: [WebSocketLink] = []
     /// Frames in flight, named by `.wsArrive` events.
     private var frames = Slab<WebSocketFrame>()
+    /// The most frames in flight at once.
+    var framesHighWater: Int { frames.highWater }
 
     /// A new socket of `page`, open at both ends.
     mutating func open(page: Int32, at now: Int64) -> SocketID {

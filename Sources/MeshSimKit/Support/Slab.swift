@@ -16,6 +16,9 @@ struct Slab<Element> {
         return Int32(items.count - 1)
     }
 
+    /// The most values ever held at once (slots are reused, never released).
+    var highWater: Int { items.count }
+
     /// Take the value out of `slot`, which becomes free: moved out, not copied and destroyed.
     mutating func remove(_ slot: Int32) -> Element {
         free.append(slot)

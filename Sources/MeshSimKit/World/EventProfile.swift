@@ -58,6 +58,10 @@ final class EventProfile {
     }
 
     private(set) var counts = [Int](repeating: 0, count: Kind.allCases.count)
+    /// The most events pending in the queue at once.
+    private(set) var peakPending = 0
+
+    func notePending(_ n: Int) { if n > peakPending { peakPending = n } }
 
     func count(_ kind: Kind) { counts[kind.rawValue] += 1 }
 

@@ -181,7 +181,10 @@ final class Simulation {
             cursor = now
             executed += 1
             if executed & 0xFFFF == 0, let progress { progress(now, executed) }
-            eventProfile?.count(entry.event)
+            if let eventProfile {
+                eventProfile.count(entry.event)
+                eventProfile.notePending(queue.count + 1)
+            }
             dispatch(entry.event)
             if !deliveries.isEmpty { scheduleDeliveries() }
             if let determinismLog { determinismLog.record(time: now, event: entry.event, rng: rng.stateDigest, traceLines: trace.lines) }

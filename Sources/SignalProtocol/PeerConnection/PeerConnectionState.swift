@@ -49,17 +49,21 @@ public enum PCOperationKind: UInt8, Sendable {
 }
 
 /// Everything a page observes from one RTCPeerConnection, in dispatch order.
+///
+/// The cases carrying candidates or descriptions are boxed (`indirect`): they are a few per
+/// connection, while events wait by the million in pages' queues when many connections are set
+/// up at once, and each waiting event is as large as the largest case.
 public enum PCEvent: Sendable {
     case signalingStateChange(SignalingState)
     case iceGatheringStateChange(ICEGatheringState)
     case iceConnectionStateChange(ICETransportState)
     case connectionStateChange(PeerConnectionState)
     /// `icecandidate`; nil is the final null candidate after gathering completes.
-    case iceCandidate(ICECandidate?)
+    indirect case iceCandidate(ICECandidate?)
     /// A local peer-reflexive candidate learned from a check response (not an event in the API;
     /// visible in getStats, traced as `candidate`).
-    case candidateLearned(ICECandidate)
-    case selectedPairChange(local: ICECandidate, remote: ICECandidate)
+    indirect case candidateLearned(ICECandidate)
+    indirect case selectedPairChange(local: ICECandidate, remote: ICECandidate)
     /// `open` of a channel; `announced` when it came from the remote (`datachannel` event first).
     case dataChannelOpen(label: String, announced: Bool)
     case dataChannelMessage(label: String, size: Int)
@@ -69,7 +73,7 @@ public enum PCEvent: Sendable {
     /// `close` of a channel; `error` when an `error` event preceded it (SCTP abort).
     case dataChannelClosed(label: String, error: Bool)
     /// A chained operation settled: the description it produced or applied, or its error.
-    case operationComplete(PCOperationKind, Result<SessionDescription?, RTCError>)
+    indirect case operationComplete(PCOperationKind, Result<SessionDescription?, RTCError>)
 }
 
 /// What a peer connection asks its owner (the simulated browser) to do.
