@@ -15,6 +15,7 @@ struct MachineScheduler {
     private var firstCore: [Int32] = []
     /// Nanoseconds of wall time per nanosecond of work at speed 1.
     private var slowness: [Double] = []
+    private var browserFree: [Int64] = []
 
     init() {}
 
@@ -24,6 +25,7 @@ struct MachineScheduler {
         firstCore.append(Int32(coreFree.count))
         coreFree.append(contentsOf: repeatElement(0, count: spec.cores))
         slowness.append(1 / spec.speed)
+        browserFree.append(0)
         return id
     }
 
@@ -38,7 +40,7 @@ struct MachineScheduler {
     /// became free last before that (so the others stay free for shorter waits). Returns when
     /// it ends, which is also the thread's new `threadFree`.
     mutating func run(_ cost: Int64, on machine: MachineID, threadFree: inout Int64, readyAt: Int64,
-                      preempts: Bool = false) -> Int64 {
+                      now: Int64 = 0, preempts: Bool = false) -> Int64 {
         let m = Int(machine.raw)
         let earliest = max(readyAt, threadFree)
         if preempts {
@@ -72,6 +74,13 @@ struct MachineScheduler {
         let end = start + d
         coreFree[core] = end
         threadFree = end
+        return end
+    }
+
+    mutating func runBrowser(_ cost: Int64, on machine: MachineID, readyAt: Int64, now: Int64) -> Int64 {
+        var free = browserFree[Int(machine.raw)]
+        let end = run(cost, on: machine, threadFree: &free, readyAt: readyAt, now: now)
+        browserFree[Int(machine.raw)] = end
         return end
     }
 }

@@ -11,6 +11,10 @@ struct SignalingServerProcess {
     var pingScheduled = false
     /// Signals relayed by server instances that a restart wiped.
     private var relayedBeforeRestarts = 0
+    /// The machine its process runs on (`network.server.machine`); nil: its work is not charged.
+    var machine: MachineID?
+    /// When its thread (the event loop that reads, handles and writes every message) is free.
+    var threadFree: Int64 = 0
 
     init(secretSeed: UInt64) {
         server = SignalingServer(secretSeed: secretSeed)
