@@ -12,12 +12,17 @@ extension Simulation {
         signaling.machine = scenario.network.serverMachine.flatMap { machineByName[$0] }
     }
 
-    /// When a frame the page's script sends at `cursor` leaves: after its browser process has
+    /// When a frame the page's script sends at `cursor` leaves: once its browser process has
     /// carried it to the socket. Attackers' sockets are not browsers: theirs leave at `cursor`.
+    ///
+    /// The work is given to the browser's thread now, when the handler that sends it runs, not
+    /// at `cursor`: the thread serves every page of the machine in the order their work comes,
+    /// and a reservation at a busy script's later `cursor` would hold up frames that reach the
+    /// thread before it (an answer waited 5 ms behind the other tab's candidate that way).
     func browserSends(page: Int32) -> Int64 {
         let p = Int(page)
         guard !isAttacker(slot: pages[p].slot) else { return cursor }
-        return machines.runBrowser(ProcessWork.browserCarriesFrame.cost, on: pages[p].machine, readyAt: cursor, now: now)
+        return max(cursor, machines.runBrowser(ProcessWork.browserCarriesFrame.cost, on: pages[p].machine, readyAt: now, now: now))
     }
 
     /// When a frame that reached `page`'s machine now is handed to its renderer.
@@ -25,19 +30,21 @@ extension Simulation {
         machines.runBrowser(ProcessWork.browserCarriesFrame.cost, on: pages[Int(page)].machine, readyAt: now, now: now)
     }
 
-    /// When a message the server sends at `cursor` leaves its process.
+    /// When a message the server sends at `cursor` leaves its process (given to its thread now,
+    /// as in `browserSends`).
     func serverSends() -> Int64 {
         guard let machine = signaling.machine else { return cursor }
-        return machines.run(ProcessWork.serverSendsMessage.cost, on: machine, threadFree: &signaling.threadFree,
-                            readyAt: cursor, now: now)
+        return max(cursor, machines.run(ProcessWork.serverSendsMessage.cost, on: machine, threadFree: &signaling.threadFree,
+                                        readyAt: now, now: now))
     }
 
     /// When a WebSocket handshake whose upgrade request reaches the server at `at` is answered:
-    /// the server's thread accepts it among the messages it is reading.
+    /// the server's thread accepts it among the messages it is reading (the work is given to
+    /// the thread now, as in `browserSends`).
     func serverAccepts(at: Int64) -> Int64 {
         guard let machine = signaling.machine else { return at }
-        return machines.run(ProcessWork.serverAcceptsSocket.cost, on: machine, threadFree: &signaling.threadFree,
-                            readyAt: at, now: now)
+        return max(at, machines.run(ProcessWork.serverAcceptsSocket.cost, on: machine, threadFree: &signaling.threadFree,
+                                    readyAt: now, now: now))
     }
 
     /// A frame reached the server's socket now: its process reads it when its thread gets to
