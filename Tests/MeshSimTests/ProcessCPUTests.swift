@@ -25,10 +25,10 @@ import Testing
         var s = MachineScheduler()
         let box = s.add(MachineSpec(name: "box", cores: 4))
         let other = s.add(MachineSpec(name: "other", cores: 4))
-        #expect(s.runBrowser(1 * ms, on: box, readyAt: 0, now: 0) == 1 * ms)
-        #expect(s.runBrowser(1 * ms, on: box, readyAt: 0, now: 0) == 2 * ms, "one thread per browser: the second frame waits")
-        #expect(s.runBrowser(1 * ms, on: other, readyAt: 0, now: 0) == 1 * ms, "another machine has its own browser")
-        #expect(s.runBrowser(1 * ms, on: box, readyAt: 10 * ms, now: 0) == 11 * ms, "an idle browser thread starts at once")
+        #expect(s.runBrowser(1 * ms, on: box, readyAt: 0) == 1 * ms)
+        #expect(s.runBrowser(1 * ms, on: box, readyAt: 0) == 2 * ms, "one thread per browser: the second frame waits")
+        #expect(s.runBrowser(1 * ms, on: other, readyAt: 0) == 1 * ms, "another machine has its own browser")
+        #expect(s.runBrowser(1 * ms, on: box, readyAt: 10 * ms) == 11 * ms, "an idle browser thread starts at once")
     }
 
     @Test func everyProcessWorkCosts() {

@@ -15,6 +15,8 @@ struct MachineScheduler {
     private var firstCore: [Int32] = []
     /// Nanoseconds of wall time per nanosecond of work at speed 1.
     private var slowness: [Double] = []
+    /// Per machine: when its browser process's thread, which carries every WebSocket frame of
+    /// the machine's pages (`ProcessWork.browserCarriesFrame`), is free.
     private var browserFree: [Int64] = []
 
     init() {}
@@ -40,7 +42,7 @@ struct MachineScheduler {
     /// became free last before that (so the others stay free for shorter waits). Returns when
     /// it ends, which is also the thread's new `threadFree`.
     mutating func run(_ cost: Int64, on machine: MachineID, threadFree: inout Int64, readyAt: Int64,
-                      now: Int64 = 0, preempts: Bool = false) -> Int64 {
+                      preempts: Bool = false) -> Int64 {
         let m = Int(machine.raw)
         let earliest = max(readyAt, threadFree)
         if preempts {
@@ -77,9 +79,11 @@ struct MachineScheduler {
         return end
     }
 
-    mutating func runBrowser(_ cost: Int64, on machine: MachineID, readyAt: Int64, now: Int64) -> Int64 {
+    /// Run `cost` on `machine`'s browser-process thread, no earlier than `readyAt`: one thread
+    /// per machine, sharing its cores like the pages' threads. Returns when it ends.
+    mutating func runBrowser(_ cost: Int64, on machine: MachineID, readyAt: Int64) -> Int64 {
         var free = browserFree[Int(machine.raw)]
-        let end = run(cost, on: machine, threadFree: &free, readyAt: readyAt, now: now)
+        let end = run(cost, on: machine, threadFree: &free, readyAt: readyAt)
         browserFree[Int(machine.raw)] = end
         return end
     }

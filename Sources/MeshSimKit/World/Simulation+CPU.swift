@@ -13,7 +13,7 @@ extension Simulation {
         let p = Int(page)
         let cost = costOf(work, page: p)
         return machines.run(cost, on: pages[p].machine, threadFree: &pages[p].threads[work.thread], readyAt: readyAt,
-                            now: now, preempts: work.preempts)
+                            preempts: work.preempts)
     }
 
     /// A call from the page's script that blocks it until the signaling thread has done `work`
@@ -23,7 +23,7 @@ extension Simulation {
         let p = Int(page)
         let ready = max(cursor, pages[p].threads.main)
         let cost = costOf(work, page: p)
-        let end = machines.run(cost, on: pages[p].machine, threadFree: &pages[p].threads.signaling, readyAt: ready, now: now)
+        let end = machines.run(cost, on: pages[p].machine, threadFree: &pages[p].threads.signaling, readyAt: ready)
         pages[p].threads.main = max(pages[p].threads.main, end)
         cursor = end
     }

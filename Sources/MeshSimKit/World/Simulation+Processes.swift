@@ -22,12 +22,12 @@ extension Simulation {
     func browserSends(page: Int32) -> Int64 {
         let p = Int(page)
         guard !isAttacker(slot: pages[p].slot) else { return cursor }
-        return max(cursor, machines.runBrowser(ProcessWork.browserCarriesFrame.cost, on: pages[p].machine, readyAt: now, now: now))
+        return max(cursor, machines.runBrowser(ProcessWork.browserCarriesFrame.cost, on: pages[p].machine, readyAt: now))
     }
 
     /// When a frame that reached `page`'s machine now is handed to its renderer.
     func browserReceives(page: Int32) -> Int64 {
-        machines.runBrowser(ProcessWork.browserCarriesFrame.cost, on: pages[Int(page)].machine, readyAt: now, now: now)
+        machines.runBrowser(ProcessWork.browserCarriesFrame.cost, on: pages[Int(page)].machine, readyAt: now)
     }
 
     /// When a message the server sends at `cursor` leaves its process (given to its thread now,
@@ -35,7 +35,7 @@ extension Simulation {
     func serverSends() -> Int64 {
         guard let machine = signaling.machine else { return cursor }
         return max(cursor, machines.run(ProcessWork.serverSendsMessage.cost, on: machine, threadFree: &signaling.threadFree,
-                                        readyAt: now, now: now))
+                                        readyAt: now))
     }
 
     /// When a WebSocket handshake whose upgrade request reaches the server at `at` is answered:
@@ -44,7 +44,7 @@ extension Simulation {
     func serverAccepts(at: Int64) -> Int64 {
         guard let machine = signaling.machine else { return at }
         return max(at, machines.run(ProcessWork.serverAcceptsSocket.cost, on: machine, threadFree: &signaling.threadFree,
-                                    readyAt: now, now: now))
+                                    readyAt: now))
     }
 
     /// A frame reached the server's socket now: its process reads it when its thread gets to
@@ -55,7 +55,7 @@ extension Simulation {
         var read = frame
         read.serverRead = true
         let end = machines.run(ProcessWork.serverReadsFrame.cost, on: machine, threadFree: &signaling.threadFree,
-                               readyAt: now, now: now)
+                               readyAt: now)
         queue.push(.wsArrive(webSockets.hold(read)), at: end)
         return true
     }
