@@ -27,6 +27,8 @@ struct SignalingServerProcess {
     /// `secretSeed` (so it will not hand out the old secrets again).
     mutating func goDown(nextSecretSeed: UInt64) {
         up = false
+        // What the old process had queued dies with it.
+        threadFree = 0
         relayedBeforeRestarts += server.relayedSignals
         server = SignalingServer(secretSeed: nextSecretSeed)
     }
