@@ -378,7 +378,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
             "t.json: network.loss: expected a number from 0 to 1, got 1.5",
             #"t.json: network.jitter: expected a duration such as "250ms", got "-1ms""#,
             #"t.json: network.stun: expected true or false, got string "yes""#,
-            "t.json: network.server.latancy: unknown field (expected one of: latency)",
+            "t.json: network.server.latancy: unknown field (expected one of: latency, machine)",
             #"t.json: network.ice.weakPingInterval: expected a duration greater than 0, got "0ms""#,
             "t.json: network.ice.unwritableMinChecks: expected an integer from 1 to 1000, got 0",
             "t.json: network.ice.bogus: unknown field (expected one of: weakPingInterval, strongPingInterval, stablePingInterval, weakOrStabilizingPingInterval, receivingTimeout, unwritableTimeout, unwritableMinChecks, inactiveTimeout, deadConnectionTimeout, stunInitialRTO, stunMaxRetransmissions, gatheringDelay, gatheringStepDelay, maxPeerConnections)",

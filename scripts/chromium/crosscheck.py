@@ -349,11 +349,13 @@ def meshsim_side(sc, path, outdir, binary, log):
         raise RuntimeError(f"{binary} does not exist: build it with `swift build -c release`")
     cores = os.cpu_count() or 1
     copy = json.loads(json.dumps(sc["raw"]))
-    copy["network"] = LOOPBACK_NETWORK
+    copy["network"] = json.loads(json.dumps(LOOPBACK_NETWORK))
     copy["expect"] = {}
     copy["machines"] = {"box": {"cores": cores, "speed": 1}}
     for p in copy["peers"]:
         p["machine"] = "box"
+    # The crosscheck's signaling server is a process on the same box as the browser.
+    copy["network"]["server"]["machine"] = "box"
     cpath = os.path.join(outdir, "meshsim-scenario.json")
     tpath = os.path.join(outdir, "meshsim-trace.jsonl")
     ppath = os.path.join(outdir, "meshsim-perfetto.json")
@@ -371,9 +373,10 @@ def meshsim_side(sc, path, outdir, binary, log):
         del copy["machines"]
         for p in copy["peers"]:
             p.pop("machine", None)
+        copy["network"]["server"].pop("machine", None)
         r = run(copy)
     else:
-        notes.append(f"ran with machines = {{box: {cores} cores, speed 1}}, every tab on box")
+        notes.append(f"ran with machines = {{box: {cores} cores, speed 1}}, every tab and the signaling server on box")
     if r.returncode not in (0, 1):
         raise RuntimeError(f"MeshSim exited {r.returncode}: {(r.stderr or r.stdout).strip()[:500]}")
     report = json.loads(r.stdout.strip().splitlines()[-1])

@@ -103,10 +103,10 @@ enum CPUWork: UInt8, CaseIterable {
         case .connectionStateUpdate: return 100_000
         case .stunPacket: return 30_000
         case .timer: return 20_000
-        case .dtlsServerHello: return 800_000
-        case .dtlsClientKeyExchange: return 1_200_000
-        case .dtlsServerFinished: return 600_000
-        case .dtlsClientFinished: return 200_000
+        case .dtlsServerHello: return 500_000
+        case .dtlsClientKeyExchange: return 800_000
+        case .dtlsServerFinished: return 500_000
+        case .dtlsClientFinished: return 100_000
         case .sctpPacket: return 50_000
         case .dataSend: return 20_000
         case .dataMessage: return 50_000
@@ -124,7 +124,7 @@ enum CPUWork: UInt8, CaseIterable {
         case .createPeerConnection: return 1_500_000
         case .createOffer, .createAnswer, .setLocalOffer, .setLocalAnswer, .setRemoteOffer, .setRemoteAnswer:
             return 800_000
-        case .dtlsServerHello, .dtlsClientKeyExchange, .dtlsServerFinished, .dtlsClientFinished: return 1_000_000
+        case .dtlsServerHello, .dtlsClientKeyExchange, .dtlsServerFinished, .dtlsClientFinished: return 300_000
         default: return 0
         }
     }

@@ -15,6 +15,9 @@ struct MachineScheduler {
     private var firstCore: [Int32] = []
     /// Nanoseconds of wall time per nanosecond of work at speed 1.
     private var slowness: [Double] = []
+    /// Per machine: when its browser process's thread, which carries every WebSocket frame of
+    /// the machine's pages (`ProcessWork.browserCarriesFrame`), is free.
+    private var browserFree: [Int64] = []
 
     init() {}
 
@@ -24,6 +27,7 @@ struct MachineScheduler {
         firstCore.append(Int32(coreFree.count))
         coreFree.append(contentsOf: repeatElement(0, count: spec.cores))
         slowness.append(1 / spec.speed)
+        browserFree.append(0)
         return id
     }
 
@@ -72,6 +76,15 @@ struct MachineScheduler {
         let end = start + d
         coreFree[core] = end
         threadFree = end
+        return end
+    }
+
+    /// Run `cost` on `machine`'s browser-process thread, no earlier than `readyAt`: one thread
+    /// per machine, sharing its cores like the pages' threads. Returns when it ends.
+    mutating func runBrowser(_ cost: Int64, on machine: MachineID, readyAt: Int64) -> Int64 {
+        var free = browserFree[Int(machine.raw)]
+        let end = run(cost, on: machine, threadFree: &free, readyAt: readyAt)
+        browserFree[Int(machine.raw)] = end
         return end
     }
 }

@@ -55,6 +55,12 @@ struct WebSocketTransport {
         return (frames.insert(frame), at)
     }
 
+    /// Put `frame` back to be handled at `at` (after the server's process read it), outside
+    /// the stream's order: the stream already delivered it.
+    mutating func hold(_ frame: WebSocketFrame) -> Int32 {
+        frames.insert(frame)
+    }
+
     /// The frame named by an arrival event (its slot is free afterwards).
     mutating func take(_ slot: Int32) -> WebSocketFrame {
         frames.remove(slot)
@@ -111,4 +117,7 @@ struct WebSocketFrame {
     /// The serial of the signal it carries (page→server) or relays (server→page), else -1:
     /// its `signal` and `signalDelivered` observations share it.
     var signalSerial: Int32 = -1
+    /// A frame to the server that the server's process has read (its CPU work is done): the
+    /// server's state machine handles it now (`Simulation+Processes.swift`).
+    var serverRead = false
 }

@@ -146,6 +146,9 @@ struct NetworkSettings: Equatable {
     var turnRelayAddresses: Int = 64
     /// One-way delay from the internet core to the signaling server (`network.server.latency`).
     var serverLatency: SimDuration = 10 * nsPerMs
+    /// The machine (`machines`) the signaling server's process runs on (`network.server.machine`);
+    /// nil: one of its own.
+    var serverMachine: String?
     /// ICE and consent timers (`network.ice`).
     var ice = ICESettings()
     /// Every host's access link capacity in bits per second (media streams); nil: unlimited.

@@ -244,6 +244,8 @@ enum ScenarioFormat {
     static let server = ScenarioTable(id: "server", title: "network.server", meaning: "The signaling server.", fields: [
         .optional("latency", .duration(.any), .value("\"10ms\""),
                   "one-way delay from the internet core to the signaling server"),
+        .optional("machine", .machineRef, .text("none: the server's work costs no modelled CPU"),
+                  "top level only: the name of the machine (top-level `machines`) the server's process runs on; it reads, handles and sends every message on one thread that shares that machine's cores"),
     ])
 
     static let ice = ScenarioTable(id: "ice", title: "network.ice", meaning: "Overrides of the ICE and consent timers; the defaults are Chromium's (libwebrtc's).", fields: [

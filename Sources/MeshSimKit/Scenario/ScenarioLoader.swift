@@ -357,6 +357,8 @@ final class ScenarioChecker {
     /// The names `machines` defines, in file order; nil when the file has no valid `machines`
     /// object (then a `machine` reference names nothing).
     private var machineNames: [String]?
+    /// `network.server.machine` as written, checked once `machines` has been read.
+    private var serverMachine: (name: String, at: ScenarioPath)?
 
     init(file: String) {
         self.file = file
@@ -571,6 +573,7 @@ final class ScenarioChecker {
         if let (v, at) = top.member("machines"), let o = object(v, at) {
             machines = checkMachines(o)
         }
+        if let (name, at) = serverMachine, checkMachineRef(name, at) { network.serverMachine = name }
 
         var definitions: [Definition] = []
         var lans: [LanMember] = []
@@ -740,6 +743,13 @@ final class ScenarioChecker {
             }
             checkFields(s, ScenarioFormat.server)
             if let (v, at) = s.member("latency") { p.serverLatency = duration(v, at) }
+            if let (v, at) = s.member("machine") {
+                if inEvent {
+                    report(at, "the server's machine is fixed for the run: give it in the top-level network")
+                } else if let name = nonEmptyString(v, at) {
+                    serverMachine = (name, at)
+                }
+            }
         }
         if let (v, at) = o.member("ice"), let ice = object(v, at) {
             if inEvent && ice.object.entries.isEmpty {
@@ -820,16 +830,21 @@ final class ScenarioChecker {
         if let (v, at) = o.member("uplink") { f.uplink = integer(v, at, 1_000...100_000_000_000) }
         if let (v, at) = o.member("downlink") { f.downlink = integer(v, at, 1_000...100_000_000_000) }
         if let (v, at) = o.member("behaviour") { f.behaviour = behaviour(v, at) }
-        if let (v, at) = o.member("machine"), let name = nonEmptyString(v, at) {
-            if let names = machineNames, names.contains(name) {
-                f.machine = name
-            } else if let names = machineNames, !names.isEmpty {
-                report(at, "unknown machine \(scenarioQuote(name)) (expected one of: \(names.joined(separator: ", ")))")
-            } else {
-                report(at, "unknown machine \(scenarioQuote(name)) (the file's `machines` defines none)")
-            }
+        if let (v, at) = o.member("machine"), let name = nonEmptyString(v, at), checkMachineRef(name, at) {
+            f.machine = name
         }
         return f
+    }
+
+    /// Whether `name` is a machine `machines` defines; reports it at `at` if not.
+    private func checkMachineRef(_ name: String, _ at: ScenarioPath) -> Bool {
+        if let names = machineNames, names.contains(name) { return true }
+        if let names = machineNames, !names.isEmpty {
+            report(at, "unknown machine \(scenarioQuote(name)) (expected one of: \(names.joined(separator: ", ")))")
+        } else {
+            report(at, "unknown machine \(scenarioQuote(name)) (the file's `machines` defines none)")
+        }
+        return false
     }
 
     /// `machines`: name → `{"cores": N, "speed": S}` (docs/scenario-format.md, "machines").

@@ -83,8 +83,11 @@ extension Simulation {
         let p = Int(page)
         guard pages[p].alive, !pages[p].wsGaveUp else { return }
         pages[p].wsEpoch &+= 1
-        let rtt = 2 * network.serverDelay(host: pages[p].host)
-        queue.push(.wsOpened(page: page, epoch: pages[p].wsEpoch), at: cursor + 2 * rtt)
+        let oneWay = network.serverDelay(host: pages[p].host)
+        // The TCP handshake, then the upgrade request, which the server's thread answers when
+        // it gets to it (`Simulation+Processes.swift`), then the answer's way back.
+        let answered = signaling.up ? serverAccepts(at: cursor + 3 * oneWay) : cursor + 3 * oneWay
+        queue.push(.wsOpened(page: page, epoch: pages[p].wsEpoch), at: answered + oneWay)
     }
 
     func webSocketOpened(page: Int32, epoch: UInt32) {
@@ -220,7 +223,10 @@ extension Simulation {
     /// Queue a frame behind everything already in flight in its direction.
     private func pushFrame(socket: SocketID, toServer: Bool, _ content: WebSocketContent, origin: Int32,
                            signal: Int32 = -1) {
-        let host = pages[Int(webSockets[socket].page)].host
+        let page = webSockets[socket].page
+        let host = pages[Int(page)].host
+        // It leaves once the process sending it has done its work (`Simulation+Processes.swift`).
+        let departure = toServer ? browserSends(page: page) : serverSends()
         let delay = network.serverDelay(host: host) + network.jitter(&rng)
         var inOrder = true
         if toServer, case .pong = content {
@@ -231,7 +237,7 @@ extension Simulation {
         }
         let frame = WebSocketFrame(socket: socket, toServer: toServer, content: content, origin: origin,
                                    signalSerial: signal)
-        let (slot, at) = webSockets.send(frame, departure: cursor, delay: delay, inOrder: inOrder)
+        let (slot, at) = webSockets.send(frame, departure: departure, delay: delay, inOrder: inOrder)
         queue.push(.wsArrive(slot), at: at)
     }
 
@@ -239,8 +245,8 @@ extension Simulation {
         let frame = webSockets.take(slot)
         let link = webSockets[frame.socket]
         let host = pages[Int(link.page)].host
-        if network.hosts[Int(host)].vanished { return }
-        if !network.hosts[Int(host)].online {
+        if network.hosts[Int(host)].vanished, !frame.serverRead { return }
+        if !network.hosts[Int(host)].online, !frame.serverRead {
             // TCP keeps retransmitting while the host is cut off.
             let (retry, at) = webSockets.retransmit(frame, now: now)
             queue.push(.wsArrive(retry), at: at)
@@ -248,6 +254,7 @@ extension Simulation {
         }
         if frame.toServer {
             guard link.serverOpen, signaling.up else { return }
+            if !frame.serverRead, serverReads(frame) { return }
             switch frame.content {
             case .message(let message):
                 callServer(origin: link.page, signal: frame.signalSerial, inspect: { inspectServer($0, from: frame.socket) }) { s, out in
@@ -278,12 +285,14 @@ extension Simulation {
             }
             switch frame.content {
             case .message:
-                // The script's turn to handle it (docs/model.md, "CPU").
-                pushPageTask(.frame(frame), at: charge(.webSocketMessage, page: page, readyAt: now))
+                // The browser process hands it to the renderer; then the script's turn to
+                // handle it (docs/model.md, "CPU").
+                pushPageTask(.frame(frame), at: charge(.webSocketMessage, page: page, readyAt: browserReceives(page: page)))
             case .close:
-                pushPageTask(.frame(frame), at: charge(.webSocketClose, page: page, readyAt: now))
+                pushPageTask(.frame(frame), at: charge(.webSocketClose, page: page, readyAt: browserReceives(page: page)))
             case .ping:
                 // The browser answers pings itself, off the page's threads.
+                cursor = browserReceives(page: page)
                 pushFrame(socket: frame.socket, toServer: true, .pong, origin: page)
             case .pong, .raw:
                 break

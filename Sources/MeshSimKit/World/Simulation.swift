@@ -123,6 +123,7 @@ final class Simulation {
         self.oracle = MeshOracle(names: [], uids: [], attackers: [])
         self.signaling = SignalingServerProcess(secretSeed: Self.serverSecretSeed(options.seed))
         for m in scenario.machines { machineByName[m.name ?? ""] = machines.add(m) }
+        placeServer()
         for p in scenario.peers { addSlot(p.id, uid: p.id) }
         if scenario.traffic.contains(where: { !$0.isMedia }) { traffic = TrafficLedger(flows: scenario.traffic) }
         if scenario.traffic.contains(where: \.isMedia) { media = MediaLinks() }
