@@ -71,33 +71,35 @@ struct DataReport {
         let start = s.scenario.traffic.map(\.start).min() ?? 0
         let stop = min(s.scenario.traffic.map { $0.stop ?? s.endTime }.max() ?? s.endTime, s.now)
         windowNs = max(1, stop - start)
+        // Each message counted once, into its direction; a direction belongs to one pair and
+        // one flow, which add its counts up (the latencies' multisets are the same).
+        var byDirection = ledger.directions.map { d -> Counts in
+            var c = Counts()
+            c.count(d)
+            return c
+        }
+        let payload = ledger.directions.map { ledger.payloadSizes[Int($0.flow)] }
+        for m in ledger.messages {
+            let d = Int(m.direction)
+            byDirection[d].count(m, payload: payload[d])
+        }
         var pairIndex: [String: Int] = [:]  // lookup only: `pairs` keeps first-seen order
-        var directionPair: [Int] = []
-        let directionFlow = ledger.directions.map { Int($0.flow) }
-        for d in ledger.directions {
-            let key = d.senderName + "\u{0}" + d.receiver
+        flows = s.scenario.traffic.map { ($0.path, Counts()) }
+        for (d, direction) in ledger.directions.enumerated() {
+            let key = direction.senderName + "\u{0}" + direction.receiver
             let k = pairIndex[key] ?? {
-                pairs.append((d.senderName, d.receiver, Counts()))
+                pairs.append((direction.senderName, direction.receiver, Counts()))
                 pairIndex[key] = pairs.count - 1
                 return pairs.count - 1
             }()
-            directionPair.append(k)
-            pairs[k].counts.count(d)
-        }
-        for m in ledger.messages {
-            let d = Int(m.direction)
-            pairs[directionPair[d]].counts.count(m, payload: ledger.payloadSizes[directionFlow[d]])
+            pairs[k].counts.add(byDirection[d])
+            flows[Int(direction.flow)].counts.add(byDirection[d])
+            byDirection[d] = Counts()
         }
         for k in pairs.indices {
             pairs[k].counts.finish()
             total.add(pairs[k].counts)
             pairs[k].counts.latencies = []
-        }
-        flows = s.scenario.traffic.map { ($0.path, Counts()) }
-        for d in ledger.directions { flows[Int(d.flow)].counts.count(d) }
-        for m in ledger.messages {
-            let f = directionFlow[Int(m.direction)]
-            flows[f].counts.count(m, payload: ledger.payloadSizes[f])
         }
         for k in flows.indices {
             flows[k].counts.finish()
