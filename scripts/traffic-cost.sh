@@ -17,8 +17,10 @@ runs=3
 while [ $# -gt 0 ]; do
     case "$1" in
         --callgrind) callgrind=true ;;
-        --binary) binary="$2"; shift ;;
-        --runs) runs="$2"; shift ;;
+        --binary|--runs)
+            if [ $# -lt 2 ]; then echo "traffic-cost.sh: $1 needs a value" >&2; exit 2; fi
+            if [ "$1" = --binary ]; then binary="$2"; else runs="$2"; fi
+            shift ;;
         -h|--help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "traffic-cost.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
     esac
