@@ -30,10 +30,10 @@ import Testing
         #expect(d.total.delivered == d.total.sent, "loss \(loss): \(d.total.lost) lost, \(d.total.inFlight) in flight")
         #expect(d.total.lost == 0 && d.total.inFlight == 0 && d.total.duplicated == 0)
         #expect(d.total.outOfOrder == 0)
-        let p50 = try #require(d.total.percentile(0.5, sorted: d.total.latencies))
+        let p50 = try #require(d.total.latency.p50)
         // Two 20 ms access links and a few jittered ms; loss only shows in the tail.
         #expect(p50 > 40_000_000 && p50 < 60_000_000)
-        if loss > 0 { #expect(d.total.latencies.last! > 3 * p50, "loss shows in the tail") }
+        if loss > 0 { #expect(d.total.latency.max! > 3 * p50, "loss shows in the tail") }
     }
 
     @Test func unorderedUnderLossArrivesWholeButOutOfOrder() throws {
@@ -60,10 +60,10 @@ import Testing
         #expect(d.total.lost > 0)
         // A message is retransmitted only within its lifetime; one held behind an abandoned
         // one waits for the FORWARD-TSN, sent at the next SACK or T3 expiry (at most an RTO).
-        #expect(d.total.latencies.last! < 300_000_000 + DataTransport.rtoInitial + 100_000_000)
+        #expect(d.total.latency.max! < 300_000_000 + DataTransport.rtoInitial + 100_000_000)
         let reliable = try Self.scenario(loss: 0.05, traffic: #"{"pattern": "pair", "from": "p1", "to": "p2", "rate": 50, "start": "5s", "stop": "30s"}"#)
         let (_, r) = Self.run(reliable)
-        #expect(r.total.lost == 0 && r.total.latencies.last! > d.total.latencies.last!)
+        #expect(r.total.lost == 0 && r.total.latency.max! > d.total.latency.max!)
     }
 
     @Test func aCleanReloadLosesOnlyWhatWasInFlightToOrFromThePage() throws {

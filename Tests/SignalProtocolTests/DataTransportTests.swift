@@ -181,6 +181,22 @@ struct DataTransportTests {
         #expect(link.fragmentsSent[0] == (100_000 + 1_159) / 1_160)
     }
 
+    @Test func channelStatusSaysWhatTheChannelSays() {
+        var link = Link()
+        #expect(link.sides[0].channelStatus(stream: 999) == nil)
+        #expect(sendError(link.send(0, tag: 1, length: 100_000)) == nil)
+        for queued in [true, false] {
+            let c = link.sides[0].channel(stream: 1000)!
+            let status = link.sides[0].channelStatus(stream: 1000)!
+            #expect(status.state == c.state && status.bufferedAmount == c.bufferedAmount)
+            #expect(status.state == .open && (status.bufferedAmount > 0) == queued)
+            link.run(until: ms(5_000))
+        }
+        var out: [AssociationOutput] = []
+        link.sides[0].closeAll(error: false, into: &out)
+        #expect(link.sides[0].channelStatus(stream: 1000)!.state == .closed)
+    }
+
     @Test func slowStartGrowsTheWindowOnlyWhileItIsUsed() {
         var link = Link()
         let initial = link.sides[0].cwnd

@@ -107,9 +107,9 @@ extension Simulation {
             case "maxDataLatency":
                 guard let bound = expect.maxDataLatency else { continue }
                 let d = DataReport(simulation: self).total
-                if let worst = d.latencies.last {
+                if let worst = d.latency.max {
                     results.append(ExpectationResult(name: "maxDataLatency", ok: worst <= bound,
-                        detail: "the slowest of \(counted(d.delivered, "message")) delivered took \(formatSeconds(worst)) (p99 \(formatSeconds(d.percentile(0.99, sorted: d.latencies) ?? 0))); at most \(formatSeconds(bound)) allowed"))
+                        detail: "the slowest of \(counted(d.delivered, "message")) delivered took \(formatSeconds(worst)) (p99 \(formatSeconds(d.latency.p99 ?? 0))); at most \(formatSeconds(bound)) allowed"))
                 } else {
                     results.append(ExpectationResult(name: "maxDataLatency", ok: false, detail: "no traffic message was delivered"))
                 }

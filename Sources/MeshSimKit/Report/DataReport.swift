@@ -13,7 +13,10 @@ struct DataReport {
         var duplicated = 0
         var outOfOrder = 0
         var bytesDelivered = 0
+        /// The delivered messages' latencies, in no particular order, until `finish()`.
         var latencies: [Int64] = []
+        /// p50, p99 and maximum of `latencies`, set by `finish()`.
+        var latency = LatencyPercentiles()
         var lossCauses: [Int] = Array(repeating: 0, count: TrafficLedger.LossCause.allCases.count)
         var notSentCauses: [Int] = Array(repeating: 0, count: TrafficLedger.NotSentCause.allCases.count)
 
@@ -33,14 +36,14 @@ struct DataReport {
             notSent += d.notSent.reduce(0, +)
         }
 
-        /// One message sent, and what became of it.
-        mutating func count(_ m: TrafficLedger.Message) {
+        /// One message sent of `payload` bytes, and what became of it.
+        mutating func count(_ m: TrafficLedger.Message, payload: Int) {
             sent += 1
             switch m.fate {
             case .delivered:
                 delivered += 1
-                bytesDelivered += m.payload
-                latencies.append(m.deliveredAt - m.sentAt)
+                bytesDelivered += payload
+                latencies.append(m.time)
             case .lost:
                 lost += 1
                 if let c = m.cause, let j = TrafficLedger.LossCause.allCases.firstIndex(of: c) { lossCauses[j] += 1 }
@@ -49,11 +52,9 @@ struct DataReport {
             }
         }
 
-        /// Sorted latencies' nearest-rank percentile.
-        func percentile(_ q: Double, sorted: [Int64]) -> Int64? {
-            guard !sorted.isEmpty else { return nil }
-            let rank = Int((q * Double(sorted.count)).rounded(.up))
-            return sorted[max(0, min(sorted.count - 1, rank - 1))]
+        /// The latency figures, once every message is counted.
+        mutating func finish() {
+            latency = LatencyPercentiles(selectingIn: &latencies)
         }
     }
 
@@ -70,31 +71,45 @@ struct DataReport {
         let start = s.scenario.traffic.map(\.start).min() ?? 0
         let stop = min(s.scenario.traffic.map { $0.stop ?? s.endTime }.max() ?? s.endTime, s.now)
         windowNs = max(1, stop - start)
+        // Each message counted once, into its direction; a direction belongs to one pair and
+        // one flow, which add its counts up (the latencies' multisets are the same).
+        var byDirection = ledger.directions.map { d -> Counts in
+            var c = Counts()
+            c.count(d)
+            return c
+        }
+        let payload = ledger.directions.map { ledger.payloadSizes[Int($0.flow)] }
+        for m in ledger.messages {
+            let d = Int(m.direction)
+            byDirection[d].count(m, payload: payload[d])
+        }
         var pairIndex: [String: Int] = [:]  // lookup only: `pairs` keeps first-seen order
-        var directionPair: [Int] = []
-        for d in ledger.directions {
-            let key = d.senderName + "\u{0}" + d.receiver
+        flows = s.scenario.traffic.map { ($0.path, Counts()) }
+        for (d, direction) in ledger.directions.enumerated() {
+            let key = direction.senderName + "\u{0}" + direction.receiver
             let k = pairIndex[key] ?? {
-                pairs.append((d.senderName, d.receiver, Counts()))
+                pairs.append((direction.senderName, direction.receiver, Counts()))
                 pairIndex[key] = pairs.count - 1
                 return pairs.count - 1
             }()
-            directionPair.append(k)
-            pairs[k].counts.count(d)
+            pairs[k].counts.add(byDirection[d])
+            flows[Int(direction.flow)].counts.add(byDirection[d])
+            byDirection[d] = Counts()
         }
-        for m in ledger.messages { pairs[directionPair[Int(m.direction)]].counts.count(m) }
         for k in pairs.indices {
-            pairs[k].counts.latencies.sort()
+            pairs[k].counts.finish()
             total.add(pairs[k].counts)
+            pairs[k].counts.latencies = []
         }
-        flows = s.scenario.traffic.map { ($0.path, Counts()) }
-        for d in ledger.directions { flows[Int(d.flow)].counts.count(d) }
-        for m in ledger.messages { flows[Int(m.flow)].counts.count(m) }
-        for k in flows.indices { flows[k].counts.latencies.sort() }
-        total.latencies.sort()
+        for k in flows.indices {
+            flows[k].counts.finish()
+            flows[k].counts.latencies = []
+        }
+        total.finish()
+        total.latencies = []
     }
 
-    var maxLatency: Int64? { total.latencies.last }
+    var maxLatency: Int64? { total.latency.max }
 
     private func countsJSON(_ c: Counts) -> JSONObject {
         func millis(_ ns: Int64?) -> JSONValue { ns.map { .number(JSONNumber(text: formatMillis($0))!) } ?? .null }
@@ -108,9 +123,9 @@ struct DataReport {
             "duplicated": .number(JSONNumber(c.duplicated)),
             "outOfOrder": .number(JSONNumber(c.outOfOrder)),
             "bytesDelivered": .number(JSONNumber(c.bytesDelivered)),
-            "latencyP50Ms": millis(c.percentile(0.5, sorted: c.latencies)),
-            "latencyP99Ms": millis(c.percentile(0.99, sorted: c.latencies)),
-            "latencyMaxMs": millis(c.latencies.last),
+            "latencyP50Ms": millis(c.latency.p50),
+            "latencyP99Ms": millis(c.latency.p99),
+            "latencyMaxMs": millis(c.latency.max),
             "goodputBitsPerSecond": .number(JSONNumber(Int64(goodput.rounded()))),
             "lossCauses": .array(zip(TrafficLedger.LossCause.allCases, c.lossCauses).filter { $0.1 > 0 }.map {
                 ["cause": .string($0.0.rawValue), "count": .number(JSONNumber($0.1))]
@@ -147,7 +162,7 @@ struct DataReport {
         var line = "  data: \(counted(c.sent, "message")) sent, \(c.delivered) delivered\(pct), \(c.lost) lost"
         if c.inFlight > 0 { line += ", \(c.inFlight) in flight at the end" }
         if c.notSent > 0 { line += "; \(c.notSent) not sent" }
-        if let p50 = c.percentile(0.5, sorted: c.latencies), let p99 = c.percentile(0.99, sorted: c.latencies) {
+        if let p50 = c.latency.p50, let p99 = c.latency.p99 {
             line += "; latency p50 \(formatSeconds(p50)), p99 \(formatSeconds(p99))"
         }
         let goodput = Double(c.bytesDelivered) * 8 / (Double(windowNs) / 1e9)

@@ -51,10 +51,9 @@ extension Simulation {
         let f = scenario.traffic[fi]
         let stop = min(f.stop ?? endTime, endTime)
         guard now >= f.start, now < stop else { return }
-        let me = pages[p].uid
-        for c in pages[p].linkConnections where c >= 0 {
+        for c in tickConnections(page: page, flow: fi) {
             let slot = connections[Int(c)]
-            guard !slot.closed, pages[p].latestConnection[slot.remoteUID] == c, f.sends(from: me, to: slot.remoteUID) else { continue }
+            guard !slot.closed else { continue }
             let d = traffic!.direction(connection: c, flow: Int32(fi), page: page, senderName: pages[p].name, receiver: slot.remoteUID)
             if f.interval != nil {
                 sendTrafficMessage(page: page, connection: c, flow: fi, direction: d, bulk: false)
@@ -68,6 +67,29 @@ extension Simulation {
         }
     }
 
+    /// The page's connections a tick of flow `fi` sends on, in link order: each the latest to its
+    /// remote, the remote a receiver of the flow. Only a new connection (any page's: the count
+    /// of connections) or a new uid of the page changes that, so the list is kept until then
+    /// instead of looking each connection's remote up by name on every tick.
+    private func tickConnections(page: Int32, flow fi: Int) -> [Int32] {
+        let p = Int(page)
+        let ledger = traffic!
+        let k = p * scenario.traffic.count + fi
+        while ledger.tickLists.count <= k { ledger.tickLists.append(TrafficLedger.TickList()) }
+        if ledger.tickLists[k].connectionCount == connections.count && ledger.tickLists[k].uid == pages[p].uid {
+            return ledger.tickLists[k].connections
+        }
+        let f = scenario.traffic[fi]
+        let me = pages[p].uid
+        var list: [Int32] = []
+        for c in pages[p].linkConnections where c >= 0 {
+            let remote = connections[Int(c)].remoteUID
+            if pages[p].latestConnection[remote] == c && f.sends(from: me, to: remote) { list.append(c) }
+        }
+        ledger.tickLists[k] = TrafficLedger.TickList(connectionCount: connections.count, uid: me, connections: list)
+        return list
+    }
+
     /// Send one message of direction `d` if the flow and the channel allow; whether one was sent.
     @discardableResult
     private func sendTrafficMessage(page: Int32, connection c: Int32, flow fi: Int, direction d: Int32, bulk: Bool) -> Bool {
@@ -75,7 +97,7 @@ extension Simulation {
         let stream = TrafficLedger.stream(flow: fi)
         let payload = ledger.payloadSizes[fi]
         if let total = ledger.totalBytes[fi], ledger.directions[Int(d)].bytesSent >= total { return false }
-        guard let channel = connections[Int(c)].pc.association.dataStorage?.channel(stream: stream), channel.state == .open else {
+        guard let channel = connections[Int(c)].pc.association.dataStorage?.channelStatus(stream: stream), channel.state == .open else {
             if !bulk { ledger.directions[Int(d)].notSent[0] += 1 }
             return false
         }
@@ -89,9 +111,8 @@ extension Simulation {
         let sequence = ledger.directions[Int(d)].nextSequence
         ledger.directions[Int(d)].nextSequence += 1
         ledger.directions[Int(d)].bytesSent += payload
-        ledger.messages.append(TrafficLedger.Message(flow: Int32(fi), senderPage: page, connection: c, direction: d,
-                                                       sequence: sequence, payload: payload, sentAt: cursor,
-                                                       chunksLeft: Int32(lengths.count)))
+        ledger.messages.append(TrafficLedger.Message(sentAt: cursor, connection: c, direction: d, sequence: sequence,
+                                                       chunks: Int32(lengths.count)))
         for length in lengths {
             cursor = charge(.dataSend, page: page, readyAt: cursor)
             var result: Result<Void, DataSendError> = .success(())
@@ -156,7 +177,7 @@ extension Simulation {
             // A message partial reliability gave up on can still arrive (its SACK was lost).
             traffic!.messages[i].fate = .delivered
             traffic!.messages[i].cause = nil
-            traffic!.messages[i].deliveredAt = at
+            traffic!.messages[i].time = at - traffic!.messages[i].time
             let seq = traffic!.messages[i].sequence
             if seq < traffic!.directions[d].highestDelivered {
                 traffic!.directions[d].outOfOrder += 1
@@ -188,7 +209,8 @@ extension Simulation {
         for i in traffic!.messages.indices where traffic!.messages[i].fate == .inFlight {
             let m = traffic!.messages[i]
             let slot = connections[Int(m.connection)]
-            let stream = TrafficLedger.stream(flow: Int(m.flow))
+            let direction = traffic!.directions[Int(m.direction)]
+            let stream = TrafficLedger.stream(flow: Int(direction.flow))
             var remoteAlive = true
             if let sid = slot.pc.remoteSessionID, sid >= 1, Int(sid) - 1 < connections.count {
                 remoteAlive = pages[Int(connections[Int(sid) - 1].page)].alive
@@ -197,7 +219,7 @@ extension Simulation {
             let cause: TrafficLedger.LossCause?
             if traffic!.overflowed.contains(Int64(m.connection) << 16 | Int64(stream)) {
                 cause = .sendBufferFull
-            } else if !pages[Int(m.senderPage)].alive {
+            } else if !pages[Int(direction.senderPage)].alive {
                 cause = .senderPageGone
             } else if !remoteAlive {
                 cause = .receiverPageGone

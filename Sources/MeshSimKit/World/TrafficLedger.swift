@@ -25,20 +25,29 @@ final class TrafficLedger {
         case backpressure = "bufferedAmount above the page's high-water mark"
     }
 
+    /// One message sent (index: its tag). Kept small (32 bytes), as a run keeps one per message
+    /// sent: the flow, the sending page and the payload size are the direction's and the flow's.
     struct Message {
-        var flow: Int32
-        /// The sending page and the connection it went on.
-        var senderPage: Int32
+        /// Before delivery, when it was sent; once delivered, how long it took (the page's
+        /// script got it minus when it was sent).
+        var time: Int64
+        /// The connection it went on, and its direction (`directions`).
         var connection: Int32
         var direction: Int32
-        var sequence: Int64
-        var payload: Int
-        var sentAt: Int64
+        /// Its number in its direction, from 0 (order is judged by it).
+        var sequence: Int32
         /// Envelope chunks still to arrive (a message above 256 KiB is several).
         var chunksLeft: Int32
         var fate: Fate = .inFlight
         var cause: LossCause?
-        var deliveredAt: Int64 = 0
+
+        init(sentAt: Int64, connection: Int32, direction: Int32, sequence: Int32, chunks: Int32) {
+            time = sentAt
+            self.connection = connection
+            self.direction = direction
+            self.sequence = sequence
+            chunksLeft = chunks
+        }
     }
 
     /// One sender page → receiver uid direction of one flow.
@@ -47,9 +56,9 @@ final class TrafficLedger {
         var senderPage: Int32
         var senderName: String
         var receiver: String
-        var nextSequence: Int64 = 0
+        var nextSequence: Int32 = 0
         var bytesSent = 0
-        var highestDelivered: Int64 = -1
+        var highestDelivered: Int32 = -1
         var outOfOrder = 0
         var duplicated = 0
         var notSent: [Int] = Array(repeating: 0, count: NotSentCause.allCases.count)
@@ -113,6 +122,15 @@ final class TrafficLedger {
         directionIndex[key] = d
         return d
     }
+
+    /// Per page × flow (page · flows + flow): the connections a tick sends on, as of when there
+    /// were `connectionCount` connections and the page had `uid` (`Simulation.tickConnections`).
+    struct TickList {
+        var connectionCount = -1
+        var uid = ""
+        var connections: [Int32] = []
+    }
+    var tickLists: [TickList] = []
 
     /// When each connection's latest data-path datagram arrives (index: connection), so that
     /// the next one does not overtake it (`Simulation.sendInOrder`).

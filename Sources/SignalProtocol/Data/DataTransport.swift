@@ -277,7 +277,9 @@ public struct DataTransport: Sendable {
             queueHead = 0
         }
         if queueHead == queue.count && !queue.isEmpty {
-            queue.removeAll(keepingCapacity: false)
+            // A drained queue keeps a small buffer (a light flow queues one message at a time,
+            // and would otherwise allocate and free one per message) but gives a large one back.
+            queue.removeAll(keepingCapacity: queue.capacity <= 16)
             queueHead = 0
         }
         if burst > 0 && t3At == nil { t3At = now + timerDuration }

@@ -389,11 +389,17 @@ public struct Association: Sendable {
 }
 
 /// The data transport's box in an association (`Association.dataStorage`).
+///
+/// Its two properties are read and written on every packet of application data; unchecked
+/// exclusivity spares those accesses the runtime's bookkeeping (measured: 1.7 % of the
+/// instructions of the 100-peer join with light traffic). Sound because an association is
+/// only ever used from one thread at a time and never reaches its own box while it has
+/// `value` out (`Association.withData`).
 public final class DataStorage: @unchecked Sendable {
-    var value: DataTransport
+    @exclusivity(unchecked) var value: DataTransport
     /// `value.nextDeadline`, kept current by `Association.withData`: read on every event of the
     /// connection, so a load rather than a walk of the transport.
-    var deadline: Int64?
+    @exclusivity(unchecked) var deadline: Int64?
     init(_ value: DataTransport) {
         self.value = value
         deadline = value.nextDeadline

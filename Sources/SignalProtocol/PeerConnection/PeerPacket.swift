@@ -31,13 +31,15 @@ public enum SCTPPacket: Sendable, Equatable {
     case abort
     case data(SCTPData)
     case sack(tsn: UInt32)
-    // Boxed (`indirect`): they exist only in runs with traffic, and must not make every other
-    // packet, and every datagram carrying one, larger.
-    /// A DATA chunk of application traffic (`DataTransport`).
+    /// A DATA chunk of application traffic (`DataTransport`). Boxed (`indirect`): inline, its
+    /// 56 bytes would cost `PeerPacket` a tag byte of its own, and every packet of every run
+    /// would be copied a little slower (measured: +0.2 % instructions on the 100-peer join).
     indirect case fragment(DataFragment)
-    /// SACK with gap ack blocks for application traffic (RFC 9260 §3.3.4).
-    indirect case selectiveAck(SelectiveAck)
-    /// FORWARD-TSN (RFC 3758 §3.2): the sender gave up on everything up to a TSN.
+    /// SACK with gap ack blocks for application traffic (RFC 9260 §3.3.4). Inline: it fits in
+    /// the room other payloads take anyway (a test checks it), and a box would cost an
+    /// allocation and a release to zero per SACK.
+    case selectiveAck(SelectiveAck)
+    /// FORWARD-TSN (RFC 3758 §3.2): the sender gave up on everything up to a TSN. Boxed: rare.
     indirect case forwardTSN(ForwardTSN)
 }
 
