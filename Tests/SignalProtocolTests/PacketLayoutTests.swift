@@ -8,6 +8,6 @@ import Testing
     @Test func dataChunksMakeNoPacketLarger() {
         #expect(MemoryLayout<SelectiveAck>.size <= MemoryLayout<SCTPData>.size)
         #expect(MemoryLayout<PeerPacket>.size == MemoryLayout<STUNMessage>.size)
-        #expect(MemoryLayout<PeerPacket>.stride == 72)
+        #expect(MemoryLayout<PeerPacket>.stride == 64)
     }
 }

@@ -8,22 +8,24 @@ public struct STUNMessage: Sendable, Equatable {
         case bindingError
     }
 
-    public var kind: Kind
+    // Stored widest first, so that the message packs into 67 bytes and a `PeerPacket` holding
+    // it (one tag byte more) into 72 (PacketLayoutTests).
     public var transactionID: UInt64
     /// `USERNAME` = "remoteUfrag:localUfrag" of the sender, split in two; empty for plain
     /// STUN-server binding requests. Inline values, so that a STUN message holds no reference.
     public var usernameTarget: InlineText
     public var usernameSource: InlineText
+    /// `ICE-CONTROLLING` (true) or `ICE-CONTROLLED` (false), with the tie-breaker.
+    public var tieBreaker: UInt64
     /// `PRIORITY` the sender would give a peer-reflexive candidate learned from this check.
     public var priority: UInt32
-    /// `USE-CANDIDATE` (nomination, sent by the controlling agent).
-    public var useCandidate: Bool
-    /// `ICE-CONTROLLING` (true) or `ICE-CONTROLLED` (false), with the tie-breaker.
-    public var controlling: Bool
-    public var tieBreaker: UInt64
     /// `XOR-MAPPED-ADDRESS` in success responses: the source address the responder saw.
     public var mappedAddress: TransportAddress
     public var errorCode: UInt16
+    public var kind: Kind
+    /// `USE-CANDIDATE` (nomination, sent by the controlling agent).
+    public var useCandidate: Bool
+    public var controlling: Bool
 
     public init(kind: Kind, transactionID: UInt64, usernameTarget: InlineText = .empty, usernameSource: InlineText = .empty,
                 priority: UInt32 = 0, useCandidate: Bool = false, controlling: Bool = false,

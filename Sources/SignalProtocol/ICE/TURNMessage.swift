@@ -20,14 +20,15 @@ public enum TURNMessage: Sendable {
     case createPermissionSuccess(transactionID: UInt64)
     case createPermissionError(transactionID: UInt64, code: UInt16)
     /// Send indication (§11.3): relay `data` to `peer` from the allocation's relayed address.
-    case sendIndication(peer: TransportAddress, data: RelayedPacket)
+    /// Boxed: inline, it would make every packet (and every datagram) 16 bytes larger than a
+    /// STUN message, for the relayed paths only (PacketLayoutTests).
+    indirect case sendIndication(peer: TransportAddress, data: RelayedPacket)
     /// Data indication (§11.4): `data` arrived at the relayed address from `peer`.
-    case dataIndication(peer: TransportAddress, data: RelayedPacket)
+    indirect case dataIndication(peer: TransportAddress, data: RelayedPacket)
 }
 
-/// What a TURN indication carries: a packet between two peers, never a TURN message itself.
-/// A type of its own, so that a TURN message holds its payload inline instead of a nested
-/// packet by reference (`indirect`), and packets stay plain values (docs/performance.md).
+/// What a TURN indication carries: a packet between two peers, never a TURN message itself
+/// (a type of its own, so that nothing can nest TURN in TURN).
 public enum RelayedPacket: Sendable {
     case stun(STUNMessage)
     case dtls(DTLSFlight)
