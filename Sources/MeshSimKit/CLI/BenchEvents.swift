@@ -13,10 +13,11 @@ enum BenchEvents {
             seed = v
         }
         let policyOverride = try MeshSimCommand.policyOption(a)
-        guard case .success(let (scenario, policy)) = MeshSimCommand.load(file, policyOverride: policyOverride) else {
-            if case .failure(let problems) = MeshSimCommand.load(file, policyOverride: policyOverride) {
-                for p in problems { MeshSimCommand.printError(p.description) }
-            }
+        let scenario: Scenario, policy: any MeshPolicy
+        switch MeshSimCommand.load(file, policyOverride: policyOverride) {
+        case .success(let loaded): (scenario, policy) = loaded
+        case .failure(let problems):
+            for p in problems { MeshSimCommand.printError(p.description) }
             return 2
         }
         let sim = Simulation(scenario: scenario, options: RunOptions(seed: seed ?? scenario.seed, policy: policy),
@@ -37,7 +38,8 @@ enum BenchEvents {
             print("{\(fields.joined(separator: ","))}")
             return 0
         }
-        print("\(file): \(events) events, \(report.pairsExpected) pairs, \(sim.stats.connectionsCreated) RTCPeerConnections, trace \(report.traceHash)")
+        print("\(file): \(counted(events, "event")), \(counted(report.pairsExpected, "pair")), "
+              + "\(counted(sim.stats.connectionsCreated, "RTCPeerConnection")), trace \(report.traceHash)")
         // What waits at the busiest moment, and what each waiting item costs (slab slots are kept).
         print("peak in flight: \(profile.peakPending) events (24 B each), \(sim.pageTasks.highWater) page tasks "
               + "(\(MemoryLayout<PageTask?>.stride) B), \(sim.network.datagramsHighWater) datagrams (\(MemoryLayout<Datagram?>.stride) B), "

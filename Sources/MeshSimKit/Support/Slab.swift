@@ -4,7 +4,6 @@ struct Slab<Element> {
     private var items: [Element?] = []
     private var free: [Int32] = []
 
-    /// Store `value`; returns its slot.
     /// Store `value`; returns its slot. The value is moved in, not copied (a datagram or task
     /// with references would otherwise cost a retain here and a release at the caller).
     mutating func insert(_ value: consuming Element) -> Int32 {
