@@ -22,7 +22,7 @@ struct RunOptions {
 final class Simulation {
     let scenario: Scenario
     let options: RunOptions
-    var queue = EventQueue(reservingCapacity: 1 << 12)
+    let queue = EventQueue(reservingCapacity: 1 << 12)
     var rng: SimRandom
     var now: Int64 = 0
     let endTime: Int64
@@ -56,7 +56,7 @@ final class Simulation {
     /// Scratch room every connection of this run uses for its outputs while it is called.
     let connectionScratch = ConnectionScratch()
 
-    var trace: TraceWriter
+    let trace: TraceWriter
     /// Watchers of the run besides the trace and the oracle (the outputs), told the
     /// observations they ask for (`emit`). Set before `run()`.
     var observers: [any RunObserver] = [] {
