@@ -190,6 +190,8 @@ extension Simulation {
             serverClosesWebSocket(socket, notifyServer: false)
         }
         signaling.goDown(nextSecretSeed: Self.serverSecretSeed(options.seed) &+ UInt64(truncatingIfNeeded: now))
+        // What the old process had queued dies with it.
+        if let thread = signaling.thread { machines.forget(thread) }
         queue.push(.serverUp, at: now + downtime)
     }
 
