@@ -74,6 +74,20 @@ import SignalProtocol
         #expect(s.run(1 * ms, thread: busy, readyAt: 0) == 11 * ms, "the core is not charged")
     }
 
+    /// A thread a little less served than the one holding the core (by less than the wakeup
+    /// granularity) does not preempt it, but is picked at the next scheduling point: within a
+    /// minimum granularity, not after everything queued on the core.
+    @Test func aSlightlyLessServedThreadRunsAtTheNextPick() {
+        var s = MachineScheduler()
+        let m = s.add(MachineSpec(name: "box", cores: 1))   // latency 6, min granularity 0.75, wakeup 1 ms
+        let w = s.addThread(on: m)
+        let busy = s.addThread(on: m)
+        _ = s.run(9 * ms, thread: w, readyAt: 0)             // 0 to 9
+        _ = s.run(20 * ms, thread: busy, readyAt: 0)         // 9 to 29
+        // At 18.5 ms busy has run 9.5 ms, w 9 ms: 0.5 ms less, under the granularity.
+        #expect(s.run(1 * ms, thread: w, readyAt: 18_500_000) == 20_250_000)
+    }
+
     /// The credit a sleeping thread gets is bounded: a thread that used much more than the
     /// others and slept only briefly does not preempt.
     @Test func aBusyThreadWakingDoesNotPreemptALessServedOne() {

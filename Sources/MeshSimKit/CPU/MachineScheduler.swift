@@ -148,6 +148,12 @@ struct MachineScheduler {
             // waits as long as it takes.
             finish = ready + d
             coreFree[victim] += d
+        } else if victim >= 0, victimUsed > vruntime[t] {
+            // Less served than the thread holding that core, but not by enough to preempt it:
+            // picked at the next scheduling point, when that thread's slice ends.
+            let start = min(coreFree[victim], ready + tune.minGranularity)
+            finish = start + d
+            coreFree[victim] += d
         } else {
             let start = max(ready, coreFree[soonest])
             finish = start + d
