@@ -157,7 +157,7 @@ def main():
         out.append("")
         dis = [(n, ch, ms) for n, d, ch, ms, meta, rec, runs in recs if ch["disruptions"]]
         if dis:
-            out.append("### Reload, leave, WebSocket drop: Chromium, ms after the driver's call, median (min–max) over observer connections of 3 runs")
+            out.append("### Reload, leave, WebSocket drop: Chromium, ms after the driver's call (a WebSocket drop: the page's own ws.close()), median (min–max) over observer connections of 3 runs")
             out.append("")
             rows = []
             for n, ch, ms in dis:
