@@ -62,7 +62,7 @@ for batch in "$@"; do
         sampler=$!
         # shellcheck disable=SC2086 # CROSSCHECK_ARGS is a list of words
         "$HERE/crosscheck.sh" "$HERE/scenarios/$name.json" --runs "$RUNS" --out "$dir" $CROSSCHECK_ARGS > "$dir/summary.txt" 2> "$dir/log.txt" || status=$?
-        kill -TERM "$sampler"; wait "$sampler" || true
+        kill -TERM "$sampler" 2>/dev/null || true; wait "$sampler" || true
         if [ -f "$dir/cpu-sample.json" ]; then gzip -9 "$dir/cpu-sample.json"; fi
         rm -f "$dir/summary.md"   # the same text as summary.txt
         end=$(cat /proc/loadavg)
