@@ -189,7 +189,7 @@ async def step(aw, what, timeout=STEP_TIMEOUT):
         raise RuntimeError(f"timed out after {timeout:.0f} s: {what}")
 
 
-async def chromium_run(browser, sc, http_port, run_no, log):
+async def chromium_run(browser, sc, http_port, run_no, log, log_mode="batch"):
     import websockets
     from signaling import Signaling
     sig = Signaling()
@@ -216,6 +216,29 @@ async def chromium_run(browser, sc, http_port, run_no, log):
                 return
             r["tab"] = name
             trace.append(r)
+        elif txt.startswith("TRACEBATCH "):
+            try:
+                batch = json.loads(txt[11:])
+            except ValueError:
+                return
+            take(name, batch)
+
+    taken = set()
+
+    def take(name, batch):
+        # a batch the page kept (the lean harness): a record can come twice (a reloading
+        # page's last batch is both printed and handed to its next document), once here
+        for r in batch or []:
+            key = (name, r.get("load"), r.get("seq"))
+            if key in taken:
+                continue
+            taken.add(key)
+            r["tab"] = name
+            trace.append(r)
+
+    async def take_from(name, page):
+        if log_mode == "batch" and not page.is_closed():
+            take(name, await step(page.evaluate("mesh.takeTrace()"), f"records of {name}", 10))
 
     try:
         # every tab loads first; the page connects only when told (mesh.join())
@@ -227,6 +250,8 @@ async def chromium_run(browser, sc, http_port, run_no, log):
                                                                     "message": str(e)}))
             html = "keep-live-links.html" if sc["policy"] == "keep-live-links" else "mesh.html"
             url = f"http://127.0.0.1:{http_port}/{html}?ws={ws_port}&policy={sc['policy']}&uid={name}"
+            if log_mode == "console":
+                url += "&log=console"
             await step(page.goto(url, timeout=STEP_TIMEOUT * 1000), f"load the page for {name}")
             ctxs[name], pages[name] = ctx, page
         await asyncio.sleep(0.5)
@@ -252,6 +277,7 @@ async def chromium_run(browser, sc, http_port, run_no, log):
                 await step(page.reload(timeout=STEP_TIMEOUT * 1000), f"reload {name}")
                 mark("reload-returned", peer=name)
             elif kind == "leave":
+                await take_from(name, page)
                 mark("leave", peer=name)
                 await step(page.close(), f"close {name}")
                 mark("close-returned", peer=name)
@@ -273,6 +299,9 @@ async def chromium_run(browser, sc, http_port, run_no, log):
         for t in done:
             if t.exception():
                 raise t.exception()
+        for name, page in pages.items():
+            await take_from(name, page)
+        trace.sort(key=lambda r: (r["ep"], r.get("tab", ""), r.get("seq", 0)))
         summaries = {}
         for name, page in pages.items():
             if not page.is_closed():
@@ -292,7 +321,7 @@ async def chromium_run(browser, sc, http_port, run_no, log):
         except Exception:
             pass
     res = chromium_metrics(sc, trace, sig.log, marks, t0)
-    raw = {"run": run_no, "t0": t0, "wsPort": ws_port, "marks": marks, "server": sig.log, "trace": trace,
+    raw = {"run": run_no, "t0": t0, "logMode": log_mode, "wsPort": ws_port, "marks": marks, "server": sig.log, "trace": trace,
            "summaries": summaries}
     log(f"chromium run {run_no + 1}: join phase full={res['joinPhase']['full']} "
         f"after last join {res['joinPhase']['fullMeshAfterLastJoinMs']} ms; full at end={res['end']['full']}; "
@@ -315,7 +344,7 @@ def chromium_metrics(sc, trace, server_log, marks, t0):
     return res
 
 
-async def chromium_side(sc, runs, outdir, log):
+async def chromium_side(sc, runs, outdir, log, log_mode="batch"):
     from playwright.async_api import async_playwright
     srv, http_port = start_http()
     exe = os.environ.get("CHROMIUM") or shutil.which("chromium")
@@ -328,7 +357,7 @@ async def chromium_side(sc, runs, outdir, log):
         version = browser.version
         try:
             for i in range(runs):
-                res, raw = await step(chromium_run(browser, sc, http_port, i, log), f"chromium run {i + 1}",
+                res, raw = await step(chromium_run(browser, sc, http_port, i, log, log_mode), f"chromium run {i + 1}",
                                       sc["duration"] / 1000.0 + 30 + 3 * len(sc["peers"]) + 2 * STEP_TIMEOUT)
                 results.append(res)
                 raws.append(raw)
@@ -443,6 +472,10 @@ def main():
     ap.add_argument("--meshsim", default=os.path.join(ROOT, ".build", "release", "MeshSim"))
     ap.add_argument("--no-meshsim", action="store_true", help="run the Chromium side only")
     ap.add_argument("--check", action="store_true", help="only check that the scenario can be mirrored")
+    ap.add_argument("--log", choices=("batch", "console"), default="batch",
+                    help="batch (default): each page keeps its records and the driver takes them after the run; "
+                         "console: one console line per record as they happen, as the recordings before the lean "
+                         "harness were made (docs/fidelity.md)")
     ap.add_argument("--rerun-meshsim", action="store_true",
                     help="SCENARIO is an output directory (a recording): run the MeshSim side again with the "
                          "current binary against its Chromium data and rewrite the MeshSim files and the summary")
@@ -484,7 +517,8 @@ def main():
     meta = {"scenario": os.path.relpath(os.path.abspath(a.scenario), ROOT), "name": sc["name"], "policy": sc["policy"],
             "runs": a.runs, "started": datetime.datetime.now().astimezone().isoformat(timespec="seconds"),
             "chromiumVersion": chromium_version(), "launchArgs": LAUNCH_ARGS, "contextPermissions": CONTEXT_PERMISSIONS,
-            "loadavgBefore": loadavg(), "nproc": os.cpu_count(), "command": " ".join(sys.argv[1:])}
+            "loadavgBefore": loadavg(), "nproc": os.cpu_count(), "command": " ".join(sys.argv[1:]),
+            "logMode": a.log}
     if sc["policy"] == "keep-live-links":
         import hashlib
         code = published_policy_code()
@@ -492,7 +526,7 @@ def main():
                             "bytes": len(code.encode("utf-8")), "sha256": hashlib.sha256(code.encode("utf-8")).hexdigest()}
     log(f"{sc['name']}: {len(sc['peers'])} tabs, {a.runs} runs, policy {sc['policy']}, {meta['chromiumVersion']}")
     try:
-        results, version = asyncio.run(chromium_side(sc, a.runs, outdir, log))
+        results, version = asyncio.run(chromium_side(sc, a.runs, outdir, log, a.log))
     except Exception as e:
         print(f"crosscheck: the Chromium side failed: {type(e).__name__}: {e}", file=sys.stderr)
         sys.exit(1)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Chromium crosscheck of one MeshSim scenario: real headless Chromium tabs on loopback inside
 # a fresh network namespace, then MeshSim on the same scenario, printed side by side.
-#   usage: scripts/chromium/crosscheck.sh SCENARIO.json [--runs N] [--out DIR] [--no-meshsim]
+#   usage: scripts/chromium/crosscheck.sh SCENARIO.json [--runs N] [--out DIR] [--no-meshsim] [--log batch|console]
 # Needs root (unshare -n), scripts/chromium/setup.sh once, and .build/release/MeshSim
 # (swift build -c release). Exit status: 0 done, 2 the scenario cannot be mirrored, 1 failure.
 set -eu
@@ -9,7 +9,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 PY="$ROOT/.build/venv-chromium/bin/python"
 if [ $# -lt 1 ]; then
-    echo "usage: scripts/chromium/crosscheck.sh SCENARIO.json [--runs N] [--out DIR] [--no-meshsim]" >&2
+    echo "usage: scripts/chromium/crosscheck.sh SCENARIO.json [--runs N] [--out DIR] [--no-meshsim] [--log batch|console]" >&2
     exit 2
 fi
 if [ ! -x "$PY" ] || ! command -v chromium >/dev/null 2>&1; then

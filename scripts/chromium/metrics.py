@@ -66,7 +66,16 @@ def normalise_chromium(page_trace, server_log, marks, t0_ep):
                        "link": None, "role": None})
     for m in marks:
         if m["ev"] in ("refresh", "leave", "wsDrop"):
-            ev.append({"t": t(m["ep"]), "peer": m["peer"], "kind": "scenario", "value": m["ev"], "remote": None,
+            at = m["ep"]
+            if m["ev"] == "wsDrop":
+                # MeshSim's wsDrop is the page closing its WebSocket; the driver's page.evaluate
+                # reaches the page 3-10 ms after the driver's call, so count from the page's own
+                # call (its `ws-drop` record) when there is one.
+                own = [r["ep"] for r in page_trace if r.get("ev") == "ws-drop" and r.get("uid") == m["peer"]
+                       and r["ep"] >= m["ep"] - 1.0]
+                if own:
+                    at = min(own)
+            ev.append({"t": t(at), "peer": m["peer"], "kind": "scenario", "value": m["ev"], "remote": None,
                        "link": None, "role": None})
         if m["ev"] in ("refresh", "leave"):   # the page is gone from this moment (pagehide may not reach the driver)
             ev.append({"t": t(m["ep"]), "peer": m["peer"], "kind": "page", "value": "unload", "remote": None,

@@ -8,11 +8,17 @@
 # build), wait until the 1-minute load average is below 0.5 (poll every 10 s; after 15 min
 # record anyway and note it; LOAD_BELOW and MAX_WAIT (seconds) change these two), record the batch's scenarios one after another (20 s pause
 # between them for the browser's load to settle), remove the lock (a trap removes it on
-# failure too). Each recording's recording.json keeps the load averages.
+# failure too). Each recording's recording.json keeps the load averages, and cpu-sample.json.gz
+# the CPU each role of process used while it recorded (scripts/chromium/cpu_sample.py).
+# Environment: RECORD_OUT (default docs/fidelity/recordings) is where the recordings go;
+# CROSSCHECK_ARGS is passed on to crosscheck.sh (e.g. "--log console" for the harness that
+# printed one console line per record, "--no-meshsim" to run the MeshSim side later with
+# crosscheck.py DIR --rerun-meshsim).
 set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
-OUT="$ROOT/docs/fidelity/recordings"
+OUT=${RECORD_OUT:-"$ROOT/docs/fidelity/recordings"}
+CROSSCHECK_ARGS=${CROSSCHECK_ARGS:-}
 LOCK=/tmp/chromium-recording.lock
 RUNS=${RUNS:-3}
 LOAD_BELOW=${LOAD_BELOW:-0.5}
@@ -52,13 +58,19 @@ for batch in "$@"; do
         rm -rf "$dir"
         mkdir -p "$dir"
         status=0
-        "$HERE/crosscheck.sh" "$HERE/scenarios/$name.json" --runs "$RUNS" --out "$dir" > "$dir/summary.txt" 2> "$dir/log.txt" || status=$?
+        python3 "$HERE/cpu_sample.py" "$dir/cpu-sample.json" --period 0.1 &
+        sampler=$!
+        # shellcheck disable=SC2086 # CROSSCHECK_ARGS is a list of words
+        "$HERE/crosscheck.sh" "$HERE/scenarios/$name.json" --runs "$RUNS" --out "$dir" $CROSSCHECK_ARGS > "$dir/summary.txt" 2> "$dir/log.txt" || status=$?
+        kill -TERM "$sampler" 2>/dev/null || true; wait "$sampler" || true
+        if [ -f "$dir/cpu-sample.json" ]; then gzip -9 "$dir/cpu-sample.json"; fi
         rm -f "$dir/summary.md"   # the same text as summary.txt
         end=$(cat /proc/loadavg)
         cat > "$dir/recording.json" <<JSON
 {"scenario": "scripts/chromium/scenarios/$name.json", "runs": $RUNS, "date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)",
  "batch": "$batch", "loadavgBeforeWait": "$before", "waitedSeconds": $waited, "gaveUpWaiting": $gaveup,
- "loadBelow": $LOAD_BELOW, "maxWaitSeconds": $MAX_WAIT, "loadavgAtStart": "$start", "loadavgAtEnd": "$end", "exitStatus": $status, "lockFile": "$LOCK"}
+ "loadBelow": $LOAD_BELOW, "maxWaitSeconds": $MAX_WAIT, "loadavgAtStart": "$start", "loadavgAtEnd": "$end", "exitStatus": $status, "lockFile": "$LOCK",
+ "crosscheckArgs": "$CROSSCHECK_ARGS"}
 JSON
         # keep the repository small: compress anything over ~200 KB
         find "$dir" -type f ! -name '*.gz' -size +200k -exec gzip -9 {} \;

@@ -2,6 +2,10 @@
 <!-- recordings:begin --> and <!-- recordings:end -->, from docs/fidelity/recordings/*/.
 
     python3 scripts/chromium/render_fidelity.py
+    FIDELITY_RECORDINGS=docs/fidelity/recordings-lean FIDELITY_MARKER=recordings-lean python3 scripts/chromium/render_fidelity.py
+
+FIDELITY_MARKER names the markers (<!-- NAME:begin --> and <!-- NAME:end -->) and the
+recordings directory shown in the commands (docs/fidelity/NAME); default "recordings".
 """
 import gzip
 import json
@@ -15,6 +19,7 @@ from metrics import fmt, table  # noqa: E402
 
 REC = os.environ.get("FIDELITY_RECORDINGS") or os.path.join(ROOT, "docs", "fidelity", "recordings")
 DOC = os.environ.get("FIDELITY_DOC") or os.path.join(ROOT, "docs", "fidelity.md")
+MARKER = os.environ.get("FIDELITY_MARKER") or "recordings"
 ORDER = ["two-peers-500ms", "six-peers-300ms", "ten-peers-300ms", "eight-tabs-150ms", "twelve-tabs-20ms",
          "sixteen-tabs-20ms", "reload-replace-3", "reload-seed-strict-3", "reload-seed-3", "leave-3", "wsdrop-3",
          "reload-keep-live-links-3", "wsdrop-keep-live-links-3", "leave-keep-live-links-3"]
@@ -77,7 +82,7 @@ def main():
         out.append(f'Recorded {min(m["started"] for m in metas)[:10]} to {max(m["finished"] for m in metas)[:10]} with '
                    f'`{metas[0]["chromiumVersion"]}` (Playwright reports browser {metas[0].get("browserVersion")}), '
                    f'{metas[0]["nproc"]} cores, {recs[0][2]["runs"]} runs per scenario, by `scripts/chromium/record.sh`, '
-                   f'which runs `scripts/chromium/crosscheck.sh scripts/chromium/scenarios/NAME.json --runs 3 --out docs/fidelity/recordings/NAME` '
+                   f'which runs `scripts/chromium/crosscheck.sh scripts/chromium/scenarios/NAME.json --runs 3 --out docs/fidelity/{MARKER}/NAME` '
                    f'for each scenario. Each recording directory has `meta.json` (versions, launch flags, load averages), '
                    f'`recording.json` (the load-average wait), `summary.txt` (the printed tables), `chromium-metrics.json` '
                    f'and `meshsim-metrics.json` (every number, per run and per connection), `chromium-raw.json.gz` (every page '
@@ -152,7 +157,7 @@ def main():
         out.append("")
         dis = [(n, ch, ms) for n, d, ch, ms, meta, rec, runs in recs if ch["disruptions"]]
         if dis:
-            out.append("### Reload, leave, WebSocket drop: Chromium, ms after the driver's call, median (min–max) over observer connections of 3 runs")
+            out.append("### Reload, leave, WebSocket drop: Chromium, ms after the driver's call (a WebSocket drop: the page's own ws.close()), median (min–max) over observer connections of 3 runs")
             out.append("")
             rows = []
             for n, ch, ms in dis:
@@ -195,7 +200,7 @@ def main():
             out.append("")
             out.append(f"### {n}")
             out.append("")
-            out.append(f"`scripts/chromium/crosscheck.sh scripts/chromium/scenarios/{n}.json --runs 3 --out docs/fidelity/recordings/{n}`, "
+            out.append(f"`scripts/chromium/crosscheck.sh scripts/chromium/scenarios/{n}.json --runs 3 --out docs/fidelity/{MARKER}/{n}`, "
                        f"{meta['started']}")
             out.append("")
             body = "\n".join(l for l in body.splitlines() if not l.startswith("MeshSim: this MeshSim binary refuses"))
@@ -203,7 +208,7 @@ def main():
             out.append(body.strip().replace(os.path.join(ROOT, ""), ""))
     with open(DOC) as f:
         doc = f.read()
-    b, e = "<!-- recordings:begin -->", "<!-- recordings:end -->"
+    b, e = f"<!-- {MARKER}:begin -->", f"<!-- {MARKER}:end -->"
     i, j = doc.index(b) + len(b), doc.index(e)
     doc = doc[:i] + "\n" + "\n".join(out) + "\n" + doc[j:]
     with open(DOC, "w") as f:

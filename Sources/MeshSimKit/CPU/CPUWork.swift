@@ -88,7 +88,7 @@ enum CPUWork: UInt8, CaseIterable {
         case .pageUnload: return 25_000_000
         case .webSocketMessage: return 750_000
         case .webSocketClose: return 400_000
-        case .eventDispatch: return 600_000
+        case .eventDispatch: return 150_000
         case .sendMessage: return 450_000
         case .createPeerConnection: return 2_500_000
         case .createDataChannel: return 1_000_000
@@ -129,10 +129,10 @@ enum CPUWork: UInt8, CaseIterable {
         }
     }
 
-    /// Network-thread work: short tasks on a thread that is mostly idle. Linux's scheduler
-    /// (CFS) runs a thread that has used little CPU ahead of busier ones as soon as it wakes,
-    /// so a packet does not wait for the long JSEP and script tasks queued on the cores
-    /// (`MachineScheduler.run`, `preempts`).
+    /// Network-thread work: short tasks on a thread that is mostly asleep. CFS runs such a
+    /// thread at once when it wakes (it has used far less CPU than the busy ones), so a packet
+    /// does not wait for the JSEP and script tasks on the cores (`MachineScheduler.run`,
+    /// `preempts`).
     var preempts: Bool { thread == .network }
 
     /// Whether the cost varies from one time to the next (drawn from the run's generator):

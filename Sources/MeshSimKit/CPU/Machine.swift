@@ -38,13 +38,14 @@ enum BrowserThread {
     case main, signaling, network
 }
 
-/// When each of one page's threads has finished the work given to it so far.
+/// One page's threads on its machine's scheduler (`MachineScheduler`), created when first
+/// given work. A reloaded page keeps them: a reload keeps the renderer process.
 struct PageThreads {
-    var main: Int64 = 0
-    var signaling: Int64 = 0
-    var network: Int64 = 0
+    var main: CPUThreadID?
+    var signaling: CPUThreadID?
+    var network: CPUThreadID?
 
-    subscript(thread: BrowserThread) -> Int64 {
+    subscript(thread: BrowserThread) -> CPUThreadID? {
         get {
             switch thread {
             case .main: return main

@@ -1,23 +1,42 @@
-/// The CPUs of every machine of a run, as list schedules: each core is busy until some moment,
-/// and a piece of work goes, when it is given, to a core and a start time that it then keeps.
+/// The CPUs of every machine of a run, scheduled as Linux's Completely Fair Scheduler (CFS)
+/// schedules threads, with every task's start and end decided when it is given.
 ///
-/// Why this shape: a page's thread runs one task at a time in the order given (a thread is a
-/// task queue, as Chromium's are), and the threads of all pages on a machine share its cores.
-/// Deciding the start when the work is given (no preemption, no later reshuffling) makes the
-/// cost of modelling a CPU one small loop over the machine's cores per task and no extra
-/// events, and it is deterministic by construction. What it abstracts (docs/model.md, "CPU"):
-/// an operating system's time slicing, which lets a short task overtake a long one that
-/// started first; a core left idle before a task reserved on it for later stays idle.
+/// Each thread runs one task at a time in the order given (a thread is a task queue, as
+/// Chromium's are) and has a virtual runtime: the CPU it has used. A task that finds a core free
+/// starts at once. When every core is busy, the thread that used least CPU goes first, as in
+/// CFS: a thread waking with a task is placed no further behind than half a scheduling latency
+/// before the least-served thread that is running (the sleeper credit), and if it has used at
+/// least the wakeup granularity less CPU than the thread holding a core, it preempts it and runs
+/// now; otherwise it waits for that core to be free (docs/model.md section 5a, "Scheduling").
+///
+/// Why decided when given: the handlers need to know when their work ends to send what it
+/// produces, and one short loop over the cores per task keeps the model cheap and deterministic
+/// (no wall clock; ties go to the lower core and the lower thread id). What that abstracts: a
+/// task already given keeps its end when a later one preempts its thread; the preempting task's
+/// time is charged instead to what comes after on that core, and to that thread's next task
+/// (the preempted thread is made to wait that much longer), so no CPU time is created.
 struct MachineScheduler {
     private(set) var specs: [MachineSpec] = []
     /// Every machine's cores' next free moments, machine after machine.
     private var coreFree: [Int64] = []
+    /// The thread of the last task given to each core (-1: none yet).
+    private var coreOwner: [Int32] = []
     private var firstCore: [Int32] = []
     /// Nanoseconds of wall time per nanosecond of work at speed 1.
     private var slowness: [Double] = []
-    /// Per machine: when its browser process's thread, which carries every WebSocket frame of
-    /// the machine's pages (`ProcessWork.browserCarriesFrame`), is free.
-    private var browserFree: [Int64] = []
+    private var tunables: [FairSchedulingTunables] = []
+    /// Per machine: the least virtual runtime of the threads that held its cores (CFS's
+    /// `min_vruntime`, never decreasing).
+    private var minVruntime: [Int64] = []
+    /// Per machine: its browser process's thread, which carries every WebSocket frame of the
+    /// machine's pages (`ProcessWork.browserCarriesFrame`).
+    private var browserThread: [CPUThreadID] = []
+
+    /// Per thread: its machine, when it has finished the work given so far, and the CPU it has
+    /// used (its virtual runtime; every thread has the same weight, nice 0).
+    private var threadMachine: [Int32] = []
+    private var threadFree: [Int64] = []
+    private var vruntime: [Int64] = []
 
     init() {}
 
@@ -26,10 +45,41 @@ struct MachineScheduler {
         specs.append(spec)
         firstCore.append(Int32(coreFree.count))
         coreFree.append(contentsOf: repeatElement(0, count: spec.cores))
+        coreOwner.append(contentsOf: repeatElement(-1, count: spec.cores))
         slowness.append(1 / spec.speed)
-        browserFree.append(0)
+        tunables.append(FairSchedulingTunables(cores: spec.cores))
+        minVruntime.append(0)
+        browserThread.append(CPUThreadID(-1))
+        browserThread[Int(id.raw)] = addThread(on: id)
         return id
     }
+
+    /// A new thread on `machine`, idle, having used no CPU.
+    mutating func addThread(on machine: MachineID) -> CPUThreadID {
+        let id = CPUThreadID(Int32(threadMachine.count))
+        threadMachine.append(machine.raw)
+        threadFree.append(0)
+        vruntime.append(0)
+        return id
+    }
+
+    /// When `thread` has finished the work given to it so far.
+    func free(_ thread: CPUThreadID) -> Int64 { threadFree[Int(thread.raw)] }
+
+    /// `thread` is blocked (waiting for another thread) until `until`: it takes no new work
+    /// before then, and uses no CPU meanwhile.
+    mutating func block(_ thread: CPUThreadID, until: Int64) {
+        let t = Int(thread.raw)
+        threadFree[t] = max(threadFree[t], until)
+    }
+
+    /// What `thread` had queued is gone (its process died): it is free from now on.
+    mutating func forget(_ thread: CPUThreadID) {
+        threadFree[Int(thread.raw)] = 0
+    }
+
+    /// The CPU `thread` has used (its virtual runtime).
+    func used(_ thread: CPUThreadID) -> Int64 { vruntime[Int(thread.raw)] }
 
     /// Wall time `cost` (nanoseconds of work at speed 1) takes on `machine`.
     func duration(_ cost: Int64, on machine: MachineID) -> Int64 {
@@ -37,54 +87,100 @@ struct MachineScheduler {
         return s == 1 ? cost : Int64((Double(cost) * s).rounded())
     }
 
-    /// Run `cost` on a thread of `machine` that is free from `threadFree` on, no earlier than
-    /// `readyAt`: the task starts when both the thread and a core are free, on the core that
-    /// became free last before that (so the others stay free for shorter waits). Returns when
-    /// it ends, which is also the thread's new `threadFree`.
-    mutating func run(_ cost: Int64, on machine: MachineID, threadFree: inout Int64, readyAt: Int64,
-                      preempts: Bool = false) -> Int64 {
-        let m = Int(machine.raw)
-        let earliest = max(readyAt, threadFree)
+    /// Run `cost` on `thread`, no earlier than `readyAt` and after the thread's earlier work.
+    /// Returns when it ends, which is also when the thread is free again.
+    ///
+    /// `preempts`: a task far shorter than a slice on a thread that is mostly asleep (a page's
+    /// network thread): it starts as soon as its thread is free, as CFS runs such a waking
+    /// thread at once, and takes no core from the others (its time is not charged to them).
+    mutating func run(_ cost: Int64, thread: CPUThreadID, readyAt: Int64, preempts: Bool = false) -> Int64 {
+        let t = Int(thread.raw)
         if preempts {
-            // A task far shorter than a time slice on a thread that has been waiting: Linux's
-            // scheduler runs it at once, ahead of threads that used more CPU. Its time counts as
-            // work done, but it takes no core from the longer tasks reserved there.
-            let end = earliest + duration(cost, on: machine)
-            threadFree = end
+            let end = max(readyAt, threadFree[t]) + duration(cost, on: MachineID(threadMachine[t]))
+            threadFree[t] = end
             return end
         }
+        let m = Int(threadMachine[t])
+        let machine = MachineID(Int32(m))
+        let tune = tunables[m]
+        let ready = max(readyAt, threadFree[t])
+        if threadFree[t] <= readyAt {
+            // Waking: CFS places a sleeper at most half a latency behind the least-served
+            // running thread, so sleeping does not bank unbounded credit.
+            vruntime[t] = max(vruntime[t], minVruntime[m] - tune.sleeperCredit)
+        }
+        let d = duration(cost, on: machine)
         let first = Int(firstCore[m])
-        let count = specs[m].cores
+        let end = first + specs[m].cores
+        // A core free by then: the one that became free last (the others stay free for
+        // shorter waits).
         var fit = -1
         var fitFree = Int64.min
+        // Otherwise the core whose thread has used the most CPU (it is preempted if this thread
+        // used at least the wakeup granularity less), or the one free soonest.
+        var victim = -1
+        var victimUsed = Int64.min
         var soonest = first
         var soonestFree = Int64.max
-        for i in first..<(first + count) {
+        for i in first..<end {
             let f = coreFree[i]
-            if f <= earliest && f > fitFree {
-                fit = i
-                fitFree = f
+            if f <= ready {
+                if f > fitFree { fit = i; fitFree = f }
+                continue
             }
-            if f < soonestFree {
-                soonest = i
-                soonestFree = f
+            if f < soonestFree { soonest = i; soonestFree = f }
+            let o = Int(coreOwner[i])
+            if o >= 0, o != t {
+                let u = usedBy(o, at: ready)
+                if u > victimUsed || (u == victimUsed && victim >= 0 && Int32(o) < coreOwner[victim]) {
+                    victim = i
+                    victimUsed = u
+                }
             }
         }
-        let core = fit >= 0 ? fit : soonest
-        let start = max(earliest, coreFree[core])
-        let d = duration(cost, on: machine)
-        let end = start + d
-        coreFree[core] = end
-        threadFree = end
-        return end
+        let finish: Int64
+        if fit >= 0 {
+            finish = ready + d
+            coreFree[fit] = finish
+            coreOwner[fit] = Int32(t)
+        } else if victim >= 0, victimUsed - vruntime[t] > tune.wakeupGranularity {
+            // Wakeup preemption: this task runs now; what is given to that core afterwards
+            // waits as long as it takes.
+            finish = ready + d
+            coreFree[victim] += d
+        } else if victim >= 0, victimUsed > vruntime[t] {
+            // Less served than the thread holding that core, but not by enough to preempt it:
+            // picked at the next scheduling point, when that thread's slice ends.
+            let start = min(coreFree[victim], ready + tune.minGranularity)
+            finish = start + d
+            coreFree[victim] += d
+        } else {
+            let start = max(ready, coreFree[soonest])
+            finish = start + d
+            coreFree[soonest] = finish
+            coreOwner[soonest] = Int32(t)
+        }
+        threadFree[t] = finish
+        vruntime[t] += d
+        // min_vruntime: the least CPU used by the threads holding the cores when the work was
+        // given, never decreasing.
+        var least = Int64.max
+        for i in first..<end where coreOwner[i] >= 0 && coreFree[i] > readyAt {
+            least = min(least, usedBy(Int(coreOwner[i]), at: readyAt))
+        }
+        if least != Int64.max { minVruntime[m] = max(minVruntime[m], least) }
+        return finish
+    }
+
+    /// The CPU thread `t` has used by `time`: what it was given, less what it has queued after
+    /// `time` (a thread's virtual runtime grows as it runs, not when work is given to it).
+    private func usedBy(_ t: Int, at time: Int64) -> Int64 {
+        vruntime[t] - max(0, threadFree[t] - time)
     }
 
     /// Run `cost` on `machine`'s browser-process thread, no earlier than `readyAt`: one thread
     /// per machine, sharing its cores like the pages' threads. Returns when it ends.
     mutating func runBrowser(_ cost: Int64, on machine: MachineID, readyAt: Int64) -> Int64 {
-        var free = browserFree[Int(machine.raw)]
-        let end = run(cost, on: machine, threadFree: &free, readyAt: readyAt)
-        browserFree[Int(machine.raw)] = end
-        return end
+        run(cost, thread: browserThread[Int(machine.raw)], readyAt: readyAt)
     }
 }

@@ -94,6 +94,10 @@ struct WebSocketLink {
     var lastToPage: Int64 = 0
     /// The server sent a ping and has not seen the pong yet.
     var awaitingPong = false
+    /// The page closed the socket and the server has answered its Close frame: the server's
+    /// handler learns that the socket is gone only when the TCP connection has closed behind
+    /// it (RFC 6455 section 7, the closing handshake).
+    var serverAnsweredClose = false
 }
 
 /// What travels on a WebSocket: application messages and the control frames MeshSim models.

@@ -13,8 +13,8 @@ struct SignalingServerProcess {
     private var relayedBeforeRestarts = 0
     /// The machine its process runs on (`network.server.machine`); nil: its work is not charged.
     var machine: MachineID?
-    /// When its thread (the event loop that reads, handles and writes every message) is free.
-    var threadFree: Int64 = 0
+    /// Its thread on that machine (the event loop that reads, handles and writes every message).
+    var thread: CPUThreadID?
 
     init(secretSeed: UInt64) {
         server = SignalingServer(secretSeed: secretSeed)
@@ -27,8 +27,6 @@ struct SignalingServerProcess {
     /// `secretSeed` (so it will not hand out the old secrets again).
     mutating func goDown(nextSecretSeed: UInt64) {
         up = false
-        // What the old process had queued dies with it.
-        threadFree = 0
         relayedBeforeRestarts += server.relayedSignals
         server = SignalingServer(secretSeed: nextSecretSeed)
     }

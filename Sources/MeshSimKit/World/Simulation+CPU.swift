@@ -12,8 +12,7 @@ extension Simulation {
     func charge(_ work: CPUWork, page: Int32, readyAt: Int64) -> Int64 {
         let p = Int(page)
         let cost = costOf(work, page: p)
-        return machines.run(cost, on: pages[p].machine, threadFree: &pages[p].threads[work.thread], readyAt: readyAt,
-                            preempts: work.preempts)
+        return machines.run(cost, thread: thread(work.thread, page: p), readyAt: readyAt, preempts: work.preempts)
     }
 
     /// A call from the page's script that blocks it until the signaling thread has done `work`
@@ -21,11 +20,20 @@ extension Simulation {
     /// on; `cursor` moves to its end.
     func blockingCall(_ work: CPUWork, page: Int32) {
         let p = Int(page)
-        let ready = max(cursor, pages[p].threads.main)
+        let main = thread(.main, page: p)
+        let ready = max(cursor, machines.free(main))
         let cost = costOf(work, page: p)
-        let end = machines.run(cost, on: pages[p].machine, threadFree: &pages[p].threads.signaling, readyAt: ready)
-        pages[p].threads.main = max(pages[p].threads.main, end)
+        let end = machines.run(cost, thread: thread(.signaling, page: p), readyAt: ready)
+        machines.block(main, until: end)
         cursor = end
+    }
+
+    /// `page`'s thread `which` on its machine's scheduler, created the first time.
+    private func thread(_ which: BrowserThread, page p: Int) -> CPUThreadID {
+        if let id = pages[p].threads[which] { return id }
+        let id = machines.addThread(on: pages[p].machine)
+        pages[p].threads[which] = id
+        return id
     }
 
     /// What `work` costs `page` this time: its first time costs more; then the variation.

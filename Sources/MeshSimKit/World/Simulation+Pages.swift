@@ -148,13 +148,15 @@ extension Simulation {
 
     /// The server side closes a socket (replaced, ping timeout, restart): the server state
     /// machine forgets it and a close frame goes to the page.
-    func serverClosesWebSocket(_ socket: SocketID, notifyServer: Bool = true) {
+    /// `answer`: a Close frame goes to the page (not when the page's own Close was answered
+    /// already and the connection has now closed).
+    func serverClosesWebSocket(_ socket: SocketID, notifyServer: Bool = true, answer: Bool = true) {
         guard webSockets[socket].serverOpen else { return }
         webSockets[socket].serverOpen = false
         if notifyServer {
             callServer(origin: -1) { s, out in s.socketClosed(socket, into: &out) }
         }
-        pushFrame(socket: socket, toServer: false, .close, origin: -1)
+        if answer { pushFrame(socket: socket, toServer: false, .close, origin: -1) }
     }
 
     // MARK: - The server's heartbeat and restarts
@@ -190,6 +192,8 @@ extension Simulation {
             serverClosesWebSocket(socket, notifyServer: false)
         }
         signaling.goDown(nextSecretSeed: Self.serverSecretSeed(options.seed) &+ UInt64(truncatingIfNeeded: now))
+        // What the old process had queued dies with it.
+        if let thread = signaling.thread { machines.forget(thread) }
         queue.push(.serverUp, at: now + downtime)
     }
 
@@ -267,12 +271,27 @@ extension Simulation {
             case .pong:
                 webSockets[frame.socket].awaitingPong = false
             case .close:
-                serverClosesWebSocket(frame.socket)
+                if webSockets[frame.socket].serverAnsweredClose || isAttacker(slot: pages[Int(link.page)].slot) {
+                    // The TCP connection closed after the closing handshake: the handler ends.
+                    serverClosesWebSocket(frame.socket, answer: false)
+                } else {
+                    // The page's Close frame: the server answers it (RFC 6455 section 5.5.1) and
+                    // waits for the connection to close, which the page's browser does when the
+                    // answer reaches it (docs/model.md section 3, "The WebSocket").
+                    webSockets[frame.socket].serverAnsweredClose = true
+                    pushFrame(socket: frame.socket, toServer: false, .close, origin: -1)
+                }
             case .ping:
                 break
             }
         } else {
             let page = link.page
+            if case .close = frame.content, !link.pageOpen, link.serverAnsweredClose {
+                // The server answered the page's Close: the browser closes the TCP connection.
+                cursor = browserReceives(page: page)
+                pushFrame(socket: frame.socket, toServer: true, .close, origin: page)
+                return
+            }
             guard link.pageOpen, pages[Int(page)].alive else { return }
             if isAttacker(slot: pages[Int(page)].slot) {
                 // Attackers answer pings and keep their own secret; what the server told them is

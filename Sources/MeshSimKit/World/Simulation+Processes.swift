@@ -10,6 +10,7 @@ extension Simulation {
     /// (Node's `ws`) does the same in far less, unmeasured here (docs/model.md, "CPU").
     func placeServer() {
         signaling.machine = scenario.network.serverMachine.flatMap { machineByName[$0] }
+        signaling.thread = signaling.machine.map { machines.addThread(on: $0) }
     }
 
     /// When a frame the page's script sends at `cursor` leaves: once its browser process has
@@ -33,29 +34,26 @@ extension Simulation {
     /// When a message the server sends at `cursor` leaves its process (given to its thread now,
     /// as in `browserSends`).
     func serverSends() -> Int64 {
-        guard let machine = signaling.machine else { return cursor }
-        return max(cursor, machines.run(ProcessWork.serverSendsMessage.cost, on: machine, threadFree: &signaling.threadFree,
-                                        readyAt: now))
+        guard let thread = signaling.thread else { return cursor }
+        return max(cursor, machines.run(ProcessWork.serverSendsMessage.cost, thread: thread, readyAt: now))
     }
 
     /// When a WebSocket handshake whose upgrade request reaches the server at `at` is answered:
     /// the server's thread accepts it among the messages it is reading (the work is given to
     /// the thread now, as in `browserSends`).
     func serverAccepts(at: Int64) -> Int64 {
-        guard let machine = signaling.machine else { return at }
-        return max(at, machines.run(ProcessWork.serverAcceptsSocket.cost, on: machine, threadFree: &signaling.threadFree,
-                                    readyAt: now))
+        guard let thread = signaling.thread else { return at }
+        return max(at, machines.run(ProcessWork.serverAcceptsSocket.cost, thread: thread, readyAt: now))
     }
 
     /// A frame reached the server's socket now: its process reads it when its thread gets to
     /// it, and only then does the server's state machine see it. Returns false when the
     /// server's work is not charged: the frame is handled now.
     func serverReads(_ frame: WebSocketFrame) -> Bool {
-        guard let machine = signaling.machine else { return false }
+        guard let thread = signaling.thread else { return false }
         var read = frame
         read.serverRead = true
-        let end = machines.run(ProcessWork.serverReadsFrame.cost, on: machine, threadFree: &signaling.threadFree,
-                               readyAt: now)
+        let end = machines.run(ProcessWork.serverReadsFrame.cost, thread: thread, readyAt: now)
         queue.push(.wsArrive(webSockets.hold(read)), at: end)
         return true
     }

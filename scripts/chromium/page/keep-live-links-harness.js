@@ -25,14 +25,34 @@
   const uid = () => sessionStorage.getItem('uid');
   const nowEp = () => performance.timeOrigin + performance.now();
 
+  // Records: one console line each (`log=console`), or, by default, kept in the page and taken
+  // by the driver in one batch (`mesh.takeTrace()`), as in mesh.js.
+  const LOG_TO_CONSOLE = params.get('log') === 'console';
+  const traceBuffer = [];
+  const CARRY = 'mesh-trace-carry';
+  if (!LOG_TO_CONSOLE && sessionStorage.getItem(CARRY)) {
+    try { traceBuffer.push(...JSON.parse(sessionStorage.getItem(CARRY))); } catch (e) { /* ignore */ }
+    sessionStorage.removeItem(CARRY);
+  }
   let seq = 0;
   function log(ev, data) {
     const rec = Object.assign({ seq: seq++, ep: +nowEp().toFixed(3), uid: uid(), load: loadNo, ev }, data || {});
-    try { console.log('TRACE ' + JSON.stringify(rec)); } catch (e) { /* ignore */ }
+    if (LOG_TO_CONSOLE) {
+      try { console.log('TRACE ' + JSON.stringify(rec)); } catch (e) { /* ignore */ }
+    } else {
+      traceBuffer.push(rec);
+    }
     return rec;
   }
+  function takeTrace() { return traceBuffer.splice(0, traceBuffer.length); }
   log('page', { state: 'load', policy: 'keep-live-links', ua: navigator.userAgent });
-  window.addEventListener('pagehide', () => log('page', { state: 'pagehide' }));
+  window.addEventListener('pagehide', () => {
+    log('page', { state: 'pagehide' });
+    if (LOG_TO_CONSOLE) return;
+    const rest = JSON.stringify(takeTrace());
+    try { sessionStorage.setItem(CARRY, rest); } catch (e) { /* ignore */ }
+    try { console.log('TRACEBATCH ' + rest); } catch (e) { /* ignore */ }
+  });
 
   // The policy code's globals (`peers`, `ws`, `instance`) are top-level declarations of a classic
   // script, so these lookups see them once it has run.
@@ -225,6 +245,7 @@
       try { ws.close(1000, 'wsDrop'); } catch (e) { log('error', { op: 'wsDrop', message: String(e) }); }
     },
     holdNextLoadUntil: (ep) => sessionStorage.setItem('mesh-join-at', String(ep)),
+    takeTrace,
     summary: () => allPcs.map((pc) => ({ id: pc.__l.id, remote: pc.__l.remote, role: pc.__l.role, destroyed: pc.__l.closedByApp,
       current: pcOf(pc.__l.remote) === pc, sig: pc.signalingState, conn: pc.connectionState, ice: pc.iceConnectionState,
       dc: pc.__l.dc ? pc.__l.dc.readyState : null })),

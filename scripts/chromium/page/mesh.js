@@ -58,18 +58,41 @@
   const loadNo = Number(sessionStorage.getItem('mesh-loads') || 0) + 1;
   sessionStorage.setItem('mesh-loads', String(loadNo));
 
+  // Records: one console line each (`log=console`), or, by default, kept in the page and taken
+  // by the driver in one batch (`mesh.takeTrace()`), so that no tab sends Playwright a message
+  // per event while the tabs are being measured (docs/fidelity.md, "The lean harness").
+  const LOG_TO_CONSOLE = params.get('log') === 'console';
+  const traceBuffer = [];
+  const CARRY = 'mesh-trace-carry';
+  if (!LOG_TO_CONSOLE && sessionStorage.getItem(CARRY)) {
+    // records of the document this one replaced (a reload), handed over in sessionStorage
+    try { traceBuffer.push(...JSON.parse(sessionStorage.getItem(CARRY))); } catch (e) { /* ignore */ }
+    sessionStorage.removeItem(CARRY);
+  }
   let seq = 0;
   function log(ev, data) {
     const t = performance.now();
     const rec = Object.assign({ seq: seq++, ep: +(performance.timeOrigin + t).toFixed(3), uid, load: loadNo, ev }, data || {});
-    try { console.log('TRACE ' + JSON.stringify(rec)); } catch (e) { /* ignore */ }
+    if (LOG_TO_CONSOLE) {
+      try { console.log('TRACE ' + JSON.stringify(rec)); } catch (e) { /* ignore */ }
+    } else {
+      traceBuffer.push(rec);
+    }
     return rec;
   }
+  function takeTrace() { return traceBuffer.splice(0, traceBuffer.length); }
   window.__log = log;
 
   log('page', { state: 'load', policy: POLICY_NAME, ua: navigator.userAgent });
   if (!policy) log('fatal', { message: 'unknown policy ' + POLICY_NAME });
-  window.addEventListener('pagehide', () => log('page', { state: 'pagehide' }));
+  window.addEventListener('pagehide', () => {
+    log('page', { state: 'pagehide' });
+    if (LOG_TO_CONSOLE) return;
+    // A reload's next document picks these up; a closing tab's are sent as one line.
+    const rest = JSON.stringify(takeTrace());
+    try { sessionStorage.setItem(CARRY, rest); } catch (e) { /* ignore */ }
+    try { console.log('TRACEBATCH ' + rest); } catch (e) { /* ignore */ }
+  });
 
   // ------------------------------------------------------------ MeshSim payloads <-> SDP
   function sdpLine(sdp, prefix) {
@@ -454,6 +477,7 @@
     },
     // Set before page.reload(): the next load of this tab connects at `ep` (epoch ms).
     holdNextLoadUntil: (ep) => sessionStorage.setItem('mesh-join-at', String(ep)),
+    takeTrace,
     summary: () => links.map((l) => ({ id: l.id, remote: l.remote, role: l.role, destroyed: l.destroyed,
       current: links[current.get(l.remote)] === l, sig: l.pc.signalingState, conn: l.pc.connectionState,
       ice: l.pc.iceConnectionState, dc: l.dc ? l.dc.readyState : null })),
