@@ -735,13 +735,13 @@ public struct ICEAgent: Sendable {
         for i in pairs.indices { pairs[i].priority = pairPriority(local: pairs[i].localIndex, remote: pairs[i].remoteIndex) }
     }
 
-    private var isWeak: Bool {
+    @inline(__always) private var isWeak: Bool {
         guard let s = selectedPairIndex else { return true }
         return !pairs[s].writable
     }
 
     /// When the next ordinary or triggered check is due, if any pair needs one.
-    private var nextCheckTime: Int64? {
+    @inline(__always) private var nextCheckTime: Int64? {
         guard remoteUsername != nil, nextPairToCheck() != nil else { return nil }
         let interval = isWeak || !triggered.isEmpty ? config.weakPingInterval : config.strongPingInterval
         return lastCheckAt == .min ? .min : lastCheckAt + interval
@@ -759,7 +759,7 @@ public struct ICEAgent: Sendable {
     /// turn and a relay pair formed after them (the RELAY phase comes 50 ms after the UDP one)
     /// would never be checked. libwebrtc reaches the relay pair in such a churn too (its rule:
     /// unpinged connections before pinged ones); this alternation is the model's version.
-    private func nextPairToCheck() -> Int? {
+    @inline(__always) private func nextPairToCheck() -> Int? {
         if let t = triggered.first {
             guard lastCheckTriggered, let fresh = unpingedOrdinaryPair() else { return t }
             return fresh
@@ -785,7 +785,7 @@ public struct ICEAgent: Sendable {
 
     /// The highest-priority pair not yet checked, not failed, not selected, ready, without a
     /// triggered check pending.
-    private func unpingedOrdinaryPair() -> Int? {
+    @inline(__always) private func unpingedOrdinaryPair() -> Int? {
         var best: Int?
         for i in pairs.indices where pairs[i].lastPingSent == .min && pairs[i].state != .failed
             && i != selectedPairIndex && pairs[i].pathReady && !triggered.contains(i) {
@@ -795,7 +795,7 @@ public struct ICEAgent: Sendable {
     }
 
     /// Keep-alive and consent checks on the selected pair.
-    private var keepaliveTime: Int64? {
+    @inline(__always) private var keepaliveTime: Int64? {
         guard let s = selectedPairIndex, remoteUsername != nil else { return nil }
         let p = pairs[s]
         guard p.state != .failed else { return nil }
