@@ -22,7 +22,7 @@ import Testing
         #expect(profiled.json == plain.json)
         // Every executed event is counted once, under its own kind.
         #expect(p.events == sim.stats.events)
-        #expect(p[.pcTimerEarly] + p[.pcTimerStale] <= p[.pcTimer])
+        #expect(p[.pcTimerEarly] + p[.pcTimerStale] + p[.pcTimerWithdrawn] <= p[.pcTimer])
         // Datagrams that reached a connection, a server or were dropped are at most those that arrived.
         let kinds: [EventProfile.Kind] = [.stunRequest, .stunResponse, .dtls, .sctpControl, .sctpData, .sctpTraffic, .turnPacket, .toServers, .dropped]
         #expect(kinds.reduce(0) { $0 + p[$1] } <= p[.datagramArrive])

@@ -16,6 +16,14 @@
 /// Ties resolved by the global insertion sequence make two runs with the same seed execute
 /// events in exactly the same order (DESIGN.md, determinism). The queue is a class because it
 /// owns raw memory; the simulation holds exactly one.
+///
+/// **Withdrawing.** An entry pushed with `pushWithdrawable` into a bucket can be taken back
+/// before its slot comes up (`withdraw`): it is marked in place (its tag becomes `withdrawnTag`)
+/// and skipped when its bucket is poured, so it is never popped. Positions in a bucket never
+/// change until it is poured, so the ticket (slot and position) stays valid until then; an
+/// entry already in the near or far heap is not withdrawable (its ticket is 0), and its owner
+/// lets it come due and ignores it, as before. Withdrawing changes no order: every other entry
+/// keeps its time and sequence. A superseded connection timer is the use (`rearmTimer`).
 final class EventQueue {
     /// One heap entry (24 bytes).
     @usableFromInline
@@ -59,8 +67,20 @@ final class EventQueue {
     }
     /// The first biased time after the current slot.
     private var nearLimit: UInt64 = (EventQueue.signBit >> EventQueue.slotShift + 1) << EventQueue.slotShift
-    /// Entries pending in all three tiers.
-    var count: Int { near.count + bucketed + far.count }
+    /// Entries pending in all three tiers (withdrawn ones not counted).
+    var count: Int { near.count + bucketed + far.count - withdrawnPending }
+    /// Withdrawn entries still in their buckets.
+    private var withdrawnPending = 0
+    /// Withdrawn entries whose time had come (poured, or settled by `settleWithdrawn`) and was
+    /// at or before `withdrawnCountLimit`: the events a run would have popped and ignored.
+    private(set) var withdrawnDue = 0
+    /// The latest time whose withdrawn entries `withdrawnDue` counts (a run's end).
+    var withdrawnCountLimit: Int64 = .max {
+        didSet { withdrawnBiasedLimit = UInt64(bitPattern: withdrawnCountLimit) ^ EventQueue.signBit }
+    }
+    private var withdrawnBiasedLimit: UInt64 = .max
+    /// The tag of a withdrawn entry (event tags are 0...15).
+    static let withdrawnTag: UInt64 = 0xFF
     private var nextSequence: UInt64 = 0
 
     init(reservingCapacity requested: Int = 0) {
@@ -96,18 +116,71 @@ final class EventQueue {
         }
     }
 
-    /// An entry after the current slot: into its slot's bucket, or the far heap.
-    @inline(never)
-    private func pushLater(_ item: Entry) {
+    /// An entry after the current slot: into its slot's bucket, or the far heap. Returns its
+    /// ticket if it went into a bucket (`pushWithdrawable`), else 0.
+    @inline(never) @discardableResult
+    private func pushLater(_ item: Entry) -> UInt64 {
         let slot = item.slot
         if slot <= currentSlot {
             // Only in the last slot of all, where `nearLimit` saturates.
             near.push(item)
         } else if slot - currentSlot < EventQueue.slotCount {
-            buckets[Int(slot & (EventQueue.slotCount - 1))].append(item)
+            let b = Int(slot & (EventQueue.slotCount - 1))
+            let position = UInt64(buckets[b].count)
+            buckets[b].append(item)
             bucketed += 1
+            // Slots are at least 2^39 (time 0 biased), so a ticket is never 0.
+            return position < 1 << EventQueue.ticketPositionBits ? slot << EventQueue.ticketPositionBits | position : 0
         } else {
             far.push(item)
+        }
+        return 0
+    }
+
+    /// Bits of a ticket that hold the position in the bucket (the rest: the slot, 40 bits).
+    static let ticketPositionBits: UInt64 = 24
+
+    /// `push`, returning a ticket with which `withdraw` can take the entry back while it waits
+    /// in a bucket; 0 when it went to the near or far heap (not withdrawable).
+    @inline(__always)
+    func pushWithdrawable(_ event: Event, at time: Int64) -> UInt64 {
+        let (tag, payload) = EventQueue.encode(event)
+        let item = Entry(biasedTime: UInt64(bitPattern: time) ^ EventQueue.signBit,
+                         order: nextSequence << 8 | tag, payload: payload)
+        nextSequence &+= 1
+        if item.biasedTime < nearLimit {
+            near.push(item)
+            return 0
+        }
+        return pushLater(item)
+    }
+
+    /// Take back `event`, pushed with `ticket` by `pushWithdrawable`, if it still waits in its
+    /// bucket; whether it did. The event must match the entry exactly (a connection timer's
+    /// epoch makes it unique), so a stale ticket withdraws nothing.
+    @discardableResult
+    func withdraw(_ ticket: UInt64, _ event: Event) -> Bool {
+        let slot = ticket >> EventQueue.ticketPositionBits
+        guard ticket != 0, slot > currentSlot, slot - currentSlot < EventQueue.slotCount else { return false }
+        let b = Int(slot & (EventQueue.slotCount - 1))
+        let position = Int(ticket & (1 << EventQueue.ticketPositionBits - 1))
+        let (tag, payload) = EventQueue.encode(event)
+        guard position < buckets[b].count else { return false }
+        let e = buckets[b][position]
+        guard e.slot == slot, e.order & 0xFF == tag, e.payload == payload else { return false }
+        buckets[b][position].order = e.order | EventQueue.withdrawnTag
+        withdrawnPending += 1
+        return true
+    }
+
+    /// Count the withdrawn entries still waiting (the queue holds nothing else due, so no pour
+    /// will reach them) into `withdrawnDue`, as far as `withdrawnCountLimit`.
+    func settleWithdrawn() {
+        guard withdrawnPending > 0 else { return }
+        for b in buckets.indices {
+            for e in buckets[b] where e.order & 0xFF == EventQueue.withdrawnTag {
+                if e.biasedTime <= withdrawnBiasedLimit { withdrawnDue += 1 }
+            }
         }
     }
 
@@ -126,6 +199,8 @@ final class EventQueue {
         guard count > 0 else { return false }
         let mask = EventQueue.slotCount - 1
         while near.count == 0 {
+            // A poured bucket may have held only withdrawn entries.
+            if count == 0 { return false }
             if bucketed == 0 {
                 // Only far entries: jump straight to the earliest.
                 currentSlot = far.min.slot
@@ -145,7 +220,20 @@ final class EventQueue {
             let i = Int(currentSlot & mask)
             if !buckets[i].isEmpty {
                 bucketed -= buckets[i].count
-                buckets[i].withUnsafeBufferPointer { for e in $0 { near.push(e) } }
+                if withdrawnPending == 0 {
+                    buckets[i].withUnsafeBufferPointer { for e in $0 { near.push(e) } }
+                } else {
+                    buckets[i].withUnsafeBufferPointer {
+                        for e in $0 {
+                            if e.order & 0xFF == EventQueue.withdrawnTag {
+                                withdrawnPending -= 1
+                                if e.biasedTime <= withdrawnBiasedLimit { withdrawnDue += 1 }
+                            } else {
+                                near.push(e)
+                            }
+                        }
+                    }
+                }
                 // Freed, not kept: 1,024 buckets each keeping its peak room would hold
                 // gigabytes at the million-timer scale.
                 buckets[i] = []

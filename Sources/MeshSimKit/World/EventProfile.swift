@@ -11,8 +11,12 @@ final class EventProfile {
     enum Kind: Int, CaseIterable {
         case scenarioAction, pageLoad, wsOpened, wsArrive, datagramArrive, pcTask, pcTimer, wsReconnect,
              serverPing, serverUp, deferred, meshTimer, pageTask, bench, trafficTick, mediaTick
-        /// `pcTimer` events whose connection re-armed its timer since (epoch moved on) or closed.
+        /// `pcTimer` events whose connection re-armed its timer since (epoch moved on) or closed,
+        /// popped and ignored.
         case pcTimerStale
+        /// `pcTimer` events superseded by a re-arm and withdrawn from the queue before they came
+        /// due (`EventQueue.withdraw`): counted as events of the run, never popped.
+        case pcTimerWithdrawn
         /// `pcTimer` events before the connection's deadline, which an input had moved later:
         /// only a re-arm.
         case pcTimerEarly
@@ -40,6 +44,7 @@ final class EventProfile {
             case .trafficTick: "trafficTick"
             case .mediaTick: "mediaTick"
             case .pcTimerStale: "pcTimer.stale"
+            case .pcTimerWithdrawn: "pcTimer.withdrawn"
             case .pcTimerEarly: "pcTimer.early"
             case .stunRequest: "datagram.stunRequest"
             case .stunResponse: "datagram.stunResponse"
@@ -64,6 +69,12 @@ final class EventProfile {
     func notePending(_ n: Int) { if n > peakPending { peakPending = n } }
 
     func count(_ kind: Kind) { counts[kind.rawValue] += 1 }
+
+    /// Timers withdrawn from the queue: `pcTimer` events that were never popped.
+    func countWithdrawn(_ n: Int) {
+        counts[Kind.pcTimer.rawValue] += n
+        counts[Kind.pcTimerWithdrawn.rawValue] += n
+    }
 
     func count(_ event: Event) {
         let kind: Kind

@@ -167,9 +167,12 @@ final class Simulation {
             queue.push(.scenarioAction(Int32(i)), at: e.at)
         }
         if media != nil { queue.push(.mediaTick, at: 0) }
+        // Withdrawn connection timers (`rearmTimer`) count as the stale events they were:
+        // the run's event count is the model's, not the queue's bookkeeping.
+        queue.withdrawnCountLimit = endTime
         var executed = 0
         while let next = queue.nextTime, next <= endTime {
-            guard executed < options.eventBudget else {
+            guard executed + queue.withdrawnDue < options.eventBudget else {
                 budgetExhausted = true
                 invariants.record(now, "eventBudget", peers: [], "event budget of \(options.eventBudget) events exhausted; the run stopped early (raise it with --max-events)")
                 break
@@ -190,7 +193,9 @@ final class Simulation {
             if !deliveries.isEmpty { scheduleDeliveries() }
             if let determinismLog { determinismLog.record(time: now, event: entry.event, rng: rng.stateDigest, traceLines: trace.lines) }
         }
-        stats.events = executed
+        if !budgetExhausted { queue.settleWithdrawn() }
+        stats.events = executed + queue.withdrawnDue
+        eventProfile?.countWithdrawn(queue.withdrawnDue)
         if !budgetExhausted { now = endTime }
         trace.flush()
         if traffic != nil { classifyTrafficLosses() }
@@ -223,6 +228,7 @@ final class Simulation {
                 return
             }
             slot.timerAt = .max
+            slot.timerTicket = 0
             if let d = slot.pc.nextDeadline, d > now {
                 // An input moved the deadline later since this timer was set: nothing is due
                 // (`nextDeadline` covers every timed step), so only re-arm, as `carryOut` would.

@@ -119,6 +119,7 @@ public struct PeerConnection: Sendable {
         self.ice = ICEAgent(shared: shared, role: .controlled, tieBreaker: identity.tieBreaker,
                            ufrag: identity.ufrag, pwd: identity.pwd, base: base)
         self.association = Association(localFingerprint: identity.fingerprint)
+        self.iceDeadline = ice.nextDeadline
     }
 
     public var signalingState: SignalingState { signaling.state }
@@ -171,7 +172,8 @@ public struct PeerConnection: Sendable {
     public mutating func sendData(stream: UInt16, _ message: DataMessage, now: Int64,
                                   into out: inout [PCAction]) -> Result<Void, DataSendError> {
         borrowScratch()
-        defer { endCall() }
+        // Only the data transport is reached: the agent's deadline stands.
+        defer { endCall(iceChanged: false) }
         guard !isClosed else { return .failure(.invalidState) }
         let r = association.sendData(stream: stream, message, now: now, into: &assocOut)
         drainAssociation(now: now, into: &out)
@@ -389,7 +391,8 @@ public struct PeerConnection: Sendable {
     public mutating func receive(_ packet: PeerPacket, from: TransportAddress, overTCP: Bool = false, now: Int64,
                                  into out: inout [PCAction]) {
         borrowScratch()
-        defer { endCall() }
+        var iceChanged = true
+        defer { endCall(iceChanged: iceChanged) }
         guard !isClosed else { return }
         switch packet {
         case .stun(let m):
@@ -411,9 +414,31 @@ public struct PeerConnection: Sendable {
                 if early.count < 4 { early.append((packet, from)) }
                 return
             }
-            ice.noteReceived(from: from, now: now)
+            noteReceived(from: from, now: now)
+            iceChanged = false
             association.receive(packet, now: now, into: &assocOut)
             drainAssociation(now: now, into: &out)
+        }
+    }
+
+    /// DTLS or SCTP from `from` keeps the selected pair receiving; `iceDeadline` follows. Only
+    /// the agent's `receivingDeadline` terms can move: when they were not the earliest before,
+    /// the rest was, and the new deadline is the earlier of it and the new terms; when they
+    /// were, the agent's deadline is computed again.
+    private mutating func noteReceived(from: TransportAddress, now: Int64) {
+        let before = ice.receivingDeadline
+        ice.noteReceived(from: from, now: now)
+        let after = ice.receivingDeadline
+        if before == after { return }
+        if let b = before, let d = iceDeadline, b <= d {
+            iceDeadline = ice.nextDeadline
+        } else {
+            // `before` was nil or later than the deadline: the other terms made it.
+            switch (iceDeadline, after) {
+            case (let d?, let a?): iceDeadline = min(d, a)
+            case (nil, let a): iceDeadline = a
+            case (let d, nil): iceDeadline = d
+            }
         }
     }
 
@@ -446,11 +471,16 @@ public struct PeerConnection: Sendable {
     /// When the connection next needs `timerFired` (ICE pacing, STUN, DTLS/SCTP retransmission).
     /// Stored, refreshed after every input, so reading it is a plain load.
     public private(set) var nextDeadline: Int64?
+    /// `ice.nextDeadline` as of the last call that reached the agent. Only calls through here
+    /// change the agent, and its deadline depends on its state alone, so calls that reach only
+    /// the data transport (`sendData`, a data timer) keep it instead of walking the pairs again.
+    private var iceDeadline: Int64?
 
     /// Take the shared scratch room for the outputs of this call (every public mutating method
     /// starts with this and ends with `endCall`).
     @inline(__always)
     private mutating func borrowScratch() {
+        assert(iceDeadline == ice.nextDeadline, "the agent changed outside a call that refreshes its deadline")
         swap(&iceOut, &scratch.ice)
         swap(&assocOut, &scratch.association)
     }
@@ -458,21 +488,23 @@ public struct PeerConnection: Sendable {
     /// Give the scratch room back, empty, and recompute the next deadline. Every call drains
     /// what its parts produced (checked in debug builds, which the tests run); a stray output
     /// must not reach the next connection that borrows the room.
-    private mutating func endCall() {
+    /// `iceChanged`: false only when the call did not reach the agent (its deadline is kept).
+    private mutating func endCall(iceChanged: Bool = true) {
         assert(iceOut.isEmpty && assocOut.isEmpty, "a PeerConnection call left outputs undrained")
         iceOut.clearKeepingCapacity()
         assocOut.clearKeepingCapacity()
         swap(&iceOut, &scratch.ice)
         swap(&assocOut, &scratch.association)
-        refreshDeadline()
+        refreshDeadline(iceChanged: iceChanged)
     }
 
-    private mutating func refreshDeadline() {
+    private mutating func refreshDeadline(iceChanged: Bool) {
+        if iceChanged { iceDeadline = ice.nextDeadline }
         guard !isClosed else {
             nextDeadline = nil
             return
         }
-        switch (ice.nextDeadline, association.nextDeadline) {
+        switch (iceDeadline, association.nextDeadline) {
         case (nil, nil): nextDeadline = nil
         case (let a?, nil): nextDeadline = a
         case (nil, let b?): nextDeadline = b
@@ -482,13 +514,15 @@ public struct PeerConnection: Sendable {
 
     public mutating func timerFired(now: Int64, into out: inout [PCAction]) {
         borrowScratch()
-        defer { endCall() }
-        guard !isClosed else { return }
         // The agent does nothing before its deadline (PeerConnectionPair's early timers check
         // it); skipping it when only the association is due spares a data channel's frequent
-        // timers (delayed acks, T3) the agent's walk over its pairs. Without application data
-        // the question would cost more than it saves: the agent is usually the one due.
-        if association.dataStorage == nil || (ice.nextDeadline.map { $0 <= now } ?? true) {
+        // timers (delayed acks, T3) the agent's walk over its pairs, here and after the call.
+        // Without application data the question would cost more than it saves: the agent is
+        // usually the one due.
+        let iceDue = association.dataStorage == nil || (iceDeadline.map { $0 <= now } ?? true)
+        defer { endCall(iceChanged: iceDue) }
+        guard !isClosed else { return }
+        if iceDue {
             ice.timerFired(now: now, into: &iceOut)
             drainICE(now: now, into: &out)
         }
@@ -534,9 +568,12 @@ public struct PeerConnection: Sendable {
     private mutating func drainAssociation(now: Int64, into out: inout [PCAction]) {
         var i = 0
         while i < assocOut.count {
-            let o = assocOut[i]
+            // Moved out (a payload-free case takes its place), so that a packet is not copied
+            // on its way to `out` nor destroyed again when the room is cleared.
+            var o = AssociationOutput.dtlsConnected
+            swap(&o, &assocOut[i])
             i += 1
-            switch o {
+            switch consume o {
             case .send(let packet):
                 if let p = ice.selectedPair {
                     let to = ice.remoteCandidates[p.remoteIndex].address
