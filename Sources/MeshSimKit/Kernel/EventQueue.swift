@@ -18,12 +18,13 @@
 /// owns raw memory; the simulation holds exactly one.
 ///
 /// **Withdrawing.** An entry pushed with `pushWithdrawable` into a bucket can be taken back
-/// before its slot comes up (`withdraw`): it is marked in place (its tag becomes `withdrawnTag`)
+/// before its slot comes up (`withdraw`): it is marked in place (`withdrawnBit` in its tag)
 /// and skipped when its bucket is poured, so it is never popped. Positions in a bucket never
 /// change until it is poured, so the ticket (slot and position) stays valid until then; an
 /// entry already in the near or far heap is not withdrawable (its ticket is 0), and its owner
 /// lets it come due and ignores it, as before. Withdrawing changes no order: every other entry
-/// keeps its time and sequence. A superseded connection timer is the use (`rearmTimer`).
+/// keeps its time and sequence. Superseded connection timers are the use (`rearmTimer`,
+/// `syncDataTimer`).
 final class EventQueue {
     /// One heap entry (24 bytes).
     @usableFromInline
@@ -74,13 +75,19 @@ final class EventQueue {
     /// Withdrawn entries whose time had come (poured, or settled by `settleWithdrawn`) and was
     /// at or before `withdrawnCountLimit`: the events a run would have popped and ignored.
     private(set) var withdrawnDue = 0
+    /// The same by event tag (`encode`).
+    private(set) var withdrawnDueByTag = [Int](repeating: 0, count: 128)
+    /// `withdrawnDueByTag` of connection timers (`Event.pcTimer`); read once per event by the
+    /// run loop, so kept apart.
+    private(set) var withdrawnConnectionTimers = 0
+    static let pcTimerTag = Int(EventQueue.encode(.pcTimer(0, epoch: 0)).tag)
     /// The latest time whose withdrawn entries `withdrawnDue` counts (a run's end).
     var withdrawnCountLimit: Int64 = .max {
         didSet { withdrawnBiasedLimit = UInt64(bitPattern: withdrawnCountLimit) ^ EventQueue.signBit }
     }
     private var withdrawnBiasedLimit: UInt64 = .max
-    /// The tag of a withdrawn entry (event tags are 0...15).
-    static let withdrawnTag: UInt64 = 0xFF
+    /// Set in the tag of a withdrawn entry (event tags are below it).
+    static let withdrawnBit: UInt64 = 0x80
     private var nextSequence: UInt64 = 0
 
     init(reservingCapacity requested: Int = 0) {
@@ -168,7 +175,7 @@ final class EventQueue {
         guard position < buckets[b].count else { return false }
         let e = buckets[b][position]
         guard e.slot == slot, e.order & 0xFF == tag, e.payload == payload else { return false }
-        buckets[b][position].order = e.order | EventQueue.withdrawnTag
+        buckets[b][position].order = e.order | EventQueue.withdrawnBit
         withdrawnPending += 1
         return true
     }
@@ -178,9 +185,7 @@ final class EventQueue {
     func settleWithdrawn() {
         guard withdrawnPending > 0 else { return }
         for b in buckets.indices {
-            for e in buckets[b] where e.order & 0xFF == EventQueue.withdrawnTag {
-                if e.biasedTime <= withdrawnBiasedLimit { withdrawnDue += 1 }
-            }
+            for e in buckets[b] where e.order & EventQueue.withdrawnBit != 0 { countWithdrawn(e) }
         }
     }
 
@@ -225,9 +230,9 @@ final class EventQueue {
                 } else {
                     buckets[i].withUnsafeBufferPointer {
                         for e in $0 {
-                            if e.order & 0xFF == EventQueue.withdrawnTag {
+                            if e.order & EventQueue.withdrawnBit != 0 {
                                 withdrawnPending -= 1
-                                if e.biasedTime <= withdrawnBiasedLimit { withdrawnDue += 1 }
+                                countWithdrawn(e)
                             } else {
                                 near.push(e)
                             }
@@ -240,6 +245,16 @@ final class EventQueue {
             }
         }
         return true
+    }
+
+    /// A withdrawn entry leaves the queue: counted if its time was within the limit.
+    @inline(__always)
+    private func countWithdrawn(_ e: Entry) {
+        guard e.biasedTime <= withdrawnBiasedLimit else { return }
+        withdrawnDue += 1
+        let tag = Int(e.order & (EventQueue.withdrawnBit - 1))
+        withdrawnDueByTag[tag] += 1
+        if tag == EventQueue.pcTimerTag { withdrawnConnectionTimers += 1 }
     }
 
     // MARK: - Event packing
@@ -269,6 +284,7 @@ final class EventQueue {
         case .pageTask(let i): return (13, pack(i))
         case .trafficTick(let page, let flow): return (14, pack(page, flow))
         case .mediaTick: return (15, 0)
+        case .dataTimer(let c, let epoch): return (16, pack(c, epoch))
         }
     }
 
@@ -293,6 +309,7 @@ final class EventQueue {
         case 13: return .pageTask(a)
         case 14: return .trafficTick(page: a, flow: b)
         case 15: return .mediaTick
+        case 16: return .dataTimer(a, epoch: b)
         default: preconditionFailure("event tag \(tag) has no case: update EventQueue.encode/decode with Event")
         }
     }

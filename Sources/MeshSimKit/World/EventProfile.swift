@@ -10,13 +10,16 @@ final class EventProfile {
     /// Event kinds in `Event`'s order, then the finer kinds counted inside the handlers.
     enum Kind: Int, CaseIterable {
         case scenarioAction, pageLoad, wsOpened, wsArrive, datagramArrive, pcTask, pcTimer, wsReconnect,
-             serverPing, serverUp, deferred, meshTimer, pageTask, bench, trafficTick, mediaTick
+             serverPing, serverUp, deferred, meshTimer, pageTask, bench, trafficTick, mediaTick, dataTimer
         /// `pcTimer` events whose connection re-armed its timer since (epoch moved on) or closed,
         /// popped and ignored.
         case pcTimerStale
         /// `pcTimer` events superseded by a re-arm and withdrawn from the queue before they came
         /// due (`EventQueue.withdraw`): counted as events of the run, never popped.
         case pcTimerWithdrawn
+        /// `dataTimer` events popped stale or early, and data timers withdrawn before they came
+        /// due (not events: not counted in `dataTimer`).
+        case dataTimerStale, dataTimerEarly, dataTimerWithdrawn
         /// `pcTimer` events before the connection's deadline, which an input had moved later:
         /// only a re-arm.
         case pcTimerEarly
@@ -43,6 +46,10 @@ final class EventProfile {
             case .bench: "bench"
             case .trafficTick: "trafficTick"
             case .mediaTick: "mediaTick"
+            case .dataTimer: "dataTimer"
+            case .dataTimerStale: "dataTimer.stale"
+            case .dataTimerEarly: "dataTimer.early"
+            case .dataTimerWithdrawn: "dataTimer.withdrawn"
             case .pcTimerStale: "pcTimer.stale"
             case .pcTimerWithdrawn: "pcTimer.withdrawn"
             case .pcTimerEarly: "pcTimer.early"
@@ -59,7 +66,7 @@ final class EventProfile {
         }
 
         /// Whether the kind is an event of its own (the rest subdivide `pcTimer` and `datagramArrive`).
-        var isEvent: Bool { rawValue <= Kind.mediaTick.rawValue }
+        var isEvent: Bool { rawValue <= Kind.dataTimer.rawValue }
     }
 
     private(set) var counts = [Int](repeating: 0, count: Kind.allCases.count)
@@ -70,10 +77,14 @@ final class EventProfile {
 
     func count(_ kind: Kind) { counts[kind.rawValue] += 1 }
 
-    /// Timers withdrawn from the queue: `pcTimer` events that were never popped.
-    func countWithdrawn(_ n: Int) {
-        counts[Kind.pcTimer.rawValue] += n
-        counts[Kind.pcTimerWithdrawn.rawValue] += n
+    /// Timers withdrawn from the queue (by event tag, `EventQueue.withdrawnDueByTag`), never
+    /// popped: connection timers count as the `pcTimer` events they were (`Simulation.run`),
+    /// data timers only as withdrawn.
+    func countWithdrawn(_ byTag: [Int]) {
+        let pc = byTag[EventQueue.pcTimerTag]
+        counts[Kind.pcTimer.rawValue] += pc
+        counts[Kind.pcTimerWithdrawn.rawValue] += pc
+        counts[Kind.dataTimerWithdrawn.rawValue] += byTag[Int(EventQueue.encode(.dataTimer(0, epoch: 0)).tag)]
     }
 
     func count(_ event: Event) {
@@ -95,6 +106,7 @@ final class EventProfile {
         case .bench: kind = .bench
         case .trafficTick: kind = .trafficTick
         case .mediaTick: kind = .mediaTick
+        case .dataTimer: kind = .dataTimer
         }
         count(kind)
     }

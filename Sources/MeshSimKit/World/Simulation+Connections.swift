@@ -181,6 +181,7 @@ extension Simulation {
             }
         }
         if let d = slot.pc.nextDeadline, d < slot.timerAt, !slot.closed { rearmTimer(c, at: d) }
+        if traffic != nil, !slot.closed { syncDataTimer(c, slot) }
     }
 
     /// Schedule connection `c`'s timer for `d` (now if `d` has passed). The pending one is

@@ -14,6 +14,8 @@ extension Simulation {
     /// peers (both sides do, with the same id, so no DCEP is needed).
     func openTrafficChannels(connection c: Int32) {
         let slot = connections[Int(c)]
+        // The data transport's timers get a timer of their own (`syncDataTimer`).
+        slot.inPlace { $0.runDataTimersApart() }
         let me = pages[Int(slot.page)].uid
         for (i, f) in scenario.traffic.enumerated() where f.involves(me, slot.remoteUID) {
             let stream = TrafficLedger.stream(flow: i)
@@ -156,6 +158,46 @@ extension Simulation {
         case .failure:
             return
         }
+    }
+
+    /// Bring connection `c`'s data timer in line with its data transport's deadline, after a
+    /// call. An earlier deadline gets a new timer event (the pending one withdrawn, or left to
+    /// come due stale); a later one, or none, withdraws the pending event and pushes the new
+    /// one at once, so a T3-rtx a SACK cancelled costs no event. Only when the pending event
+    /// is too close to withdraw (the queue's current slot) does it come due early and re-arm.
+    func syncDataTimer(_ c: Int32, _ slot: ConnectionSlot) {
+        let d = slot.pc.dataDeadline ?? .max
+        if d == slot.dataTimerAt { return }
+        if slot.dataTimerTicket != 0 {
+            if queue.withdraw(slot.dataTimerTicket, .dataTimer(c, epoch: slot.dataTimerEpoch)) {
+                slot.dataTimerTicket = 0
+                slot.dataTimerAt = .max
+            } else {
+                slot.dataTimerTicket = 0
+            }
+        }
+        guard d < slot.dataTimerAt else { return }
+        slot.dataTimerEpoch &+= 1
+        slot.dataTimerAt = d
+        slot.dataTimerTicket = queue.pushWithdrawable(.dataTimer(c, epoch: slot.dataTimerEpoch), at: max(d, now))
+    }
+
+    /// Connection `c`'s data timer event.
+    func dataTimerDue(_ c: Int32, epoch: UInt32) {
+        let slot = connections[Int(c)]
+        guard slot.dataTimerEpoch == epoch, !slot.closed else {
+            eventProfile?.count(.dataTimerStale)
+            return
+        }
+        slot.dataTimerAt = .max
+        slot.dataTimerTicket = 0
+        if let d = slot.pc.dataDeadline, d > now {
+            eventProfile?.count(.dataTimerEarly)
+            syncDataTimer(c, slot)
+            return
+        }
+        cursor = charge(.timer, page: slot.page, readyAt: now)
+        callConnection(c) { slot, out in slot.pc.dataTimerFired(now: now, into: &out) }
     }
 
     /// A connection's data-channel event. Only connections of a run with `traffic` open

@@ -167,12 +167,13 @@ final class Simulation {
             queue.push(.scenarioAction(Int32(i)), at: e.at)
         }
         if media != nil { queue.push(.mediaTick, at: 0) }
-        // Withdrawn connection timers (`rearmTimer`) count as the stale events they were:
-        // the run's event count is the model's, not the queue's bookkeeping.
+        // Withdrawn connection timers (`rearmTimer`) count as the stale events they were, so the
+        // run's event count is what it was before timers could be withdrawn. Withdrawn data
+        // timers (`syncDataTimer`, runs with traffic) never were events: they do not count.
         queue.withdrawnCountLimit = endTime
         var executed = 0
         while let next = queue.nextTime, next <= endTime {
-            guard executed + queue.withdrawnDue < options.eventBudget else {
+            guard executed + queue.withdrawnConnectionTimers < options.eventBudget else {
                 budgetExhausted = true
                 invariants.record(now, "eventBudget", peers: [], "event budget of \(options.eventBudget) events exhausted; the run stopped early (raise it with --max-events)")
                 break
@@ -194,8 +195,8 @@ final class Simulation {
             if let determinismLog { determinismLog.record(time: now, event: entry.event, rng: rng.stateDigest, traceLines: trace.lines) }
         }
         if !budgetExhausted { queue.settleWithdrawn() }
-        stats.events = executed + queue.withdrawnDue
-        eventProfile?.countWithdrawn(queue.withdrawnDue)
+        stats.events = executed + queue.withdrawnConnectionTimers
+        eventProfile?.countWithdrawn(queue.withdrawnDueByTag)
         if !budgetExhausted { now = endTime }
         trace.flush()
         if traffic != nil { classifyTrafficLosses() }
@@ -259,6 +260,8 @@ final class Simulation {
             trafficTick(page: page, flow: Int(flow))
         case .mediaTick:
             mediaTick()
+        case .dataTimer(let c, let epoch):
+            dataTimerDue(c, epoch: epoch)
         }
     }
 

@@ -334,20 +334,6 @@ public struct ICEAgent: Sendable {
         return d == .max ? nil : d
     }
 
-    /// The terms of `nextDeadline` that `noteReceived` can change (they read the selected pair's
-    /// `lastReceived`): its keep-alive and, while pings go unanswered, its dead-connection
-    /// time; nil when there are none. An owner that keeps `nextDeadline` can update it from
-    /// these alone when they were not the earliest (`PeerConnection.receive`).
-    public var receivingDeadline: Int64? {
-        guard state != .closed, let s = selectedPairIndex else { return nil }
-        var d = keepaliveTime ?? .max
-        let p = pairs[s]
-        if p.unansweredPings > 0 && p.state != .failed && p.lastReceived != .min {
-            d = min(d, p.lastReceived + config.deadConnectionTimeout + 1)
-        }
-        return d == .max ? nil : d
-    }
-
     public mutating func timerFired(now: Int64, into out: inout [ICEOutput]) {
         guard state != .closed else { return }
         if let p = phaseDue, p.at <= now {

@@ -391,8 +391,7 @@ public struct PeerConnection: Sendable {
     public mutating func receive(_ packet: PeerPacket, from: TransportAddress, overTCP: Bool = false, now: Int64,
                                  into out: inout [PCAction]) {
         borrowScratch()
-        var iceChanged = true
-        defer { endCall(iceChanged: iceChanged) }
+        defer { endCall() }
         guard !isClosed else { return }
         switch packet {
         case .stun(let m):
@@ -414,31 +413,9 @@ public struct PeerConnection: Sendable {
                 if early.count < 4 { early.append((packet, from)) }
                 return
             }
-            noteReceived(from: from, now: now)
-            iceChanged = false
+            ice.noteReceived(from: from, now: now)
             association.receive(packet, now: now, into: &assocOut)
             drainAssociation(now: now, into: &out)
-        }
-    }
-
-    /// DTLS or SCTP from `from` keeps the selected pair receiving; `iceDeadline` follows. Only
-    /// the agent's `receivingDeadline` terms can move: when they were not the earliest before,
-    /// the rest was, and the new deadline is the earlier of it and the new terms; when they
-    /// were, the agent's deadline is computed again.
-    private mutating func noteReceived(from: TransportAddress, now: Int64) {
-        let before = ice.receivingDeadline
-        ice.noteReceived(from: from, now: now)
-        let after = ice.receivingDeadline
-        if before == after { return }
-        if let b = before, let d = iceDeadline, b <= d {
-            iceDeadline = ice.nextDeadline
-        } else {
-            // `before` was nil or later than the deadline: the other terms made it.
-            switch (iceDeadline, after) {
-            case (let d?, let a?): iceDeadline = min(d, a)
-            case (nil, let a): iceDeadline = a
-            case (let d, nil): iceDeadline = d
-            }
         }
     }
 
@@ -475,6 +452,30 @@ public struct PeerConnection: Sendable {
     /// change the agent, and its deadline depends on its state alone, so calls that reach only
     /// the data transport (`sendData`, a data timer) keep it instead of walking the pairs again.
     private var iceDeadline: Int64?
+    /// The owner runs the data transport's timers apart (`dataDeadline`, `dataTimerFired`), so
+    /// `nextDeadline` and `timerFired` leave them out (`runDataTimersApart`).
+    public private(set) var dataTimersApart = false
+
+    /// From now on the owner runs the data transport's timers itself: a simulator gives them a
+    /// timer of their own, so that a delayed SACK or a T3-rtx does not displace the agent's.
+    public mutating func runDataTimersApart() {
+        dataTimersApart = true
+        refreshDeadline(iceChanged: false)
+    }
+
+    /// When the data transport next needs `dataTimerFired` (delayed SACK, T3-rtx), if ever,
+    /// once the owner runs its timers apart. Stored, refreshed after every input, as
+    /// `nextDeadline` is: reading it is a plain load.
+    public private(set) var dataDeadline: Int64?
+
+    /// The data transport's timers (`runDataTimersApart`); the agent is not reached.
+    public mutating func dataTimerFired(now: Int64, into out: inout [PCAction]) {
+        borrowScratch()
+        defer { endCall(iceChanged: false) }
+        guard !isClosed else { return }
+        association.dataTimerFired(now: now, into: &assocOut)
+        drainAssociation(now: now, into: &out)
+    }
 
     /// Take the shared scratch room for the outputs of this call (every public mutating method
     /// starts with this and ends with `endCall`).
@@ -502,9 +503,11 @@ public struct PeerConnection: Sendable {
         if iceChanged { iceDeadline = ice.nextDeadline }
         guard !isClosed else {
             nextDeadline = nil
+            dataDeadline = nil
             return
         }
-        switch (iceDeadline, association.nextDeadline) {
+        if dataTimersApart { dataDeadline = association.dataDeadline }
+        switch (iceDeadline, dataTimersApart ? association.controlDeadline : association.nextDeadline) {
         case (nil, nil): nextDeadline = nil
         case (let a?, nil): nextDeadline = a
         case (nil, let b?): nextDeadline = b
@@ -526,7 +529,7 @@ public struct PeerConnection: Sendable {
             ice.timerFired(now: now, into: &iceOut)
             drainICE(now: now, into: &out)
         }
-        association.timerFired(now: now, into: &assocOut)
+        association.timerFired(now: now, includingData: !dataTimersApart, into: &assocOut)
         drainAssociation(now: now, into: &out)
     }
 
