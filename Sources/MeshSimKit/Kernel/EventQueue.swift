@@ -19,12 +19,14 @@
 ///
 /// **Withdrawing.** An entry pushed with `pushWithdrawable` into a bucket can be taken back
 /// before its slot comes up (`withdraw`): it is marked in place (`withdrawnBit` in its tag)
-/// and skipped when its bucket is poured, so it is never popped. Positions in a bucket never
-/// change until it is poured, so the ticket (slot and position) stays valid until then; an
-/// entry already in the near or far heap is not withdrawable (its ticket is 0), and its owner
-/// lets it come due and ignores it, as before. Withdrawing changes no order: every other entry
-/// keeps its time and sequence. Superseded connection timers are the use (`rearmTimer`,
-/// `syncDataTimer`).
+/// and never enters the near heap. Positions in a bucket never change until it is poured, so
+/// the ticket (slot and position) stays valid until then; an entry already in the near or far
+/// heap is not withdrawable (its ticket is 0), and its owner lets it come due and ignores it,
+/// as before. Withdrawing changes no order: every other entry keeps its time and sequence.
+/// Superseded connection timers are the use (`rearmTimer`, `syncDataTimer`). A withdrawn entry
+/// of `markedTag` (a connection timer, which a run counts as an event either way) still comes
+/// out of `pop`, in its place, marked `withdrawn`, from a short sorted list of its slot's
+/// withdrawn entries instead of the heap; other withdrawn entries vanish.
 final class EventQueue {
     /// One heap entry (24 bytes).
     @usableFromInline
@@ -44,6 +46,8 @@ final class EventQueue {
     struct Popped {
         var time: Int64
         var event: Event
+        /// A withdrawn entry of `markedTag`, in its place: nothing to do but count it.
+        var withdrawn = false
     }
 
     static let signBit: UInt64 = 0x8000_0000_0000_0000
@@ -68,24 +72,21 @@ final class EventQueue {
     }
     /// The first biased time after the current slot.
     private var nearLimit: UInt64 = (EventQueue.signBit >> EventQueue.slotShift + 1) << EventQueue.slotShift
-    /// Entries pending in all three tiers (withdrawn ones not counted).
-    var count: Int { near.count + bucketed + far.count - withdrawnPending }
-    /// Withdrawn entries still in their buckets.
-    private var withdrawnPending = 0
-    /// Withdrawn entries whose time had come (poured, or settled by `settleWithdrawn`) and was
-    /// at or before `withdrawnCountLimit`: the events a run would have popped and ignored.
-    private(set) var withdrawnDue = 0
-    /// The same by event tag (`encode`).
-    private(set) var withdrawnDueByTag = [Int](repeating: 0, count: 128)
-    /// `withdrawnDueByTag` of connection timers (`Event.pcTimer`); read once per event by the
-    /// run loop, so kept apart.
-    private(set) var withdrawnConnectionTimers = 0
-    static let pcTimerTag = Int(EventQueue.encode(.pcTimer(0, epoch: 0)).tag)
-    /// The latest time whose withdrawn entries `withdrawnDue` counts (a run's end).
-    var withdrawnCountLimit: Int64 = .max {
-        didSet { withdrawnBiasedLimit = UInt64(bitPattern: withdrawnCountLimit) ^ EventQueue.signBit }
+    /// Entries `pop` will still return (withdrawn ones only if of `markedTag`).
+    var count: Int {
+        near.count + bucketed + far.count - withdrawnPending + markedPending + (poured.count - pouredNext)
     }
-    private var withdrawnBiasedLimit: UInt64 = .max
+    /// Withdrawn entries still in their buckets, and those of them of `markedTag`.
+    private var withdrawnPending = 0
+    private var markedPending = 0
+    /// The withdrawn entries of `markedTag` of the slot last poured, in key order, from
+    /// `pouredNext` on not yet popped.
+    private var poured: [Entry] = []
+    private var pouredNext = 0
+    /// Entries withdrawn so far, by event tag (`encode`).
+    private(set) var withdrawnByTag = [Int](repeating: 0, count: 128)
+    /// The tag of the withdrawn entries that still come out of `pop` (connection timers).
+    static let markedTag = EventQueue.encode(.pcTimer(0, epoch: 0)).tag
     /// Set in the tag of a withdrawn entry (event tags are below it).
     static let withdrawnBit: UInt64 = 0x80
     private var nextSequence: UInt64 = 0
@@ -105,7 +106,10 @@ final class EventQueue {
 
     /// Time of the earliest event, if any.
     var nextTime: Int64? {
-        if near.count == 0 && !advance() { return nil }
+        if near.count == 0 && pouredNext == poured.count && !advance() { return nil }
+        if pouredNext < poured.count && (near.count == 0 || poured[pouredNext].key < near.min.key) {
+            return poured[pouredNext].time
+        }
         return near.min.time
     }
 
@@ -177,22 +181,20 @@ final class EventQueue {
         guard e.slot == slot, e.order & 0xFF == tag, e.payload == payload else { return false }
         buckets[b][position].order = e.order | EventQueue.withdrawnBit
         withdrawnPending += 1
+        if tag == EventQueue.markedTag { markedPending += 1 }
+        withdrawnByTag[Int(tag)] += 1
         return true
-    }
-
-    /// Count the withdrawn entries still waiting (the queue holds nothing else due, so no pour
-    /// will reach them) into `withdrawnDue`, as far as `withdrawnCountLimit`.
-    func settleWithdrawn() {
-        guard withdrawnPending > 0 else { return }
-        for b in buckets.indices {
-            for e in buckets[b] where e.order & EventQueue.withdrawnBit != 0 { countWithdrawn(e) }
-        }
     }
 
     /// Remove and return the earliest event.
     @inline(__always)
     func pop() -> Popped? {
-        if near.count == 0 && !advance() { return nil }
+        if near.count == 0 && pouredNext == poured.count && !advance() { return nil }
+        if pouredNext < poured.count && (near.count == 0 || poured[pouredNext].key < near.min.key) {
+            let e = poured[pouredNext]
+            pouredNext += 1
+            return Popped(time: e.time, event: EventQueue.decode(e.order & (EventQueue.withdrawnBit - 1), e.payload), withdrawn: true)
+        }
         let top = near.popMin()
         return Popped(time: top.time, event: EventQueue.decode(top.order & 0xFF, top.payload))
     }
@@ -203,7 +205,7 @@ final class EventQueue {
     private func advance() -> Bool {
         guard count > 0 else { return false }
         let mask = EventQueue.slotCount - 1
-        while near.count == 0 {
+        while near.count == 0 && pouredNext == poured.count {
             // A poured bucket may have held only withdrawn entries.
             if count == 0 { return false }
             if bucketed == 0 {
@@ -228,16 +230,22 @@ final class EventQueue {
                 if withdrawnPending == 0 {
                     buckets[i].withUnsafeBufferPointer { for e in $0 { near.push(e) } }
                 } else {
+                    poured.removeAll(keepingCapacity: true)
+                    pouredNext = 0
                     buckets[i].withUnsafeBufferPointer {
                         for e in $0 {
                             if e.order & EventQueue.withdrawnBit != 0 {
                                 withdrawnPending -= 1
-                                countWithdrawn(e)
+                                if e.order & (EventQueue.withdrawnBit - 1) == EventQueue.markedTag {
+                                    markedPending -= 1
+                                    poured.append(e)
+                                }
                             } else {
                                 near.push(e)
                             }
                         }
                     }
+                    if poured.count > 1 { poured.sort { $0.key < $1.key } }
                 }
                 // Freed, not kept: 1,024 buckets each keeping its peak room would hold
                 // gigabytes at the million-timer scale.
@@ -245,16 +253,6 @@ final class EventQueue {
             }
         }
         return true
-    }
-
-    /// A withdrawn entry leaves the queue: counted if its time was within the limit.
-    @inline(__always)
-    private func countWithdrawn(_ e: Entry) {
-        guard e.biasedTime <= withdrawnBiasedLimit else { return }
-        withdrawnDue += 1
-        let tag = Int(e.order & (EventQueue.withdrawnBit - 1))
-        withdrawnDueByTag[tag] += 1
-        if tag == EventQueue.pcTimerTag { withdrawnConnectionTimers += 1 }
     }
 
     // MARK: - Event packing

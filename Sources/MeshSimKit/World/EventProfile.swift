@@ -15,7 +15,7 @@ final class EventProfile {
         /// popped and ignored.
         case pcTimerStale
         /// `pcTimer` events superseded by a re-arm and withdrawn from the queue before they came
-        /// due (`EventQueue.withdraw`): counted as events of the run, never popped.
+        /// due (`EventQueue.withdraw`): events of the run still, in their place, but never handled.
         case pcTimerWithdrawn
         /// `dataTimer` events popped stale or early, and data timers withdrawn before they came
         /// due (not events: not counted in `dataTimer`).
@@ -77,13 +77,9 @@ final class EventProfile {
 
     func count(_ kind: Kind) { counts[kind.rawValue] += 1 }
 
-    /// Timers withdrawn from the queue (by event tag, `EventQueue.withdrawnDueByTag`), never
-    /// popped: connection timers count as the `pcTimer` events they were (`Simulation.run`),
-    /// data timers only as withdrawn.
-    func countWithdrawn(_ byTag: [Int]) {
-        let pc = byTag[EventQueue.pcTimerTag]
-        counts[Kind.pcTimer.rawValue] += pc
-        counts[Kind.pcTimerWithdrawn.rawValue] += pc
+    /// Data timers withdrawn from the queue over the run (`EventQueue.withdrawnByTag`): never
+    /// events, so not counted in `dataTimer`.
+    func countWithdrawnDataTimers(_ byTag: [Int]) {
         counts[Kind.dataTimerWithdrawn.rawValue] += byTag[Int(EventQueue.encode(.dataTimer(0, epoch: 0)).tag)]
     }
 

@@ -167,13 +167,9 @@ final class Simulation {
             queue.push(.scenarioAction(Int32(i)), at: e.at)
         }
         if media != nil { queue.push(.mediaTick, at: 0) }
-        // Withdrawn connection timers (`rearmTimer`) count as the stale events they were, so the
-        // run's event count is what it was before timers could be withdrawn. Withdrawn data
-        // timers (`syncDataTimer`, runs with traffic) never were events: they do not count.
-        queue.withdrawnCountLimit = endTime
         var executed = 0
         while let next = queue.nextTime, next <= endTime {
-            guard executed + queue.withdrawnConnectionTimers < options.eventBudget else {
+            guard executed < options.eventBudget else {
                 budgetExhausted = true
                 invariants.record(now, "eventBudget", peers: [], "event budget of \(options.eventBudget) events exhausted; the run stopped early (raise it with --max-events)")
                 break
@@ -189,14 +185,16 @@ final class Simulation {
             if let eventProfile {
                 eventProfile.count(entry.event)
                 eventProfile.notePending(queue.count + 1)
+                if entry.withdrawn { eventProfile.count(.pcTimerWithdrawn) }
             }
-            dispatch(entry.event)
+            // A connection timer a re-arm withdrew (`rearmTimer`) comes out in its place, as the
+            // stale event it used to be, but without the heap and the handler: it only counts.
+            if !entry.withdrawn { dispatch(entry.event) }
             if !deliveries.isEmpty { scheduleDeliveries() }
             if let determinismLog { determinismLog.record(time: now, event: entry.event, rng: rng.stateDigest, traceLines: trace.lines) }
         }
-        if !budgetExhausted { queue.settleWithdrawn() }
-        stats.events = executed + queue.withdrawnConnectionTimers
-        eventProfile?.countWithdrawn(queue.withdrawnDueByTag)
+        stats.events = executed
+        eventProfile?.countWithdrawnDataTimers(queue.withdrawnByTag)
         if !budgetExhausted { now = endTime }
         trace.flush()
         if traffic != nil { classifyTrafficLosses() }
