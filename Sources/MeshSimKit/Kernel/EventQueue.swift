@@ -74,7 +74,7 @@ final class EventQueue {
     private var nearLimit: UInt64 = (EventQueue.signBit >> EventQueue.slotShift + 1) << EventQueue.slotShift
     /// Entries `pop` will still return (withdrawn ones only if of `markedTag`).
     var count: Int {
-        near.count + bucketed + far.count - withdrawnPending + markedPending + (poured.count - pouredNext)
+        near.count + bucketed + far.count - withdrawnPending + markedPending + pouredLeft
     }
     /// Withdrawn entries still in their buckets, and those of them of `markedTag`.
     private var withdrawnPending = 0
@@ -83,6 +83,8 @@ final class EventQueue {
     /// `pouredNext` on not yet popped.
     private var poured: [Entry] = []
     private var pouredNext = 0
+    /// `poured.count - pouredNext`, kept apart: `pop` tests it on every event.
+    private var pouredLeft = 0
     /// Entries withdrawn so far, by event tag (`encode`).
     private(set) var withdrawnByTag = [Int](repeating: 0, count: 128)
     /// The tag of the withdrawn entries that still come out of `pop` (connection timers).
@@ -105,9 +107,17 @@ final class EventQueue {
     var isEmpty: Bool { count == 0 }
 
     /// Time of the earliest event, if any.
+    @inline(__always)
     var nextTime: Int64? {
-        if near.count == 0 && pouredNext == poured.count && !advance() { return nil }
-        if pouredNext < poured.count && (near.count == 0 || poured[pouredNext].key < near.min.key) {
+        if near.count == 0 || pouredLeft != 0 { return nextTimeBeyondTheHeap() }
+        return near.min.time
+    }
+
+    /// `nextTime` when the near heap is empty or withdrawn timers wait beside it.
+    @inline(never)
+    private func nextTimeBeyondTheHeap() -> Int64? {
+        if near.count == 0 && pouredLeft == 0 && !advance() { return nil }
+        if pouredLeft != 0 && (near.count == 0 || poured[pouredNext].key < near.min.key) {
             return poured[pouredNext].time
         }
         return near.min.time
@@ -189,10 +199,19 @@ final class EventQueue {
     /// Remove and return the earliest event.
     @inline(__always)
     func pop() -> Popped? {
-        if near.count == 0 && pouredNext == poured.count && !advance() { return nil }
-        if pouredNext < poured.count && (near.count == 0 || poured[pouredNext].key < near.min.key) {
+        if near.count == 0 || pouredLeft != 0 { return popBeyondTheHeap() }
+        let top = near.popMin()
+        return Popped(time: top.time, event: EventQueue.decode(top.order & 0xFF, top.payload))
+    }
+
+    /// `pop` when the near heap is empty or withdrawn timers wait beside it.
+    @inline(never)
+    private func popBeyondTheHeap() -> Popped? {
+        if near.count == 0 && pouredLeft == 0 && !advance() { return nil }
+        if pouredLeft != 0 && (near.count == 0 || poured[pouredNext].key < near.min.key) {
             let e = poured[pouredNext]
             pouredNext += 1
+            pouredLeft -= 1
             return Popped(time: e.time, event: EventQueue.decode(e.order & (EventQueue.withdrawnBit - 1), e.payload), withdrawn: true)
         }
         let top = near.popMin()
@@ -205,7 +224,7 @@ final class EventQueue {
     private func advance() -> Bool {
         guard count > 0 else { return false }
         let mask = EventQueue.slotCount - 1
-        while near.count == 0 && pouredNext == poured.count {
+        while near.count == 0 && pouredLeft == 0 {
             // A poured bucket may have held only withdrawn entries.
             if count == 0 { return false }
             if bucketed == 0 {
@@ -246,6 +265,7 @@ final class EventQueue {
                         }
                     }
                     if poured.count > 1 { poured.sort { $0.key < $1.key } }
+                    pouredLeft = poured.count
                 }
                 // Freed, not kept: 1,024 buckets each keeping its peak room would hold
                 // gigabytes at the million-timer scale.
