@@ -14,7 +14,7 @@ import Testing
         return (sim, RunReport(simulation: sim), profile)
     }
 
-    @Test(arguments: ["Scenarios/10-peers.json", "Scenarios/lifecycle/refresh-clean.seed.json"])
+    @Test(arguments: ["Scenarios/10-peers.json", "Scenarios/lifecycle/refresh-clean.seed.json", "Scenarios/data/reload.json"])
     func aProfiledRunIsTheSameRun(path: String) throws {
         let (_, plain, _) = try Self.run(path, profiled: false)
         let (sim, profiled, profile) = try Self.run(path, profiled: true)
@@ -22,7 +22,8 @@ import Testing
         #expect(profiled.json == plain.json)
         // Every executed event is counted once, under its own kind.
         #expect(p.events == sim.stats.events)
-        #expect(p[.pcTimerEarly] + p[.pcTimerStale] <= p[.pcTimer])
+        #expect(p[.pcTimerEarly] + p[.pcTimerStale] + p[.pcTimerWithdrawn] <= p[.pcTimer])
+        #expect(p[.dataTimerEarly] + p[.dataTimerStale] <= p[.dataTimer])
         // Datagrams that reached a connection, a server or were dropped are at most those that arrived.
         let kinds: [EventProfile.Kind] = [.stunRequest, .stunResponse, .dtls, .sctpControl, .sctpData, .sctpTraffic, .turnPacket, .toServers, .dropped]
         #expect(kinds.reduce(0) { $0 + p[$1] } <= p[.datagramArrive])

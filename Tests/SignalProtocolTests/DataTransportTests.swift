@@ -479,6 +479,49 @@ struct DataOverPeerConnectionTests {
     }
 }
 
+/// A connection whose owner runs the data transport's timers apart (a simulator's): the delayed
+/// SACK is due on `dataDeadline` and sent by `dataTimerFired`, never by `timerFired`, and
+/// `nextDeadline` is the rest's alone.
+@Suite struct DataTimersApartTests {
+    @Test func theDelayedSackWaitsForTheDataTimerAlone() {
+        var pair = PeerConnectionPair()
+        for i in 0..<2 {
+            var out: [PCAction] = []
+            pair.pcs[i].openDataChannel(label: "traffic", stream: 1024, options: DataChannelOptions(), now: 0, into: &out)
+            pair.apply(i, out)
+        }
+        pair.dial()
+        pair.run(until: 3_000_000_000)
+        #expect(pair.dataEvents[1] == [.open(stream: 1024)])
+        let before = pair.pcs[1].nextDeadline
+        pair.pcs[1].runDataTimersApart()
+        #expect(pair.pcs[1].dataTimersApart && pair.pcs[1].dataDeadline == nil)
+        #expect(pair.pcs[1].nextDeadline == before)
+        // One message 0 -> 1: its DATA arrives one way later, and 1 owes a SACK 200 ms after.
+        var out: [PCAction] = []
+        #expect(pair.pcs[0].sendData(stream: 1024, DataMessage(tag: 7, length: 100), now: pair.now, into: &out).failureName == nil)
+        let packets = out.compactMap { a -> PeerPacket? in if case .sendDatagram(_, let p) = a { return p } else { return nil } }
+        #expect(packets.count == 1)
+        let arrival = pair.now + pair.oneWay
+        var got: [PCAction] = []
+        pair.pcs[1].receive(packets[0], from: pair.pcs[0].base, now: arrival, into: &got)
+        #expect(got.contains { if case .data(.message(_, let m)) = $0 { return m.tag == 7 } else { return false } })
+        let due = arrival + DataTransport.delayedAck
+        #expect(pair.pcs[1].dataDeadline == due)
+        #expect(pair.pcs[1].nextDeadline.map { $0 != due } ?? true)
+        // The connection's own timer at that moment sends no SACK; the data timer does.
+        var control: [PCAction] = []
+        pair.pcs[1].timerFired(now: due, into: &control)
+        #expect(!control.contains { if case .sendDatagram(_, .sctp(.selectiveAck)) = $0 { return true } else { return false } })
+        #expect(pair.pcs[1].dataDeadline == due)
+        var data: [PCAction] = []
+        pair.pcs[1].dataTimerFired(now: due, into: &data)
+        #expect(data.count == 1)
+        #expect(data.contains { if case .sendDatagram(_, .sctp(.selectiveAck(let s))) = $0 { return s.cumulativeTSN == 1 } else { return false } })
+        #expect(pair.pcs[1].dataDeadline == nil)
+    }
+}
+
 extension Result where Success == Void, Failure == DataSendError {
     var failureName: String? {
         if case .failure(let e) = self { return e.w3cName }

@@ -36,6 +36,9 @@ enum Event {
     case bench
     /// A page's `traffic` flow (index into `scenario.traffic`) sends its next messages.
     case trafficTick(page: Int32, flow: UInt32)
+    /// A peer connection's data-transport timer (delayed SACK, T3-rtx) is due: in runs with
+    /// `traffic`, these run apart from the connection's own timer (`Simulation.syncDataTimer`).
+    case dataTimer(Int32, epoch: UInt32)
     /// Media streams' demand is sampled and the hosts' bottleneck queues advance (`MediaLinks`).
     case mediaTick
 }

@@ -16,6 +16,17 @@
 /// Ties resolved by the global insertion sequence make two runs with the same seed execute
 /// events in exactly the same order (DESIGN.md, determinism). The queue is a class because it
 /// owns raw memory; the simulation holds exactly one.
+///
+/// **Withdrawing.** An entry pushed with `pushWithdrawable` into a bucket can be taken back
+/// before its slot comes up (`withdraw`): it is marked in place (`withdrawnBit` in its tag)
+/// and never enters the near heap. Positions in a bucket never change until it is poured, so
+/// the ticket (slot and position) stays valid until then; an entry already in the near or far
+/// heap is not withdrawable (its ticket is 0), and its owner lets it come due and ignores it,
+/// as before. Withdrawing changes no order: every other entry keeps its time and sequence.
+/// Superseded connection timers are the use (`rearmTimer`, `syncDataTimer`). A withdrawn entry
+/// of `markedTag` (a connection timer, which a run counts as an event either way) still comes
+/// out of `pop`, in its place, marked `withdrawn`, from a short sorted list of its slot's
+/// withdrawn entries instead of the heap; other withdrawn entries vanish.
 final class EventQueue {
     /// One heap entry (24 bytes).
     @usableFromInline
@@ -35,6 +46,8 @@ final class EventQueue {
     struct Popped {
         var time: Int64
         var event: Event
+        /// A withdrawn entry of `markedTag`, in its place: nothing to do but count it.
+        var withdrawn = false
     }
 
     static let signBit: UInt64 = 0x8000_0000_0000_0000
@@ -59,8 +72,25 @@ final class EventQueue {
     }
     /// The first biased time after the current slot.
     private var nearLimit: UInt64 = (EventQueue.signBit >> EventQueue.slotShift + 1) << EventQueue.slotShift
-    /// Entries pending in all three tiers.
-    var count: Int { near.count + bucketed + far.count }
+    /// Entries `pop` will still return (withdrawn ones only if of `markedTag`).
+    var count: Int {
+        near.count + bucketed + far.count - withdrawnPending + markedPending + pouredLeft
+    }
+    /// Withdrawn entries still in their buckets, and those of them of `markedTag`.
+    private var withdrawnPending = 0
+    private var markedPending = 0
+    /// The withdrawn entries of `markedTag` of the slot last poured, in key order, from
+    /// `pouredNext` on not yet popped.
+    private var poured: [Entry] = []
+    private var pouredNext = 0
+    /// `poured.count - pouredNext`, kept apart: `pop` tests it on every event.
+    private var pouredLeft = 0
+    /// Entries withdrawn so far, by event tag (`encode`).
+    private(set) var withdrawnByTag = [Int](repeating: 0, count: 128)
+    /// The tag of the withdrawn entries that still come out of `pop` (connection timers).
+    static let markedTag = EventQueue.encode(.pcTimer(0, epoch: 0)).tag
+    /// Set in the tag of a withdrawn entry (event tags are below it).
+    static let withdrawnBit: UInt64 = 0x80
     private var nextSequence: UInt64 = 0
 
     init(reservingCapacity requested: Int = 0) {
@@ -77,8 +107,19 @@ final class EventQueue {
     var isEmpty: Bool { count == 0 }
 
     /// Time of the earliest event, if any.
+    @inline(__always)
     var nextTime: Int64? {
-        if near.count == 0 && !advance() { return nil }
+        if near.count == 0 || pouredLeft != 0 { return nextTimeBeyondTheHeap() }
+        return near.min.time
+    }
+
+    /// `nextTime` when the near heap is empty or withdrawn timers wait beside it.
+    @inline(never)
+    private func nextTimeBeyondTheHeap() -> Int64? {
+        if near.count == 0 && pouredLeft == 0 && !advance() { return nil }
+        if pouredLeft != 0 && (near.count == 0 || poured[pouredNext].key < near.min.key) {
+            return poured[pouredNext].time
+        }
         return near.min.time
     }
 
@@ -96,25 +137,83 @@ final class EventQueue {
         }
     }
 
-    /// An entry after the current slot: into its slot's bucket, or the far heap.
-    @inline(never)
-    private func pushLater(_ item: Entry) {
+    /// An entry after the current slot: into its slot's bucket, or the far heap. Returns its
+    /// ticket if it went into a bucket (`pushWithdrawable`), else 0.
+    @inline(never) @discardableResult
+    private func pushLater(_ item: Entry) -> UInt64 {
         let slot = item.slot
         if slot <= currentSlot {
             // Only in the last slot of all, where `nearLimit` saturates.
             near.push(item)
         } else if slot - currentSlot < EventQueue.slotCount {
-            buckets[Int(slot & (EventQueue.slotCount - 1))].append(item)
+            let b = Int(slot & (EventQueue.slotCount - 1))
+            let position = UInt64(buckets[b].count)
+            buckets[b].append(item)
             bucketed += 1
+            // Slots are at least 2^39 (time 0 biased), so a ticket is never 0.
+            return position < 1 << EventQueue.ticketPositionBits ? slot << EventQueue.ticketPositionBits | position : 0
         } else {
             far.push(item)
         }
+        return 0
+    }
+
+    /// Bits of a ticket that hold the position in the bucket (the rest: the slot, 40 bits).
+    static let ticketPositionBits: UInt64 = 24
+
+    /// `push`, returning a ticket with which `withdraw` can take the entry back while it waits
+    /// in a bucket; 0 when it went to the near or far heap (not withdrawable).
+    @inline(__always)
+    func pushWithdrawable(_ event: Event, at time: Int64) -> UInt64 {
+        let (tag, payload) = EventQueue.encode(event)
+        let item = Entry(biasedTime: UInt64(bitPattern: time) ^ EventQueue.signBit,
+                         order: nextSequence << 8 | tag, payload: payload)
+        nextSequence &+= 1
+        if item.biasedTime < nearLimit {
+            near.push(item)
+            return 0
+        }
+        return pushLater(item)
+    }
+
+    /// Take back `event`, pushed with `ticket` by `pushWithdrawable`, if it still waits in its
+    /// bucket; whether it did. The event must match the entry exactly (a connection timer's
+    /// epoch makes it unique), so a stale ticket withdraws nothing.
+    @discardableResult
+    func withdraw(_ ticket: UInt64, _ event: Event) -> Bool {
+        let slot = ticket >> EventQueue.ticketPositionBits
+        guard ticket != 0, slot > currentSlot, slot - currentSlot < EventQueue.slotCount else { return false }
+        let b = Int(slot & (EventQueue.slotCount - 1))
+        let position = Int(ticket & (1 << EventQueue.ticketPositionBits - 1))
+        let (tag, payload) = EventQueue.encode(event)
+        guard position < buckets[b].count else { return false }
+        let e = buckets[b][position]
+        guard e.slot == slot, e.order & 0xFF == tag, e.payload == payload else { return false }
+        buckets[b][position].order = e.order | EventQueue.withdrawnBit
+        withdrawnPending += 1
+        if tag == EventQueue.markedTag { markedPending += 1 }
+        withdrawnByTag[Int(tag)] += 1
+        return true
     }
 
     /// Remove and return the earliest event.
     @inline(__always)
     func pop() -> Popped? {
-        if near.count == 0 && !advance() { return nil }
+        if near.count == 0 || pouredLeft != 0 { return popBeyondTheHeap() }
+        let top = near.popMin()
+        return Popped(time: top.time, event: EventQueue.decode(top.order & 0xFF, top.payload))
+    }
+
+    /// `pop` when the near heap is empty or withdrawn timers wait beside it.
+    @inline(never)
+    private func popBeyondTheHeap() -> Popped? {
+        if near.count == 0 && pouredLeft == 0 && !advance() { return nil }
+        if pouredLeft != 0 && (near.count == 0 || poured[pouredNext].key < near.min.key) {
+            let e = poured[pouredNext]
+            pouredNext += 1
+            pouredLeft -= 1
+            return Popped(time: e.time, event: EventQueue.decode(e.order & (EventQueue.withdrawnBit - 1), e.payload), withdrawn: true)
+        }
         let top = near.popMin()
         return Popped(time: top.time, event: EventQueue.decode(top.order & 0xFF, top.payload))
     }
@@ -125,7 +224,9 @@ final class EventQueue {
     private func advance() -> Bool {
         guard count > 0 else { return false }
         let mask = EventQueue.slotCount - 1
-        while near.count == 0 {
+        while near.count == 0 && pouredLeft == 0 {
+            // A poured bucket may have held only withdrawn entries.
+            if count == 0 { return false }
             if bucketed == 0 {
                 // Only far entries: jump straight to the earliest.
                 currentSlot = far.min.slot
@@ -145,7 +246,27 @@ final class EventQueue {
             let i = Int(currentSlot & mask)
             if !buckets[i].isEmpty {
                 bucketed -= buckets[i].count
-                buckets[i].withUnsafeBufferPointer { for e in $0 { near.push(e) } }
+                if withdrawnPending == 0 {
+                    buckets[i].withUnsafeBufferPointer { for e in $0 { near.push(e) } }
+                } else {
+                    poured.removeAll(keepingCapacity: true)
+                    pouredNext = 0
+                    buckets[i].withUnsafeBufferPointer {
+                        for e in $0 {
+                            if e.order & EventQueue.withdrawnBit != 0 {
+                                withdrawnPending -= 1
+                                if e.order & (EventQueue.withdrawnBit - 1) == EventQueue.markedTag {
+                                    markedPending -= 1
+                                    poured.append(e)
+                                }
+                            } else {
+                                near.push(e)
+                            }
+                        }
+                    }
+                    if poured.count > 1 { poured.sort { $0.key < $1.key } }
+                    pouredLeft = poured.count
+                }
                 // Freed, not kept: 1,024 buckets each keeping its peak room would hold
                 // gigabytes at the million-timer scale.
                 buckets[i] = []
@@ -181,6 +302,7 @@ final class EventQueue {
         case .pageTask(let i): return (13, pack(i))
         case .trafficTick(let page, let flow): return (14, pack(page, flow))
         case .mediaTick: return (15, 0)
+        case .dataTimer(let c, let epoch): return (16, pack(c, epoch))
         }
     }
 
@@ -205,6 +327,7 @@ final class EventQueue {
         case 13: return .pageTask(a)
         case 14: return .trafficTick(page: a, flow: b)
         case 15: return .mediaTick
+        case 16: return .dataTimer(a, epoch: b)
         default: preconditionFailure("event tag \(tag) has no case: update EventQueue.encode/decode with Event")
         }
     }

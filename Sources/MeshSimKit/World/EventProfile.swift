@@ -10,9 +10,16 @@ final class EventProfile {
     /// Event kinds in `Event`'s order, then the finer kinds counted inside the handlers.
     enum Kind: Int, CaseIterable {
         case scenarioAction, pageLoad, wsOpened, wsArrive, datagramArrive, pcTask, pcTimer, wsReconnect,
-             serverPing, serverUp, deferred, meshTimer, pageTask, bench, trafficTick, mediaTick
-        /// `pcTimer` events whose connection re-armed its timer since (epoch moved on) or closed.
+             serverPing, serverUp, deferred, meshTimer, pageTask, bench, trafficTick, mediaTick, dataTimer
+        /// `pcTimer` events whose connection re-armed its timer since (epoch moved on) or closed,
+        /// popped and ignored.
         case pcTimerStale
+        /// `pcTimer` events superseded by a re-arm and withdrawn from the queue before they came
+        /// due (`EventQueue.withdraw`): events of the run still, in their place, but never handled.
+        case pcTimerWithdrawn
+        /// `dataTimer` events popped stale or early, and data timers withdrawn before they came
+        /// due (not events: not counted in `dataTimer`).
+        case dataTimerStale, dataTimerEarly, dataTimerWithdrawn
         /// `pcTimer` events before the connection's deadline, which an input had moved later:
         /// only a re-arm.
         case pcTimerEarly
@@ -39,7 +46,12 @@ final class EventProfile {
             case .bench: "bench"
             case .trafficTick: "trafficTick"
             case .mediaTick: "mediaTick"
+            case .dataTimer: "dataTimer"
+            case .dataTimerStale: "dataTimer.stale"
+            case .dataTimerEarly: "dataTimer.early"
+            case .dataTimerWithdrawn: "dataTimer.withdrawn"
             case .pcTimerStale: "pcTimer.stale"
+            case .pcTimerWithdrawn: "pcTimer.withdrawn"
             case .pcTimerEarly: "pcTimer.early"
             case .stunRequest: "datagram.stunRequest"
             case .stunResponse: "datagram.stunResponse"
@@ -54,7 +66,7 @@ final class EventProfile {
         }
 
         /// Whether the kind is an event of its own (the rest subdivide `pcTimer` and `datagramArrive`).
-        var isEvent: Bool { rawValue <= Kind.mediaTick.rawValue }
+        var isEvent: Bool { rawValue <= Kind.dataTimer.rawValue }
     }
 
     private(set) var counts = [Int](repeating: 0, count: Kind.allCases.count)
@@ -64,6 +76,12 @@ final class EventProfile {
     func notePending(_ n: Int) { if n > peakPending { peakPending = n } }
 
     func count(_ kind: Kind) { counts[kind.rawValue] += 1 }
+
+    /// Data timers withdrawn from the queue over the run (`EventQueue.withdrawnByTag`): never
+    /// events, so not counted in `dataTimer`.
+    func countWithdrawnDataTimers(_ byTag: [Int]) {
+        counts[Kind.dataTimerWithdrawn.rawValue] += byTag[Int(EventQueue.encode(.dataTimer(0, epoch: 0)).tag)]
+    }
 
     func count(_ event: Event) {
         let kind: Kind
@@ -84,6 +102,7 @@ final class EventProfile {
         case .bench: kind = .bench
         case .trafficTick: kind = .trafficTick
         case .mediaTick: kind = .mediaTick
+        case .dataTimer: kind = .dataTimer
         }
         count(kind)
     }

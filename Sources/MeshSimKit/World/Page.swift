@@ -81,6 +81,13 @@ final class ConnectionSlot {
     /// The pending timer event: when and which epoch (older timer events are stale).
     var timerAt: Int64 = .max
     var timerEpoch: UInt32 = 0
+    /// The pending timer event's ticket in the queue (0: none, or not withdrawable): a re-arm
+    /// withdraws it instead of leaving it to come due stale (`rearmTimer`).
+    var timerTicket: UInt64 = 0
+    /// The same for the data transport's timer, in runs with `traffic` (`syncDataTimer`).
+    var dataTimerAt: Int64 = .max
+    var dataTimerEpoch: UInt32 = 0
+    var dataTimerTicket: UInt64 = 0
     var closed = false
 
     /// Runs `body` on the connection in place. Reading a computed property through `slot.pc`

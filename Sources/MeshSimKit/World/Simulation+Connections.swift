@@ -183,14 +183,18 @@ extension Simulation {
             }
         }
         if let d = slot.pc.nextDeadline, d < slot.timerAt, !slot.closed { rearmTimer(c, at: d) }
+        if traffic != nil, !slot.closed { syncDataTimer(c, slot) }
     }
 
-    /// Schedule connection `c`'s timer for `d` (now if `d` has passed); the pending one goes stale.
+    /// Schedule connection `c`'s timer for `d` (now if `d` has passed). The pending one is
+    /// withdrawn from the queue if it still waits in a bucket, else it comes due stale; either
+    /// way it counts as an event of the run (`Simulation.run`), so only the work changes.
     func rearmTimer(_ c: Int32, at d: Int64) {
         let slot = connections[Int(c)]
+        if slot.timerTicket != 0 { queue.withdraw(slot.timerTicket, .pcTimer(c, epoch: slot.timerEpoch)) }
         slot.timerEpoch &+= 1
         slot.timerAt = d
-        queue.push(.pcTimer(c, epoch: slot.timerEpoch), at: max(d, now))
+        slot.timerTicket = queue.pushWithdrawable(.pcTimer(c, epoch: slot.timerEpoch), at: max(d, now))
     }
 
     /// What must hold of a connection when it raises an event (its state then, not when the

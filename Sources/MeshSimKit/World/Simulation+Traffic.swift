@@ -14,6 +14,8 @@ extension Simulation {
     /// peers (both sides do, with the same id, so no DCEP is needed).
     func openTrafficChannels(connection c: Int32) {
         let slot = connections[Int(c)]
+        // The data transport's timers get a timer of their own (`syncDataTimer`).
+        slot.inPlace { $0.runDataTimersApart() }
         let me = pages[Int(slot.page)].uid
         for (i, f) in scenario.traffic.enumerated() where f.involves(me, slot.remoteUID) {
             let stream = TrafficLedger.stream(flow: i)
@@ -135,7 +137,7 @@ extension Simulation {
     /// arrives. An access link is a queue: jitter delays packets but does not reorder a burst,
     /// whereas independent per-packet jitter would shuffle nearly every burst of a fast flow and
     /// make SCTP retransmit on reordering that real paths rarely show (docs/model.md).
-    func sendInOrder(_ d: Datagram, fromHost: Int32, connection c: Int32) {
+    func sendInOrder(_ d: consuming Datagram, fromHost: Int32, connection c: Int32) {
         var extra: Int64 = 0
         if media != nil, let q = uplinkQueue(host: fromHost) {
             if q.loss > 0 && rng.chance(q.loss) {
@@ -144,51 +146,76 @@ extension Simulation {
             }
             extra = q.delay
         }
-        switch network.send(d, fromHost: fromHost, now: cursor, rng: &rng) {
+        switch network.send(consume d, fromHost: fromHost, now: cursor, rng: &rng) {
         case .success(let (slot, at0)):
             let at = at0 + extra
             let i = Int(c)
-            while traffic!.lastArrival.count <= i { traffic!.lastArrival.append(0) }
-            let t = max(at, traffic!.lastArrival[i])
-            traffic!.lastArrival[i] = t
+            let ledger = traffic!
+            while ledger.lastArrival.count <= i { ledger.lastArrival.append(0) }
+            let t = max(at, ledger.lastArrival[i])
+            ledger.lastArrival[i] = t
             queue.push(.datagramArrive(slot), at: t)
         case .failure:
             return
         }
     }
 
+    /// Bring connection `c`'s data timer in line with its data transport's deadline, after a
+    /// call. An earlier deadline gets a new timer event (the pending one withdrawn, or left to
+    /// come due stale); a later one, or none, withdraws the pending event and pushes the new
+    /// one at once, so a T3-rtx a SACK cancelled costs no event. Only when the pending event
+    /// is too close to withdraw (the queue's current slot) does it come due early and re-arm.
+    func syncDataTimer(_ c: Int32, _ slot: ConnectionSlot) {
+        let d = slot.pc.dataDeadline ?? .max
+        if d == slot.dataTimerAt { return }
+        if slot.dataTimerTicket != 0 {
+            if queue.withdraw(slot.dataTimerTicket, .dataTimer(c, epoch: slot.dataTimerEpoch)) {
+                slot.dataTimerTicket = 0
+                slot.dataTimerAt = .max
+            } else {
+                slot.dataTimerTicket = 0
+            }
+        }
+        guard d < slot.dataTimerAt else { return }
+        slot.dataTimerEpoch &+= 1
+        slot.dataTimerAt = d
+        slot.dataTimerTicket = queue.pushWithdrawable(.dataTimer(c, epoch: slot.dataTimerEpoch), at: max(d, now))
+    }
+
+    /// Connection `c`'s data timer event.
+    func dataTimerDue(_ c: Int32, epoch: UInt32) {
+        let slot = connections[Int(c)]
+        guard slot.dataTimerEpoch == epoch, !slot.closed else {
+            eventProfile?.count(.dataTimerStale)
+            return
+        }
+        slot.dataTimerAt = .max
+        slot.dataTimerTicket = 0
+        if let d = slot.pc.dataDeadline, d > now {
+            eventProfile?.count(.dataTimerEarly)
+            syncDataTimer(c, slot)
+            return
+        }
+        cursor = charge(.timer, page: slot.page, readyAt: now)
+        callConnection(c) { slot, out in slot.pc.dataTimerFired(now: now, into: &out) }
+    }
+
     /// A connection's data-channel event. Only connections of a run with `traffic` open
     /// negotiated channels, so without traffic nothing reaches here.
     func dataEvent(_ event: DataEvent, connection c: Int32) {
-        guard traffic != nil else { return }
+        guard let ledger = traffic else { return }
         switch event {
         case .message(_, let m):
             let i = Int(m.tag)
-            guard i < traffic!.messages.count else { return }
+            guard i < ledger.messages.count else { return }
             // The script's `message` handler runs when the main thread gets to it.
             let at = charge(.dataMessage, page: connections[Int(c)].page, readyAt: cursor)
-            traffic!.messages[i].chunksLeft -= 1
-            guard traffic!.messages[i].chunksLeft <= 0 else { return }
-            let d = Int(traffic!.messages[i].direction)
-            if traffic!.messages[i].fate == .delivered {
-                traffic!.directions[d].duplicated += 1
-                return
-            }
-            // A message partial reliability gave up on can still arrive (its SACK was lost).
-            traffic!.messages[i].fate = .delivered
-            traffic!.messages[i].cause = nil
-            traffic!.messages[i].time = at - traffic!.messages[i].time
-            let seq = traffic!.messages[i].sequence
-            if seq < traffic!.directions[d].highestDelivered {
-                traffic!.directions[d].outOfOrder += 1
-            } else {
-                traffic!.directions[d].highestDelivered = seq
-            }
+            ledger.receivedChunk(message: i, at: at)
         case .abandoned(_, let m):
             let i = Int(m.tag)
-            guard i < traffic!.messages.count, traffic!.messages[i].fate == .inFlight else { return }
-            traffic!.messages[i].fate = .lost
-            traffic!.messages[i].cause = .partialReliability
+            guard i < ledger.messages.count, ledger.messages[i].fate == .inFlight else { return }
+            ledger.messages[i].fate = .lost
+            ledger.messages[i].cause = .partialReliability
         case .open(let stream), .bufferedAmountLow(let stream):
             // A bulk flow continues when its channel opens or drains (a task, not a nested call).
             let fi = TrafficLedger.flow(stream: stream)

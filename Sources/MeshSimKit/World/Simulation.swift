@@ -185,12 +185,16 @@ final class Simulation {
             if let eventProfile {
                 eventProfile.count(entry.event)
                 eventProfile.notePending(queue.count + 1)
+                if entry.withdrawn { eventProfile.count(.pcTimerWithdrawn) }
             }
-            dispatch(entry.event)
+            // A connection timer a re-arm withdrew (`rearmTimer`) comes out in its place, as the
+            // stale event it used to be, but without the heap and the handler: it only counts.
+            if !entry.withdrawn { dispatch(entry.event) }
             if !deliveries.isEmpty { scheduleDeliveries() }
             if let determinismLog { determinismLog.record(time: now, event: entry.event, rng: rng.stateDigest, traceLines: trace.lines) }
         }
         stats.events = executed
+        eventProfile?.countWithdrawnDataTimers(queue.withdrawnByTag)
         if !budgetExhausted { now = endTime }
         trace.flush()
         if traffic != nil { classifyTrafficLosses() }
@@ -223,6 +227,7 @@ final class Simulation {
                 return
             }
             slot.timerAt = .max
+            slot.timerTicket = 0
             if let d = slot.pc.nextDeadline, d > now {
                 // An input moved the deadline later since this timer was set: nothing is due
                 // (`nextDeadline` covers every timed step), so only re-arm, as `carryOut` would.
@@ -253,6 +258,8 @@ final class Simulation {
             trafficTick(page: page, flow: Int(flow))
         case .mediaTick:
             mediaTick()
+        case .dataTimer(let c, let epoch):
+            dataTimerDue(c, epoch: epoch)
         }
     }
 

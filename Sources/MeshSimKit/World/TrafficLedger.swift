@@ -123,6 +123,30 @@ final class TrafficLedger {
         return d
     }
 
+    /// A chunk of message `i` reached the receiving page's script at `at`: once all have, the
+    /// message is delivered (or counted again, if it already was).
+    func receivedChunk(message i: Int, at: Int64) {
+        messages.withUnsafeMutableBufferPointer { all in
+            all[i].chunksLeft -= 1
+            guard all[i].chunksLeft <= 0 else { return }
+            let d = Int(all[i].direction)
+            if all[i].fate == .delivered {
+                directions[d].duplicated += 1
+                return
+            }
+            // A message partial reliability gave up on can still arrive (its SACK was lost).
+            all[i].fate = .delivered
+            all[i].cause = nil
+            all[i].time = at - all[i].time
+            let seq = all[i].sequence
+            if seq < directions[d].highestDelivered {
+                directions[d].outOfOrder += 1
+            } else {
+                directions[d].highestDelivered = seq
+            }
+        }
+    }
+
     /// Per page × flow (page · flows + flow): the connections a tick sends on, as of when there
     /// were `connectionCount` connections and the page had `uid` (`Simulation.tickConnections`).
     struct TickList {

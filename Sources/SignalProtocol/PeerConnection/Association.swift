@@ -203,7 +203,26 @@ public struct Association: Sendable {
         return d == .max ? nil : d
     }
 
-    public mutating func timerFired(now: Int64, into out: inout [AssociationOutput]) {
+    /// `nextDeadline` without the data transport's timers (`dataDeadline`).
+    @inline(__always) public var controlDeadline: Int64? {
+        var d = Int64.max
+        if let t = dtlsRetransmitAt { d = min(d, t) }
+        if let t = sctpRetransmitAt { d = min(d, t) }
+        for u in unacked { d = min(d, u.resendAt) }
+        return d == .max ? nil : d
+    }
+
+    /// When the data transport next needs `dataTimerFired` (delayed SACK, T3-rtx), if ever.
+    @inline(__always) public var dataDeadline: Int64? { dataStorage?.deadline }
+
+    /// The data transport's timers alone.
+    public mutating func dataTimerFired(now: Int64, into out: inout [AssociationOutput]) {
+        if let t = dataStorage?.deadline, t <= now { withData { $0.timerFired(now: now, into: &out) } }
+    }
+
+    /// `includingData`: false when the owner runs the data transport's timers apart
+    /// (`dataTimerFired`).
+    public mutating func timerFired(now: Int64, includingData: Bool = true, into out: inout [AssociationOutput]) {
         if let t = dtlsRetransmitAt, t <= now {
             if dtlsSends >= Self.dtlsMaxSends {
                 dtlsRetransmitAt = nil
@@ -227,7 +246,7 @@ public struct Association: Sendable {
             out.append(.send(.sctp(.data(unacked[i].data))))
             unacked[i].resendAt = now + Self.sctpRTO
         }
-        if let t = dataStorage?.deadline, t <= now { withData { $0.timerFired(now: now, into: &out) } }
+        if includingData, let t = dataStorage?.deadline, t <= now { withData { $0.timerFired(now: now, into: &out) } }
     }
 
     // MARK: - DTLS

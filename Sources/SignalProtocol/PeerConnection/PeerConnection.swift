@@ -119,6 +119,7 @@ public struct PeerConnection: Sendable {
         self.ice = ICEAgent(shared: shared, role: .controlled, tieBreaker: identity.tieBreaker,
                            ufrag: identity.ufrag, pwd: identity.pwd, base: base)
         self.association = Association(localFingerprint: identity.fingerprint)
+        self.iceDeadline = ice.nextDeadline
     }
 
     public var signalingState: SignalingState { signaling.state }
@@ -171,7 +172,8 @@ public struct PeerConnection: Sendable {
     public mutating func sendData(stream: UInt16, _ message: DataMessage, now: Int64,
                                   into out: inout [PCAction]) -> Result<Void, DataSendError> {
         borrowScratch()
-        defer { endCall() }
+        // Only the data transport is reached: the agent's deadline stands.
+        defer { endCall(iceChanged: false) }
         guard !isClosed else { return .failure(.invalidState) }
         let r = association.sendData(stream: stream, message, now: now, into: &assocOut)
         drainAssociation(now: now, into: &out)
@@ -446,11 +448,40 @@ public struct PeerConnection: Sendable {
     /// When the connection next needs `timerFired` (ICE pacing, STUN, DTLS/SCTP retransmission).
     /// Stored, refreshed after every input, so reading it is a plain load.
     public private(set) var nextDeadline: Int64?
+    /// `ice.nextDeadline` as of the last call that reached the agent. Only calls through here
+    /// change the agent, and its deadline depends on its state alone, so calls that reach only
+    /// the data transport (`sendData`, a data timer) keep it instead of walking the pairs again.
+    private var iceDeadline: Int64?
+    /// The owner runs the data transport's timers apart (`dataDeadline`, `dataTimerFired`), so
+    /// `nextDeadline` and `timerFired` leave them out (`runDataTimersApart`).
+    public private(set) var dataTimersApart = false
+
+    /// From now on the owner runs the data transport's timers itself: a simulator gives them a
+    /// timer of their own, so that a delayed SACK or a T3-rtx does not displace the agent's.
+    public mutating func runDataTimersApart() {
+        dataTimersApart = true
+        refreshDeadline(iceChanged: false)
+    }
+
+    /// When the data transport next needs `dataTimerFired` (delayed SACK, T3-rtx), if ever,
+    /// once the owner runs its timers apart. Stored, refreshed after every input, as
+    /// `nextDeadline` is: reading it is a plain load.
+    public private(set) var dataDeadline: Int64?
+
+    /// The data transport's timers (`runDataTimersApart`); the agent is not reached.
+    public mutating func dataTimerFired(now: Int64, into out: inout [PCAction]) {
+        borrowScratch()
+        defer { endCall(iceChanged: false) }
+        guard !isClosed else { return }
+        association.dataTimerFired(now: now, into: &assocOut)
+        drainAssociation(now: now, into: &out)
+    }
 
     /// Take the shared scratch room for the outputs of this call (every public mutating method
     /// starts with this and ends with `endCall`).
     @inline(__always)
     private mutating func borrowScratch() {
+        assert(iceDeadline == ice.nextDeadline, "the agent changed outside a call that refreshes its deadline")
         swap(&iceOut, &scratch.ice)
         swap(&assocOut, &scratch.association)
     }
@@ -458,21 +489,25 @@ public struct PeerConnection: Sendable {
     /// Give the scratch room back, empty, and recompute the next deadline. Every call drains
     /// what its parts produced (checked in debug builds, which the tests run); a stray output
     /// must not reach the next connection that borrows the room.
-    private mutating func endCall() {
+    /// `iceChanged`: false only when the call did not reach the agent (its deadline is kept).
+    private mutating func endCall(iceChanged: Bool = true) {
         assert(iceOut.isEmpty && assocOut.isEmpty, "a PeerConnection call left outputs undrained")
         iceOut.clearKeepingCapacity()
         assocOut.clearKeepingCapacity()
         swap(&iceOut, &scratch.ice)
         swap(&assocOut, &scratch.association)
-        refreshDeadline()
+        refreshDeadline(iceChanged: iceChanged)
     }
 
-    private mutating func refreshDeadline() {
+    private mutating func refreshDeadline(iceChanged: Bool) {
+        if iceChanged { iceDeadline = ice.nextDeadline }
         guard !isClosed else {
             nextDeadline = nil
+            dataDeadline = nil
             return
         }
-        switch (ice.nextDeadline, association.nextDeadline) {
+        if dataTimersApart { dataDeadline = association.dataDeadline }
+        switch (iceDeadline, dataTimersApart ? association.controlDeadline : association.nextDeadline) {
         case (nil, nil): nextDeadline = nil
         case (let a?, nil): nextDeadline = a
         case (nil, let b?): nextDeadline = b
@@ -482,17 +517,19 @@ public struct PeerConnection: Sendable {
 
     public mutating func timerFired(now: Int64, into out: inout [PCAction]) {
         borrowScratch()
-        defer { endCall() }
-        guard !isClosed else { return }
         // The agent does nothing before its deadline (PeerConnectionPair's early timers check
         // it); skipping it when only the association is due spares a data channel's frequent
-        // timers (delayed acks, T3) the agent's walk over its pairs. Without application data
-        // the question would cost more than it saves: the agent is usually the one due.
-        if association.dataStorage == nil || (ice.nextDeadline.map { $0 <= now } ?? true) {
+        // timers (delayed acks, T3) the agent's walk over its pairs, here and after the call.
+        // Without application data the question would cost more than it saves: the agent is
+        // usually the one due.
+        let iceDue = association.dataStorage == nil || (iceDeadline.map { $0 <= now } ?? true)
+        defer { endCall(iceChanged: iceDue) }
+        guard !isClosed else { return }
+        if iceDue {
             ice.timerFired(now: now, into: &iceOut)
             drainICE(now: now, into: &out)
         }
-        association.timerFired(now: now, into: &assocOut)
+        association.timerFired(now: now, includingData: !dataTimersApart, into: &assocOut)
         drainAssociation(now: now, into: &out)
     }
 
@@ -534,9 +571,12 @@ public struct PeerConnection: Sendable {
     private mutating func drainAssociation(now: Int64, into out: inout [PCAction]) {
         var i = 0
         while i < assocOut.count {
-            let o = assocOut[i]
+            // Moved out (a payload-free case takes its place), so that a packet is not copied
+            // on its way to `out` nor destroyed again when the room is cleared.
+            var o = AssociationOutput.dtlsConnected
+            swap(&o, &assocOut[i])
             i += 1
-            switch o {
+            switch consume o {
             case .send(let packet):
                 if let p = ice.selectedPair {
                     let to = ice.remoteCandidates[p.remoteIndex].address
