@@ -31,6 +31,11 @@ struct MachineScheduler {
     /// Per machine: its browser process's thread, which carries every WebSocket frame of the
     /// machine's pages (`ProcessWork.browserCarriesFrame`).
     private var browserThread: [CPUThreadID] = []
+    /// Per core: the tasks given to it that may not have ended yet, by start (`CoreQueue`).
+    private var coreQueues: [CoreQueue] = []
+    /// The simulation's clock: no task is given earlier than this any more, so a core's tasks
+    /// that ended by then are forgotten.
+    var clock: Int64 = 0
 
     /// Per thread: its machine, when it has finished the work given so far, and the CPU it has
     /// used (its virtual runtime; every thread has the same weight, nice 0).
@@ -46,6 +51,7 @@ struct MachineScheduler {
         firstCore.append(Int32(coreFree.count))
         coreFree.append(contentsOf: repeatElement(0, count: spec.cores))
         coreOwner.append(contentsOf: repeatElement(-1, count: spec.cores))
+        coreQueues.append(contentsOf: repeatElement(CoreQueue(), count: spec.cores))
         slowness.append(1 / spec.speed)
         tunables.append(FairSchedulingTunables(cores: spec.cores))
         minVruntime.append(0)
@@ -147,29 +153,72 @@ struct MachineScheduler {
             // Wakeup preemption: this task runs now; what is given to that core afterwards
             // waits as long as it takes.
             finish = ready + d
-            coreFree[victim] += d
+            coreQueues[victim].add(CoreTask(start: ready, end: finish, usedBefore: vruntime[t]))
+            borrow(d, core: victim, displacedUsed: victimUsed)
         } else if victim >= 0, victimUsed > vruntime[t] {
             // Less served than the thread holding that core, but not by enough to preempt it:
             // picked at the next scheduling point, when that thread's slice ends.
             let start = min(coreFree[victim], ready + tune.minGranularity)
             finish = start + d
-            coreFree[victim] += d
+            coreQueues[victim].add(CoreTask(start: start, end: finish, usedBefore: vruntime[t]))
+            borrow(d, core: victim, displacedUsed: victimUsed)
         } else {
-            let start = max(ready, coreFree[soonest])
-            finish = start + d
-            coreFree[soonest] = finish
-            coreOwner[soonest] = Int32(t)
+            // Waits for a core: as CFS picks the least-served runnable thread next, it waits
+            // for the tasks given to a core by threads that had used no more CPU than it, and
+            // goes ahead of the first one given by a thread that had used more, wherever that
+            // is in the core's queue (not behind all the work given to the core so far).
+            var best = soonest
+            var bestStart = max(ready, coreFree[soonest])
+            var displaced: Int64? = nil
+            for i in first..<end {
+                coreQueues[i].forget(endedBy: clock)
+                if let ahead = coreQueues[i].startAhead(ofUsedMoreThan: vruntime[t], from: ready) {
+                    if ahead.start < bestStart { best = i; bestStart = ahead.start; displaced = ahead.used }
+                } else if max(ready, coreFree[i]) < bestStart {
+                    best = i; bestStart = max(ready, coreFree[i]); displaced = nil
+                }
+            }
+            finish = bestStart + d
+            coreQueues[best].add(CoreTask(start: bestStart, end: finish, usedBefore: vruntime[t]))
+            if let displaced, finish <= coreFree[best] {
+                borrow(d, core: best, displacedUsed: displaced)
+            } else {
+                coreFree[best] = max(coreFree[best], finish)
+                coreOwner[best] = Int32(t)
+            }
+            threadFree[t] = finish
+            vruntime[t] += d
+            updateMinVruntime(m, first: first, end: end, readyAt: readyAt)
+            return finish
+        }
+        if fit >= 0 {
+            coreQueues[fit].forget(endedBy: clock)
+            coreQueues[fit].add(CoreTask(start: ready, end: finish, usedBefore: vruntime[t]))
         }
         threadFree[t] = finish
         vruntime[t] += d
-        // min_vruntime: the least CPU used by the threads holding the cores when the work was
-        // given, never decreasing.
+        updateMinVruntime(m, first: first, end: end, readyAt: readyAt)
+        return finish
+    }
+
+    /// A task ran ahead of work already given to `core`: that work ends `cost` later, so the
+    /// core is busy that much longer, and the time is owed by the thread whose work was
+    /// displaced (it had used `displacedUsed`): a thread less served than that goes ahead of the
+    /// debt too, as CFS would run it before the displaced thread.
+    private mutating func borrow(_ cost: Int64, core: Int, displacedUsed: Int64) {
+        coreQueues[core].forget(endedBy: clock)
+        coreQueues[core].add(CoreTask(start: coreFree[core], end: coreFree[core] + cost, usedBefore: displacedUsed))
+        coreFree[core] += cost
+    }
+
+    /// min_vruntime: the least CPU used by the threads running on the cores when the work was
+    /// given (the tasks given to them cover that moment), never decreasing.
+    private mutating func updateMinVruntime(_ m: Int, first: Int, end: Int, readyAt: Int64) {
         var least = Int64.max
-        for i in first..<end where coreOwner[i] >= 0 && coreFree[i] > readyAt {
-            least = min(least, usedBy(Int(coreOwner[i]), at: readyAt))
+        for i in first..<end {
+            if let used = coreQueues[i].runningUsed(at: readyAt) { least = min(least, used) }
         }
         if least != Int64.max { minVruntime[m] = max(minVruntime[m], least) }
-        return finish
     }
 
     /// The CPU thread `t` has used by `time`: what it was given, less what it has queued after
