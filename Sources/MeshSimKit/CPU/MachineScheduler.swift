@@ -7,14 +7,18 @@
 /// CFS: a thread waking with a task is placed no further behind than half a scheduling latency
 /// before the least-served thread that is running (the sleeper credit), and if it has used at
 /// least the wakeup granularity less CPU than the thread holding a core, it preempts it and runs
-/// now; otherwise it waits for that core to be free (docs/model.md section 5a, "Scheduling").
+/// now; otherwise it waits behind the work already given to a core by threads that had used no
+/// more CPU than it, and ahead of the rest (`CoreQueue`; docs/model.md section 5a,
+/// "Scheduling"). Without that, a task that did not preempt waited for everything booked on a
+/// core, and under a storm the fair scheduler acted as a list for it.
 ///
 /// Why decided when given: the handlers need to know when their work ends to send what it
 /// produces, and one short loop over the cores per task keeps the model cheap and deterministic
 /// (no wall clock; ties go to the lower core and the lower thread id). What that abstracts: a
 /// task already given keeps its end when a later one preempts its thread; the preempting task's
-/// time is charged instead to what comes after on that core, and to that thread's next task
-/// (the preempted thread is made to wait that much longer), so no CPU time is created.
+/// time is charged instead to what comes after on that core, as a debt of the preempted
+/// thread's (a thread less served than it goes ahead of the debt too), so no CPU time is
+/// created.
 struct MachineScheduler {
     private(set) var specs: [MachineSpec] = []
     /// Every machine's cores' next free moments, machine after machine.
