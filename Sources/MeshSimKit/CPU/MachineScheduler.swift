@@ -7,14 +7,18 @@
 /// CFS: a thread waking with a task is placed no further behind than half a scheduling latency
 /// before the least-served thread that is running (the sleeper credit), and if it has used at
 /// least the wakeup granularity less CPU than the thread holding a core, it preempts it and runs
-/// now; otherwise it waits for that core to be free (docs/model.md section 5a, "Scheduling").
+/// now; otherwise it waits behind the work already given to a core by threads that had used no
+/// more CPU than it, and ahead of the rest (`CoreQueue`; docs/model.md section 5a,
+/// "Scheduling"). Without that, a task that did not preempt waited for everything booked on a
+/// core, and under a storm the fair scheduler acted as a list for it.
 ///
 /// Why decided when given: the handlers need to know when their work ends to send what it
 /// produces, and one short loop over the cores per task keeps the model cheap and deterministic
 /// (no wall clock; ties go to the lower core and the lower thread id). What that abstracts: a
 /// task already given keeps its end when a later one preempts its thread; the preempting task's
-/// time is charged instead to what comes after on that core, and to that thread's next task
-/// (the preempted thread is made to wait that much longer), so no CPU time is created.
+/// time is charged instead to what comes after on that core, as a debt of the preempted
+/// thread's (a thread less served than it goes ahead of the debt too), so no CPU time is
+/// created.
 struct MachineScheduler {
     private(set) var specs: [MachineSpec] = []
     /// Every machine's cores' next free moments, machine after machine.
@@ -31,6 +35,11 @@ struct MachineScheduler {
     /// Per machine: its browser process's thread, which carries every WebSocket frame of the
     /// machine's pages (`ProcessWork.browserCarriesFrame`).
     private var browserThread: [CPUThreadID] = []
+    /// Per core: the tasks given to it that may not have ended yet, by start (`CoreQueue`).
+    private var coreQueues: [CoreQueue] = []
+    /// The simulation's clock: no task is given earlier than this any more, so a core's tasks
+    /// that ended by then are forgotten.
+    var clock: Int64 = 0
 
     /// Per thread: its machine, when it has finished the work given so far, and the CPU it has
     /// used (its virtual runtime; every thread has the same weight, nice 0).
@@ -46,6 +55,7 @@ struct MachineScheduler {
         firstCore.append(Int32(coreFree.count))
         coreFree.append(contentsOf: repeatElement(0, count: spec.cores))
         coreOwner.append(contentsOf: repeatElement(-1, count: spec.cores))
+        coreQueues.append(contentsOf: repeatElement(CoreQueue(), count: spec.cores))
         slowness.append(1 / spec.speed)
         tunables.append(FairSchedulingTunables(cores: spec.cores))
         minVruntime.append(0)
@@ -147,29 +157,72 @@ struct MachineScheduler {
             // Wakeup preemption: this task runs now; what is given to that core afterwards
             // waits as long as it takes.
             finish = ready + d
-            coreFree[victim] += d
+            coreQueues[victim].add(CoreTask(start: ready, end: finish, usedBefore: vruntime[t]))
+            borrow(d, core: victim, displacedUsed: victimUsed)
         } else if victim >= 0, victimUsed > vruntime[t] {
             // Less served than the thread holding that core, but not by enough to preempt it:
             // picked at the next scheduling point, when that thread's slice ends.
             let start = min(coreFree[victim], ready + tune.minGranularity)
             finish = start + d
-            coreFree[victim] += d
+            coreQueues[victim].add(CoreTask(start: start, end: finish, usedBefore: vruntime[t]))
+            borrow(d, core: victim, displacedUsed: victimUsed)
         } else {
-            let start = max(ready, coreFree[soonest])
-            finish = start + d
-            coreFree[soonest] = finish
-            coreOwner[soonest] = Int32(t)
+            // Waits for a core: as CFS picks the least-served runnable thread next, it waits
+            // for the tasks given to a core by threads that had used no more CPU than it, and
+            // goes ahead of the first one given by a thread that had used more, wherever that
+            // is in the core's queue (not behind all the work given to the core so far).
+            var best = soonest
+            var bestStart = max(ready, coreFree[soonest])
+            var displaced: Int64? = nil
+            for i in first..<end {
+                coreQueues[i].forget(endedBy: clock)
+                if let ahead = coreQueues[i].startAhead(ofUsedMoreThan: vruntime[t], from: ready) {
+                    if ahead.start < bestStart { best = i; bestStart = ahead.start; displaced = ahead.used }
+                } else if max(ready, coreFree[i]) < bestStart {
+                    best = i; bestStart = max(ready, coreFree[i]); displaced = nil
+                }
+            }
+            finish = bestStart + d
+            coreQueues[best].add(CoreTask(start: bestStart, end: finish, usedBefore: vruntime[t]))
+            if let displaced, finish <= coreFree[best] {
+                borrow(d, core: best, displacedUsed: displaced)
+            } else {
+                coreFree[best] = max(coreFree[best], finish)
+                coreOwner[best] = Int32(t)
+            }
+            threadFree[t] = finish
+            vruntime[t] += d
+            updateMinVruntime(m, first: first, end: end, readyAt: readyAt)
+            return finish
+        }
+        if fit >= 0 {
+            coreQueues[fit].forget(endedBy: clock)
+            coreQueues[fit].add(CoreTask(start: ready, end: finish, usedBefore: vruntime[t]))
         }
         threadFree[t] = finish
         vruntime[t] += d
-        // min_vruntime: the least CPU used by the threads holding the cores when the work was
-        // given, never decreasing.
+        updateMinVruntime(m, first: first, end: end, readyAt: readyAt)
+        return finish
+    }
+
+    /// A task ran ahead of work already given to `core`: that work ends `cost` later, so the
+    /// core is busy that much longer, and the time is owed by the thread whose work was
+    /// displaced (it had used `displacedUsed`): a thread less served than that goes ahead of the
+    /// debt too, as CFS would run it before the displaced thread.
+    private mutating func borrow(_ cost: Int64, core: Int, displacedUsed: Int64) {
+        coreQueues[core].forget(endedBy: clock)
+        coreQueues[core].add(CoreTask(start: coreFree[core], end: coreFree[core] + cost, usedBefore: displacedUsed))
+        coreFree[core] += cost
+    }
+
+    /// min_vruntime: the least CPU used by the threads running on the cores when the work was
+    /// given (the tasks given to them cover that moment), never decreasing.
+    private mutating func updateMinVruntime(_ m: Int, first: Int, end: Int, readyAt: Int64) {
         var least = Int64.max
-        for i in first..<end where coreOwner[i] >= 0 && coreFree[i] > readyAt {
-            least = min(least, usedBy(Int(coreOwner[i]), at: readyAt))
+        for i in first..<end {
+            if let used = coreQueues[i].runningUsed(at: readyAt) { least = min(least, used) }
         }
         if least != Int64.max { minVruntime[m] = max(minVruntime[m], least) }
-        return finish
     }
 
     /// The CPU thread `t` has used by `time`: what it was given, less what it has queued after

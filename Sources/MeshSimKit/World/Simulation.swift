@@ -179,6 +179,7 @@ final class Simulation {
                 invariants.record(now, "monotonicClock", peers: [], "clock went backwards: event at \(formatMillis(entry.time)) ms after \(formatMillis(now)) ms")
             }
             now = entry.time
+            machines.clock = now
             cursor = now
             executed += 1
             if executed & 0xFFFF == 0, let progress { progress(now, executed) }
