@@ -178,8 +178,9 @@ public enum MeshSimCommand {
             if junit != nil { cases.append(JUnitReport.Case(report)) }
             visuals.record(sim, report, timelines)
             if !report.passed { status = 1 }
-            // The last run's world is left for the process's exit to reclaim: freeing millions
-            // of connection objects one by one took about 1 % of a 1,000-peer run for nothing.
+            // The last run's world is left for the process's exit to reclaim: freeing every
+            // connection object one by one was 1 % of the 100-peer join's instructions, for
+            // nothing (docs/performance.md, session 9).
             if scenarios.count == 1 { ProcessExit.keep(sim) }
         }
         if let junit { try OutputFiles.write(JUnitReport(cases: cases).xml, to: junit) }
