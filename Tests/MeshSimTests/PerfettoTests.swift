@@ -208,11 +208,12 @@ import Testing
         let sent = events.filter { $0.ph == "i" && $0.cat == "signal" && $0.name.contains(" → ") }.count
         let flows = events.filter { $0.ph == "s" }.count
         #expect(flows <= sent && flows <= report.signalingMessages)
-        // No span of a page's process outlives the page.
+        // No span of a page's process outlives the page, but for CPU work: the renderer's
+        // threads do the unload and the connections' closes after the document's life ends.
         var pageEnd: [Int64: Int64] = [:]
         for e in events where e.ph == "X" && e.cat == "page" { pageEnd[e.pid] = e.ts! + e.dur! }
         #expect(pageEnd.count == events.filter { $0.ph == "M" && $0.name == "process_name" }.count - 1)
-        for e in events where e.ph == "X" {
+        for e in events where e.ph == "X" && e.cat != "cpu" {
             guard let end = pageEnd[e.pid] else { continue }
             #expect(e.ts! + e.dur! <= end, "\(e.name) on \(e.pid)/\(e.tid)")
         }
@@ -298,5 +299,65 @@ import Testing
         #expect(two.status == 2 && two.stderr.contains("--perfetto takes exactly one scenario FILE"))
         let same = try ProcessTests.run(["scenario", "Scenarios/2-peers.json", "--perfetto", out.path, "--trace", out.path])
         #expect(same.status == 2 && same.stderr.contains("writes the same file"), "\(same.stderr)")
+    }
+}
+
+/// CPU time in `--perfetto`: a track per charged thread with a slice per piece of work.
+@Suite struct PerfettoCPUTests {
+    /// Three tabs and the server on one 2-core machine, as the Chromium crosscheck runs them.
+    static let sharedBox = """
+    {"name": "three tabs on one box", "duration": "3s", "policy": "seed-strict",
+     "machines": {"box": {"cores": 2, "speed": 1}},
+     "peers": [{"count": 3, "idPrefix": "p", "join": {"start": "0s", "every": "20ms"}, "machine": "box"}],
+     "network": {"latency": "0.05ms", "jitter": "0ms", "server": {"latency": "0ms", "machine": "box"}, "stun": false, "turn": false}}
+    """
+
+    @Test func everyChargedThreadHasATrackAndItsSlicesDoNotOverlap() throws {
+        let (bytes, report) = PerfettoTests.run(try ScenarioRunTests.scenario(Self.sharedBox))
+        let events = try PerfettoTests.events(bytes)
+        #expect(PerfettoTests.problems(events) == [])
+        #expect(report.fullMesh)
+        let names = Dictionary(events.filter { $0.ph == "M" && $0.name == "thread_name" }.map { ("\($0.pid)/\($0.tid)", $0.argName ?? "") },
+                               uniquingKeysWith: { a, _ in a })
+        let cpu = events.filter { $0.ph == "X" && $0.cat == "cpu" }
+        func slices(_ thread: String, _ work: String? = nil) -> [PerfettoTests.Event] {
+            cpu.filter { names["\($0.pid)/\($0.tid)"] == thread && (work == nil || $0.name == work) }
+        }
+        // Each page's three threads on its own process (pids 10, 11, 12), the box's browser
+        // process and the server's on process 1.
+        for thread in ["main thread (CPU)", "signaling thread (CPU)", "network thread (CPU)"] {
+            #expect(Set(slices(thread).map(\.pid)) == [10, 11, 12], "\(thread)")
+        }
+        #expect(!slices("browser process, machine box (CPU)").isEmpty)
+        #expect(!slices("signaling server process (CPU)", "serverReadsFrame").isEmpty)
+        // The work the protocol implies: an offer set remotely per answer, three pages loaded.
+        #expect(slices("signaling thread (CPU)", "setRemoteOffer").count == report.offersCreated)
+        #expect(slices("signaling thread (CPU)", "createAnswer").count == report.offersCreated)
+        #expect(slices("main thread (CPU)", "pageLoad").count == 3)
+        // Nothing drawn past the run's end; every slice takes time.
+        for e in cpu {
+            #expect(e.dur! > 0 && e.ts! + e.dur! <= 3_000_000_000, "\(e.name)")
+        }
+    }
+
+    /// `preloaded`: the first load costs nothing (the crosscheck's tabs were loaded before);
+    /// a reload of the same tab loads as any page does.
+    @Test func aPreloadedPageChargesNoLoadUntilItReloads() throws {
+        let json = Self.sharedBox.replacingOccurrences(of: "\"machine\": \"box\"}]", with: "\"machine\": \"box\", \"preloaded\": true}],\n \"events\": [{\"at\": \"1s\", \"do\": \"refresh\", \"peer\": \"p1\"}]")
+            .replacingOccurrences(of: "seed-strict", with: "replace")
+        #expect(json.contains("preloaded") && json.contains("replace"))
+        let (bytes, report) = PerfettoTests.run(try ScenarioRunTests.scenario(json))
+        let loads = try PerfettoTests.events(bytes).filter { $0.ph == "X" && $0.cat == "cpu" && $0.name == "pageLoad" }
+        #expect(loads.count == 1, "only the reload of p1")
+        #expect(report.fullMesh)
+    }
+
+    @Test func aRunWithoutPerfettoIsUnchangedByIt() throws {
+        let s = try ScenarioRunTests.scenario(Self.sharedBox)
+        let plain = Simulation(scenario: s, options: RunOptions(seed: s.seed, policy: SeedPolicy()), traceSink: TraceWriter(sink: nil))
+        plain.run()
+        let (_, drawn) = PerfettoTests.run(s, policy: SeedPolicy())
+        #expect(RunReport(simulation: plain).convergedAt == drawn.convergedAt)
+        #expect(RunReport(simulation: plain).traceHash == drawn.traceHash)
     }
 }

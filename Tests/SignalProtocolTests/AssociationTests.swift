@@ -174,6 +174,28 @@ struct AssociationTests {
         #expect(s.nextDeadline == nil)
     }
 
+    /// Only the first copy of each flight does the handshake's crypto; a retransmission is
+    /// answered with the flight already built (the simulator charges it as a packet).
+    @Test func onlyTheFirstCopyOfAFlightDoesHandshakeWork() {
+        #expect(Association(localFingerprint: "fs").receivingFlightDoesHandshakeWork(1), "waits for the role, then is handled")
+        var s = configured(isClient: false)
+        var c = configured(isClient: true)
+        var out: [AssociationOutput] = []
+        #expect(s.receivingFlightDoesHandshakeWork(1))
+        #expect(!s.receivingFlightDoesHandshakeWork(2) && !c.receivingFlightDoesHandshakeWork(2))
+        c.transportWritable(rtt: ms(20), now: 0, into: &out)
+        #expect(c.receivingFlightDoesHandshakeWork(2) && !c.receivingFlightDoesHandshakeWork(4))
+        s.receive(.dtls(DTLSFlight(number: 1, fingerprint: "fc")), now: 0, into: &out)
+        #expect(!s.receivingFlightDoesHandshakeWork(1), "a retransmitted ClientHello")
+        #expect(s.receivingFlightDoesHandshakeWork(3))
+        c.receive(.dtls(DTLSFlight(number: 2, fingerprint: "fs")), now: ms(1), into: &out)
+        #expect(!c.receivingFlightDoesHandshakeWork(2) && c.receivingFlightDoesHandshakeWork(4))
+        s.receive(.dtls(DTLSFlight(number: 3, fingerprint: "fc")), now: ms(2), into: &out)
+        #expect(s.dtls == .connected && !s.receivingFlightDoesHandshakeWork(3))
+        c.receive(.dtls(DTLSFlight(number: 4, fingerprint: "fs")), now: ms(3), into: &out)
+        #expect(c.dtls == .connected && !c.receivingFlightDoesHandshakeWork(4))
+    }
+
     @Test func theServerAnswersFlight1WithFlight2() {
         var s = configured(isClient: false)
         var out: [AssociationOutput] = []

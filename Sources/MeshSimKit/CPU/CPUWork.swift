@@ -59,6 +59,9 @@ enum CPUWork: UInt8, CaseIterable {
     case dtlsClientFinished
     /// An SCTP packet (handshake chunk, DATA, SACK, ABORT).
     case sctpPacket
+    /// A copy of a DTLS flight already handled (a retransmission): answered with the flight
+    /// already built, or ignored, without the crypto (`Association.receivingFlightDoesHandshakeWork`).
+    case dtlsRepeatedFlight
 
     // Application traffic (scenario `traffic`), on the main thread.
     /// `RTCDataChannel.send` of one message.
@@ -75,7 +78,7 @@ enum CPUWork: UInt8, CaseIterable {
              .addIceCandidate, .connectionStateUpdate:
             return .signaling
         case .stunPacket, .timer, .dtlsServerHello, .dtlsClientKeyExchange, .dtlsServerFinished,
-             .dtlsClientFinished, .sctpPacket:
+             .dtlsClientFinished, .sctpPacket, .dtlsRepeatedFlight:
             return .network
         }
     }
@@ -108,6 +111,7 @@ enum CPUWork: UInt8, CaseIterable {
         case .dtlsServerFinished: return 500_000
         case .dtlsClientFinished: return 100_000
         case .sctpPacket: return 50_000
+        case .dtlsRepeatedFlight: return 50_000
         case .dataSend: return 20_000
         case .dataMessage: return 50_000
         }
@@ -140,7 +144,7 @@ enum CPUWork: UInt8, CaseIterable {
     /// would cost a random draw per packet.
     var varies: Bool {
         switch self {
-        case .stunPacket, .timer, .sctpPacket, .dataSend, .dataMessage: return false
+        case .stunPacket, .timer, .sctpPacket, .dtlsRepeatedFlight, .dataSend, .dataMessage: return false
         default: return true
         }
     }

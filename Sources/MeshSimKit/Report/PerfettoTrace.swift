@@ -18,6 +18,13 @@ import Foundation
 /// - A flow (an arrow) from each signal's send to its delivery, matched by the signal's serial
 ///   (`Observation.signal`); a signal the server dropped has an instant but no flow.
 ///
+/// - CPU time (docs/model.md section 5a): each page has a track per thread the model charges
+///   ("main thread", "signaling thread", "network thread"), with a slice for every piece of
+///   work from when it starts to when it ends (named by the work: `setRemoteOffer`,
+///   `webSocketMessage`, ...); process 1 has one track per machine's browser process and one
+///   for the signaling server's process when the scenario puts it on a machine. So a slow
+///   set-up shows where it waited.
+///
 /// Timestamps are simulated microseconds, written exactly (three decimals from the nanoseconds).
 /// Everything is appended to one byte buffer as it is observed, in observation order, so the
 /// same run gives the same bytes. A flow start is written right after its send instant (a flow
@@ -35,6 +42,13 @@ final class PerfettoObserver: RunObserver {
     private static let serverTID: Int64 = 2
     private static let pageBase: Int64 = 10
     private static let connectionBase: Int64 = 1 << 24
+    /// CPU tracks: `cpuBase + 3 × page + thread` for a page's threads, `cpuBase - 1 - machine`
+    /// for a machine's browser process (named by the scenario's name for it, or its index in
+    /// the run), `serverCPUTID` for the server's process.
+    private static let cpuBase: Int64 = 1 << 28
+    private static let serverCPUTID: Int64 = 3
+    private static let cpuThreads = ["main", "signaling", "network"]
+    private static let cpuTrackNames: [StaticString] = ["main thread (CPU)", "signaling thread (CPU)", "network thread (CPU)"]
 
     /// A connection's state machines, each on its own thread; the channel has no named states.
     private static let machines = 5
@@ -80,6 +94,11 @@ final class PerfettoObserver: RunObserver {
     private var flowArrived: [Bool] = []
     private var serverDownSince: Int64 = -1
     private var ended = false
+    /// CPU work observed so far, written at the end clipped to the run (work given near the end
+    /// may end after it).
+    private var cpuSpans: [(pid: Int64, tid: Int64, start: Int64, end: Int64, name: String)] = []
+    /// CPU tracks named so far.
+    private var cpuTracks: Set<Int64> = []
 
     init() {
         out.append("{\"ph\":\"M\",\"pid\":1,\"tid\":1,\"name\":\"process_name\",\"args\":{\"name\":\"signaling server and scenario\"}}")
@@ -123,6 +142,8 @@ final class PerfettoObserver: RunObserver {
             signalSent(o, at: t)
         case .signalDelivered:
             signalDelivered(o, at: t)
+        case .cpu:
+            cpuWork(o)
         case .server:
             if o.value == "down" {
                 if serverDownSince < 0 { serverDownSince = t }
@@ -159,6 +180,10 @@ final class PerfettoObserver: RunObserver {
         guard !ended else { return }
         for p in pages.indices where pages[p]?.alive == true { pageUnloaded(Int32(p), at: t) }
         serverUp(at: t)
+        for w in cpuSpans where w.start < t {
+            span(pid: w.pid, tid: w.tid, from: w.start, to: min(w.end, t), cat: "cpu") { $0.appendEscaped(w.name) }
+        }
+        cpuSpans = []
         ended = true
     }
 
@@ -349,6 +374,42 @@ final class PerfettoObserver: RunObserver {
         out.append("\"")
         if o.detail != nil { args(o, peer: false) }
         out.append("}")
+    }
+
+    // MARK: - CPU
+
+    /// Work given to a thread: its track is named the first time; the slice is kept for the end.
+    private func cpuWork(_ o: Observation) {
+        let pid: Int64, tid: Int64
+        if let p = o.page {
+            guard p >= 0, Int(p) < pages.count, pages[Int(p)] != nil,
+                  let which = Self.cpuThreads.firstIndex(of: o.detail ?? "") else { return }
+            pid = Self.pageBase + Int64(p)
+            tid = Self.cpuBase + 3 * Int64(p) + Int64(which)
+            if cpuTracks.insert(tid).inserted {
+                threadName(pid: pid, tid: tid) { $0.append(Self.cpuTrackNames[which]) }
+                metadata("thread_sort_index", pid: pid, tid: tid, sortIndex: Int64(which) - 3)
+            }
+        } else if o.detail == "server" {
+            pid = Self.serverPID
+            tid = Self.serverCPUTID
+            if cpuTracks.insert(tid).inserted {
+                threadName(pid: pid, tid: tid) { $0.append("signaling server process (CPU)") }
+                metadata("thread_sort_index", pid: pid, tid: tid, sortIndex: 2)
+            }
+        } else {
+            pid = Self.serverPID
+            tid = Self.cpuBase - 1 - Int64(max(0, o.cpuMachine))
+            if cpuTracks.insert(tid).inserted {
+                threadName(pid: pid, tid: tid) {
+                    $0.append("browser process, machine ")
+                    if let name = o.peer { $0.appendEscaped(name) } else { $0.appendInt(Int64(o.cpuMachine)) }
+                    $0.append(" (CPU)")
+                }
+                metadata("thread_sort_index", pid: pid, tid: tid, sortIndex: 3 + Int64(max(0, o.cpuMachine)))
+            }
+        }
+        cpuSpans.append((pid, tid, o.cpuStart, o.cpuEnd, o.value))
     }
 
     // MARK: - Signals

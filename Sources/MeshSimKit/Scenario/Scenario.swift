@@ -222,6 +222,13 @@ struct PeerSpec: Equatable {
         return p
     }
 
+    /// This spec with `preloaded` set.
+    func with(preloaded: Bool) -> PeerSpec {
+        var p = self
+        p.preloaded = preloaded
+        return p
+    }
+
     /// This spec with `behaviour` set.
     func with(behaviour: [AttackKind]) -> PeerSpec {
         var p = self
@@ -243,6 +250,10 @@ struct PeerSpec: Equatable {
     var udp: Bool = true
     /// The name of the machine (scenario `machines`) the page runs on; nil: one of its own.
     var machine: String?
+    /// The page was loaded before its join, which only opens its WebSocket (as the Chromium
+    /// crosscheck's tabs are: loaded seconds before, told to connect at their join time): its
+    /// first load costs no CPU. A reload loads as any page does.
+    var preloaded = false
     /// The host's access link capacity in bits per second (media streams); nil: the network's.
     var uplink: Int64?
     var downlink: Int64?

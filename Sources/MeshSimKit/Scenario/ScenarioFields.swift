@@ -289,6 +289,8 @@ enum ScenarioFormat {
                   "peers with the same `lan` sit behind one NAT on one local network and can reach each other's host candidates"),
         .optional("latency", .duration(.any), .text("the network's `latency`"), "this host's access-link delay"),
         .optional("udp", .boolean, .value("true"), "`false`: a firewall lets only TCP out, so only TURN over TCP works"),
+        .optional("preloaded", .boolean, .value("false"),
+                  "`true`: the page was loaded before its join, which only opens its WebSocket, so its first load costs no CPU (as the Chromium crosscheck's tabs, docs/fidelity.md)"),
         .optional("behaviour", .array(.names(AttackKind.allCases.map(\.rawValue), noun: "attack name"), nonEmpty: false, distinct: true),
                   .value("[]"), "non-empty: the peer is an **attacker**"),
         .optional("machine", .machineRef, .text("a machine of its own: 4 cores, speed 1"),

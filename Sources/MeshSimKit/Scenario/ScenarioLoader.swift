@@ -283,6 +283,7 @@ private struct PeerFields {
     var machine: String?
     var uplink: Int64?
     var downlink: Int64?
+    var preloaded = false
 }
 
 /// The first member of a `lan` (with a valid `nat`): the NAT every later member must match.
@@ -827,6 +828,7 @@ final class ScenarioChecker {
         }
         if let (v, at) = o.member("latency") { f.latency = duration(v, at) }
         if let (v, at) = o.member("udp"), let b = bool(v, at) { f.udp = b }
+        if let (v, at) = o.member("preloaded"), let b = bool(v, at) { f.preloaded = b }
         if let (v, at) = o.member("uplink") { f.uplink = integer(v, at, 1_000...100_000_000_000) }
         if let (v, at) = o.member("downlink") { f.downlink = integer(v, at, 1_000...100_000_000_000) }
         if let (v, at) = o.member("behaviour") { f.behaviour = behaviour(v, at) }
@@ -972,7 +974,7 @@ final class ScenarioChecker {
                     tooMany = true
                     continue
                 }
-                peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink))
+                peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink).with(preloaded: f.preloaded))
                 definitions.append(Definition(id: id, kind: .initial, path: path, at: idAt, join: join))
             } else {
                 checkFields(o, ScenarioFormat.group)
@@ -1060,7 +1062,7 @@ final class ScenarioChecker {
                     let (m, o1) = SimDuration(k - 1).multipliedReportingOverflow(by: every)
                     let (t, o2) = start.addingReportingOverflow(m)
                     let join = (o1 || o2) ? SimDuration.max : t
-                    peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: memberPath).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink))
+                    peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: memberPath).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink).with(preloaded: f.preloaded))
                     definitions.append(Definition(id: id, kind: .initial, path: memberPath, at: prefixAt, join: join))
                 }
             }
@@ -1138,7 +1140,7 @@ final class ScenarioChecker {
             let f = peerFields(o)
             checkLan(f, path: path, lans: &lans)
             if let id = id {
-                action = .join(PeerSpec(id: id, join: time ?? 0, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink))
+                action = .join(PeerSpec(id: id, join: time ?? 0, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink).with(preloaded: f.preloaded))
             }
         case "refresh":
             let p = namedPeer()

@@ -28,6 +28,12 @@ struct Observation {
     /// Serial of a signal an honest page sent: its `signal` and its `signalDelivered` (if it
     /// arrives; the server drops some) carry the same one. Not traced.
     var signal: Int32? = nil
+    /// For `cpu`: when the work starts and ends. It is observed when it is given to its thread,
+    /// which is when the model decides both (docs/model.md section 5a), so both may be later.
+    var cpuStart: Int64 = 0
+    var cpuEnd: Int64 = 0
+    /// For `cpu`: the machine's index in the run.
+    var cpuMachine: Int32 = -1
 }
 
 /// What an observation is about. `traceKind` is the trace's `kind`; the raw value numbers the
@@ -53,10 +59,14 @@ enum ObservationKind: UInt8, CaseIterable {
     case candidate, selectedPair, dataChannel, data, error
     /// A host's uplink became saturated by media streams, or clear again (`traffic` media flows).
     case media
+    /// A piece of work given to a thread of a machine's CPU (`value`: the work; `detail`: the
+    /// thread, `main`, `signaling`, `network`, `browser` or `server`; `page` for a page's
+    /// thread, `peer` the machine for the browser process). Not traced: outputs draw it.
+    case cpu
 
-    /// Does the trace record it? (Only `signalDelivered` is not: the trace format predates it
-    /// and its hash must not change.)
-    var isTraced: Bool { self != .signalDelivered }
+    /// Does the trace record it? (`signalDelivered` and `cpu` are not: the trace format predates
+    /// them and its hash must not change.)
+    var isTraced: Bool { self != .signalDelivered && self != .cpu }
 
     /// The kind a trace's `kind` text names, if any.
     init?(traceKind text: String) {
@@ -94,6 +104,7 @@ enum ObservationKind: UInt8, CaseIterable {
         case .data: return "data"
         case .error: return "error"
         case .media: return "media"
+        case .cpu: return "cpu"
         }
     }
 }

@@ -12,7 +12,9 @@ extension Simulation {
     func charge(_ work: CPUWork, page: Int32, readyAt: Int64) -> Int64 {
         let p = Int(page)
         let cost = costOf(work, page: p)
-        return machines.run(cost, thread: thread(work.thread, page: p), readyAt: readyAt, preempts: work.preempts)
+        let end = machines.run(cost, thread: thread(work.thread, page: p), readyAt: readyAt, preempts: work.preempts)
+        if observedKinds.contains(.cpu) { observeCPU(work, on: work.thread, page: page, cost: cost, end: end) }
+        return end
     }
 
     /// A call from the page's script that blocks it until the signaling thread has done `work`
@@ -24,8 +26,33 @@ extension Simulation {
         let ready = max(cursor, machines.free(main))
         let cost = costOf(work, page: p)
         let end = machines.run(cost, thread: thread(.signaling, page: p), readyAt: ready)
+        if observedKinds.contains(.cpu) { observeCPU(work, on: .signaling, page: page, cost: cost, end: end) }
         machines.block(main, until: end)
         cursor = end
+    }
+
+    /// Tells the outputs that draw CPU time (`--perfetto`) that `work` of `cost` was given to
+    /// `page`'s thread `which` and ends at `end`.
+    private func observeCPU(_ work: CPUWork, on which: BrowserThread, page: Int32, cost: Int64, end: Int64) {
+        let machine = pages[Int(page)].machine
+        let thread: String
+        switch which {
+        case .main: thread = "main"
+        case .signaling: thread = "signaling"
+        case .network: thread = "network"
+        }
+        observeCPU(String(describing: work), thread: thread, page: page, machine: machine, cost: cost, end: end)
+    }
+
+    /// Tells the outputs that draw CPU time that work named `name` was given to `thread` (of
+    /// `page`, or of a process of `machine`) and ends at `end`.
+    func observeCPU(_ name: String, thread: String, page: Int32?, machine: MachineID?, cost: Int64, end: Int64) {
+        var o = Observation(kind: .cpu, peer: machine.flatMap { machines.specs[Int($0.raw)].name }, remote: nil,
+                            value: name, detail: thread, page: page, connection: nil, uid: nil)
+        o.cpuEnd = end
+        o.cpuMachine = machine?.raw ?? -1
+        o.cpuStart = end - (machine.map { machines.duration(cost, on: $0) } ?? cost)
+        for observer in observers where observer.kinds.contains(.cpu) { observer.observe(o, at: now) }
     }
 
     /// `page`'s thread `which` on its machine's scheduler, created the first time.

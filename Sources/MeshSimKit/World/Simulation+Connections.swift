@@ -342,7 +342,11 @@ extension Simulation {
             guard network.isReachable(host), let c = hostSockets[Int(host)].owner(of: d.to.port),
                   !connections[Int(c)].closed else { return }
             eventProfile?.count(d.packet)
-            cursor = charge(CPUWork.packet(d.packet), page: connections[Int(c)].page, readyAt: now)
+            var work = CPUWork.packet(d.packet)
+            if let n = d.packet.dtlsFlight, !connections[Int(c)].inPlace({ $0.association.receivingFlightDoesHandshakeWork(n) }) {
+                work = .dtlsRepeatedFlight
+            }
+            cursor = charge(work, page: connections[Int(c)].page, readyAt: now)
             callConnection(c) { slot, out in slot.pc.receive(d.packet, from: d.from, overTCP: d.tcp, now: now, into: &out) }
         case .dropped(let reason, let d):
             eventProfile?.count(.dropped)

@@ -16,7 +16,8 @@ extension Simulation {
     static func instanceID(page: Int32) -> String { "load-\(page + 1)" }
 
     /// A page loads with `uid` for the peer name `slot` on `host` and opens its WebSocket.
-    func loadPage(slot: PeerID, uid: String, host: Int32) {
+    /// `preloaded`: the document was loaded before (peer field `preloaded`): its load costs no CPU.
+    func loadPage(slot: PeerID, uid: String, host: Int32, preloaded: Bool = false) {
         let index = Int32(pages.count)
         let machine = peers[slot].machine ?? machines.add(MachineSpec(name: nil))
         peers[slot].machine = machine
@@ -33,7 +34,7 @@ extension Simulation {
             startAttacks(page: index)
         } else {
             // The document loads and its script runs before it opens the WebSocket.
-            cursor = charge(.pageLoad, page: index, readyAt: now)
+            if !preloaded { cursor = charge(.pageLoad, page: index, readyAt: now) }
             openWebSocket(page: index)
             if traffic != nil { startTraffic(page: index) }
         }

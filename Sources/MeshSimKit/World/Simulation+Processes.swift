@@ -23,19 +23,38 @@ extension Simulation {
     func browserSends(page: Int32) -> Int64 {
         let p = Int(page)
         guard !isAttacker(slot: pages[p].slot) else { return cursor }
-        return max(cursor, machines.runBrowser(ProcessWork.browserCarriesFrame.cost, on: pages[p].machine, readyAt: now))
+        return max(cursor, browserCarries(on: pages[p].machine))
     }
 
     /// When a frame that reached `page`'s machine now is handed to its renderer.
     func browserReceives(page: Int32) -> Int64 {
-        machines.runBrowser(ProcessWork.browserCarriesFrame.cost, on: pages[Int(page)].machine, readyAt: now)
+        browserCarries(on: pages[Int(page)].machine)
+    }
+
+    /// `machine`'s browser process carries a frame from now on: when it is done.
+    private func browserCarries(on machine: MachineID) -> Int64 {
+        let cost = ProcessWork.browserCarriesFrame.cost
+        let end = machines.runBrowser(cost, on: machine, readyAt: now)
+        if observedKinds.contains(.cpu) {
+            observeCPU("browserCarriesFrame", thread: "browser", page: nil, machine: machine, cost: cost, end: end)
+        }
+        return end
+    }
+
+    /// The server's thread does `work` from now on: when it is done.
+    private func serverRuns(_ work: ProcessWork, thread: CPUThreadID) -> Int64 {
+        let end = machines.run(work.cost, thread: thread, readyAt: now)
+        if observedKinds.contains(.cpu) {
+            observeCPU(String(describing: work), thread: "server", page: nil, machine: signaling.machine, cost: work.cost, end: end)
+        }
+        return end
     }
 
     /// When a message the server sends at `cursor` leaves its process (given to its thread now,
     /// as in `browserSends`).
     func serverSends() -> Int64 {
         guard let thread = signaling.thread else { return cursor }
-        return max(cursor, machines.run(ProcessWork.serverSendsMessage.cost, thread: thread, readyAt: now))
+        return max(cursor, serverRuns(.serverSendsMessage, thread: thread))
     }
 
     /// When a WebSocket handshake whose upgrade request reaches the server at `at` is answered:
@@ -43,7 +62,7 @@ extension Simulation {
     /// the thread now, as in `browserSends`).
     func serverAccepts(at: Int64) -> Int64 {
         guard let thread = signaling.thread else { return at }
-        return max(at, machines.run(ProcessWork.serverAcceptsSocket.cost, thread: thread, readyAt: now))
+        return max(at, serverRuns(.serverAcceptsSocket, thread: thread))
     }
 
     /// A frame reached the server's socket now: its process reads it when its thread gets to
@@ -53,7 +72,7 @@ extension Simulation {
         guard let thread = signaling.thread else { return false }
         var read = frame
         read.serverRead = true
-        let end = machines.run(ProcessWork.serverReadsFrame.cost, thread: thread, readyAt: now)
+        let end = serverRuns(.serverReadsFrame, thread: thread)
         queue.push(.wsArrive(webSockets.hold(read)), at: end)
         return true
     }

@@ -26,7 +26,7 @@ extension Simulation {
             let slot = slotIndex[peer.id]!
             if let host = peers[slot].host, network.hosts[Int(host.raw)].vanished { peers[slot].host = nil }
             let host = ensureHost(slot: slot, peer: peer)
-            loadPage(slot: slot, uid: peer.id, host: host.raw)
+            loadPage(slot: slot, uid: peer.id, host: host.raw, preloaded: peer.preloaded)
         case .refresh(let peer, let downtime, let clean):
             guard let (slot, page, uid) = livePeer(peer, event) else { return }
             reloads[slot, default: []].append((now, clean))

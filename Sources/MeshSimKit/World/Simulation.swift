@@ -211,7 +211,7 @@ final class Simulation {
             let p = scenario.peers[Int(i)]
             let slot = slotIndex[p.id]!
             roster.joinInitial(p.id)
-            loadPage(slot: slot, uid: p.id, host: ensureHost(slot: slot, peer: p).raw)
+            loadPage(slot: slot, uid: p.id, host: ensureHost(slot: slot, peer: p).raw, preloaded: p.preloaded)
         case .wsOpened(let page, let epoch):
             webSocketOpened(page: page, epoch: epoch)
         case .wsArrive(let slot):

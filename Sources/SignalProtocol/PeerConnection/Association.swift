@@ -258,6 +258,21 @@ public struct Association: Sendable {
         if isClient == true { dtlsRetransmitAt = now + dtlsTimeout }
     }
 
+    /// Whether receiving flight `n` now would do the handshake's work (key exchange, signature
+    /// checks), rather than answer a retransmission with the flight already built or be
+    /// ignored: a DTLS stack keeps its last flight and sends it again (RFC 6347 §4.2.4), so
+    /// only the first copy of each flight costs its crypto.
+    /// Before the role is known (the answer not applied yet) a flight waits to be handled
+    /// once it is, so its work is still to come.
+    public func receivingFlightDoesHandshakeWork(_ n: UInt8) -> Bool {
+        guard dtls != .closed, dtls != .failed else { return false }
+        guard let client = isClient else { return true }
+        if client {
+            return dtls == .connecting && (n == 2 && dtlsFlightSent == 1 || n == 4 && dtlsFlightSent == 3)
+        }
+        return n == 1 && dtls == .new || n == 3 && dtls != .connected
+    }
+
     private mutating func receiveFlight(_ f: DTLSFlight, now: Int64, into out: inout [AssociationOutput]) {
         guard let client = isClient else { return }
         if client {
