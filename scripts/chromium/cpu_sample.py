@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """CPU time of the crosscheck's processes while it records, by role, from /proc.
 
-    python3 scripts/chromium/cpu_sample.py OUT.json [--period 0.1] [--until-file PATH]
+    python3 scripts/chromium/cpu_sample.py OUT.json [--period 0.1] [--until-file PATH] [--threads]
     python3 scripts/chromium/cpu_sample.py --report OUT.json START_EPOCH_MS END_EPOCH_MS
 
 Samples every process's utime+stime (/proc/PID/stat) every PERIOD seconds until it is
@@ -12,6 +12,10 @@ each sample interval (with its epoch time) and in total. Roles, from the command
   playwright-node    Playwright's node driver (node ... playwright ... run-driver)
   python-driver      the crosscheck's Python process (driver and signaling server together)
   other              everything else on the machine (other users of the 2 cores)
+With --threads it also samples every thread of Chromium's processes (/proc/PID/task/TID),
+keyed "ROLE:THREAD NAME" (the kernel's comm: CrRendererMain, WebRTC_Signaling,
+WebRTC_Network, NetworkService, Chrome_IOThread, ...), so that the CPU each kind of thread used
+can be set against what the model charges its threads (docs/fidelity.md, session 10).
 Why: a storm's times in the recordings include the harness's own work (every console line
 of every tab goes through Playwright's node driver to the Python driver, whose event loop
 also runs the signaling server); this says how much of the box it took (docs/fidelity.md).
@@ -51,6 +55,25 @@ def ticks(pid):
     return int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
 
 
+def thread_ticks(pid):
+    """(tid, comm, ticks) of every thread of pid."""
+    out = []
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat") as f:
+                s = f.read()
+        except OSError:
+            continue
+        comm = s[s.index("(") + 1:s.rindex(")")]
+        fields = s[s.rindex(")") + 2:].split()
+        out.append((int(tid), comm, int(fields[11]) + int(fields[12])))
+    return out
+
+
 def report(path, start_ms, end_ms):
     """CPU seconds per role in the intervals that end within [start, end] (epoch ms)."""
     with open(path) as f:
@@ -72,6 +95,7 @@ def main():
     out = sys.argv[1]
     period = 0.1
     until = None
+    threads = False
     args = sys.argv[2:]
     while args:
         a = args.pop(0)
@@ -79,11 +103,14 @@ def main():
             period = float(args.pop(0))
         elif a == "--until-file":
             until = args.pop(0)
+        elif a == "--threads":
+            threads = True
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
     me = os.getpid()
     seen = {}  # pid -> last ticks
+    seen_threads = {}  # tid -> last ticks (--threads)
     roles_of = {}
     cumulative = {}  # role -> ticks used since the start, by processes while they had that role
     timeline = []
@@ -108,6 +135,14 @@ def main():
             if pid in seen:
                 cumulative[r] = cumulative.get(r, 0) + t - seen[pid]
             seen[pid] = t
+            if threads and r.startswith("chromium"):
+                for tid, comm, tt in thread_ticks(pid):
+                    key = f"{r}:{comm}"
+                    if tid in seen_threads:
+                        cumulative[key] = cumulative.get(key, 0) + tt - seen_threads[tid]
+                    else:
+                        cumulative.setdefault(key, 0)
+                    seen_threads[tid] = tt
         timeline.append({"t": round(now, 3), "ticks": dict(cumulative)})
         time.sleep(period)
     # per interval: CPU seconds used by each role since the previous sample (processes seen

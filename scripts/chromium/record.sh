@@ -9,7 +9,8 @@
 # record anyway and note it; LOAD_BELOW and MAX_WAIT (seconds) change these two), record the batch's scenarios one after another (20 s pause
 # between them for the browser's load to settle), remove the lock (a trap removes it on
 # failure too). Each recording's recording.json keeps the load averages, and cpu-sample.json.gz
-# the CPU each role of process used while it recorded (scripts/chromium/cpu_sample.py).
+# the CPU each role of process, and each kind of Chromium thread, used while it recorded
+# (scripts/chromium/cpu_sample.py --threads).
 # Environment: RECORD_OUT (default docs/fidelity/recordings) is where the recordings go;
 # CROSSCHECK_ARGS is passed on to crosscheck.sh (e.g. "--log console" for the harness that
 # printed one console line per record, "--no-meshsim" to run the MeshSim side later with
@@ -58,7 +59,7 @@ for batch in "$@"; do
         rm -rf "$dir"
         mkdir -p "$dir"
         status=0
-        python3 "$HERE/cpu_sample.py" "$dir/cpu-sample.json" --period 0.1 &
+        python3 "$HERE/cpu_sample.py" "$dir/cpu-sample.json" --period 0.1 --threads &
         sampler=$!
         # shellcheck disable=SC2086 # CROSSCHECK_ARGS is a list of words
         "$HERE/crosscheck.sh" "$HERE/scenarios/$name.json" --runs "$RUNS" --out "$dir" $CROSSCHECK_ARGS > "$dir/summary.txt" 2> "$dir/log.txt" || status=$?
