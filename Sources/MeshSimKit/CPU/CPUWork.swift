@@ -149,6 +149,17 @@ enum CPUWork: UInt8, CaseIterable {
         }
     }
 
+    /// The DTLS flight whose first copy this work handles, if it is one (`packet`).
+    var dtlsFlight: UInt8? {
+        switch self {
+        case .dtlsServerHello: return 1
+        case .dtlsClientKeyExchange: return 2
+        case .dtlsServerFinished: return 3
+        case .dtlsClientFinished: return 4
+        default: return nil
+        }
+    }
+
     /// The chained operation `op`'s work.
     static func operation(_ op: PCOperation, remoteDescription: Bool) -> CPUWork {
         switch op {

@@ -117,7 +117,7 @@ struct ObservationKinds: OptionSet {
     init(rawValue: UInt64) { self.rawValue = rawValue }
     init(_ kinds: [ObservationKind]) { rawValue = kinds.reduce(0) { $0 | 1 << UInt64($1.rawValue) } }
 
-    func contains(_ kind: ObservationKind) -> Bool { rawValue & (1 << UInt64(kind.rawValue)) != 0 }
+    @inline(__always) func contains(_ kind: ObservationKind) -> Bool { rawValue & (1 << UInt64(kind.rawValue)) != 0 }
 }
 
 /// Something that watches a run: told every observation of the kinds it asks for, in order,

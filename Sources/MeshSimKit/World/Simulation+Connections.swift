@@ -342,16 +342,23 @@ extension Simulation {
             guard network.isReachable(host), let c = hostSockets[Int(host)].owner(of: d.to.port),
                   !connections[Int(c)].closed else { return }
             eventProfile?.count(d.packet)
-            var work = CPUWork.packet(d.packet)
-            if let n = d.packet.dtlsFlight, !connections[Int(c)].inPlace({ $0.association.receivingFlightDoesHandshakeWork(n) }) {
-                work = .dtlsRepeatedFlight
+            callConnection(c) { slot, out in
+                // Charged before the connection sees it: what it sends leaves when the work ends.
+                cursor = charge(receiveWork(CPUWork.packet(d.packet), slot: slot), page: slot.page, readyAt: now)
+                slot.pc.receive(d.packet, from: d.from, overTCP: d.tcp, now: now, into: &out)
             }
-            cursor = charge(work, page: connections[Int(c)].page, readyAt: now)
-            callConnection(c) { slot, out in slot.pc.receive(d.packet, from: d.from, overTCP: d.tcp, now: now, into: &out) }
         case .dropped(let reason, let d):
             eventProfile?.count(.dropped)
             noteDrop(reason, d)
         }
+    }
+
+    /// The network thread's work for a packet whose kind is `work`, received by connection `c`:
+    /// a copy of a DTLS flight already handled costs a packet, not the crypto.
+    @inline(__always)
+    private func receiveWork(_ work: CPUWork, slot: ConnectionSlot) -> CPUWork {
+        guard let n = work.dtlsFlight, !slot.inPlace({ $0.association.receivingFlightDoesHandshakeWork(n) }) else { return work }
+        return .dtlsRepeatedFlight
     }
 
     /// Carry out what the TURN server sends.

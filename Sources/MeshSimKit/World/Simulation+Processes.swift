@@ -35,7 +35,7 @@ extension Simulation {
     private func browserCarries(on machine: MachineID) -> Int64 {
         let cost = ProcessWork.browserCarriesFrame.cost
         let end = machines.runBrowser(cost, on: machine, readyAt: now)
-        if observedKinds.contains(.cpu) {
+        if drawsCPU {
             observeCPU("browserCarriesFrame", thread: "browser", page: nil, machine: machine, cost: cost, end: end)
         }
         return end
@@ -44,7 +44,7 @@ extension Simulation {
     /// The server's thread does `work` from now on: when it is done.
     private func serverRuns(_ work: ProcessWork, thread: CPUThreadID) -> Int64 {
         let end = machines.run(work.cost, thread: thread, readyAt: now)
-        if observedKinds.contains(.cpu) {
+        if drawsCPU {
             observeCPU(String(describing: work), thread: "server", page: nil, machine: signaling.machine, cost: work.cost, end: end)
         }
         return end

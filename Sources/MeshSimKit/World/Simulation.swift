@@ -60,8 +60,13 @@ final class Simulation {
     /// Watchers of the run besides the trace and the oracle (the outputs), told the
     /// observations they ask for (`emit`). Set before `run()`.
     var observers: [any RunObserver] = [] {
-        didSet { observedKinds = observers.reduce(oracleKinds) { $0.union($1.kinds) } }
+        didSet {
+            observedKinds = observers.reduce(oracleKinds) { $0.union($1.kinds) }
+            drawsCPU = observedKinds.contains(.cpu)
+        }
     }
+    /// Whether an output wants the CPU work (`--perfetto`): one load per charge when not.
+    private(set) var drawsCPU = false
     /// The kinds someone besides the trace wants: `emit` builds an observation only for these.
     private(set) var observedKinds = MeshOracle.observedKinds
     let oracleKinds = MeshOracle.observedKinds

@@ -6,17 +6,6 @@ public enum PeerPacket: Sendable {
     case sctp(SCTPPacket)
     /// Between a TURN client and server (allocations, permissions, relayed data).
     case turn(TURNMessage)
-
-    /// The DTLS flight it carries, directly or relayed in a TURN Data indication.
-    public var dtlsFlight: UInt8? {
-        switch self {
-        case .dtls(let f): return f.number
-        case .turn(.dataIndication(_, let data)):
-            if case .dtls(let f) = data.packet { return f.number }
-            return nil
-        default: return nil
-        }
-    }
 }
 
 /// One flight of the DTLS 1.2 handshake (RFC 6347 §4.2.4): 1 ClientHello, 2 ServerHello..Done,
