@@ -6,7 +6,10 @@
 /// storm").
 ///
 /// Costs: nanoseconds of work at speed 1, from the crosscheck's 2-peer recordings, where
-/// nothing competes (docs/fidelity/recordings/two-peers-500ms; docs/model.md, "Costs").
+/// nothing competes (docs/fidelity/recordings/two-peers-500ms; docs/model.md, "Costs"); the
+/// server's from the CPU its process used (docs/fidelity/recordings-threads, cpu-sample.json.gz:
+/// the Python driver and server together 0.08–0.09 s of CPU over a 12-tab storm of about 330
+/// frames read and 400 messages sent, where 0.6/0.15/1 ms charged 0.27 s).
 enum ProcessWork {
     /// The server reads one frame from a page: the WebSocket frame decoded, the JSON parsed,
     /// the protocol's handler run, the line logged. Recorded: server receive → relay sent
@@ -28,9 +31,10 @@ enum ProcessWork {
 
     var cost: Int64 {
         switch self {
-        case .serverReadsFrame: return 600_000
-        case .serverSendsMessage: return 150_000
-        case .serverAcceptsSocket: return 1_000_000
+        // A third of what the 2-peer log's times suggested: the CPU the process used.
+        case .serverReadsFrame: return 200_000
+        case .serverSendsMessage: return 50_000
+        case .serverAcceptsSocket: return 330_000
         case .browserCarriesFrame: return 100_000
         }
     }
