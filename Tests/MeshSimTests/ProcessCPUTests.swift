@@ -51,8 +51,9 @@ import Testing
     @Test func aServerOnTheTabsMachineUsesTheirCores() throws {
         let (sim, _) = ScenarioRunTests.run(try ScenarioRunTests.scenario(Self.join(12, every: "20ms", cores: 2, serverOnBox: true)))
         let thread = try #require(sim.signaling.thread)
-        // 336 signals read and relayed, hellos, inits and onlines: about 0.75 ms each.
-        #expect(sim.machines.used(thread) > 200 * ms, "server used \(sim.machines.used(thread) / ms) ms")
+        // 336 signals read and relayed, hellos, inits and onlines: about 0.25 ms each (the CPU
+        // the crosscheck's Python server used, docs/model.md, costs).
+        #expect(sim.machines.used(thread) > 80 * ms, "server used \(sim.machines.used(thread) / ms) ms")
         let on = try CPUModelTests.convergence(Self.join(12, every: "20ms", cores: 2, serverOnBox: true))
         let off = try CPUModelTests.convergence(Self.join(12, every: "20ms", cores: 2, serverOnBox: false))
         #expect(on.at != off.at)
