@@ -61,7 +61,8 @@ enum ObservationKind: UInt8, CaseIterable {
     case media
     /// A piece of work given to a thread of a machine's CPU (`value`: the work; `detail`: the
     /// thread, `main`, `signaling`, `network`, `browser` or `server`; `page` for a page's
-    /// thread, `peer` the machine for the browser process). Not traced: outputs draw it.
+    /// thread; `peer` the machine's scenario name, nil for a machine of a peer's own). Not
+    /// traced: outputs draw it.
     case cpu
 
     /// Does the trace record it? (`signalDelivered` and `cpu` are not: the trace format predates

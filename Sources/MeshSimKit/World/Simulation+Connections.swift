@@ -353,8 +353,8 @@ extension Simulation {
         }
     }
 
-    /// The network thread's work for a packet whose kind is `work`, received by connection `c`:
-    /// a copy of a DTLS flight already handled costs a packet, not the crypto.
+    /// The network thread's work for a packet whose kind is `work`, received by the connection in
+    /// `slot`: a copy of a DTLS flight already handled costs a packet, not the crypto.
     @inline(__always)
     private func receiveWork(_ work: CPUWork, slot: ConnectionSlot) -> CPUWork {
         guard let n = work.dtlsFlight, !slot.inPlace({ $0.association.receivingFlightDoesHandshakeWork(n) }) else { return work }
