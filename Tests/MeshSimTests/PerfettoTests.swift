@@ -340,6 +340,23 @@ import Testing
         }
     }
 
+    /// A JSEP operation's time is mostly the signaling thread waiting (docs/model.md, costs):
+    /// its slice is the tenth that is CPU, a blocking call's is all of it.
+    @Test func aJSEPOperationDrawsTheTenthThatIsCPU() throws {
+        let (bytes, _) = PerfettoTests.run(try ScenarioRunTests.scenario(Self.sharedBox))
+        let cpu = try PerfettoTests.events(bytes).filter { $0.ph == "X" && $0.cat == "cpu" }
+        func median(_ work: String) throws -> Double {
+            let d = cpu.filter { $0.name == work }.map { Double($0.dur!) }.sorted()
+            return try #require(d.isEmpty ? nil : d[d.count / 2])
+        }
+        // Nanoseconds: createAnswer costs 0.9 ms (+0.8 the first time), new RTCPeerConnection
+        // 2.5 ms (+1.5), each half fixed and half drawn.
+        #expect(try median("createAnswer") < 300_000, "a tenth of 0.9–1.7 ms")
+        #expect(try median("setRemoteOffer") < 300_000, "a tenth of 1.5–2.3 ms")
+        #expect(try median("createPeerConnection") > 1_000_000, "a blocking call is CPU")
+        #expect(CPUWork.allCases.filter { $0.cpuTenths < 10 }.allSatisfy { $0.thread == .signaling })
+    }
+
     /// `preloaded`: the first load costs nothing (the crosscheck's tabs were loaded before);
     /// a reload of the same tab loads as any page does.
     @Test func aPreloadedPageChargesNoLoadUntilItReloads() throws {

@@ -133,6 +133,21 @@ enum CPUWork: UInt8, CaseIterable {
         }
     }
 
+    /// The part of the work's time that is CPU, in tenths; the rest is the thread waiting, held
+    /// but using no core. A JSEP operation on libwebrtc's signaling thread mostly waits: for
+    /// blocking calls into the network thread (transports, candidates), and between thread
+    /// hops. Chromium's signaling thread used 0.02–0.09 s of CPU in a 12-tab storm where the
+    /// operations took about 0.6 s and 0.14–0.19 s in a 16-tab storm where they took about 1.2 s
+    /// (docs/fidelity.md, "CPU per Chromium thread"): a tenth.
+    var cpuTenths: Int64 {
+        switch self {
+        case .createOffer, .createAnswer, .setLocalOffer, .setLocalAnswer, .setRemoteOffer, .setRemoteAnswer,
+             .addIceCandidate:
+            return 1
+        default: return 10
+        }
+    }
+
     /// Network-thread work: short tasks on a thread that is mostly asleep. CFS runs such a
     /// thread at once when it wakes (it has used far less CPU than the busy ones), so a packet
     /// does not wait for the JSEP and script tasks on the cores (`MachineScheduler.run`,

@@ -14,8 +14,21 @@ extension Simulation {
     func charge(_ work: CPUWork, page: Int32, readyAt: Int64) -> Int64 {
         let p = Int(page)
         let cost = costOf(work, page: p)
+        if work.cpuTenths < 10 { return chargeWaiting(work, cost: cost, page: page, readyAt: readyAt) }
         let end = machines.run(cost, thread: thread(work.thread, page: p), readyAt: readyAt, preempts: work.preempts)
         if drawsCPU { observeCPU(work, on: work.thread, page: page, cost: cost, end: end) }
+        return end
+    }
+
+    /// Work whose time is partly waiting (`CPUWork.cpuTenths`): its CPU part runs on the thread
+    /// first, then the thread stays held, using no core, for the rest of `cost`.
+    private func chargeWaiting(_ work: CPUWork, cost: Int64, page: Int32, readyAt: Int64) -> Int64 {
+        let cpu = cost * work.cpuTenths / 10
+        let which = thread(work.thread, page: Int(page))
+        let ran = machines.run(cpu, thread: which, readyAt: readyAt, preempts: work.preempts)
+        if drawsCPU { observeCPU(work, on: work.thread, page: page, cost: cpu, end: ran) }
+        let end = ran + machines.duration(cost - cpu, on: pages[Int(page)].machine)
+        machines.block(which, until: end)
         return end
     }
 
