@@ -371,8 +371,10 @@ async def chromium_side(sc, runs, outdir, log, log_mode="batch"):
 
 
 # ----------------------------------------------------------------------------- meshsim
-def meshsim_side(sc, path, outdir, binary, log):
-    """Runs MeshSim on a copy of the scenario; returns (run metrics, notes)."""
+def meshsim_side(sc, path, outdir, binary, log, runs=1):
+    """Runs MeshSim on a copy of the scenario `runs` times: the first with the scenario's seed,
+    which keeps its report, trace and Perfetto file in `outdir`; run k (k = 1, 2, ...) with that
+    seed + k. Returns (each run's metrics, notes)."""
     notes = []
     if not os.path.exists(binary):
         raise RuntimeError(f"{binary} does not exist: build it with `swift build -c release`")
@@ -392,10 +394,11 @@ def meshsim_side(sc, path, outdir, binary, log):
     tpath = os.path.join(outdir, "meshsim-trace.jsonl")
     ppath = os.path.join(outdir, "meshsim-perfetto.json")
 
-    def run(c):
+    def run(c, seed=None, trace=tpath, perfetto=ppath):
         with open(cpath, "w") as f:
             json.dump(c, f, indent=1)
-        return subprocess.run([binary, "scenario", cpath, "--trace", tpath, "--perfetto", ppath, "--json"],
+        extra = ["--seed", str(seed)] if seed is not None else []
+        return subprocess.run([binary, "scenario", cpath, "--trace", trace, "--perfetto", perfetto, "--json"] + extra,
                               capture_output=True, text=True, timeout=600)
 
     r = run(copy)
@@ -428,10 +431,33 @@ def meshsim_side(sc, path, outdir, binary, log):
         with open(pth, "rb") as src, gzip.open(pth + ".gz", "wb") as dst:
             shutil.copyfileobj(src, dst)
         os.remove(pth)
-    res = meshsim_metrics(sc, lines, perf, report)
+    results = [meshsim_metrics(sc, lines, perf, report)]
     log(f"meshsim: fullMesh={report.get('fullMesh')} convergedAt={report.get('convergedAt')} "
         f"signalingMessages={report.get('signalingMessages')}")
-    return res, notes
+    base_seed = copy.get("seed", 1)
+    for k in range(1, runs):
+        seed = (base_seed + k) % (1 << 64)
+        t2, p2 = tpath + f".seed{seed}", ppath + f".seed{seed}"
+        r = run(copy, seed=seed, trace=t2, perfetto=p2)
+        if r.returncode not in (0, 1):
+            raise RuntimeError(f"MeshSim exited {r.returncode} with --seed {seed}: {(r.stderr or r.stdout).strip()[:500]}")
+        rep = json.loads(r.stdout.strip().splitlines()[-1])
+        with open(t2) as f:
+            lines2 = f.read().splitlines()
+        with open(p2) as f:
+            perf2 = json.load(f)
+        perf2 = perf2["traceEvents"] if isinstance(perf2, dict) else perf2
+        os.remove(t2)
+        os.remove(p2)
+        results.append(meshsim_metrics(sc, lines2, perf2, rep))
+        log(f"meshsim --seed {seed}: fullMesh={rep.get('fullMesh')} convergedAt={rep.get('convergedAt')}")
+    if runs > 1:
+        notes.append(f"{runs} runs: the scenario's seed {base_seed} (its report, trace and Perfetto file are kept) "
+                     f"and seeds {base_seed + 1}..{base_seed + runs - 1}")
+    # The kept scenario file is the first run's (no --seed).
+    with open(cpath, "w") as f:
+        json.dump(copy, f, indent=1)
+    return results, notes
 
 
 def meshsim_metrics(sc, lines, perf, report):
@@ -479,6 +505,9 @@ def main():
     ap.add_argument("--out", default=None)
     ap.add_argument("--meshsim", default=os.path.join(ROOT, ".build", "release", "MeshSim"))
     ap.add_argument("--no-meshsim", action="store_true", help="run the Chromium side only")
+    ap.add_argument("--meshsim-runs", type=int, default=3,
+                    help="MeshSim runs (default 3, as Chromium's): the scenario's seed, then seed + 1, seed + 2, ...; "
+                         "their metrics are pooled as Chromium's runs are")
     ap.add_argument("--check", action="store_true", help="only check that the scenario can be mirrored")
     ap.add_argument("--log", choices=("batch", "console"), default="batch",
                     help="batch (default): each page keeps its records and the driver takes them after the run; "
@@ -490,9 +519,12 @@ def main():
     ap.add_argument("--recompute", action="store_true",
                     help="SCENARIO is an output directory: recompute its metrics and summary from its raw files")
     a = ap.parse_args()
+    if a.meshsim_runs < 1:
+        print("crosscheck: --meshsim-runs must be at least 1", file=sys.stderr)
+        sys.exit(2)
     if a.rerun_meshsim:
         try:
-            print(rerun_meshsim(a.scenario, a.meshsim))
+            print(rerun_meshsim(a.scenario, a.meshsim, a.meshsim_runs))
         except Refused as e:
             print(f"crosscheck: {e}", file=sys.stderr)
             sys.exit(2)
@@ -512,8 +544,8 @@ def main():
     if a.check:
         print(f"{a.scenario}: can be mirrored ({len(sc['peers'])} tabs, {len(sc['events'])} events, policy {sc['policy']})")
         return
-    if a.runs < 1:
-        print("crosscheck: --runs must be at least 1", file=sys.stderr)
+    if a.runs < 1 or a.meshsim_runs < 1:
+        print("crosscheck: --runs and --meshsim-runs must be at least 1", file=sys.stderr)
         sys.exit(2)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     outdir = a.out or os.path.join(ROOT, ".build", "chromium-crosscheck", f"{os.path.splitext(os.path.basename(a.scenario))[0]}-{stamp}")
@@ -547,16 +579,17 @@ def main():
     ms, notes = None, []
     if not a.no_meshsim:
         try:
-            res, notes = meshsim_side(sc, a.scenario, outdir, a.meshsim, log)
+            runs, notes = meshsim_side(sc, a.scenario, outdir, a.meshsim, log, a.meshsim_runs)
         except Exception as e:
             print(f"crosscheck: the MeshSim side failed: {type(e).__name__}: {e}", file=sys.stderr)
             sys.exit(1)
-        ms = metrics.aggregate([res])
-        ms["report"] = res["report"]
+        ms = metrics.aggregate(runs)
+        ms["report"] = runs[0]["report"]
         meta["meshsimCommit"] = git_commit()
         meta["meshsimNotes"] = notes
+        meta["meshsimRuns"] = a.meshsim_runs
         with open(os.path.join(outdir, "meshsim-metrics.json"), "w") as f:
-            json.dump({"aggregate": ms, "runs": [res]}, f, indent=1, default=list)
+            json.dump({"aggregate": ms, "runs": runs}, f, indent=1, default=list)
     meta["loadavgAfter"] = loadavg()
     meta["finished"] = datetime.datetime.now().astimezone().isoformat(timespec="seconds")
     with open(os.path.join(outdir, "meta.json"), "w") as f:
@@ -567,7 +600,9 @@ def main():
 
 
 def write_summary(sc, scenario_path, meta, ch, ms, notes, outdir):
-    title = f"MeshSim ({meta.get('meshsimCommit', '?')}, 1 deterministic run)" if ms else "MeshSim"
+    n = meta.get("meshsimRuns", 1)
+    title = (f"MeshSim ({meta.get('meshsimCommit', '?')}, " + ("1 deterministic run)" if n == 1 else f"{n} runs, consecutive seeds)")
+             if ms else "MeshSim")
     text = [f"# {sc['name']} ({os.path.basename(scenario_path)}): {len(sc['peers'])} tabs, policy {sc['policy']}",
             f"Chromium: {meta['chromiumVersion']}, {meta['runs']} runs; loadavg before {meta['loadavgBefore']}, after {meta['loadavgAfter']}",
             f"hello lag (real hello at the server minus the scenario's join time), ms: {metrics.fmt(ch['helloLagMs'])}"]
@@ -585,7 +620,7 @@ def write_summary(sc, scenario_path, meta, ch, ms, notes, outdir):
     return out
 
 
-def rerun_meshsim(outdir, binary):
+def rerun_meshsim(outdir, binary, meshsim_runs=3):
     """Run the MeshSim side of a recording again (a new model, the same Chromium runs): the
     Chromium metrics are recomputed from the raw files, MeshSim's files and the summary are
     rewritten, the commit noted; prints the summary."""
@@ -608,13 +643,14 @@ def rerun_meshsim(outdir, binary):
 
     def log(msg):
         print(f"[{datetime.datetime.now().strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-    res, notes = meshsim_side(sc, scenario_path, outdir, binary, log)
-    ms = metrics.aggregate([res])
-    ms["report"] = res["report"]
+    runs, notes = meshsim_side(sc, scenario_path, outdir, binary, log, meshsim_runs)
+    ms = metrics.aggregate(runs)
+    ms["report"] = runs[0]["report"]
     meta["meshsimCommit"] = git_commit()
     meta["meshsimNotes"] = notes
+    meta["meshsimRuns"] = meshsim_runs
     with open(os.path.join(outdir, "meshsim-metrics.json"), "w") as f:
-        json.dump({"aggregate": ms, "runs": [res]}, f, indent=1, default=list)
+        json.dump({"aggregate": ms, "runs": runs}, f, indent=1, default=list)
     with open(os.path.join(outdir, "meta.json"), "w") as f:
         json.dump(meta, f, indent=1)
     out = write_summary(sc, scenario_path, meta, ch, ms, notes, outdir)
@@ -649,10 +685,19 @@ def recompute(outdir):
         with opn("meshsim-report.json") as f:
             report = json.load(f)
         res = meshsim_metrics(sc, lines, perf, report)
-        ms = metrics.aggregate([res])
+        runs = [res]
+        # Only the first MeshSim run's files are kept: the other runs' metrics stay as the last
+        # --rerun-meshsim computed them.
+        if os.path.exists(os.path.join(outdir, "meshsim-metrics.json")):
+            with open(os.path.join(outdir, "meshsim-metrics.json")) as f:
+                runs += json.load(f).get("runs", [])[1:]
+        if len(runs) > 1:
+            print(f"crosscheck: MeshSim runs 2..{len(runs)} kept from the last --rerun-meshsim (only the first run's "
+                  "files are kept); run it again to recompute them", file=sys.stderr)
+        ms = metrics.aggregate(runs)
         ms["report"] = res["report"]
         with open(os.path.join(outdir, "meshsim-metrics.json"), "w") as f:
-            json.dump({"aggregate": ms, "runs": [res]}, f, indent=1, default=list)
+            json.dump({"aggregate": ms, "runs": runs}, f, indent=1, default=list)
     return write_summary(sc, meta["scenario"], meta, ch, ms, meta.get("meshsimNotes", []), outdir)
 
 

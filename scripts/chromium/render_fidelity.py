@@ -182,7 +182,11 @@ def main():
         else:
             built = "at the commit each recording names (" + "; ".join(
                 c + ": " + ", ".join(r[0] for r in recs if r[4].get("meshsimCommit", "?") == c) for c in commits) + ")"
-        out.append(f'What `crosscheck.sh` printed for each scenario. The MeshSim column is one deterministic run of the binary '
+        nruns = sorted({r[4].get("meshsimRuns", 1) for r in recs})
+        what = ("one deterministic run" if nruns == [1] else
+                "the runs of the binary with the scenario's seed and the next ones (" + "/".join(map(str, nruns)) +
+                " runs, pooled as Chromium's are; `--meshsim-runs`)")
+        out.append(f'What `crosscheck.sh` printed for each scenario. The MeshSim column is {what}, of the binary '
                    f'built from the simulator {built} (the last commit that changed `Sources/` or '
                    f'`Package.swift` when it was recorded), on the same scenario with the loopback network described above.')
         refused = [nn for nn in notes if nn.startswith("this MeshSim binary refuses")]
