@@ -10,16 +10,17 @@ import Testing
 
     @Test func aWaitingThreadGoesAheadOfWorkOfMoreServedThreads() {
         var s = MachineScheduler()
-        let m = s.add(MachineSpec(name: "box", cores: 1))   // sleeper credit 3 ms, wakeup granularity 1 ms
+        let m = s.add(MachineSpec(name: "box", cores: 1))   // no sleeper credit, wakeup granularity 1 ms
         let h1 = s.addThread(on: m), h2 = s.addThread(on: m), h3 = s.addThread(on: m)
         #expect(s.run(10 * ms, thread: h1, readyAt: 0) == 10 * ms)
         #expect(s.run(10 * ms, thread: h2, readyAt: 0) == 20 * ms)
         #expect(s.run(10 * ms, thread: h3, readyAt: 0) == 30 * ms)
         // h1's second task: h1 will have used 10 ms when it starts, the others none.
         #expect(s.run(10 * ms, thread: h1, readyAt: 0) == 40 * ms)
-        // A thread waking at 5 ms is placed 3 ms behind h1, which is running (5 ms used): it
-        // has used less than h1 but more than h2 and h3 had when their work was given, so it
-        // runs after theirs and before h1's second task (the list scheduler: after all, 41 ms).
+        // A thread waking at 5 ms is placed level with h1, which is running (5 ms used): it
+        // has used less than h1 will have but more than h2 and h3 had when their work was
+        // given, so it runs after theirs and before h1's second task (the list scheduler:
+        // after all, 41 ms).
         let w = s.addThread(on: m)
         #expect(s.run(1 * ms, thread: w, readyAt: 5 * ms) == 31 * ms)
         // The millisecond it took is owed by the work it displaced: h1's next task waits for it.

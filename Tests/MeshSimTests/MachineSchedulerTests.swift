@@ -167,6 +167,7 @@ import SignalProtocol
         #expect(FairSchedulingTunables(cores: 2).wakeupGranularity == 2 * ms)
         #expect(FairSchedulingTunables(cores: 4).minGranularity == 2_250_000)
         #expect(FairSchedulingTunables(cores: 64).latency == 24 * ms, "scaled as for 8 cores")
+        #expect(FairSchedulingTunables(cores: 2).sleeperCredit == 0, "EEVDF keeps no sleeper credit")
     }
 
     @Test func everyWorkHasAThreadAndACost() {

@@ -13,9 +13,9 @@ struct CPUThreadID: Hashable, Comparable {
 /// (docs/model.md section 5a, "Scheduling"): each base value is multiplied by
 /// 1 + log2(cores), cores counted up to 8 (`SCHED_TUNABLESCALING_LOG`).
 struct FairSchedulingTunables: Equatable {
-    /// `sched_latency_ns`: the period in which every runnable thread runs once (6 ms base). A
-    /// thread that wakes after sleeping starts half of it behind the least-served runnable
-    /// thread (`GENTLE_FAIR_SLEEPERS`), no further: the credit a sleeper gets is bounded.
+    /// `sched_latency_ns`: the period in which every runnable thread runs once (6 ms base). Under
+    /// CFS a thread that wakes after sleeping starts half of it behind the least-served runnable
+    /// thread (`GENTLE_FAIR_SLEEPERS`); the model gives no such credit (`sleeperCredit`).
     let latency: Int64
     /// `sched_min_granularity_ns` (0.75 ms base): the shortest slice a thread gets.
     let minGranularity: Int64
@@ -33,6 +33,12 @@ struct FairSchedulingTunables: Equatable {
         wakeupGranularity = 1_000_000 * factor
     }
 
-    /// How far behind the least-served runnable thread a waking thread is placed.
-    var sleeperCredit: Int64 { latency / 2 }
+    /// How far behind the least-served running thread a waking thread is placed: not at all.
+    /// The recordings' kernel (Linux 6.18) schedules with EEVDF, which keeps no sleeper credit:
+    /// a waking thread is placed by the lag it had when it went to sleep, and a thread that ran
+    /// as soon as it woke, as the tabs' short tasks do, had none (Documentation/scheduler/
+    /// sched-eevdf.rst; docs/model.md section 5a). CFS's half latency (6 ms on 2 cores) let such
+    /// a thread run ahead of the busy ones so far that a storm's data-channel orders were off by
+    /// up to 50 points (docs/fidelity.md, session 11).
+    var sleeperCredit: Int64 { 0 }
 }
