@@ -357,6 +357,19 @@ import Testing
         #expect(CPUWork.allCases.filter { $0.cpuTenths < 10 }.allSatisfy { $0.thread == .signaling })
     }
 
+    /// A rate flow's tick is one task of the page's script (a timer callback calling `send()` on
+    /// each open channel): one `dataSend` slice per tick that sent, as long as all its sends.
+    @Test func aTrafficTickIsOneTaskOfTheScript() throws {
+        let s = try TrafficScenarioTests.scenario(traffic: #"{"pattern": "allToAll", "rate": 10, "start": "5s", "stop": "10s"}"#,
+                                                  peers: 4)
+        let (bytes, _) = PerfettoTests.run(s)
+        let sends = try PerfettoTests.events(bytes).filter { $0.ph == "X" && $0.cat == "cpu" && $0.name == "dataSend" }
+        // 4 pages × 10 ticks a second × 5 s, each sending to the 3 others: 200 tasks, not 600.
+        #expect(sends.count >= 190 && sends.count <= 200, "\(sends.count) dataSend tasks")
+        let threeSends = 3 * CPUWork.dataSend.cost
+        #expect(sends.filter { $0.dur! == threeSends }.count >= 190, "each tick's task is its three sends")
+    }
+
     /// `preloaded`: the first load costs nothing (the crosscheck's tabs were loaded before);
     /// a reload of the same tab loads as any page does.
     @Test func aPreloadedPageChargesNoLoadUntilItReloads() throws {

@@ -20,6 +20,16 @@ extension Simulation {
         return end
     }
 
+    /// `count` runs of `work` as one task of its thread (a script calling the same API in a
+    /// loop), ready from `readyAt`: when the task starts and ends.
+    func chargeRepeated(_ work: CPUWork, count: Int64, page: Int32, readyAt: Int64) -> (start: Int64, end: Int64) {
+        let p = Int(page)
+        let cost = costOf(work, page: p) * count
+        let end = machines.run(cost, thread: thread(work.thread, page: p), readyAt: readyAt, preempts: work.preempts)
+        if drawsCPU { observeCPU(work, on: work.thread, page: page, cost: cost, end: end) }
+        return (end - machines.duration(cost, on: pages[p].machine), end)
+    }
+
     /// Work whose time is partly waiting (`CPUWork.cpuTenths`): its CPU part runs on the thread
     /// first, then the thread stays held, using no core, for the rest of `cost`.
     private func chargeWaiting(_ work: CPUWork, cost: Int64, page: Int32, readyAt: Int64) -> Int64 {

@@ -53,7 +53,10 @@ extension Simulation {
         let f = scenario.traffic[fi]
         let stop = min(f.stop ?? endTime, endTime)
         guard now >= f.start, now < stop else { return }
-        for c in tickConnections(page: page, flow: fi) {
+        let list = tickConnections(page: page, flow: fi)
+        if f.interval != nil { beginSendBatch(page: page, flow: fi, connections: list) }
+        defer { traffic!.sendBatch = nil }
+        for c in list {
             let slot = connections[Int(c)]
             guard !slot.closed else { continue }
             let d = traffic!.direction(connection: c, flow: Int32(fi), page: page, senderName: pages[p].name, receiver: slot.remoteUID)
@@ -92,6 +95,36 @@ extension Simulation {
         return list
     }
 
+    /// A rate tick is one task of the page's script, as a timer callback that calls `send()` on
+    /// each open channel in turn is in a browser: its sends are charged together, and each
+    /// message leaves when its `send()` returns within the task. Counts first what the tick
+    /// will send (the checks of `sendTrafficMessage`, without their side effects).
+    private func beginSendBatch(page: Int32, flow fi: Int, connections list: [Int32]) {
+        let ledger = traffic!
+        let perMessage = Int64(ledger.chunkLengths[fi].count)
+        var chunks: Int64 = 0
+        for c in list where !connections[Int(c)].closed {
+            let d = ledger.direction(connection: c, flow: Int32(fi), page: page, senderName: pages[Int(page)].name,
+                                     receiver: connections[Int(c)].remoteUID)
+            if trafficWouldSend(connection: c, flow: fi, direction: d) { chunks += perMessage }
+        }
+        guard chunks > 0 else { return }
+        let (start, _) = chargeRepeated(.dataSend, count: chunks, page: page, readyAt: cursor)
+        ledger.sendBatch = TrafficLedger.SendBatch(start: start, chunks: chunks)
+    }
+
+    /// Whether `sendTrafficMessage` would send on connection `c` now (the flow's total not
+    /// reached, the channel open, its buffer below the high-water mark).
+    private func trafficWouldSend(connection c: Int32, flow fi: Int, direction d: Int32) -> Bool {
+        let ledger = traffic!
+        if let total = ledger.totalBytes[fi], ledger.directions[Int(d)].bytesSent >= total { return false }
+        guard let channel = connections[Int(c)].pc.association.dataStorage?.channelStatus(stream: TrafficLedger.stream(flow: fi)),
+              channel.state == .open else { return false }
+        let lengths = ledger.chunkLengths[fi]
+        let wire = lengths.count == 1 ? lengths[0] : lengths.reduce(0, +)
+        return !(channel.bufferedAmount + wire > TrafficLedger.highWater && channel.bufferedAmount > 0)
+    }
+
     /// Send one message of direction `d` if the flow and the channel allow; whether one was sent.
     @discardableResult
     private func sendTrafficMessage(page: Int32, connection c: Int32, flow fi: Int, direction d: Int32, bulk: Bool) -> Bool {
@@ -116,7 +149,12 @@ extension Simulation {
         ledger.messages.append(TrafficLedger.Message(sentAt: cursor, connection: c, direction: d, sequence: sequence,
                                                        chunks: Int32(lengths.count)))
         for length in lengths {
-            cursor = charge(.dataSend, page: page, readyAt: cursor)
+            if let batch = ledger.sendBatch, batch.sent < batch.chunks {
+                ledger.sendBatch!.sent += 1
+                cursor = batch.start + machines.duration(CPUWork.dataSend.cost * (batch.sent + 1), on: pages[Int(page)].machine)
+            } else {
+                cursor = charge(.dataSend, page: page, readyAt: cursor)
+            }
             var result: Result<Void, DataSendError> = .success(())
             callConnection(c) { slot, out in
                 result = slot.pc.sendData(stream: stream, DataMessage(tag: UInt64(tag), length: length), now: now, into: &out)

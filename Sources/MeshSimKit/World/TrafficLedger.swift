@@ -156,6 +156,16 @@ final class TrafficLedger {
     }
     var tickLists: [TickList] = []
 
+    /// A rate tick's `send()` calls, charged as one task of the page's script
+    /// (`Simulation.trafficTick`): when it starts, how many chunks it sends and how many have
+    /// been sent; nil outside a tick.
+    struct SendBatch {
+        let start: Int64
+        let chunks: Int64
+        var sent: Int64 = 0
+    }
+    var sendBatch: SendBatch?
+
     /// When each connection's latest data-path datagram arrives (index: connection), so that
     /// the next one does not overtake it (`Simulation.sendInOrder`).
     var lastArrival: [Int64] = []
