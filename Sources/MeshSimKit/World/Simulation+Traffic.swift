@@ -106,23 +106,25 @@ extension Simulation {
         for c in list where !connections[Int(c)].closed {
             let d = ledger.direction(connection: c, flow: Int32(fi), page: page, senderName: pages[Int(page)].name,
                                      receiver: connections[Int(c)].remoteUID)
-            if trafficWouldSend(connection: c, flow: fi, direction: d) { chunks += perMessage }
+            if trafficHold(connection: c, flow: fi, direction: d) == nil { chunks += perMessage }
         }
         guard chunks > 0 else { return }
         let (start, _) = chargeRepeated(.dataSend, count: chunks, page: page, readyAt: cursor)
         ledger.sendBatch = TrafficLedger.SendBatch(start: start, chunks: chunks)
     }
 
-    /// Whether `sendTrafficMessage` would send on connection `c` now (the flow's total not
-    /// reached, the channel open, its buffer below the high-water mark).
-    private func trafficWouldSend(connection c: Int32, flow fi: Int, direction d: Int32) -> Bool {
+    /// What keeps the page's script from sending flow `fi`'s next message on connection `c` now,
+    /// or nil when nothing does: the flow's total reached, the channel not open, or its buffer
+    /// above the high-water mark (the checks an application makes before `send()`).
+    private enum TrafficHold { case totalReached, channelNotOpen, bufferHigh }
+    private func trafficHold(connection c: Int32, flow fi: Int, direction d: Int32) -> TrafficHold? {
         let ledger = traffic!
-        if let total = ledger.totalBytes[fi], ledger.directions[Int(d)].bytesSent >= total { return false }
+        if let total = ledger.totalBytes[fi], ledger.directions[Int(d)].bytesSent >= total { return .totalReached }
         guard let channel = connections[Int(c)].pc.association.dataStorage?.channelStatus(stream: TrafficLedger.stream(flow: fi)),
-              channel.state == .open else { return false }
+              channel.state == .open else { return .channelNotOpen }
         let lengths = ledger.chunkLengths[fi]
         let wire = lengths.count == 1 ? lengths[0] : lengths.reduce(0, +)
-        return !(channel.bufferedAmount + wire > TrafficLedger.highWater && channel.bufferedAmount > 0)
+        return channel.bufferedAmount + wire > TrafficLedger.highWater && channel.bufferedAmount > 0 ? .bufferHigh : nil
     }
 
     /// Send one message of direction `d` if the flow and the channel allow; whether one was sent.
@@ -131,17 +133,17 @@ extension Simulation {
         let ledger = traffic!
         let stream = TrafficLedger.stream(flow: fi)
         let payload = ledger.payloadSizes[fi]
-        if let total = ledger.totalBytes[fi], ledger.directions[Int(d)].bytesSent >= total { return false }
-        guard let channel = connections[Int(c)].pc.association.dataStorage?.channelStatus(stream: stream), channel.state == .open else {
+        switch trafficHold(connection: c, flow: fi, direction: d) {
+        case .totalReached: return false
+        case .channelNotOpen:
             if !bulk { ledger.directions[Int(d)].notSent[0] += 1 }
             return false
-        }
-        let lengths = ledger.chunkLengths[fi]
-        let wire = lengths.count == 1 ? lengths[0] : lengths.reduce(0, +)
-        if channel.bufferedAmount + wire > TrafficLedger.highWater && channel.bufferedAmount > 0 {
+        case .bufferHigh:
             if !bulk { ledger.directions[Int(d)].notSent[1] += 1 }
             return false
+        case nil: break
         }
+        let lengths = ledger.chunkLengths[fi]
         let tag = ledger.messages.count
         let sequence = ledger.directions[Int(d)].nextSequence
         ledger.directions[Int(d)].nextSequence += 1
