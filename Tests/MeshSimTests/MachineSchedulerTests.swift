@@ -62,6 +62,22 @@ import SignalProtocol
         #expect(s.run(2 * ms, thread: busy, readyAt: 0) == 43 * ms)
     }
 
+    /// No sleeper credit (EEVDF): a thread waking level with the busy one it would displace
+    /// waits for the busy thread's running task, then goes ahead of its next. Under CFS's
+    /// `GENTLE_FAIR_SLEEPERS` it was placed 3 ms behind (half the 6 ms latency of one core) and
+    /// preempted at once, ending at 11 ms.
+    @Test func aWakingThreadGetsNoSleeperCredit() {
+        var s = MachineScheduler()
+        let m = s.add(MachineSpec(name: "box", cores: 1))
+        let busy = s.addThread(on: m)
+        let waker = s.addThread(on: m)
+        #expect(s.run(20 * ms, thread: busy, readyAt: 0) == 20 * ms)
+        // Given at 10 ms, when the busy thread has used 10 ms: min_vruntime is 10 ms.
+        #expect(s.run(10 * ms, thread: busy, readyAt: 10 * ms) == 30 * ms)
+        #expect(s.run(1 * ms, thread: waker, readyAt: 10 * ms) == 21 * ms, "after the running task, before the next")
+        #expect(s.run(1 * ms, thread: busy, readyAt: 0) == 32 * ms)
+    }
+
     /// A page's network thread: its short tasks start as soon as the thread is free and take no
     /// core from the others.
     @Test func aPreemptingTaskTakesNoCore() {
