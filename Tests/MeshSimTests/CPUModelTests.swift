@@ -81,6 +81,34 @@ import Testing
         #expect(before > 0 && after > 0, "open before connected \(before), after \(after)")
     }
 
+    /// A reloaded document keeps running until the reload's navigation commits (Chromium's
+    /// `pagehide` 14–26 ms after the reload, idle recordings): a peer joining meanwhile is
+    /// answered by the old page, whose connection then goes with it. Before, the page went away
+    /// at the event and the `online` was lost with it.
+    @Test func aReloadedPageRunsUntilItsNavigationCommits() throws {
+        let json = """
+        {"name": "reload", "duration": "10s",
+         "network": {"latency": "0.05ms", "server": {"latency": "0ms"}, "stun": false},
+         "peers": [{"id": "p1", "join": "0s"}, {"id": "p2", "join": "300ms"}, {"id": "p3", "join": "3002ms", "preloaded": true}],
+         "events": [{"at": "3s", "do": "refresh", "peer": "p2"}],
+         "expect": {}}
+        """
+        let (sim, report) = ScenarioRunTests.run(try ScenarioRunTests.scenario(json))
+        #expect(report.fullMesh)
+        var unloadAt: Double?
+        var oldPageHeardP3 = false
+        for line in sim.trace.capturedLines {
+            guard let v = try? JSONParser.parse(line), let t = v["t"]?.numberValue?.double, t >= 3000 else { continue }
+            if v["kind"]?.stringValue == "page", v["peer"]?.stringValue == "p2", v["value"]?.stringValue == "unload", unloadAt == nil {
+                unloadAt = t
+            }
+            if unloadAt == nil, v["kind"]?.stringValue == "online", v["peer"]?.stringValue == "p2" { oldPageHeardP3 = true }
+        }
+        let unload = try #require(unloadAt)
+        #expect(unload - 3000 >= 16 && unload - 3000 < 20, "the old page went away \(unload - 3000) ms after the reload")
+        #expect(oldPageHeardP3, "p3's online reached the old page")
+    }
+
     /// After a clean reload the remote's channel goes `closing`, then an error, then `closed`,
     /// a few milliseconds after the reload, not instantly: the page unloads first and the
     /// connection's close runs on its signaling thread (experiment 3: 25–45 ms).

@@ -12,9 +12,12 @@ enum CPUWork: UInt8, CaseIterable {
     // The renderer's main thread: the page's script.
     /// Navigation to the script opening its WebSocket (a load or a reload's new page).
     case pageLoad
-    /// The old document going away: unload handlers and detaching it (before its WebSocket
-    /// and its connections are closed).
+    /// A closed tab going away: its unload handlers and the tab's teardown, before its
+    /// WebSocket and its connections are closed.
     case pageUnload
+    /// A reloaded document going away once the new one commits (`pagehide`, detaching it),
+    /// before its WebSocket and its connections are closed.
+    case documentUnload
     /// A WebSocket message reaching the script: the `message` event, `JSON.parse`, the handler.
     case webSocketMessage
     /// A WebSocket `close` reaching the script.
@@ -71,7 +74,7 @@ enum CPUWork: UInt8, CaseIterable {
 
     var thread: BrowserThread {
         switch self {
-        case .pageLoad, .pageUnload, .webSocketMessage, .webSocketClose, .eventDispatch, .sendMessage,
+        case .pageLoad, .pageUnload, .documentUnload, .webSocketMessage, .webSocketClose, .eventDispatch, .sendMessage,
              .createPeerConnection, .createDataChannel, .closePeerConnection, .dataSend, .dataMessage:
             return .main
         case .createOffer, .createAnswer, .setLocalOffer, .setLocalAnswer, .setRemoteOffer, .setRemoteAnswer,
@@ -89,6 +92,7 @@ enum CPUWork: UInt8, CaseIterable {
         switch self {
         case .pageLoad: return 20_000_000
         case .pageUnload: return 25_000_000
+        case .documentUnload: return 2_000_000
         case .webSocketMessage: return 750_000
         case .webSocketClose: return 400_000
         case .eventDispatch: return 150_000

@@ -43,14 +43,14 @@ extension Simulation {
     /// The page goes away. `clean`: what a reload or tab close does to connections that the
     /// browser tears down (pc.close(), an SCTP ABORT each); otherwise they vanish silently.
     /// `closeSocket`: the WebSocket is closed (the server learns); otherwise it is left half-open.
-    func unloadPage(_ page: Int32, closeConnections clean: Bool, closeSocket: Bool) {
+    func unloadPage(_ page: Int32, closeConnections clean: Bool, closeSocket: Bool, unload: CPUWork = .pageUnload) {
         let p = Int(page)
         guard pages[p].alive else { return }
         if clean || closeSocket {
             // A document going away runs its unload work first; then the browser closes its
             // WebSocket and its connections, one blocking `close()` after another, each
             // sending its SCTP ABORT when it is done (docs/model.md, "Teardown").
-            cursor = charge(.pageUnload, page: page, readyAt: now)
+            cursor = charge(unload, page: page, readyAt: now)
         }
         if closeSocket { pageClosesWebSocket(page) }
         for c in pages[p].linkConnections where c >= 0 && !connections[Int(c)].closed {
