@@ -134,6 +134,23 @@ import Testing
         #expect(first - 3000 >= 10 && first - 3000 <= 60, "closing \(first - 3000) ms after the reload")
     }
 
+    /// Instrumented pages (peer field `devtoolsLogging`): every handler's `console.log` costs
+    /// the page and its machine CPU time, so the same join on two cores takes longer, and a
+    /// file that does not ask for it runs exactly as before (the same trace).
+    @Test func devtoolsLoggingCostsTheJoinTimeAndNothingWhenOff() throws {
+        let plain = Self.join(6, every: "300ms", cores: 2)
+        let logged = plain.replacingOccurrences(of: #""machine": "box""#, with: #""machine": "box", "devtoolsLogging": true"#)
+        #expect(logged != plain)
+        let a = try Self.convergence(plain)
+        let b = try Self.convergence(logged)
+        let plainMs = Double(a.at - a.start) / 1e6, loggedMs = Double(b.at - b.start) / 1e6
+        #expect(loggedMs > 1.2 * plainMs, "logged \(loggedMs) ms, plain \(plainMs) ms after the last join")
+        let off = plain.replacingOccurrences(of: #""machine": "box""#, with: #""machine": "box", "devtoolsLogging": false"#)
+        let (_, r1) = ScenarioRunTests.run(try ScenarioRunTests.scenario(plain))
+        let (_, r2) = ScenarioRunTests.run(try ScenarioRunTests.scenario(off))
+        #expect(r1.traceHash == r2.traceHash)
+    }
+
     @Test func sameSeedSameTraceWithMachines() throws {
         let s = try ScenarioRunTests.scenario(Self.join(8, every: "20ms", cores: 2))
         let (a, _) = ScenarioRunTests.run(s)

@@ -76,6 +76,57 @@ import Testing
         #expect(nowhere.status == 2 && nowhere.stdout.isEmpty && nowhere.stderr.contains("no such directory"))
     }
 
+    /// Outputs were written to a new file renamed over the path: `--junit /dev/null` replaced
+    /// the device with a file (as root, the system's), a FIFO's reader got nothing, a symbolic
+    /// link became a file, and a full device reported success.
+    @Test func outputsWriteThroughDevicesPipesAndLinksAndReportWriteErrors() throws {
+        let dir = try Self.scratch("special-outputs")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (input, _, _) = try Self.inputAndLink(in: dir)
+        let real = dir.appendingPathComponent("real.xml")
+        try Data("old".utf8).write(to: real)
+        let link = dir.appendingPathComponent("link.xml")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: real)
+        let r = try Self.run(["scenario", input.path, "--junit", link.path, "--trace", "/dev/null", "--html", "/dev/null"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: link.path)
+        #expect(attributes[.type] as? FileAttributeType == .typeSymbolicLink, "the link stays a link")
+        #expect(try String(contentsOf: real, encoding: .utf8).hasPrefix("<?xml"), "the file it names gets the report")
+        var st = stat()
+        #expect(stat("/dev/null", &st) == 0 && (st.st_mode & S_IFMT) == S_IFCHR, "/dev/null is still a device")
+        if FileManager.default.fileExists(atPath: "/dev/full") {
+            let full = try Self.run(["scenario", input.path, "--junit", "/dev/full"])
+            #expect(full.status == 2 && full.stderr.contains("No space left"), "\(full.stderr)")
+        }
+        // A pipe with its reader already open (non-blocking, so nothing here can wait forever):
+        // the writer opens it at once and the reader gets the SVG.
+        let fifo = dir.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let readEnd = open(fifo, O_RDONLY | O_NONBLOCK)
+        #expect(readEnd >= 0)
+        defer { close(readEnd) }
+        let p = try Self.run(["scenario", input.path, "--svg", fifo])
+        #expect(p.status == 0, "\(p.stderr)")
+        var buffer = [UInt8](repeating: 0, count: 64)
+        #expect(read(readEnd, &buffer, buffer.count) > 0, "the reader got the SVG")
+        #expect(stat(fifo, &st) == 0 && (st.st_mode & S_IFMT) == S_IFIFO, "the pipe is still a pipe")
+    }
+
+    /// `help nosuch` said nothing wrong, `--vary F=..` twice silently kept the last, `--seed +5`
+    /// was taken as 5, and `--` was read as a file name.
+    @Test func unknownHelpRepeatedVaryPlusSignsAndDoubleDash() throws {
+        let h = try Self.run(["help", "nosuch"])
+        #expect(h.status == 2 && h.stderr.contains("unknown command"))
+        let file = ProcessTests.packageRoot.appendingPathComponent("Scenarios/2-peers.json").path
+        let v = try Self.run(["compare", file, "--policies", "resilient", "--seeds", "1",
+                              "--vary", "redial.initial=250ms", "--vary", "redial.initial=4s"])
+        #expect(v.status == 2 && v.stderr.contains("given more than once"))
+        let s = try Self.run(["scenario", file, "--seed", "+5"])
+        #expect(s.status == 2 && s.stderr.contains("--seed"))
+        let d = try Self.run(["validate", "--", file])
+        #expect(d.status == 0, "\(d.stderr)")
+    }
+
     /// A policy name holding a newline printed a second, forged line.
     @Test func echoedValuesCannotForgeASecondLine() throws {
         let dir = try Self.scratch("escape")

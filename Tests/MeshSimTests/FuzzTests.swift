@@ -170,6 +170,13 @@ import Testing
         #expect(twice.status == 2 && twice.stderr.contains("appears twice"))
         let none = try ProcessTests.run(["merge"])
         #expect(none.status == 2)
+        // Shards of another sweep of the same size (other seeds) used to merge silently.
+        let other = try ProcessTests.run(["compare", "Scenarios/lifecycle/refresh-crash-restore.seed.json", "Scenarios/2-peers.json",
+                                          "--policies", "seed,resilient", "--seeds", "4-6", "--json", "--shard", "1/4"])
+        let otherPath = dir.appendingPathComponent("other-1.jsonl").path
+        try Data(other.stdout.utf8).write(to: URL(fileURLWithPath: otherPath))
+        let mixed = try ProcessTests.run(["merge", otherPath] + shards.filter { !$0.hasSuffix("shard-1.jsonl") })
+        #expect(mixed.status == 2 && mixed.stderr.contains("different sweeps"), "\(mixed.stderr)")
     }
 
     @Test func mergeReadsMillisecondsBackExactly() {

@@ -408,7 +408,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
          {"id": "late", "join": "61s"},
          {"id": "\#(String(repeating: "x", count: 65))"}]
         """#)) == [
-            "t.json: peers[0].natt: unknown field (expected one of: id, join, nat, lan, latency, udp, preloaded, behaviour, machine, uplink, downlink)",
+            "t.json: peers[0].natt: unknown field (expected one of: id, join, nat, lan, latency, udp, preloaded, devtoolsLogging, behaviour, machine, uplink, downlink)",
             #"t.json: peers[1].id: invalid peer id "a b" (use 1 to 64 characters from A-Z a-z 0-9 . _ -)"#,
             #"t.json: peers[2].id: peer id "alice" is already defined at peers[0]"#,
             #"t.json: peers[3]: missing required field "id" (or "count" and "idPrefix" for a group)"#,
@@ -445,7 +445,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
             #"t.json: peers[4].idPrefix: invalid id prefix "s t" (use 1 to 64 characters from A-Z a-z 0-9 . _ -)"#,
             "t.json: peers[5].join.evry: unknown field (expected one of: start, every)",
             #"t.json: peers[6].join: expected a duration or {"start": D, "every": D}, got 5"#,
-            "t.json: peers[7].idPrefix: unknown field (expected one of: id, join, nat, lan, latency, udp, preloaded, behaviour, machine, uplink, downlink)",
+            "t.json: peers[7].idPrefix: unknown field (expected one of: id, join, nat, lan, latency, udp, preloaded, devtoolsLogging, behaviour, machine, uplink, downlink)",
             "t.json: peers[8].count: expected an integer from 1 to 10000, got 1.0",
             #"t.json: peers[9]: missing required field "idPrefix""#,
             "t.json: peers[10].join: member late011 joins at 60s, at or after the run's end (60s)",
@@ -499,7 +499,7 @@ private func minimal(_ extra: String = "", peers: String = #"[{"id": "alice"}, {
             #"t.json: events[6].between: expected two different peers, got "alice" twice"#,
             "t.json: events[7].between[1]: expected a string, got number 7",
             #"t.json: events[8]: missing required field "peer""#,
-            "t.json: events[9].join: unknown field (expected one of: at, do, peer, nat, lan, latency, udp, preloaded, behaviour, machine, uplink, downlink)",
+            "t.json: events[9].join: unknown field (expected one of: at, do, peer, nat, lan, latency, udp, preloaded, devtoolsLogging, behaviour, machine, uplink, downlink)",
             #"t.json: events[10]: missing required field "as""#,
             #"t.json: events[11].clean: expected true or false, got string "yes""#,
             "t.json: events[12].do: expected a string, got number 3",

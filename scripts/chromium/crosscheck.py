@@ -371,10 +371,11 @@ async def chromium_side(sc, runs, outdir, log, log_mode="batch"):
 
 
 # ----------------------------------------------------------------------------- meshsim
-def meshsim_side(sc, path, outdir, binary, log, runs=1):
+def meshsim_side(sc, path, outdir, binary, log, runs=1, log_mode="batch"):
     """Runs MeshSim on a copy of the scenario `runs` times: the first with the scenario's seed,
     which keeps its report, trace and Perfetto file in `outdir`; run k (k = 1, 2, ...) with that
-    seed + k. Returns (each run's metrics, notes)."""
+    seed + k. `log_mode` "console": the Chromium side printed every record as a console line to
+    Playwright, so every mirrored page has `devtoolsLogging`. Returns (each run's metrics, notes)."""
     notes = []
     if not os.path.exists(binary):
         raise RuntimeError(f"{binary} does not exist: build it with `swift build -c release`")
@@ -388,6 +389,9 @@ def meshsim_side(sc, path, outdir, binary, log, runs=1):
         # The driver loads every tab seconds before the run and tells it to connect at its
         # join time: in MeshSim the join opens the WebSocket without the page load's CPU.
         p["preloaded"] = True
+        if log_mode == "console":
+            # Every record went to Playwright as a console line (docs/model.md, "Instrumented pages").
+            p["devtoolsLogging"] = True
     # The crosscheck's signaling server is a process on the same box as the browser.
     copy["network"]["server"]["machine"] = "box"
     cpath = os.path.join(outdir, "meshsim-scenario.json")
@@ -576,7 +580,7 @@ def main():
     ms, notes = None, []
     if not a.no_meshsim:
         try:
-            runs, notes = meshsim_side(sc, a.scenario, outdir, a.meshsim, log, a.meshsim_runs)
+            runs, notes = meshsim_side(sc, a.scenario, outdir, a.meshsim, log, a.meshsim_runs, a.log)
         except Exception as e:
             print(f"crosscheck: the MeshSim side failed: {type(e).__name__}: {e}", file=sys.stderr)
             sys.exit(1)
@@ -640,7 +644,8 @@ def rerun_meshsim(outdir, binary, meshsim_runs=3):
 
     def log(msg):
         print(f"[{datetime.datetime.now().strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
-    runs, notes = meshsim_side(sc, scenario_path, outdir, binary, log, meshsim_runs)
+    # Recordings made before `--log` existed (docs/fidelity/recordings/) printed console lines.
+    runs, notes = meshsim_side(sc, scenario_path, outdir, binary, log, meshsim_runs, meta.get("logMode", "console"))
     ms = metrics.aggregate(runs)
     ms["report"] = runs[0]["report"]
     meta["meshsimCommit"] = git_commit()

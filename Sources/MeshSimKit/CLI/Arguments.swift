@@ -1,6 +1,9 @@
 /// A usage error: printed as one line, exit status 2.
 struct UsageError: Error {
     var message: String
+    /// Further problems of the same input, one line each after `message` (a policy file with
+    /// several wrong fields).
+    var more: [String] = []
 }
 
 /// A tiny command-line parser: positional arguments and `--name value` / `--flag` options.
@@ -14,9 +17,13 @@ struct Arguments {
     init(_ args: ArraySlice<String>, valued: Set<String>, flags: Set<String>, repeatable: Set<String> = []) throws(UsageError) {
         let valued = valued.union(repeatable)
         var i = args.startIndex
+        var optionsEnded = false
         while i < args.endIndex {
             let a = args[i]
-            if a.hasPrefix("--") && a.count > 2 {
+            if a == "--" && !optionsEnded {
+                // POSIX: everything after `--` is an operand, even a file named `--json`.
+                optionsEnded = true
+            } else if a.hasPrefix("--") && a.count > 2 && !optionsEnded {
                 var name = String(a.dropFirst(2))
                 var inline: String?
                 if let eq = name.firstIndex(of: "=") {

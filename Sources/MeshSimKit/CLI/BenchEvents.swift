@@ -9,7 +9,7 @@ enum BenchEvents {
         let file = a.positional[1]
         var seed: UInt64?
         if let s = try a.value("seed") {
-            guard let v = UInt64(s) else { throw UsageError(message: "--seed: expected an integer from 0 to 18446744073709551615, got \(scenarioQuote(s))") }
+            guard s.first?.isASCII == true, s.first?.isNumber == true, let v = UInt64(s) else { throw UsageError(message: "--seed: expected an integer from 0 to 18446744073709551615, got \(scenarioQuote(s))") }
             seed = v
         }
         let policyOverride = try MeshSimCommand.policyOption(a)

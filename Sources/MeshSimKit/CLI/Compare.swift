@@ -43,11 +43,29 @@ enum Compare {
         var keepCurve = false
         /// Where the run stands in the whole sweep (before `--shard`): its number from 1 and
         /// the sweep's size, written in the JSON line (`sweep`) so that `merge` can put the
-        /// shards' lines back in order and tell a missing shard.
-        var sweep: (run: Int, runs: Int)?
+        /// shards' lines back in order and tell a missing shard; `id` names the sweep (a digest
+        /// of its runs: files, policies, seeds), so that `merge` refuses lines of another one.
+        var sweep: (run: Int, runs: Int, id: String)?
     }
 
     /// Does the file expect the mesh to stay broken (`fullMesh: false` or `notConnected`)?
+    /// A name for the sweep of `jobs` (every shard computes the same): FNV-1a over each run's
+    /// file, policy and seed, in sweep order, as 16 hex digits.
+    static func sweepID(_ jobs: [Job]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        func mix(_ text: String) {
+            for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+            h = (h ^ 0) &* 0x0000_0100_0000_01b3
+        }
+        for j in jobs {
+            mix(j.scenario.file)
+            mix(j.policy.name)
+            mix(String(j.seed))
+        }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
     static func expectsBreakage(_ s: Scenario) -> Bool {
         (s.expect.present.contains("fullMesh") && !s.expect.fullMesh) || !s.expect.notConnected.isEmpty
     }
@@ -103,7 +121,7 @@ enum Compare {
         object["glare"] = .number(JSONNumber(glare))
         if let sweep = job.sweep {
             object["sweep"] = ["run": .number(JSONNumber(sweep.run)), "runs": .number(JSONNumber(sweep.runs)),
-                               "expectsBreakage": .bool(expectsBreakage(job.scenario))]
+                               "expectsBreakage": .bool(expectsBreakage(job.scenario)), "id": .string(sweep.id)]
         }
         return Outcome(scenario: job.scenario.name, file: job.scenario.file, policy: job.policy.name, seed: job.seed,
                        fullMesh: report.fullMesh, passed: report.passed, convergence: convergence,

@@ -14,6 +14,9 @@ extension MeshSimCommand {
             bases.append(try PolicyFile.resolve(value, option: "--policies"))
         }
         let axes = try a.values("vary").map { v throws(UsageError) in try PolicyVariants.parseAxis(v) }
+        for (i, axis) in axes.enumerated() where axes[..<i].contains(where: { $0.field == axis.field }) {
+            throw UsageError(message: "--vary \(axis.field): given more than once; list its values in one --vary \(axis.field)=V1,V2,...")
+        }
         var policies: [any MeshPolicy] = []
         for p in try PolicyVariants.expand(bases, axes) {
             guard !policies.contains(where: { $0.name == p.name }) else {
@@ -64,7 +67,8 @@ extension MeshSimCommand {
                 for seed in seeds { all.append(Compare.Job(scenario: s, policy: p, seed: seed, limits: limits, junit: junit != nil)) }
             }
         }
-        for i in all.indices { all[i].sweep = (i + 1, all.count) }
+        let sweepID = Compare.sweepID(all)
+        for i in all.indices { all[i].sweep = (i + 1, all.count, sweepID) }
         let mine = visuals.markCurves(all.enumerated().filter { $0.offset % shard.count == shard.index - 1 }.map(\.element))
         let progress = Progress()
         let outcomes = Compare.run(mine, parallelism: jobs) { done in

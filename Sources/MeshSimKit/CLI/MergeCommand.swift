@@ -41,6 +41,8 @@ enum SweepMerge {
     static func read(_ paths: [String]) -> Result<Merged, Problem> {
         var byRun: [Int: Compare.Outcome] = [:]  // lookup only; read out in run order
         var total: Int?
+        /// The sweep's id, as the first line says (nil: lines from a MeshSim without it).
+        var sweepID: String??
         /// Whether each file expects a broken mesh, as its lines say (`sweep.expectsBreakage`).
         var breakage: [String: Bool] = [:]  // lookup only
         for path in paths {
@@ -57,7 +59,11 @@ enum SweepMerge {
                 let at = "\(path):\(lineNumber)"
                 switch outcome(text, at: at) {
                 case .failure(let p): return .failure(p)
-                case .success(let (run, runs, expectsBreakage, o)):
+                case .success(let (run, runs, expectsBreakage, id, o)):
+                    if let first = sweepID, first != id {
+                        return .failure(Problem(message: "\(at): sweep.id is \(id ?? "absent") but an earlier line says \(first ?? "absent"): lines from different sweeps (other files, policies or seeds)"))
+                    }
+                    sweepID = .some(id)
                     breakage[o.file] = expectsBreakage
                     if let t = total, t != runs {
                         return .failure(Problem(message: "\(at): sweep.runs is \(runs) but an earlier line says \(t): lines from different sweeps"))
@@ -86,7 +92,7 @@ enum SweepMerge {
     }
 
     /// One compare line: its place in the sweep and the outcome it stands for.
-    static func outcome(_ text: String, at: String) -> Result<(run: Int, runs: Int, expectsBreakage: Bool, outcome: Compare.Outcome), Problem> {
+    static func outcome(_ text: String, at: String) -> Result<(run: Int, runs: Int, expectsBreakage: Bool, sweepID: String?, outcome: Compare.Outcome), Problem> {
         guard let value = try? JSONParser.parse(text), case .object(let o) = value else {
             return .failure(Problem(message: "\(at): not a JSON object (expected a line of compare --json)"))
         }
@@ -126,7 +132,7 @@ enum SweepMerge {
                                       convergence: convergence, signalingMessages: Int(signaling), offers: Int(offers),
                                       iceRestarts: Int(restarts), glare: Int(glare), report: text, failedExpectations: failed,
                                       violations: violations.count, junitCase: nil, curve: nil)
-        return .success((Int(run), Int(runs), expectsBreakage, outcome))
+        return .success((Int(run), Int(runs), expectsBreakage, sweep["id"]?.stringValue, outcome))
     }
 
     /// `formatMillis`'s text back to nanoseconds, exactly ("723.5" → 723_500_000).

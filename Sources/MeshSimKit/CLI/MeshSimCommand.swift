@@ -28,7 +28,15 @@ public enum MeshSimCommand {
             return 0
         case "help", "--help", "-h":
             // `MeshSim help scenario` is `MeshSim scenario --help`.
-            if args.count > 1, let text = Usage.of(args[1]) { print(text) } else { print(Usage.overview) }
+            guard args.count > 1 else {
+                print(Usage.overview)
+                return 0
+            }
+            guard let text = Usage.of(args[1]) else {
+                printError("unknown command \(scenarioQuote(args[1])) (commands: scenario, validate, policies, compare, fuzz, merge, bench, schema; MeshSim --help)")
+                return 2
+            }
+            print(text)
             return 0
         default:
             break
@@ -55,6 +63,7 @@ public enum MeshSimCommand {
             }
         } catch {
             printError("MeshSim \(command): \(error.message) (MeshSim \(command) --help)")
+            for line in error.more { printError("MeshSim \(command): \(line)") }
             return 2
         }
     }
@@ -104,7 +113,7 @@ public enum MeshSimCommand {
         let checkDeterminism = a.flag("check-determinism")
         var seed: UInt64?
         if let s = try a.value("seed") {
-            guard let v = UInt64(s) else { throw UsageError(message: "--seed: expected an integer from 0 to 18446744073709551615, got \(scenarioQuote(s))") }
+            guard s.first?.isASCII == true, s.first?.isNumber == true, let v = UInt64(s) else { throw UsageError(message: "--seed: expected an integer from 0 to 18446744073709551615, got \(scenarioQuote(s))") }
             seed = v
         }
         let policyOverride = try policyOption(a)
@@ -140,14 +149,7 @@ public enum MeshSimCommand {
         let progress = Progress()
         for (scenario, policy) in scenarios {
             var sink: FileHandle?
-            if let trace {
-                guard FileManager.default.createFile(atPath: trace.path, contents: nil),
-                      let h = FileHandle(forWritingAtPath: trace.path) else {
-                    printError("--trace \(scenarioQuote(trace.path)): cannot write the trace file")
-                    return 2
-                }
-                sink = h
-            }
+            if let trace { sink = try OutputFiles.openStream(trace) }
             let options = RunOptions(seed: seed ?? scenario.seed, policy: policy, until: limits.until,
                                      eventBudget: limits.eventBudget)
             let sim = Simulation(scenario: scenario, options: options, traceSink: TraceWriter(sink: sink))

@@ -39,6 +39,11 @@ enum OutputFiles {
                     throw UsageError(message: "--\(out.option) \(scenarioQuote(out.path)): cannot write into \(scenarioQuote(dir)): \(String(cString: strerror(errno)))")
                 }
             }
+            try probe(out)
+            // Two outputs into one regular file would leave one of them; into a device
+            // (`--trace /dev/null --html /dev/null`) both are written.
+            var st = stat()
+            if stat(out.path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFCHR { continue }
             let key = identity(out.path)
             if let other = seen.first(where: { $0.key == key }) {
                 throw UsageError(message: "--\(out.option) \(scenarioQuote(out.path)): --\(other.output.option) writes the same file; give each output its own file")
@@ -58,11 +63,85 @@ enum OutputFiles {
         return real + "/" + url.lastPathComponent
     }
 
-    /// Writes `text` to the output, or says why it could not (exit 2 at the caller).
-    static func write(_ text: String, to out: OutputFile) throws(UsageError) {
-        guard FileManager.default.createFile(atPath: out.path, contents: Data(text.utf8)) else {
+    /// Whether the output can be opened for writing, found before anything runs (a folder
+    /// `access` calls writable can still refuse a new file, as `/proc` does). Changes nothing: a
+    /// new file is created and removed again, an existing one opened without truncating. A
+    /// pipe is not opened (that would wait for its reader).
+    private static func probe(_ out: OutputFile) throws(UsageError) {
+        var st = stat()
+        let exists = stat(out.path, &st) == 0
+        if exists && (st.st_mode & S_IFMT) == S_IFIFO { return }
+        let fd = exists ? open(out.path, O_WRONLY | O_NONBLOCK) : open(out.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else {
             throw UsageError(message: "--\(out.option) \(scenarioQuote(out.path)): cannot write the file: \(String(cString: strerror(errno)))")
         }
+        close(fd)
+        if !exists { unlink(out.path) }
+    }
+
+    /// Writes `text` to the output, or says why it could not (exit 2 at the caller).
+    static func write(_ text: String, to out: OutputFile) throws(UsageError) {
+        try write(Data(text.utf8), to: out)
+    }
+
+    /// Writes `data` to the output, or says why it could not (exit 2 at the caller). A regular
+    /// file (or a new one) is replaced whole, through a symbolic link to the file it names, so
+    /// a failed write leaves the old file; a device, a pipe or a socket (`/dev/null`,
+    /// `/dev/stdout`, a shell's `>(...)`) is written in place and never replaced by a file.
+    static func write(_ data: Data, to out: OutputFile) throws(UsageError) {
+        func failure(_ what: String) -> UsageError {
+            UsageError(message: "--\(out.option) \(scenarioQuote(out.path)): \(what): \(String(cString: strerror(errno)))")
+        }
+        var st = stat()
+        if stat(out.path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
+            let fd = open(out.path, O_WRONLY | O_TRUNC)
+            guard fd >= 0 else { throw failure("cannot open it for writing") }
+            defer { close(fd) }
+            guard writeAll(data, to: fd) else { throw failure("cannot write it") }
+            return
+        }
+        // The file a symbolic link names is the one replaced; the link stays.
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let target = realpath(out.path, &buffer) != nil ? String(cString: buffer) : out.path
+        var template = Array((target + ".meshsim-XXXXXX").utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw failure("cannot write the file") }
+        let temporary = String(cString: template)
+        let mode = stat(target, &st) == 0 ? st.st_mode & 0o7777 : 0o644
+        fchmod(fd, mode)
+        let written = writeAll(data, to: fd)
+        let closed = close(fd) == 0
+        guard written, closed, rename(temporary, target) == 0 else {
+            let error = failure("cannot write the file")
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// Writes every byte of `data` to `fd`; false on the first error (`errno` says which).
+    private static func writeAll(_ data: Data, to fd: Int32) -> Bool {
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Bool in
+            var offset = 0
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
+                offset += n
+            }
+            return true
+        }
+    }
+
+    /// Opens the trace's file for writing as the run streams it: created or truncated, through a
+    /// symbolic link, a device or a pipe written in place (never replaced by a new file).
+    static func openStream(_ out: OutputFile) throws(UsageError) -> FileHandle {
+        let fd = open(out.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else {
+            throw UsageError(message: "--\(out.option) \(scenarioQuote(out.path)): cannot write the file: \(String(cString: strerror(errno)))")
+        }
+        return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
     }
 }
 

@@ -12,8 +12,8 @@ enum Usage {
                                     [--max-events N] [--junit FILE] [--perfetto FILE]
                                     [--html FILE] [--svg FILE] [--check-determinism]
            MeshSim validate FILE... [--json]
-           MeshSim policies
-           MeshSim compare FILE... --policies A,B,... --seeds LIST [--jobs N] [--shard I/N] [--json]
+           MeshSim policies [--json]
+           MeshSim compare FILE... --policies A,B,... --seeds LIST [--vary FIELD=V1,V2,...] [--jobs N] [--shard I/N] [--json]
                                    [--until DURATION] [--max-events N] [--junit FILE]
                                    [--html FILE] [--svg FILE]
            MeshSim fuzz [--policy P] [--runs N] [--seed S] [--jobs N] [--out DIR] [--peers MIN-MAX] [--json]

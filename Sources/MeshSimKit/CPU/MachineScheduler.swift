@@ -94,8 +94,12 @@ struct MachineScheduler {
     /// Wall time `cost` (nanoseconds of work at speed 1) takes on `machine`.
     func duration(_ cost: Int64, on machine: MachineID) -> Int64 {
         let s = slowness[Int(machine.raw)]
-        return s == 1 ? cost : Int64((Double(cost) * s).rounded())
+        return s == 1 ? cost : Int64(min(Double(cost) * s, Double(Self.longestOperation)).rounded())
     }
+
+    /// The longest a single piece of work takes, however slow the machine: a day. A `speed`
+    /// of 1e-12 made a connection's creation take 80 years, past the clock's range.
+    static let longestOperation: Int64 = 86_400 * 1_000_000_000
 
     /// Run `cost` on `thread`, no earlier than `readyAt` and after the thread's earlier work.
     /// Returns when it ends, which is also when the thread is free again.

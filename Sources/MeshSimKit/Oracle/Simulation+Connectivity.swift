@@ -51,6 +51,13 @@ extension Simulation {
             if !fates.isEmpty { parts.append("of \(peer: n)'s checks to \(peer: m), \(fates.joined(separator: ", "))") }
         }
         let noSTUN = !network.settings.stun && (ha.nat >= 0 || hb.nat >= 0)
+        // TURN reachable now, but these connections were set up without it (a `network` event
+        // turned it on later): only a new connection would use it (found by QA: "add a TURN
+        // server" was said of a run that had one).
+        let turnCameLater = network.settings.turn && !turn
+        let addTURN: ReasonText = turnCameLater
+            ? "a TURN server is reachable now, but these connections were set up before it was and nothing dialled again: a new connection would be relayed"
+            : "add a TURN server"
         let cause: StuckCause
         if turn {
             var relayFates: [ReasonText] = []
@@ -71,14 +78,15 @@ extension Simulation {
             parts.append(relayFates.isEmpty ? "no relayed pair worked either" : relayFates.joined(separator: "; "))
         } else if !ha.udp || !hb.udp {
             cause = .udpBlocked
-            parts.append("only TURN over TCP can get through: add a TURN server")
+            parts.append("only TURN over TCP can get through: \(addTURN)")
         } else if noSTUN {
             cause = .noStun
-            parts.append("there is no STUN server, so no side behind a NAT learned its public address: add a STUN server, or a TURN server")
+            parts.append(turnCameLater ? "there is no STUN server, so no side behind a NAT learned its public address; \(addTURN)"
+                         : "there is no STUN server, so no side behind a NAT learned its public address: add a STUN server, or a TURN server")
         } else {
             let perDestination = [ha, hb].contains { $0.nat >= 0 && network.nats[Int($0.nat)].spec.mapping != .endpointIndependent }
             cause = perDestination ? .symmetricNat : .checksBlocked
-            parts.append("hole punching cannot work for this pair: add a TURN server")
+            parts.append("hole punching cannot work for this pair: \(addTURN)")
         }
         return PairDiagnosis(cause, parts.joined(separator: "; "))
     }

@@ -78,6 +78,15 @@ extension Simulation {
                 return PairDiagnosis(.connectionCap, "\(peer: nx) could not create a connection to \(peer: ny): Chromium's cap of \(String(scenario.network.ice.maxPeerConnections)) RTCPeerConnections per page; lift network.ice.maxPeerConnections for a what-if study")
             }
             if conn.closed {
+                // Off signaling for good, the uid given to another tab: nothing can dial it
+                // again, whatever the policy (found by QA: a duplicated tab under `replace` was
+                // blamed on the policy).
+                for (z, nz) in [(x, nx), (y, ny)] {
+                    if let q = peers[z].currentPage?.raw, pages[Int(q)].wsGaveUp {
+                        return PairDiagnosis(.uidTakenOver, "\(peer: nz) was cut off signaling: another page claimed its uid \(pages[Int(q)].uid) (a duplicated tab) and the server gave the uid to the newest page, so nothing can dial \(peer: nz) again"
+                            + remedy(.uidTakenOver))
+                    }
+                }
                 var parts: [ReasonText] = []
                 var cause = StuckCause.closedNotRedialled
                 if let r = reloads[y]?.last(where: { !$0.clean }) {
@@ -98,6 +107,19 @@ extension Simulation {
                     if cause != .zombieIgnoredOnline { cause = .partitionFailed }
                 } else if policy.redial == nil {
                     parts.append("under policy \(policy.name) only an online event makes a page dial")
+                }
+                // A new connection would fail as the old one did: no policy that dials again
+                // helps (found by QA: total loss, and TURN turned off beside a UDP-blocking
+                // firewall, were said to be repaired by re-dialling).
+                let hx = network.hosts[Int(pages[Int(p)].host)]
+                let hy = peers[y].host.map { network.hosts[Int($0.raw)] }
+                if network.settings.loss >= 1 {
+                    parts.append("every UDP datagram is lost now (network loss 1), so a new connection would fail as well")
+                    return PairDiagnosis(cause, parts.joined(separator: "; "))
+                }
+                if (!hx.udp || hy?.udp == false) && !network.settings.turn {
+                    parts.append("a firewall lets no UDP out and no TURN server is reachable now, so a new connection would fail as well: add a TURN server")
+                    return PairDiagnosis(cause, parts.joined(separator: "; "))
                 }
                 // A page closes no connection by itself: `failed` is the last state a connection
                 // the manager destroyed on failure reported.
@@ -158,9 +180,11 @@ extension Simulation {
     /// (the old connection still read connected). An `online` ignored before any reload of
     /// `y` was right: the connection was alive then.
     func ignoredOnlineAfterReload(_ x: PeerID, _ y: PeerID) -> Int64? {
-        guard let p = peers[x].currentPage?.raw, let reloaded = reloads[y]?.last,
+        // A reload, or a new page after a leave or a crash: to `x`, the same uid on a new page.
+        let since = max(reloads[y]?.last?.time ?? .min, rejoins[y] ?? .min)
+        guard since > .min, let p = peers[x].currentPage?.raw,
               let ignored = pages[Int(p)].decisions[peers[y].uid]?.last(where: { $0.text.hasPrefix("online: ignored") }),
-              ignored.time >= reloaded.time else { return nil }
+              ignored.time >= since else { return nil }
         return ignored.time
     }
 

@@ -562,11 +562,3 @@ final class PerfettoObserver: RunObserver {
     }
 }
 
-extension OutputFiles {
-    /// Writes `data` to the output, or says why it could not (exit 2 at the caller).
-    static func write(_ data: Data, to out: OutputFile) throws(UsageError) {
-        guard FileManager.default.createFile(atPath: out.path, contents: data) else {
-            throw UsageError(message: "--\(out.option) \(scenarioQuote(out.path)): cannot write the file: \(String(cString: strerror(errno)))")
-        }
-    }
-}

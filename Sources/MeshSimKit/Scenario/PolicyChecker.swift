@@ -100,8 +100,7 @@ enum PolicyFile {
             return try load(path: value)
         } catch {
             let first = error.problems.first.map(\.description) ?? "\(value): invalid policy"
-            let more = error.problems.count > 1 ? " (and \(error.problems.count - 1) more)" : ""
-            throw UsageError(message: "\(option): \(first)\(more)")
+            throw UsageError(message: "\(option): \(first)", more: error.problems.dropFirst().map { "\(option): \($0.description)" })
         }
     }
 }

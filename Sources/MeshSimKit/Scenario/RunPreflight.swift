@@ -11,7 +11,7 @@ enum RunPreflight {
         var problems = ResourceCheck.problems(in: scenario)
         if let until, until < 0 || until > scenario.duration {
             problems.append(ScenarioProblem(file: scenario.file, path: "duration", message:
-                "\(untilOption) \(formatSeconds(until)) is past the scenario's duration (\(formatSeconds(scenario.duration))); give \(untilOption) at most the duration"))
+                "\(untilOption) \(DurationText.format(until)) is past the scenario's duration (\(DurationText.format(scenario.duration))); give \(untilOption) at most the duration"))
         }
         let policy = override ?? scenario.policyObject ?? Policies.named(scenario.policy)
         if policy == nil {

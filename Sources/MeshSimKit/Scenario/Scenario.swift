@@ -222,10 +222,11 @@ struct PeerSpec: Equatable {
         return p
     }
 
-    /// This spec with `preloaded` set.
-    func with(preloaded: Bool) -> PeerSpec {
+    /// This spec with `preloaded` and `devtoolsLogging` set.
+    func with(preloaded: Bool, devtoolsLogging: Bool = false) -> PeerSpec {
         var p = self
         p.preloaded = preloaded
+        p.devtoolsLogging = devtoolsLogging
         return p
     }
 
@@ -254,6 +255,8 @@ struct PeerSpec: Equatable {
     /// crosscheck's tabs are: loaded seconds before, told to connect at their join time): its
     /// first load costs no CPU. A reload loads as any page does.
     var preloaded = false
+    /// The page's script logs everything to a DevTools client (`DevToolsLogging`); its reloads too.
+    var devtoolsLogging = false
     /// The host's access link capacity in bits per second (media streams); nil: the network's.
     var uplink: Int64?
     var downlink: Int64?

@@ -291,6 +291,8 @@ enum ScenarioFormat {
         .optional("udp", .boolean, .value("true"), "`false`: a firewall lets only TCP out, so only TURN over TCP works"),
         .optional("preloaded", .boolean, .value("false"),
                   "`true`: the page was loaded before its join, which only opens its WebSocket, so its first load costs no CPU (as the Chromium crosscheck's tabs, docs/fidelity.md)"),
+        .optional("devtoolsLogging", .boolean, .value("false"),
+                  "`true`: the page's script logs every event, signaling message and operation with `console.log` to a DevTools client attached to its browser (a Playwright or Puppeteer test harness), which costs its main thread and its machine CPU time (docs/model.md, \"Instrumented pages\")"),
         .optional("behaviour", .array(.names(AttackKind.allCases.map(\.rawValue), noun: "attack name"), nonEmpty: false, distinct: true),
                   .value("[]"), "non-empty: the peer is an **attacker**"),
         .optional("machine", .machineRef, .text("a machine of its own: 4 cores, speed 1"),

@@ -284,6 +284,7 @@ private struct PeerFields {
     var uplink: Int64?
     var downlink: Int64?
     var preloaded = false
+    var devtoolsLogging = false
 }
 
 /// The first member of a `lan` (with a valid `nat`): the NAT every later member must match.
@@ -829,6 +830,7 @@ final class ScenarioChecker {
         if let (v, at) = o.member("latency") { f.latency = duration(v, at) }
         if let (v, at) = o.member("udp"), let b = bool(v, at) { f.udp = b }
         if let (v, at) = o.member("preloaded"), let b = bool(v, at) { f.preloaded = b }
+        if let (v, at) = o.member("devtoolsLogging"), let b = bool(v, at) { f.devtoolsLogging = b }
         if let (v, at) = o.member("uplink") { f.uplink = integer(v, at, 1_000...100_000_000_000) }
         if let (v, at) = o.member("downlink") { f.downlink = integer(v, at, 1_000...100_000_000_000) }
         if let (v, at) = o.member("behaviour") { f.behaviour = behaviour(v, at) }
@@ -974,7 +976,7 @@ final class ScenarioChecker {
                     tooMany = true
                     continue
                 }
-                peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink).with(preloaded: f.preloaded))
+                peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink).with(preloaded: f.preloaded, devtoolsLogging: f.devtoolsLogging))
                 definitions.append(Definition(id: id, kind: .initial, path: path, at: idAt, join: join))
             } else {
                 checkFields(o, ScenarioFormat.group)
@@ -1062,7 +1064,7 @@ final class ScenarioChecker {
                     let (m, o1) = SimDuration(k - 1).multipliedReportingOverflow(by: every)
                     let (t, o2) = start.addingReportingOverflow(m)
                     let join = (o1 || o2) ? SimDuration.max : t
-                    peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: memberPath).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink).with(preloaded: f.preloaded))
+                    peers.append(PeerSpec(id: id, join: join, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: memberPath).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink).with(preloaded: f.preloaded, devtoolsLogging: f.devtoolsLogging))
                     definitions.append(Definition(id: id, kind: .initial, path: memberPath, at: prefixAt, join: join))
                 }
             }
@@ -1140,7 +1142,7 @@ final class ScenarioChecker {
             let f = peerFields(o)
             checkLan(f, path: path, lans: &lans)
             if let id = id {
-                action = .join(PeerSpec(id: id, join: time ?? 0, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink).with(preloaded: f.preloaded))
+                action = .join(PeerSpec(id: id, join: time ?? 0, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink).with(preloaded: f.preloaded, devtoolsLogging: f.devtoolsLogging))
             }
         case "refresh":
             let p = namedPeer()

@@ -59,6 +59,11 @@ struct TrafficFlow: Equatable {
     /// The interval between messages of one direction (nil: bulk, paced by `bufferedamountlow`).
     var interval: Int64? {
         guard let rate else { return totalBytes == nil ? 1_000_000_000 : nil }
-        return max(1, Int64((1e9 / rate).rounded()))
+        // A rate too low to send twice in the longest run (30 days) sends once: the interval is
+        // capped there, so that it fits the clock (a rate of 1e-10 overflowed it).
+        return max(1, Int64(min(1e9 / rate, Double(Self.longestInterval)).rounded()))
     }
+
+    /// The longest interval between messages: the longest run's duration.
+    static let longestInterval: Int64 = 30 * 86_400 * 1_000_000_000
 }

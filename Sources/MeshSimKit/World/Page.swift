@@ -19,6 +19,8 @@ struct Page {
     let machine: MachineID
     /// When each of its threads is next free (docs/model.md, "CPU").
     var threads: PageThreads
+    /// Its script logs every record to a DevTools client (`DevToolsLogging`).
+    var devtoolsLogging = false
     /// The kinds of work (`CPUWork` raw values as bits) this document has done at least once.
     var warmed: UInt32 = 0
     /// When the latest state change posted towards the script arrives there (they keep order).

@@ -39,6 +39,8 @@ struct PeerSlot {
     var reloadEpoch: UInt32 = 0
     /// The uid of the reload still pending, if any.
     var reloadPending: String?
+    /// Its pages log every record to a DevTools client (peer field `devtoolsLogging`).
+    var devtoolsLogging = false
     /// Its attacks (empty for an honest peer; peer field `behaviour`).
     var behaviour: [AttackKind] = []
     /// The reclaim secret its sessionStorage keeps beside the uid, if any.

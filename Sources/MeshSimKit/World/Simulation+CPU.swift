@@ -13,11 +13,37 @@ extension Simulation {
     @inline(__always)
     func charge(_ work: CPUWork, page: Int32, readyAt: Int64) -> Int64 {
         let p = Int(page)
-        let cost = costOf(work, page: p)
+        var cost = costOf(work, page: p)
         if work.cpuTenths < 10 { return chargeWaiting(work, cost: cost, page: page, readyAt: readyAt) }
+        // An instrumented page's handler logs its record synchronously (`DevToolsLogging`).
+        let logs = pages[p].devtoolsLogging && DevToolsLogging.logsRecord(work)
+        if logs { cost += DevToolsLogging.pageCost }
         let end = machines.run(cost, thread: thread(work.thread, page: p), readyAt: readyAt, preempts: work.preempts)
         if drawsCPU { observeCPU(work, on: work.thread, page: page, cost: cost, end: end) }
+        if logs { forwardRecord(page: page, loggedAt: end) }
         return end
+    }
+
+    /// A logged record's way to the DevTools client once the page's handler is done: the
+    /// browser process forwards it, the client's driver process receives it and passes it to
+    /// the listener, each a thread of the page's machine shared by all its pages
+    /// (`DevToolsLogging`). None holds the page up; all take cores.
+    private func forwardRecord(page: Int32, loggedAt: Int64) {
+        let machine = pages[Int(page)].machine
+        let m = Int(machine.raw)
+        while devtoolsThreads.count <= m { devtoolsThreads.append(nil) }
+        if devtoolsThreads[m] == nil {
+            devtoolsThreads[m] = DevToolsThreads(browser: machines.addThread(on: machine), driver: machines.addThread(on: machine),
+                                                 listener: machines.addThread(on: machine))
+        }
+        let threads = devtoolsThreads[m]!
+        var at = loggedAt
+        for (thread, cost, name, threadName) in [(threads.browser, DevToolsLogging.browserCost, "devtoolsForward", "browser (DevTools)"),
+                                                 (threads.driver, DevToolsLogging.driverCost, "devtoolsDriver", "DevTools driver"),
+                                                 (threads.listener, DevToolsLogging.listenerCost, "devtoolsListener", "DevTools listener")] {
+            at = machines.run(cost, thread: thread, readyAt: at)
+            if drawsCPU { observeCPU(name, thread: threadName, page: nil, machine: machine, cost: cost, end: at) }
+        }
     }
 
     /// `count` runs of `work` as one task of its thread (a script calling the same API in a

@@ -23,6 +23,7 @@ extension Simulation {
         peers[slot].machine = machine
         pages.append(Page(uid: uid, name: peers[slot].name, slot: slot, host: host, machine: machine,
                           threads: peers[slot].threads, manager: MeshManager(policy: options.policy, instance: Self.instanceID(page: index))))
+        pages[Int(index)].devtoolsLogging = peers[slot].devtoolsLogging
         peers[slot].currentPage = PageID(index)
         emit(.page, peer: peers[slot].name, value: "load", page: index, uid: uid)
         if !network.isReachable(host) {

@@ -27,6 +27,7 @@ extension Simulation {
         switch event.action {
         case .join(let peer):
             let slot = slotIndex[peer.id]!
+            if peers[slot].currentPage != nil { rejoins[slot] = now }
             if let host = peers[slot].host, network.hosts[Int(host.raw)].vanished { peers[slot].host = nil }
             let host = ensureHost(slot: slot, peer: peer)
             loadPage(slot: slot, uid: peer.id, host: host.raw, preloaded: peer.preloaded)
@@ -56,6 +57,8 @@ extension Simulation {
             // The copy of sessionStorage carries the reclaim secret beside the uid (a tab still
             // reloading has its sessionStorage all the same).
             peers[slot].sessionSecret = peers[source].sessionSecret
+            // The same document, so the same script (and its logging).
+            peers[slot].devtoolsLogging = peers[source].devtoolsLogging
             loadPage(slot: slot, uid: uid, host: host!.raw)
         case .wsDrop(let peer, let after):
             // A page still reloading has no WebSocket to drop.

@@ -30,6 +30,9 @@ final class Simulation {
     var network: Network
     /// The machines' CPUs (docs/model.md, "CPU").
     var machines = MachineScheduler()
+    /// Per machine (`MachineID.raw`), the threads that carry instrumented pages' records
+    /// (`DevToolsLogging`), created with the first record.
+    var devtoolsThreads: [DevToolsThreads?] = []
     /// Named machines (scenario `machines`).
     var machineByName: [String: MachineID] = [:]
     /// When what the running handler sends leaves: `now`, or later by the CPU work charged
@@ -76,6 +79,10 @@ final class Simulation {
     var offerLog: [OfferRecord] = []
     /// Reloads per peer name: (time, clean), for diagnosis.
     var reloads: [PeerID: [(time: Int64, clean: Bool)]] = [:]
+    /// Per peer name, when it last joined again with a new page after its earlier one went
+    /// (`leave` or `crash`, then `join`), for diagnosis: to the others that is a new page of a
+    /// known uid, as a reload is.
+    var rejoins: [PeerID: Int64] = [:]
     /// Mesh managers' timers: (page, remote, token), named by `.meshTimer` events.
     var meshTimers: [(page: Int32, remote: String, token: UInt32)] = []
     /// Timed ends of disruptions, named by `.deferred` events.
@@ -140,8 +147,10 @@ final class Simulation {
             }
         }
         for p in scenario.peers where !p.behaviour.isEmpty { peers[slotIndex[p.id]!].behaviour = p.behaviour }
+        for p in scenario.peers where p.devtoolsLogging { peers[slotIndex[p.id]!].devtoolsLogging = true }
         for e in scenario.events {
             if case .join(let p) = e.action, !p.behaviour.isEmpty { peers[slotIndex[p.id]!].behaviour = p.behaviour }
+            if case .join(let p) = e.action, p.devtoolsLogging { peers[slotIndex[p.id]!].devtoolsLogging = true }
         }
         oracle = MeshOracle(names: peers.map(\.name), uids: peers.map(\.uid), attackers: peers.map(\.isAttacker))
     }

@@ -104,7 +104,17 @@ public struct DataTransport: Sendable {
     }
     private var queue: [Queued] = []
     private var queueHead = 0
+    /// Sent fragments not yet cumulatively acked, in TSN order, from `outstandingHead` on: the
+    /// acked front is dropped by moving the head (compacted now and then), not by shifting the
+    /// array on every SACK, which made a saturated flow's run slower the longer it ran.
     private var outstanding: [Outstanding] = []
+    private var outstandingHead = 0
+    /// How many outstanding fragments are marked for retransmission, and how many have a
+    /// lifetime: with none, the scans for either are skipped (they were a saturated flow's cost).
+    private var markedForRetransmit = 0
+    private var withDeadline = 0
+    /// The outstanding fragments' indices.
+    private var live: Range<Int> { outstandingHead..<outstanding.count }
     private var nextTSN: UInt32 = 1
     private var nextSerial: UInt32 = 1
     private var lastCumAck: UInt32 = 0
@@ -166,6 +176,9 @@ public struct DataTransport: Sendable {
         queue.removeAll()
         queueHead = 0
         outstanding.removeAll()
+        outstandingHead = 0
+        markedForRetransmit = 0
+        withDeadline = 0
         held.removeAll()
         flightSize = 0
         t3At = nil
@@ -214,8 +227,10 @@ public struct DataTransport: Sendable {
     /// Send what the window allows: retransmissions first, then new fragments, at most
     /// `maxBurst` packets (RFC 9260 §6.1, §7.2).
     private mutating func transmit(now: Int64, into out: inout [AssociationOutput]) {
+        assert(markedForRetransmit == outstanding[live].filter(\.retransmit).count
+               && withDeadline == outstanding[live].filter { $0.deadline != nil }.count, "outstanding counts drifted")
         var burst = 0
-        var i = 0
+        var i = markedForRetransmit > 0 ? outstandingHead : outstanding.count
         while i < outstanding.count && burst < Self.maxBurst {
             defer { i += 1 }
             guard outstanding[i].retransmit, !outstanding[i].abandoned, !outstanding[i].acked else { continue }
@@ -226,6 +241,7 @@ public struct DataTransport: Sendable {
             let length = outstanding[i].fragment.length
             guard flightSize == 0 || flightSize + length <= cwnd else { break }
             outstanding[i].retransmit = false
+            markedForRetransmit -= 1
             outstanding[i].transmissions += 1
             outstanding[i].inFlight = true
             flightSize += length
@@ -263,6 +279,7 @@ public struct DataTransport: Sendable {
             nextTSN &+= 1
             q.sent += length
             outstanding.append(Outstanding(fragment: f, serial: q.serial, deadline: q.deadline, maxRetransmits: q.maxRetransmits))
+            if q.deadline != nil { withDeadline += 1 }
             flightSize += length
             if timedTSN == nil { timedTSN = (f.tsn, now) }
             burst += 1
@@ -304,10 +321,11 @@ public struct DataTransport: Sendable {
     /// RFC 3758 §3.5: abandon every chunk of the message, and the rest of it not yet sent.
     private mutating func abandon(serial: UInt32, now: Int64, into out: inout [AssociationOutput]) {
         var message: (UInt16, DataMessage)?
-        for k in outstanding.indices where outstanding[k].serial == serial && !outstanding[k].abandoned {
+        for k in live where outstanding[k].serial == serial && !outstanding[k].abandoned {
             if outstanding[k].inFlight && !outstanding[k].acked { flightSize -= outstanding[k].fragment.length }
             outstanding[k].abandoned = true
             outstanding[k].inFlight = false
+            if outstanding[k].retransmit { markedForRetransmit -= 1 }
             outstanding[k].retransmit = false
             message = (outstanding[k].fragment.stream, outstanding[k].fragment.message)
         }
@@ -333,7 +351,7 @@ public struct DataTransport: Sendable {
     private mutating func forwardIfAbandoned(into out: inout [AssociationOutput]) {
         var point = lastCumAck
         var skipped: [ForwardTSN.Skipped] = []
-        for o in outstanding {
+        for o in outstanding[live] {
             guard o.abandoned, o.fragment.tsn == point &+ 1 else { break }
             point = o.fragment.tsn
             if !o.fragment.unordered {
@@ -349,27 +367,32 @@ public struct DataTransport: Sendable {
         let flightBefore = flightSize
         let cumAdvanced = s.cumulativeTSN > lastCumAck
         var newlyAcked = 0
-        var removed = 0
-        while removed < outstanding.count && outstanding[removed].fragment.tsn <= s.cumulativeTSN {
-            let o = outstanding[removed]
+        while outstandingHead < outstanding.count && outstanding[outstandingHead].fragment.tsn <= s.cumulativeTSN {
+            let o = outstanding[outstandingHead]
             if !o.acked && !o.abandoned { newlyAcked += o.fragment.length }
             if o.inFlight && !o.acked { flightSize -= o.fragment.length }
             if let t = timedTSN, t.tsn == o.fragment.tsn {
                 if o.transmissions == 1 && !o.abandoned { observeRTT(now - t.at) }
                 timedTSN = nil
             }
-            removed += 1
+            if o.retransmit { markedForRetransmit -= 1 }
+            if o.deadline != nil { withDeadline -= 1 }
+            outstandingHead += 1
         }
-        if removed > 0 { outstanding.removeFirst(removed) }
+        if outstandingHead > 64 && outstandingHead * 2 > outstanding.count {
+            outstanding.removeFirst(outstandingHead)
+            outstandingHead = 0
+        }
         if let t = timedTSN, t.tsn <= s.cumulativeTSN { timedTSN = nil }
         lastCumAck = s.cumulativeTSN
         var highestGapAcked: UInt32 = 0
         for g in s.gaps {
             highestGapAcked = max(highestGapAcked, g.upperBound)
-            for k in outstanding.indices where g.contains(outstanding[k].fragment.tsn) && !outstanding[k].acked {
+            for k in live where g.contains(outstanding[k].fragment.tsn) && !outstanding[k].acked {
                 outstanding[k].acked = true
                 if outstanding[k].inFlight { flightSize -= outstanding[k].fragment.length }
                 outstanding[k].inFlight = false
+                if outstanding[k].retransmit { markedForRetransmit -= 1 }
                 outstanding[k].retransmit = false
                 if !outstanding[k].abandoned { newlyAcked += outstanding[k].fragment.length }
             }
@@ -377,11 +400,14 @@ public struct DataTransport: Sendable {
         if let exit = fastRecoveryExit, s.cumulativeTSN >= exit { fastRecoveryExit = nil }
         // Miss indications (§7.2.4): chunks below the highest gap-acked TSN not acked.
         var enterRecovery = false
-        for k in outstanding.indices where outstanding[k].fragment.tsn < highestGapAcked
-            && !outstanding[k].acked && !outstanding[k].abandoned && !outstanding[k].fastRetransmitted {
+        // In TSN order: the fragments below the highest gap-acked TSN are a prefix.
+        for k in live {
+            if outstanding[k].fragment.tsn >= highestGapAcked { break }
+            guard !outstanding[k].acked && !outstanding[k].abandoned && !outstanding[k].fastRetransmitted else { continue }
             outstanding[k].misses += 1
             if outstanding[k].misses >= Self.fastRetransmitThreshold {
                 outstanding[k].fastRetransmitted = true
+                if !outstanding[k].retransmit { markedForRetransmit += 1 }
                 outstanding[k].retransmit = true
                 if outstanding[k].inFlight { flightSize -= outstanding[k].fragment.length }
                 outstanding[k].inFlight = false
@@ -409,11 +435,11 @@ public struct DataTransport: Sendable {
         if cumAdvanced { t3Backoff = 0 }
         // RFC 3758 §3.5 A2/A3: give up what is due for retransmission past its limit, and what
         // has outlived its lifetime, before anything is sent.
-        for k in outstanding.indices where !outstanding[k].acked && !outstanding[k].abandoned
+        for k in (markedForRetransmit > 0 || withDeadline > 0 ? live : 0..<0) where !outstanding[k].acked && !outstanding[k].abandoned
             && (outstanding[k].retransmit || outstanding[k].deadline != nil) && gaveUp(outstanding[k], now: now) {
             abandon(serial: outstanding[k].serial, now: now, into: &out)
         }
-        if outstanding.isEmpty {
+        if live.isEmpty {
             t3At = nil
         } else if cumAdvanced {
             t3At = now + timerDuration
@@ -439,9 +465,9 @@ public struct DataTransport: Sendable {
     /// outstanding for retransmission.
     private mutating func retransmissionTimeout(now: Int64, into out: inout [AssociationOutput]) {
         t3At = nil
-        guard !outstanding.isEmpty else { return }
+        guard !live.isEmpty else { return }
         t3Backoff += 1
-        guard outstanding.contains(where: { !$0.acked && !$0.abandoned }) else {
+        guard outstanding[live].contains(where: { !$0.acked && !$0.abandoned }) else {
             // Only a FORWARD-TSN is unanswered: send it again, the window is not at fault.
             forwardIfAbandoned(into: &out)
             t3At = now + timerDuration
@@ -452,13 +478,14 @@ public struct DataTransport: Sendable {
         partialBytesAcked = 0
         fastRecoveryExit = nil
         timedTSN = nil
-        for k in outstanding.indices where !outstanding[k].acked && !outstanding[k].abandoned {
+        for k in live where !outstanding[k].acked && !outstanding[k].abandoned {
             if outstanding[k].inFlight { flightSize -= outstanding[k].fragment.length }
             outstanding[k].inFlight = false
+            if !outstanding[k].retransmit { markedForRetransmit += 1 }
             outstanding[k].retransmit = true
         }
         // Abandon what its limits say to before retransmitting (RFC 3758 §3.5 A1-A3).
-        for k in outstanding.indices where outstanding[k].retransmit && gaveUp(outstanding[k], now: now) {
+        for k in live where outstanding[k].retransmit && gaveUp(outstanding[k], now: now) {
             abandon(serial: outstanding[k].serial, now: now, into: &out)
         }
         forwardIfAbandoned(into: &out)
@@ -611,9 +638,9 @@ public struct DataTransport: Sendable {
     // MARK: - Inspection (tests, reports)
 
     public var queuedMessages: Int { queue.count - queueHead }
-    public var outstandingChunks: Int { outstanding.count }
+    public var outstandingChunks: Int { live.count }
     public var smoothedRTT: Int64? { srtt }
     var debugState: String {
-        "t3 \(String(describing: t3At)) cum \(lastCumAck) next \(nextTSN) flight \(flightSize) cwnd \(cwnd) queue \(queuedMessages) out \(outstanding.map { "\($0.fragment.tsn)a\($0.acked)r\($0.retransmit)f\($0.inFlight)x\($0.transmissions)" }) rcum \(cumulativeTSN) above \(receivedAbove) held \(held.count)"
+        "t3 \(String(describing: t3At)) cum \(lastCumAck) next \(nextTSN) flight \(flightSize) cwnd \(cwnd) queue \(queuedMessages) out \(outstanding[live].map { "\($0.fragment.tsn)a\($0.acked)r\($0.retransmit)f\($0.inFlight)x\($0.transmissions)" }) rcum \(cumulativeTSN) above \(receivedAbove) held \(held.count)"
     }
 }
