@@ -420,7 +420,8 @@ def meshsim_side(sc, path, outdir, binary, log, runs=1, log_mode="batch"):
         copy["network"]["server"].pop("machine", None)
         r = run(copy)
     else:
-        notes.append(f"ran with machines = {{box: {cores} cores, speed 1}}, every tab and the signaling server on box")
+        notes.append(f"ran with machines = {{box: {cores} cores, speed 1}}, every tab and the signaling server on box"
+                     + (", every tab with devtoolsLogging (the Chromium side printed every record to the console)" if log_mode == "console" else ""))
     if r.returncode not in (0, 1):
         raise RuntimeError(f"MeshSim exited {r.returncode}: {(r.stderr or r.stdout).strip()[:500]}")
     report = json.loads(r.stdout.strip().splitlines()[-1])

@@ -13,14 +13,26 @@ extension Simulation {
     @inline(__always)
     func charge(_ work: CPUWork, page: Int32, readyAt: Int64) -> Int64 {
         let p = Int(page)
-        var cost = costOf(work, page: p)
+        let cost = costOf(work, page: p)
         if work.cpuTenths < 10 { return chargeWaiting(work, cost: cost, page: page, readyAt: readyAt) }
-        // An instrumented page's handler logs its record synchronously (`DevToolsLogging`).
-        let logs = pages[p].devtoolsLogging && DevToolsLogging.logsRecord(work)
-        if logs { cost += DevToolsLogging.pageCost }
+        if anyDevtoolsLogging && pages[p].devtoolsLogging && DevToolsLogging.logsRecord(work) {
+            return chargeLogged(work, cost: cost, page: page, readyAt: readyAt)
+        }
         let end = machines.run(cost, thread: thread(work.thread, page: p), readyAt: readyAt, preempts: work.preempts)
         if drawsCPU { observeCPU(work, on: work.thread, page: page, cost: cost, end: end) }
-        if logs { forwardRecord(page: page, loggedAt: end) }
+        return end
+    }
+
+    /// An instrumented page's handler: it logs its record synchronously, then the record
+    /// travels to the DevTools client (`DevToolsLogging`). Apart from `charge`, which every run
+    /// inlines everywhere.
+    @inline(never)
+    private func chargeLogged(_ work: CPUWork, cost: Int64, page: Int32, readyAt: Int64) -> Int64 {
+        let p = Int(page)
+        let logged = cost + DevToolsLogging.pageCost
+        let end = machines.run(logged, thread: thread(work.thread, page: p), readyAt: readyAt, preempts: work.preempts)
+        if drawsCPU { observeCPU(work, on: work.thread, page: page, cost: logged, end: end) }
+        forwardRecord(page: page, loggedAt: end)
         return end
     }
 

@@ -33,6 +33,8 @@ final class Simulation {
     /// Per machine (`MachineID.raw`), the threads that carry instrumented pages' records
     /// (`DevToolsLogging`), created with the first record.
     var devtoolsThreads: [DevToolsThreads?] = []
+    /// Whether any peer of the run is instrumented: one test per charge in every other run.
+    var anyDevtoolsLogging = false
     /// Named machines (scenario `machines`).
     var machineByName: [String: MachineID] = [:]
     /// When what the running handler sends leaves: `now`, or later by the CPU work charged
@@ -148,9 +150,13 @@ final class Simulation {
         }
         for p in scenario.peers where !p.behaviour.isEmpty { peers[slotIndex[p.id]!].behaviour = p.behaviour }
         for p in scenario.peers where p.devtoolsLogging { peers[slotIndex[p.id]!].devtoolsLogging = true }
+        anyDevtoolsLogging = scenario.peers.contains(where: \.devtoolsLogging)
         for e in scenario.events {
             if case .join(let p) = e.action, !p.behaviour.isEmpty { peers[slotIndex[p.id]!].behaviour = p.behaviour }
-            if case .join(let p) = e.action, p.devtoolsLogging { peers[slotIndex[p.id]!].devtoolsLogging = true }
+            if case .join(let p) = e.action, p.devtoolsLogging {
+                peers[slotIndex[p.id]!].devtoolsLogging = true
+                anyDevtoolsLogging = true
+            }
         }
         oracle = MeshOracle(names: peers.map(\.name), uids: peers.map(\.uid), attackers: peers.map(\.isAttacker))
     }

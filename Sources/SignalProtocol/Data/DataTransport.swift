@@ -351,7 +351,8 @@ public struct DataTransport: Sendable {
     private mutating func forwardIfAbandoned(into out: inout [AssociationOutput]) {
         var point = lastCumAck
         var skipped: [ForwardTSN.Skipped] = []
-        for o in outstanding[live] {
+        for k in live {
+            let o = outstanding[k]
             guard o.abandoned, o.fragment.tsn == point &+ 1 else { break }
             point = o.fragment.tsn
             if !o.fragment.unordered {
