@@ -151,6 +151,25 @@ import Testing
         #expect(r1.traceHash == r2.traceHash)
     }
 
+    /// Values the contract allows at their extremes: a machine of `speed` 1e-12 made an
+    /// operation last longer than the clock holds, and a flow of `rate` 1e-10 an interval
+    /// beyond it; both trapped. Now the run ends normally (nothing gets done on the slow
+    /// machine within the run; the slow flow sends at most once).
+    @Test func extremeSpeedsAndRatesRunWithoutOverflow() throws {
+        let slow = """
+        {"name": "slow", "duration": "10s", "machines": {"m": {"cores": 1, "speed": 1e-12}},
+         "peers": [{"id": "a", "machine": "m"}, {"id": "b"}], "expect": {}}
+        """
+        let (_, r1) = ScenarioRunTests.run(try ScenarioRunTests.scenario(slow))
+        #expect(!r1.fullMesh && r1.violations.isEmpty)
+        let rare = """
+        {"name": "rare", "duration": "10s", "peers": [{"id": "a"}, {"id": "b"}],
+         "traffic": [{"pattern": "allToAll", "rate": 1e-10}]}
+        """
+        let (_, r2) = ScenarioRunTests.run(try ScenarioRunTests.scenario(rare))
+        #expect(r2.fullMesh && r2.violations.isEmpty)
+    }
+
     @Test func sameSeedSameTraceWithMachines() throws {
         let s = try ScenarioRunTests.scenario(Self.join(8, every: "20ms", cores: 2))
         let (a, _) = ScenarioRunTests.run(s)

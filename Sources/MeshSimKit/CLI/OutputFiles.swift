@@ -107,7 +107,10 @@ enum OutputFiles {
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw failure("cannot write the file") }
         let temporary = String(cString: template)
-        let mode = stat(target, &st) == 0 ? st.st_mode & 0o7777 : 0o644
+        // An existing file keeps its mode; a new one gets what `creat` would give it.
+        let mask = umask(0)
+        umask(mask)
+        let mode = stat(target, &st) == 0 ? st.st_mode & 0o7777 : 0o666 & ~mask
         fchmod(fd, mode)
         let written = writeAll(data, to: fd)
         let closed = close(fd) == 0
