@@ -150,14 +150,11 @@ final class Simulation {
         }
         for p in scenario.peers where !p.behaviour.isEmpty { peers[slotIndex[p.id]!].behaviour = p.behaviour }
         for p in scenario.peers where p.devtoolsLogging { peers[slotIndex[p.id]!].devtoolsLogging = true }
-        anyDevtoolsLogging = scenario.peers.contains(where: \.devtoolsLogging)
         for e in scenario.events {
             if case .join(let p) = e.action, !p.behaviour.isEmpty { peers[slotIndex[p.id]!].behaviour = p.behaviour }
-            if case .join(let p) = e.action, p.devtoolsLogging {
-                peers[slotIndex[p.id]!].devtoolsLogging = true
-                anyDevtoolsLogging = true
-            }
+            if case .join(let p) = e.action, p.devtoolsLogging { peers[slotIndex[p.id]!].devtoolsLogging = true }
         }
+        anyDevtoolsLogging = peers.contains(where: \.devtoolsLogging)
         oracle = MeshOracle(names: peers.map(\.name), uids: peers.map(\.uid), attackers: peers.map(\.isAttacker))
     }
 
