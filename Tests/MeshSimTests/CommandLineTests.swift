@@ -144,6 +144,19 @@ import Testing
         #expect(u.status == 2 && u.stderr.split(separator: "\n").count == 1)
     }
 
+    /// The compare table measured a policy name before escaping it, so a name with a control
+    /// character shifted its row by the escape's extra width.
+    @Test func compareTableAlignsEscapedNames() {
+        func summary(_ policy: String) -> Compare.Summary {
+            Compare.Summary(file: "x.json", scenario: "x", policy: policy, runs: 1, passed: 1, converged: 1, failures: [],
+                            runsWithViolations: 0, expectsBreakage: false, p50: 1_000_000, p95: 1_000_000,
+                            meanSignaling: 4, meanOffers: 1, meanIceRestarts: 0, meanGlare: 0)
+        }
+        let lines = Compare.table([summary("a\tb"), summary("seed")]).split(separator: "\n").dropFirst()
+        let widths = Set(lines.map(\.count))
+        #expect(widths.count == 1, "rows of different widths: \(lines)")
+    }
+
     @Test func oneLineEscapesControlsSeparatorsAndBidiOverrides() {
         #expect(oneLine("a\nb\rc\td") == #"a\nb\rc\td"#)
         #expect(oneLine("x\u{1B}[2Jy\u{7F}\u{85}") == #"x\u001b[2Jy\u007f\u0085"#)

@@ -213,7 +213,8 @@ enum Compare {
         var rows: [[String]] = []
         func flush() {
             guard !rows.isEmpty else { return }
-            let all = [header] + rows
+            // Escaped before measuring: an escaped control character is wider than the raw one.
+            let all = ([header] + rows).map { $0.map(oneLine) }
             let widths = header.indices.map { c in all.map { $0[c].count }.max()! }
             for r in all {
                 lines.append("  " + r.indices.map { c in
