@@ -214,6 +214,19 @@ struct DataTransportTests {
         #expect(idle.sides[0].cwnd == initial)
     }
 
+    /// A light flow (one message acked before the next) holds no acked fragment: they kept
+    /// up to 64 a connection, with their messages, until a compaction that never came.
+    @Test func aLightFlowKeepsNoAckedFragments() {
+        var link = Link()
+        for k in 0..<40 {
+            _ = link.send(0, tag: UInt64(k), length: 100)
+            link.run(until: link.now + ms(300))
+            #expect(link.sides[0].outstandingChunks == 0)
+            #expect(link.sides[0].retainedFragments == 0)
+        }
+        #expect(link.tags(1) == (0..<40).map(UInt64.init))
+    }
+
     // MARK: SACKs
 
     @Test func aSinglePacketIsAcknowledgedAfterTheDelayedAckTimeout() {

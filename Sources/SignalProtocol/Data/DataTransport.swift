@@ -380,7 +380,13 @@ public struct DataTransport: Sendable {
             if o.deadline != nil { withDeadline -= 1 }
             outstandingHead += 1
         }
-        if outstandingHead > 64 && outstandingHead * 2 > outstanding.count {
+        if outstandingHead == outstanding.count && !outstanding.isEmpty {
+            // Everything acked: the acked front goes now, not at the next compaction. A light
+            // flow (one message in flight at a time) never reaches 64 and kept up to 64 acked
+            // fragments a connection, with their messages: 81 MB of the 100-peer traffic run.
+            outstanding.removeAll(keepingCapacity: outstanding.capacity <= 16)
+            outstandingHead = 0
+        } else if outstandingHead > 64 && outstandingHead * 2 > outstanding.count {
             outstanding.removeFirst(outstandingHead)
             outstandingHead = 0
         }
@@ -640,6 +646,9 @@ public struct DataTransport: Sendable {
 
     public var queuedMessages: Int { queue.count - queueHead }
     public var outstandingChunks: Int { live.count }
+    /// Fragments the sender still holds, acked ones at the front included (tests: what a
+    /// light flow keeps).
+    var retainedFragments: Int { outstanding.count }
     public var smoothedRTT: Int64? { srtt }
     var debugState: String {
         "t3 \(String(describing: t3At)) cum \(lastCumAck) next \(nextTSN) flight \(flightSize) cwnd \(cwnd) queue \(queuedMessages) out \(outstanding[live].map { "\($0.fragment.tsn)a\($0.acked)r\($0.retransmit)f\($0.inFlight)x\($0.transmissions)" }) rcum \(cumulativeTSN) above \(receivedAbove) held \(held.count)"
