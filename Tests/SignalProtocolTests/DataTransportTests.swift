@@ -425,6 +425,65 @@ struct DataTransportTests {
         #expect(link.sides[0].outstandingChunks == 0)
     }
 
+    /// A lifetime shorter than the delayed SACK abandons nothing on a lossless path: a chunk
+    /// in flight may have arrived, so only chunks marked for retransmission expire (dcSCTP).
+    /// Every message arrives once, and no FORWARD-TSN goes out.
+    @Test func maxPacketLifeTimeAbandonsNothingThatIsOnlyAwaitingItsSack() {
+        // A message every 10 ms over a 200 ms round trip: when a SACK comes, the chunks sent in
+        // the last round trip are still unacknowledged, some of them older than the lifetime.
+        var link = Link(channel: DataChannelOptions(ordered: true, maxPacketLifeTime: ms(150)))
+        link.oneWay = ms(100)
+        for k in 0..<200 {
+            _ = link.send(0, tag: UInt64(k), length: 500)
+            link.run(until: link.now + ms(10))
+        }
+        link.run(until: link.now + ms(5_000))
+        #expect(link.tags(1) == (0..<200).map(UInt64.init))
+        #expect(link.events[0].filter { if case .dataAbandoned = $0 { return true } else { return false } }.isEmpty)
+        #expect(link.forwardTSNsSent[0] == 0)
+        #expect(link.sides[0].outstandingChunks == 0)
+    }
+
+    /// A flow faster than the window's slow start, with a 100 ms lifetime, on a lossless path:
+    /// what waited too long in the queue is discarded before it starts; a started message goes
+    /// out to its end; everything else arrives, and FORWARD-TSNs stay few (they were answered
+    /// by SACKs that drew the next one, thousands of them, and the window never grew).
+    @Test func aLifetimeFlowBehindSlowStartLosesOnlyWhatNeverStarted() {
+        var link = Link(channel: DataChannelOptions(ordered: true, maxPacketLifeTime: ms(100)))
+        for k in 0..<300 {
+            _ = link.send(0, tag: UInt64(k), length: 20_000)
+            link.run(until: link.now + ms(10))
+        }
+        link.run(until: link.now + ms(5_000))
+        let abandoned = link.events[0].compactMap { o -> UInt64? in
+            if case .dataAbandoned(_, let m) = o { return m.tag } else { return nil }
+        }
+        #expect(link.delivered[1].count + abandoned.count == 300)
+        #expect(link.delivered[1].count >= 250)
+        #expect(Set(link.tags(1)).isDisjoint(with: abandoned))
+        #expect(link.tags(1) == link.tags(1).sorted())
+        #expect(link.forwardTSNsSent[0] < 30)
+        #expect(link.sides[0].outstandingChunks == 0)
+        #expect(link.sides[0].cwnd > 10 * DataTransport.mtu)
+    }
+
+    /// A message abandoned while its tail is still queued: a placeholder end fragment takes a
+    /// TSN and the FORWARD-TSN covers it, so the ordered stream moves on to the next message.
+    @Test func aMessageAbandonedBeforeItsTailLeftLetsTheStreamMoveOn() {
+        var link = Link(channel: DataChannelOptions(ordered: true, maxRetransmits: 0))
+        link.lose = { from, p, k in
+            if from == 0, case .fragment(let f) = p, f.tsn == 2 { return true }
+            return false
+        }
+        _ = link.send(0, tag: 1, length: 100_000)  // 87 fragments, more than the first window
+        _ = link.send(0, tag: 2, length: 500)
+        link.run(until: ms(10_000))
+        #expect(link.tags(1) == [2])
+        #expect(link.events[0].contains { if case .dataAbandoned(_, let m) = $0 { return m.tag == 1 } else { return false } })
+        #expect(link.sides[0].outstandingChunks == 0)
+        #expect(link.sides[0].queuedMessages == 0)
+    }
+
     @Test func aLargeMessageIsFragmentedAndReassembledOnceUnderLoss() {
         var link = Link()
         link.lose = { _, _, k in k % 9 == 4 }

@@ -109,10 +109,9 @@ public struct DataTransport: Sendable {
     /// array on every SACK, which made a saturated flow's run slower the longer it ran.
     private var outstanding: [Outstanding] = []
     private var outstandingHead = 0
-    /// How many outstanding fragments are marked for retransmission, and how many have a
-    /// lifetime: with none, the scans for either are skipped (they were a saturated flow's cost).
+    /// How many outstanding fragments are marked for retransmission: with none, the scans for
+    /// them are skipped (they were a saturated flow's cost).
     private var markedForRetransmit = 0
-    private var withDeadline = 0
     /// The outstanding fragments' indices.
     private var live: Range<Int> { outstandingHead..<outstanding.count }
     private var nextTSN: UInt32 = 1
@@ -127,6 +126,8 @@ public struct DataTransport: Sendable {
     private var srtt: Int64?
     private var rttvar: Int64 = 0
     private var timedTSN: (tsn: UInt32, at: Int64)?
+    /// No FORWARD-TSN before this (`forwardIfAbandoned`).
+    private var forwardTSNNotBefore: Int64 = .min
     private var t3At: Int64?
     private var t3Backoff = 0
 
@@ -178,7 +179,6 @@ public struct DataTransport: Sendable {
         outstanding.removeAll()
         outstandingHead = 0
         markedForRetransmit = 0
-        withDeadline = 0
         held.removeAll()
         flightSize = 0
         t3At = nil
@@ -227,8 +227,7 @@ public struct DataTransport: Sendable {
     /// Send what the window allows: retransmissions first, then new fragments, at most
     /// `maxBurst` packets (RFC 9260 §6.1, §7.2).
     private mutating func transmit(now: Int64, into out: inout [AssociationOutput]) {
-        assert(markedForRetransmit == outstanding[live].filter(\.retransmit).count
-               && withDeadline == outstanding[live].filter { $0.deadline != nil }.count, "outstanding counts drifted")
+        assert(markedForRetransmit == outstanding[live].filter(\.retransmit).count, "outstanding count drifted")
         var burst = 0
         var i = markedForRetransmit > 0 ? outstandingHead : outstanding.count
         while i < outstanding.count && burst < Self.maxBurst {
@@ -256,13 +255,14 @@ public struct DataTransport: Sendable {
                 queueHead += 1
                 continue
             }
-            if let d = q.deadline, now > d {
-                // Expired before it was all sent: abandoned (dcSCTP discards expired messages).
-                if q.sent > 0 { abandon(serial: q.serial, now: now, into: &out) } else {
-                    queueHead += 1
-                    reduceBuffered(stream: q.stream, by: q.message.length, into: &out)
-                    out.append(.dataAbandoned(stream: q.stream, message: q.message))
-                }
+            if q.sent == 0, let d = q.deadline, now > d {
+                // Expired before its first fragment left: discarded. A message already started
+                // is sent to its end; its chunks expire only once marked for retransmission
+                // (dcSCTP's send queue checks the lifetime only before a message's first
+                // fragment, `OutgoingStream::Produce`).
+                queueHead += 1
+                reduceBuffered(stream: q.stream, by: q.message.length, into: &out)
+                out.append(.dataAbandoned(stream: q.stream, message: q.message))
                 continue
             }
             let length = min(Self.maxFragmentPayload, q.message.length - q.sent)
@@ -279,7 +279,6 @@ public struct DataTransport: Sendable {
             nextTSN &+= 1
             q.sent += length
             outstanding.append(Outstanding(fragment: f, serial: q.serial, deadline: q.deadline, maxRetransmits: q.maxRetransmits))
-            if q.deadline != nil { withDeadline += 1 }
             flightSize += length
             if timedTSN == nil { timedTSN = (f.tsn, now) }
             burst += 1
@@ -334,6 +333,20 @@ public struct DataTransport: Sendable {
             queueHead += 1
             reduceBuffered(stream: q.stream, by: q.message.length - q.sent, into: &out)
             message = (q.stream, q.message)
+            if q.sent > 0 {
+                // Its last fragment never left: a placeholder end takes a TSN of its own,
+                // abandoned at once, so that a FORWARD-TSN covers the message (with its stream
+                // sequence number) even when every fragment sent has been acked already. The
+                // receiver would otherwise hold those fragments, and an ordered stream behind
+                // them, forever (dcSCTP's `OutstandingData::AbandonAllFor` does the same).
+                let end = DataFragment(tsn: nextTSN, stream: q.stream, ssn: q.ssn, unordered: q.unordered,
+                                       begin: false, end: true, length: 0, message: q.message)
+                nextTSN &+= 1
+                var o = Outstanding(fragment: end, serial: serial, deadline: q.deadline, maxRetransmits: q.maxRetransmits)
+                o.abandoned = true
+                o.inFlight = false
+                outstanding.append(o)
+            }
         }
         if let (stream, m) = message { out.append(.dataAbandoned(stream: stream, message: m)) }
     }
@@ -347,8 +360,13 @@ public struct DataTransport: Sendable {
     }
 
     /// RFC 3758 §3.5 C1–C3: move the advanced peer ack point over abandoned chunks and tell the
-    /// receiver with FORWARD-TSN.
-    private mutating func forwardIfAbandoned(into out: inout [AssociationOutput]) {
+    /// receiver with FORWARD-TSN, at most once per smoothed round trip (200 ms at most), as
+    /// dcSCTP does (`TransmissionControlBlock::MaybeSendForwardTsn`, after RFC 3758's note on
+    /// duplicate FORWARD-TSNs): sent on every SACK, each FORWARD-TSN drew a SACK that drew the
+    /// next, and every SACK still on its way started one more such exchange. What the limit
+    /// holds back goes with a later SACK or the T3 timer.
+    private mutating func forwardIfAbandoned(now: Int64, into out: inout [AssociationOutput]) {
+        guard now >= forwardTSNNotBefore else { return }
         var point = lastCumAck
         var skipped: [ForwardTSN.Skipped] = []
         for k in live {
@@ -360,7 +378,10 @@ public struct DataTransport: Sendable {
                 if let k = skipped.firstIndex(where: { $0.stream == s.stream }) { skipped[k] = s } else { skipped.append(s) }
             }
         }
-        if point != lastCumAck { out.append(.send(.sctp(.forwardTSN(ForwardTSN(newCumulativeTSN: point, skipped: skipped))))) }
+        if point != lastCumAck {
+            out.append(.send(.sctp(.forwardTSN(ForwardTSN(newCumulativeTSN: point, skipped: skipped)))))
+            forwardTSNNotBefore = now + min(Self.delayedAck, srtt ?? Self.delayedAck)
+        }
     }
 
     mutating func receiveSack(_ s: SelectiveAck, now: Int64, into out: inout [AssociationOutput]) {
@@ -370,14 +391,16 @@ public struct DataTransport: Sendable {
         var newlyAcked = 0
         while outstandingHead < outstanding.count && outstanding[outstandingHead].fragment.tsn <= s.cumulativeTSN {
             let o = outstanding[outstandingHead]
-            if !o.acked && !o.abandoned { newlyAcked += o.fragment.length }
+            // Abandoned chunks count too: they left and arrived (dcSCTP's `AckChunk` counts every
+            // chunk not acked before). Left out, a lifetime flow whose chunks expired behind a
+            // small window never grew the window, and so everything expired.
+            if !o.acked { newlyAcked += o.fragment.length }
             if o.inFlight && !o.acked { flightSize -= o.fragment.length }
             if let t = timedTSN, t.tsn == o.fragment.tsn {
                 if o.transmissions == 1 && !o.abandoned { observeRTT(now - t.at) }
                 timedTSN = nil
             }
             if o.retransmit { markedForRetransmit -= 1 }
-            if o.deadline != nil { withDeadline -= 1 }
             outstandingHead += 1
         }
         if outstandingHead == outstanding.count && !outstanding.isEmpty {
@@ -401,7 +424,7 @@ public struct DataTransport: Sendable {
                 outstanding[k].inFlight = false
                 if outstanding[k].retransmit { markedForRetransmit -= 1 }
                 outstanding[k].retransmit = false
-                if !outstanding[k].abandoned { newlyAcked += outstanding[k].fragment.length }
+                newlyAcked += outstanding[k].fragment.length
             }
         }
         if let exit = fastRecoveryExit, s.cumulativeTSN >= exit { fastRecoveryExit = nil }
@@ -440,10 +463,13 @@ public struct DataTransport: Sendable {
             }
         }
         if cumAdvanced { t3Backoff = 0 }
-        // RFC 3758 §3.5 A2/A3: give up what is due for retransmission past its limit, and what
-        // has outlived its lifetime, before anything is sent.
-        for k in (markedForRetransmit > 0 || withDeadline > 0 ? live : 0..<0) where !outstanding[k].acked && !outstanding[k].abandoned
-            && (outstanding[k].retransmit || outstanding[k].deadline != nil) && gaveUp(outstanding[k], now: now) {
+        // RFC 3758 §3.5 A2/A3: give up what is due for retransmission past its limit or its
+        // lifetime, before anything is sent. Only what is marked for retransmission (nacked):
+        // a chunk still in flight may have arrived, its SACK delayed or on its way (dcSCTP's
+        // OutstandingData::ExpireOutstandingChunks). Expiring those too abandoned messages
+        // already delivered on a lossless path and flooded it with FORWARD-TSNs.
+        for k in (markedForRetransmit > 0 ? live : 0..<0) where !outstanding[k].acked && !outstanding[k].abandoned
+            && outstanding[k].retransmit && gaveUp(outstanding[k], now: now) {
             abandon(serial: outstanding[k].serial, now: now, into: &out)
         }
         if live.isEmpty {
@@ -451,7 +477,7 @@ public struct DataTransport: Sendable {
         } else if cumAdvanced {
             t3At = now + timerDuration
         }
-        forwardIfAbandoned(into: &out)
+        forwardIfAbandoned(now: now, into: &out)
         transmit(now: now, into: &out)
     }
 
@@ -476,7 +502,7 @@ public struct DataTransport: Sendable {
         t3Backoff += 1
         guard outstanding[live].contains(where: { !$0.acked && !$0.abandoned }) else {
             // Only a FORWARD-TSN is unanswered: send it again, the window is not at fault.
-            forwardIfAbandoned(into: &out)
+            forwardIfAbandoned(now: now, into: &out)
             t3At = now + timerDuration
             return
         }
@@ -495,7 +521,7 @@ public struct DataTransport: Sendable {
         for k in live where outstanding[k].retransmit && gaveUp(outstanding[k], now: now) {
             abandon(serial: outstanding[k].serial, now: now, into: &out)
         }
-        forwardIfAbandoned(into: &out)
+        forwardIfAbandoned(now: now, into: &out)
         transmit(now: now, into: &out)
         if t3At == nil { t3At = now + timerDuration }
     }
@@ -581,7 +607,11 @@ public struct DataTransport: Sendable {
     }
 
     mutating func receiveForwardTSN(_ f: ForwardTSN, now: Int64, into out: inout [AssociationOutput]) {
-        if f.newCumulativeTSN > cumulativeTSN {
+        // RFC 3758 §3.6: a FORWARD-TSN that moves nothing is out of date (the SACK that answered
+        // the last one may be lost): SACK at once. One that moves the cumulative TSN counts as a
+        // DATA packet for the delayed-SACK rules (dcSCTP's DataTracker does both).
+        let advances = f.newCumulativeTSN > cumulativeTSN
+        if advances {
             cumulativeTSN = f.newCumulativeTSN
             receivedAbove.removeAll { $0 <= cumulativeTSN }
             var k = 0
@@ -590,9 +620,13 @@ public struct DataTransport: Sendable {
                 k += 1
             }
             if k > 0 { receivedAbove.removeFirst(k) }
-            // Fragments of abandoned messages can never complete.
-            held.removeAll { $0.tsn <= f.newCumulativeTSN }
         }
+        // Fragments up to the new cumulative TSN still held belong to abandoned messages (the
+        // sender moves its point over abandoned chunks only, and a message's chunks are
+        // consecutive): they can never complete. Also when the FORWARD-TSN comes after the
+        // fragments themselves moved the cumulative TSN past it: a message abandoned after
+        // its first fragments arrived would otherwise hold its stream forever.
+        held.removeAll { $0.tsn <= f.newCumulativeTSN }
         for s in f.skipped {
             guard let c = channels.firstIndex(where: { $0.stream == s.stream }) else { continue }
             if Int16(bitPattern: s.ssn &- channels[c].expectedSSN) >= 0 {
@@ -600,7 +634,12 @@ public struct DataTransport: Sendable {
                 deliverWaiting(c, into: &out)
             }
         }
-        sack(into: &out)
+        unackedPackets += 1
+        if !advances || !receivedAbove.isEmpty || unackedPackets >= 2 {
+            sack(into: &out)
+        } else if delayedAckAt == nil {
+            delayedAckAt = now + Self.delayedAck
+        }
     }
 
     /// A delayed acknowledgement that is due, to bundle with outgoing DATA (and then not sent
