@@ -177,6 +177,33 @@ import Testing
         try Data(other.stdout.utf8).write(to: URL(fileURLWithPath: otherPath))
         let mixed = try ProcessTests.run(["merge", otherPath] + shards.filter { !$0.hasSuffix("shard-1.jsonl") })
         #expect(mixed.status == 2 && mixed.stderr.contains("different sweeps"), "\(mixed.stderr)")
+        // A shard run with another --until is another sweep: its runs stop elsewhere.
+        let stopped = try ProcessTests.run(sweep + ["--json", "--shard", "1/4", "--until", "11s"])
+        let stoppedPath = dir.appendingPathComponent("stopped-1.jsonl").path
+        try Data(stopped.stdout.utf8).write(to: URL(fileURLWithPath: stoppedPath))
+        let limits = try ProcessTests.run(["merge", stoppedPath] + shards.filter { !$0.hasSuffix("shard-1.jsonl") })
+        #expect(limits.status == 2 && limits.stderr.contains("different sweeps"), "\(limits.stderr)")
+        // A line claiming an enormous sweep is refused at once, the missing runs counted, not listed.
+        let line = all.stdout.split(separator: "\n")[0]
+        let huge = String(line).replacingOccurrences(of: #""runs":12"#, with: #""runs":9223372036854775807"#)
+        #expect(huge != String(line))
+        let hugePath = dir.appendingPathComponent("huge.jsonl").path
+        try Data(huge.utf8).write(to: URL(fileURLWithPath: hugePath))
+        let tooMany = try ProcessTests.run(["merge", hugePath])
+        #expect(tooMany.status == 2 && tooMany.stderr.contains("9223372036854775806 of the sweep's 9223372036854775807 runs are missing"), "\(tooMany.stderr)")
+    }
+
+    /// A sweep beyond what one sweep or one process may run is refused before it starts, and a
+    /// shard of a large sweep builds only its own runs.
+    @Test func compareRefusesSweepsItCannotHold() throws {
+        let seeds = ["--seeds", "1-1000000"]
+        let policies = (1...101).map { "\($0)ms" }.joined(separator: ",")
+        let huge = try ProcessTests.run(["compare", "Scenarios/2-peers.json", "--policies", "seed,resilient",
+                                         "--vary", "redial.initial=\(policies)"] + seeds + ["--shard", "1/300000000", "--json"])
+        #expect(huge.status == 2 && huge.stderr.contains("more than the 100000000 one sweep may have"), "\(huge.stderr)")
+        let oneProcess = try ProcessTests.run(["compare", "Scenarios/2-peers.json", "Scenarios/10-peers.json", "Scenarios/high-rtt.json",
+                                               "--policies", "seed"] + seeds + ["--json"])
+        #expect(oneProcess.status == 2 && oneProcess.stderr.contains("use more shards"), "\(oneProcess.stderr)")
     }
 
     @Test func mergeReadsMillisecondsBackExactly() {

@@ -66,3 +66,10 @@ struct Arguments {
         options.contains { $0.name == name }
     }
 }
+
+/// A command-line number: ASCII digits only, as docs/cli.md says ("`--seed +5` is refused";
+/// Swift's `Int("+5")` accepts the sign, and did in every option that used it).
+func plainNumber<T: FixedWidthInteger>(_ text: some StringProtocol, as: T.Type = T.self) -> T? {
+    guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
+    return T(text)
+}

@@ -48,37 +48,40 @@ enum Compare {
         var sweep: (run: Int, runs: Int, id: String)?
     }
 
-    /// Does the file expect the mesh to stay broken (`fullMesh: false` or `notConnected`)?
-    /// A name for the sweep of `jobs` (every shard computes the same): FNV-1a over each run's
-    /// file, policy and seed, in sweep order, as 16 hex digits.
-    static func sweepID(_ jobs: [Job]) -> String {
+    /// A name for the sweep (every shard computes the same): FNV-1a over what stops a run
+    /// (`--until`, `--max-events`) and each run's file, policy and seed, in sweep order, as 16
+    /// hex digits.
+    static func sweepID(files: [String], policies: [String], seeds: [UInt64], limits: MeshSimCommand.RunLimits) -> String {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ text: String) {
             for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
             h = (h ^ 0) &* 0x0000_0100_0000_01b3
         }
-        for j in jobs {
-            mix(j.scenario.file)
-            mix(j.policy.name)
-            mix(String(j.seed))
+        // What stops a run is part of the sweep: shards run with another `--until` or
+        // `--max-events` give other results and must not merge.
+        mix(limits.until.map { "until \($0)" } ?? "no until")
+        mix("budget \(limits.eventBudget)")
+        for f in files {
+            for p in policies {
+                for seed in seeds {
+                    mix(f)
+                    mix(p)
+                    mix(String(seed))
+                }
+            }
         }
         let hex = String(h, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
+    /// The most runs one sweep may have (files x policies x seeds), and the most one process
+    /// runs (its shard): every finished run is kept until the table is printed.
+    static let maxRuns = 100_000_000
+    static let maxRunsPerProcess = 2_000_000
+
+    /// Does the file expect the mesh to stay broken (`fullMesh: false` or `notConnected`)?
     static func expectsBreakage(_ s: Scenario) -> Bool {
         (s.expect.present.contains("fullMesh") && !s.expect.fullMesh) || !s.expect.notConnected.isEmpty
-    }
-
-    /// Does anything in the scenario draw from the run's generator in a way that changes
-    /// timings or outcomes? Jitter and loss do; the other draws (ICE tie-breakers,
-    /// credentials, NAT port numbers) give every seed the same timings and outcome.
-    static func drawsAtRandom(_ s: Scenario) -> Bool {
-        if s.network.jitter > 0 || s.network.loss > 0 { return true }
-        return s.events.contains { e in
-            if case .network(let patch) = e.action { return (patch.jitter ?? 0) > 0 || (patch.loss ?? 0) > 0 }
-            return false
-        }
     }
 
     /// Runs every job, `parallelism` at a time; `done` is told how many have finished.

@@ -28,13 +28,13 @@ extension MeshSimCommand {
         let seeds = try parseSeeds(seedText)
         var jobs = 1
         if let j = try a.value("jobs") {
-            guard let v = Int(j), v >= 1, v <= 256 else { throw UsageError(message: "--jobs: expected an integer from 1 to 256, got \(scenarioQuote(j))") }
+            guard let v = plainNumber(j, as: Int.self), v >= 1, v <= 256 else { throw UsageError(message: "--jobs: expected an integer from 1 to 256, got \(scenarioQuote(j))") }
             jobs = v
         }
         var shard = (index: 1, count: 1)
         if let s = try a.value("shard") {
             let parts = s.split(separator: "/", omittingEmptySubsequences: false)
-            guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]), n >= 1, i >= 1, i <= n else {
+            guard parts.count == 2, let i = plainNumber(parts[0], as: Int.self), let n = plainNumber(parts[1], as: Int.self), n >= 1, i >= 1, i <= n else {
                 throw UsageError(message: "--shard: expected I/N with 1 <= I <= N, got \(scenarioQuote(s))")
             }
             shard = (i, n)
@@ -56,20 +56,35 @@ extension MeshSimCommand {
             for p in problems { printError(p) }
             return 2
         }
-        if seeds.count > 1 {
-            for s in scenarios where !Compare.drawsAtRandom(s) {
-                printError("\(s.file): warning: nothing in this scenario is drawn at random (no jitter, no loss), so its \(seeds.count) seeds give the same timings and outcome; set network.jitter or network.loss to vary them")
-            }
+        // The whole sweep is counted and named, but only this shard's runs are built: a sweep
+        // of 2 x 10^8 runs sharded a hundred thousand ways is fine; one process running it all
+        // is refused before it starts (each finished run is kept until the table).
+        let (perFile, o1) = policies.count.multipliedReportingOverflow(by: seeds.count)
+        let (total, o2) = scenarios.count.multipliedReportingOverflow(by: perFile)
+        guard !o1, !o2, total <= Compare.maxRuns else {
+            printError("compare: the sweep has \(o1 || o2 ? "more than \(Int.max)" : String(total)) runs (\(scenarios.count) file(s) x \(policies.count) policies x \(seeds.count) seeds), more than the \(Compare.maxRuns) one sweep may have; split it into several sweeps")
+            return 2
         }
-        var all: [Compare.Job] = []
+        if total / shard.count > Compare.maxRunsPerProcess {
+            printError("compare: this shard has \(total / shard.count) of the sweep's \(total) runs, more than the \(Compare.maxRunsPerProcess) one process keeps for its table; use more shards (--shard I/N) and merge them")
+            return 2
+        }
+        let sweepID = Compare.sweepID(files: scenarios.map(\.file), policies: policies.map(\.name), seeds: seeds, limits: limits)
+        var shardJobs: [Compare.Job] = []
+        var k = 0
         for s in scenarios {
             for p in policies {
-                for seed in seeds { all.append(Compare.Job(scenario: s, policy: p, seed: seed, limits: limits, junit: junit != nil)) }
+                for seed in seeds {
+                    if k % shard.count == shard.index - 1 {
+                        var job = Compare.Job(scenario: s, policy: p, seed: seed, limits: limits, junit: junit != nil)
+                        job.sweep = (k + 1, total, sweepID)
+                        shardJobs.append(job)
+                    }
+                    k += 1
+                }
             }
         }
-        let sweepID = Compare.sweepID(all)
-        for i in all.indices { all[i].sweep = (i + 1, all.count, sweepID) }
-        let mine = visuals.markCurves(all.enumerated().filter { $0.offset % shard.count == shard.index - 1 }.map(\.element))
+        let mine = visuals.markCurves(shardJobs)
         let progress = Progress()
         let outcomes = Compare.run(mine, parallelism: jobs) { done in
             progress.update { "compare: \(done) of \(mine.count) runs done" }
@@ -110,9 +125,9 @@ extension MeshSimCommand {
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             let parts = item.split(separator: "-", omittingEmptySubsequences: false)
             let range: ClosedRange<UInt64>
-            if parts.count == 1, let v = UInt64(parts[0]) {
+            if parts.count == 1, let v = plainNumber(parts[0], as: UInt64.self) {
                 range = v...v
-            } else if parts.count == 2, let lo = UInt64(parts[0]), let hi = UInt64(parts[1]), lo <= hi {
+            } else if parts.count == 2, let lo = plainNumber(parts[0], as: UInt64.self), let hi = plainNumber(parts[1], as: UInt64.self), lo <= hi {
                 range = lo...hi
             } else {
                 throw bad

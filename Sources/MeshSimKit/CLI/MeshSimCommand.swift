@@ -88,7 +88,7 @@ public enum MeshSimCommand {
                 }
             }
             if let m = try a.value("max-events") {
-                guard let v = Int(m), v > 0 else { throw UsageError(message: "--max-events: expected a positive integer, got \(scenarioQuote(m))") }
+                guard let v = plainNumber(m, as: Int.self), v > 0 else { throw UsageError(message: "--max-events: expected a positive integer, got \(scenarioQuote(m))") }
                 eventBudget = v
             }
         }
@@ -113,7 +113,7 @@ public enum MeshSimCommand {
         let checkDeterminism = a.flag("check-determinism")
         var seed: UInt64?
         if let s = try a.value("seed") {
-            guard s.first?.isASCII == true, s.first?.isNumber == true, let v = UInt64(s) else { throw UsageError(message: "--seed: expected an integer from 0 to 18446744073709551615, got \(scenarioQuote(s))") }
+            guard let v = plainNumber(s, as: UInt64.self) else { throw UsageError(message: "--seed: expected an integer from 0 to 18446744073709551615, got \(scenarioQuote(s))") }
             seed = v
         }
         let policyOverride = try policyOption(a)
@@ -273,7 +273,7 @@ public enum MeshSimCommand {
         guard a.positional == ["kernel"] else { throw UsageError(message: "expected \"bench kernel --pending N --events N\" or \"bench events FILE\"") }
         func count(_ name: String, max: Int) throws(UsageError) -> Int {
             guard let s = try a.value(name) else { throw UsageError(message: "bench kernel needs --\(name) N") }
-            guard let v = Int(s), v > 0, v <= max else {
+            guard let v = plainNumber(s, as: Int.self), v > 0, v <= max else {
                 throw UsageError(message: "--\(name): expected an integer from 1 to \(max), got \(scenarioQuote(s))")
             }
             return v

@@ -61,7 +61,7 @@ struct PolicyVariants {
             set(&root, axis.path[0], .object(inner))
         }
         let checker = ScenarioChecker(file: "--vary \(axis.field)=\(value)")
-        guard let spec = checker.policySpec(CheckedObject(object: root, at: .root), defaultName: p.name) else {
+        guard let spec = checker.policySpec(CheckedObject(object: root, at: .root), defaultName: p.name, variant: true) else {
             let first = checker.sortedProblems().first.map(\.description) ?? "invalid value"
             throw UsageError(message: first)
         }

@@ -22,25 +22,25 @@ extension MeshSimCommand {
         let policy = try policyOption(a) ?? SeedPolicy()
         var runs = 100
         if let r = try a.value("runs") {
-            guard let v = Int(r), v >= 1, v <= 1_000_000_000_000 else {
+            guard let v = plainNumber(r, as: Int.self), v >= 1, v <= 1_000_000_000_000 else {
                 throw UsageError(message: "--runs: expected an integer from 1 to 1000000000000, got \(scenarioQuote(r))")
             }
             runs = v
         }
         var seed: UInt64 = 1
         if let s = try a.value("seed") {
-            guard let v = UInt64(s) else { throw UsageError(message: "--seed: expected an integer from 0 to 18446744073709551615, got \(scenarioQuote(s))") }
+            guard let v = plainNumber(s, as: UInt64.self) else { throw UsageError(message: "--seed: expected an integer from 0 to 18446744073709551615, got \(scenarioQuote(s))") }
             seed = v
         }
         var jobs = 1
         if let j = try a.value("jobs") {
-            guard let v = Int(j), v >= 1, v <= 256 else { throw UsageError(message: "--jobs: expected an integer from 1 to 256, got \(scenarioQuote(j))") }
+            guard let v = plainNumber(j, as: Int.self), v >= 1, v <= 256 else { throw UsageError(message: "--jobs: expected an integer from 1 to 256, got \(scenarioQuote(j))") }
             jobs = v
         }
         var peerRange = 2...8
         if let p = try a.value("peers") {
             let parts = p.split(separator: "-", omittingEmptySubsequences: false)
-            guard parts.count == 2, let lo = Int(parts[0]), let hi = Int(parts[1]), lo >= 2, lo <= hi, hi <= 100 else {
+            guard parts.count == 2, let lo = plainNumber(parts[0], as: Int.self), let hi = plainNumber(parts[1], as: Int.self), lo >= 2, lo <= hi, hi <= 100 else {
                 throw UsageError(message: "--peers: expected MIN-MAX with 2 <= MIN <= MAX <= 100, got \(scenarioQuote(p))")
             }
             peerRange = lo...hi
@@ -58,6 +58,12 @@ extension MeshSimCommand {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw UsageError(message: "--out \(scenarioQuote(out)): exists and is not a directory")
+        }
+        // The folder is made when the first failure is written; that it can be is checked now
+        // (made and written to, then put back as it was), so that a long session does not end
+        // with every shrunk scenario lost.
+        if let problem = probeFolder(out) {
+            throw UsageError(message: "--out \(scenarioQuote(out)): cannot be written: \(problem)")
         }
         let json = a.flag("json")
 
@@ -158,7 +164,7 @@ struct FuzzSession {
         small.description = oneLine("Found by MeshSim fuzz --seed \(seed) --policy \(policy.name) (run \(i)) and shrunk: \(f.signature): \(failure.example)")
         small.expectConnected = failure.pairs
         let file = (out as NSString).appendingPathComponent("fuzz-\(seed)-run\(i)-\(cause).json")
-        let replay = "MeshSim scenario \(file)" + (determinism ? " --check-determinism" : "")
+        let replay = "MeshSim scenario \(shellQuoted(file))" + (determinism ? " --check-determinism" : "")
         let example = "\(failure.example)"
         let text = small.fileText
         do {
@@ -183,4 +189,36 @@ struct FuzzSession {
         }
         return lines.map(oneLine)
     }
+}
+
+/// `text` as one shell word: as is when it is plain, else in single quotes (a replay command
+/// with an `--out` folder holding spaces or `$` pastes as it reads).
+func shellQuoted(_ text: String) -> String {
+    let plain = !text.isEmpty && text.utf8.allSatisfy { c in
+        (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
+            || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || "_./-:=+,".utf8.contains(c)
+    }
+    return plain ? text : "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+}
+
+/// Whether files can be written in folder `path`: it is made (with its parents) if missing, a
+/// file is written in it and removed, and what was made is removed again. The problem, if any.
+func probeFolder(_ path: String) -> String? {
+    let fm = FileManager.default
+    var made: [String] = []
+    var missing = path
+    while !missing.isEmpty && missing != "/" && !fm.fileExists(atPath: missing) {
+        made.append(missing)
+        missing = (missing as NSString).deletingLastPathComponent
+    }
+    defer { for dir in made { try? fm.removeItem(atPath: dir) } }
+    do {
+        try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
+        let probe = (path as NSString).appendingPathComponent(".meshsim-probe-\(getpid())")
+        guard fm.createFile(atPath: probe, contents: Data()) else { return "no file can be created in it" }
+        try fm.removeItem(atPath: probe)
+    } catch {
+        return error.localizedDescription
+    }
+    return nil
 }

@@ -4,7 +4,9 @@ import SignalProtocol
 /// fields, wrong types and bad values are problems naming the JSON path.
 extension ScenarioChecker {
     /// The policy an object describes; `defaultName` when it has no `name`. Nil after a problem.
-    func policySpec(_ o: CheckedObject, defaultName: String) -> PolicySpec? {
+    /// `variant`: a `--vary` variant of a named policy, which keeps its base's name here (and
+    /// is renamed after) and so may differ from a built-in of that name.
+    func policySpec(_ o: CheckedObject, defaultName: String, variant: Bool = false) -> PolicySpec? {
         let before = problemCount
         checkFields(o, ScenarioFormat.policy)
         var p = PolicySpec.seed.named(defaultName)
@@ -26,6 +28,19 @@ extension ScenarioChecker {
         if let (v, at) = o.member("glare"), let r = choice(v, at, PolicySpec.GlareRule.self) { p.glare = r }
         if let (v, at) = o.member("uidTaken"), let r = choice(v, at, PolicySpec.UidTakenRule.self) { p.uidTaken = r }
         if let (v, at) = o.member("teardownOnOffline"), let b = bool(v, at) { p.teardownOnOfflineEvent = b }
+        // A built-in's name on other settings would put that built-in's name on every report
+        // of a policy that behaves otherwise. The same settings (`policies --json` saved as a
+        // file) are that built-in.
+        if problemCount == before, !variant, let builtIn = Policies.named(p.name) {
+            var mine = p, theirs = builtIn
+            mine.summary = ""
+            theirs.summary = ""
+            if mine != theirs {
+                let at = o.member("name")?.at ?? o.at
+                let whence = o.member("name") == nil ? " (the file's name)" : ""
+                report(at, "\(scenarioQuote(p.name))\(whence) is the name of a built-in policy, but these settings differ from it: give this policy another name")
+            }
+        }
         return problemCount == before ? p : nil
     }
 

@@ -73,7 +73,7 @@ enum ScenarioLoader {
         case .directory:
             return .failure(ReadError(message: "cannot read the file: it is a directory"))
         case .regular(let size) where size > limit:
-            return .failure(ReadError(message: "the file is larger than 16 MiB (\(size) bytes)"))
+            return .failure(ReadError(message: "the file is larger than \(limit >> 20) MiB (\(size) bytes)"))
         default:
             break
         }
@@ -88,7 +88,7 @@ enum ScenarioLoader {
             if n == 0 { break }
             result.append(contentsOf: buffer[0..<n])
             if result.count > limit {
-                return .failure(ReadError(message: "the file is larger than 16 MiB"))
+                return .failure(ReadError(message: "the file is larger than \(limit >> 20) MiB"))
             }
         }
         return .success(result)
