@@ -161,6 +161,25 @@ import SignalProtocol
     /// The downsampling keeps the step shape honest: every value the function took is covered
     /// by the line at its bucket, the horizontal runs between buckets are exact, and there are
     /// at most 2,000 vertices.
+    /// The pages chart counts what is connected: a connection the page closed itself (a
+    /// reload's survivors drop their links to the old page) leaves the count, which so never
+    /// passes the n - 1 other peers, and ends at what the report says is connected.
+    @Test func thePagesChartDropsConnectionsThePageClosed() throws {
+        let timelines = PageTimelineObserver()
+        let scenario = try ScenarioLoader.load(path: ProcessTests.packageRoot.appendingPathComponent("Scenarios/lifecycle/refresh-clean.resilient.json").path)
+        let sim = Simulation(scenario: scenario, options: RunOptions(seed: scenario.seed, policy: Policies.named(scenario.policy)!), traceSink: TraceWriter(sink: nil))
+        sim.observers.append(timelines)
+        sim.run()
+        let n = timelines.rows.count
+        var dips = 0
+        for row in timelines.rows {
+            #expect(row.connected.allSatisfy { $0.value <= n - 1 }, "\(row.name): \(row.connected.map(\.value))")
+            dips += zip(row.connected, row.connected.dropFirst()).filter { $1.value < $0.value }.count
+            #expect(row.connected.last?.value == n - 1, "\(row.name) ends at \(row.connected.last?.value ?? -1)")
+        }
+        #expect(dips > 0)
+    }
+
     @Test func downsamplingKeepsEveryValueAndTheEnd() {
         var points: [(time: Int64, value: Int)] = []
         var state: UInt64 = 42

@@ -390,4 +390,27 @@ import Testing
         #expect(RunReport(simulation: plain).convergedAt == drawn.convergedAt)
         #expect(RunReport(simulation: plain).traceHash == drawn.traceHash)
     }
+
+    /// A connection the page closed (a reload's survivors drop their links to the old page) is
+    /// `closed` from then on, and its channel no longer `open`: no span of its says otherwise
+    /// after the close.
+    @Test func aClosedConnectionIsDrawnClosed() throws {
+        let s = try PerfettoTests.file("Scenarios/lifecycle/refresh-clean.resilient.json")
+        let events = try PerfettoTests.events(PerfettoTests.run(s).bytes)
+        let closes = events.filter { $0.ph == "i" && $0.name.hasPrefix("connection closed") }
+        #expect(!closes.isEmpty)
+        let stillLive: Set<String> = ["connected", "connecting", "checking", "disconnected", "failed", "stable", "open",
+                                      "have-local-offer", "have-remote-offer"]
+        for close in closes {
+            let pid = close.pid, main = close.tid
+            let t: Int64 = close.ts ?? 0
+            let mine = events.filter { e in e.ph == "X" && e.pid == pid && e.tid >= main && e.tid < main + 5 }
+            let live = mine.filter { e in
+                let end: Int64 = (e.ts ?? 0) + (e.dur ?? 0)
+                return stillLive.contains(e.name) && end > t
+            }
+            #expect(live.isEmpty, "\(live.map(\.name)) after the close at \(t)")
+            #expect(mine.contains { e in e.name == "closed" && e.ts == t })
+        }
+    }
 }

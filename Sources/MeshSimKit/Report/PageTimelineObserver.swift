@@ -49,7 +49,7 @@ final class PageTimelineObserver: RunObserver {
     init() {}
 
     /// Only these kinds: the world builds no observation for the others on its account.
-    var kinds: ObservationKinds { ObservationKinds([.page, .ws, .host, .server, .connectionState]) }
+    var kinds: ObservationKinds { ObservationKinds([.page, .ws, .host, .server, .connectionState, .connection]) }
 
     private func row(_ name: String) -> Int {
         if let r = rowOf[name] { return r }
@@ -99,12 +99,15 @@ final class PageTimelineObserver: RunObserver {
             }
         case .server:
             if o.value == "down" { serverDown.append(Interval(start: time)) } else { close(&serverDown, at: time) }
-        case .connectionState:
+        case .connectionState, .connection:
+            // `connection closed`: the page closed it (`pc.close()` fires no state event), so it
+            // is no longer connected; a connection created is not yet.
             guard let c = o.connection.map(Int.init), let page = o.page.map(Int.init),
                   page < pageRow.count, pageRow[page] >= 0 else { return }
+            if o.kind == .connection && o.value != "closed" { return }
             while connectionPage.count <= c { connectionPage.append(-1); connectionUp.append(false) }
             connectionPage[c] = Int32(page)
-            let up = o.value == "connected"
+            let up = o.kind == .connectionState && o.value == "connected"
             guard up != connectionUp[c] else { return }
             connectionUp[c] = up
             let r = pageRow[page]

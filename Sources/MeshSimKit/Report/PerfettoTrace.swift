@@ -125,7 +125,12 @@ final class PerfettoObserver: RunObserver {
                 closeWebSocket(p, at: t)
             }
         case .connection:
-            if o.value == "closed" { connectionInstant(o, at: t) } else { connectionCreated(o, at: t) }
+            if o.value == "closed" {
+                connectionInstant(o, at: t)
+                connectionClosed(o, at: t)
+            } else {
+                connectionCreated(o, at: t)
+            }
         case .connectionState:
             stateChanged(o, machine: Self.connectionMachine, at: t)
         case .iceConnectionState:
@@ -348,6 +353,25 @@ final class PerfettoObserver: RunObserver {
         guard let conn = connections[Int(c)] else { return }
         span(pid: Self.pageBase + Int64(conn.page), tid: Self.tid(c, Self.channelMachine), from: conn.channelSince, to: t,
              cat: "dataChannel") { $0.append("open") }
+    }
+
+    /// The page closed it (`pc.close()`, which fires no state event): its states are `closed`
+    /// from now until the page unloads, and its channels are no longer open, as Chromium's
+    /// `connectionState`, `iceConnectionState`, `signalingState` and `readyState` say after
+    /// `close()` (a dead connection was drawn `connected` to the end of the run).
+    private func connectionClosed(_ o: Observation, at t: Int64) {
+        guard let c = liveConnection(o) else { return }
+        for m in [Self.connectionMachine, Self.iceMachine, Self.signalingMachine] {
+            let i = Int(c) * Self.stateMachines + m
+            guard states[i] != "closed" else { continue }
+            stateSpan(c, machine: m, to: t)
+            states[i] = "closed"
+            since[i] = t
+        }
+        if connections[Int(c)]!.channelsOpen > 0 {
+            channelSpan(c, to: t)
+            connections[Int(c)]!.channelsOpen = 0
+        }
     }
 
     /// Its page went: every machine's state ends now.
