@@ -21,7 +21,7 @@ extension Simulation {
             let stream = TrafficLedger.stream(flow: i)
             callConnection(c) { slot, out in
                 slot.pc.openDataChannel(label: "traffic\(i)", stream: stream, options: f.channelOptions, now: now, into: &out)
-                slot.pc.setBufferedAmountLowThreshold(stream: stream, TrafficLedger.lowWater)
+                slot.pc.setBufferedAmountLowThreshold(stream: stream, traffic!.lowWater(flow: i))
             }
         }
     }
@@ -122,9 +122,13 @@ extension Simulation {
         if let total = ledger.totalBytes[fi], ledger.directions[Int(d)].bytesSent >= total { return .totalReached }
         guard let channel = connections[Int(c)].pc.association.dataStorage?.channelStatus(stream: TrafficLedger.stream(flow: fi)),
               channel.state == .open else { return .channelNotOpen }
-        let lengths = ledger.chunkLengths[fi]
-        let wire = lengths.count == 1 ? lengths[0] : lengths.reduce(0, +)
-        return channel.bufferedAmount + wire > TrafficLedger.highWater && channel.bufferedAmount > 0 ? .bufferHigh : nil
+        // Under the high-water mark with this message, or at or below the low-water mark (the
+        // page's `bufferedamountlow` handler sends at least one message: one above 768 KiB
+        // never fits under 1 MiB on top of 256 KiB, and a bulk flow of those stopped for good).
+        let buffered = channel.bufferedAmount
+        guard buffered > 0, buffered + ledger.wireLength(flow: fi) > TrafficLedger.highWater,
+              buffered > ledger.lowWater(flow: fi) else { return nil }
+        return .bufferHigh
     }
 
     /// Send one message of direction `d` if the flow and the channel allow; whether one was sent.

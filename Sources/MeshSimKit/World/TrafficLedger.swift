@@ -98,6 +98,18 @@ final class TrafficLedger {
     /// `bufferedamountlow`, whose threshold is `lowWater`.
     static let highWater = 1 << 20
     static let lowWater = 256 << 10
+
+    /// Flow `fi`'s `bufferedamountlow` threshold: 256 KiB, or lower when a message would not
+    /// fit in Chromium's 16 MiB send buffer on top of that (the page then waits for less).
+    func lowWater(flow fi: Int) -> Int {
+        min(Self.lowWater, max(0, DataTransport.maxBufferedAmount - wireLength(flow: fi)))
+    }
+
+    /// Flow `fi`'s bytes on the wire for one message (its envelope chunks).
+    func wireLength(flow fi: Int) -> Int {
+        let lengths = chunkLengths[fi]
+        return lengths.count == 1 ? lengths[0] : lengths.reduce(0, +)
+    }
     /// The envelope's header and the flow/sequence and send-time extensions.
     static let envelopeOverhead = Envelope.trafficMessage(flow: 0, sequence: 0, sentAt: 0, payload: []).encodedLength
 
