@@ -62,4 +62,21 @@ import Testing
         let (sim, report) = ScenarioRunTests.run(try ScenarioRunTests.scenario(ScenarioRunTests.twoPeers))
         #expect(sim.media == nil && report.media == nil && !report.json.contains(#""media""#))
     }
+
+    /// A media flow sends its tracks from its `start` to its `stop` (both were ignored: the
+    /// uplink saturated from the first connection to the end).
+    @Test func aMediaFlowHonoursItsStartAndStop() throws {
+        let text = """
+        {"name": "m", "duration": "30s", "network": {"uplink": 1000000},
+         "peers": [{"id": "a"}, {"id": "b"}, {"id": "c"}],
+         "traffic": [{"pattern": "allToAll", "video": 800000, "start": "5s", "stop": "10s"}], "expect": {}}
+        """
+        let (sim, _) = ScenarioRunTests.run(try ScenarioLoader.load(bytes: Array(text.utf8), file: "m.json"))
+        let m = MediaReport(simulation: sim)
+        for h in m.hosts {
+            let from = try #require(h.up.saturatedFrom)
+            #expect(from >= 5_000_000_000 && from < 5_200_000_000, "\(h.name) from \(from)")
+            #expect(h.up.saturatedFor <= 5_000_000_000, "\(h.name) for \(h.up.saturatedFor)")
+        }
+    }
 }

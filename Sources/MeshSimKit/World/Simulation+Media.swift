@@ -12,7 +12,8 @@ extension Simulation {
             media!.up[h].demand = 0
             media!.down[h].demand = 0
         }
-        let flows = scenario.traffic.filter(\.isMedia)
+        // A flow's tracks are sent from its `start` until its `stop` (both were ignored).
+        let flows = scenario.traffic.filter { f in f.isMedia && now >= f.start && f.stop.map { now < $0 } ?? true }
         for p in pages.indices where pages[p].alive {
             let host = Int(pages[p].host)
             guard host < media!.up.count else { continue }
