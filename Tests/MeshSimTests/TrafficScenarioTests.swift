@@ -107,6 +107,15 @@ import Testing
         #expect(p.total.sent == 500 && p.total.lost == 0 && p.total.delivered == 500, "\(p.total.lost) lost")
     }
 
+    /// A rate whose interval is not a whole number of nanoseconds sends rate x window messages
+    /// per direction, not one more (the rounded interval added up fell short of `stop`).
+    @Test(arguments: [3.0, 9.0, 0.3])
+    func aRateSendsExactlyRateTimesTheWindow(rate: Double) throws {
+        let s = try Self.scenario(traffic: #"{"pattern": "allToAll", "rate": \#(rate), "start": "5s", "stop": "15s"}"#, peers: 4)
+        let (_, d) = Self.run(s)
+        #expect(d.total.sent == Int(rate * 10) * 12, "rate \(rate): \(d.total.sent)")
+    }
+
     @Test func aMessageAboveTheLimitGoesAsEnvelopeChunks() throws {
         let s = try Self.scenario(traffic: #"{"pattern": "pair", "from": "p1", "to": "p2", "messageSize": 600000, "rate": 1, "start": "3s", "stop": "10s"}"#)
         let (sim, d) = Self.run(s)

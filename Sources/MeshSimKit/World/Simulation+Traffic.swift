@@ -41,7 +41,10 @@ extension Simulation {
             var first = max(now, f.start)
             // Spread the senders of a rate flow over its interval, deterministically.
             if let interval = f.interval { first += interval * Int64(pages[p].slot.raw % 64) / 64 }
-            if first < stop { queue.push(.trafficTick(page: page, flow: UInt32(i)), at: first) }
+            if first < stop {
+                queue.push(.trafficTick(page: page, flow: UInt32(i)), at: first)
+                if f.interval != nil { traffic?.ticks[Int64(page) << 32 | Int64(i)] = (first, 0) }
+            }
         }
     }
 
@@ -67,7 +70,18 @@ extension Simulation {
                         && sendTrafficMessage(page: page, connection: c, flow: fi, direction: d, bulk: true) {}
             }
         }
-        if let interval = f.interval, now + interval < stop {
+        if f.interval != nil, let rate = f.rate, let tick = traffic!.ticks[Int64(page) << 32 | Int64(fi)] {
+            // Tick k at first + k/rate, exactly; beyond the longest run it never comes.
+            let k = tick.count + 1
+            let offset = (Double(k) * 1e9 / rate).rounded()
+            if offset <= Double(TrafficFlow.longestInterval) {
+                let next = tick.first + Int64(offset)
+                if next < stop {
+                    traffic!.ticks[Int64(page) << 32 | Int64(fi)] = (tick.first, k)
+                    queue.push(.trafficTick(page: page, flow: UInt32(fi)), at: next)
+                }
+            }
+        } else if let interval = f.interval, now + interval < stop {
             queue.push(.trafficTick(page: page, flow: UInt32(fi)), at: now + interval)
         }
     }

@@ -92,6 +92,10 @@ final class TrafficLedger {
     var directionIndex: [DirectionKey: Int32] = [:]
     /// Connection << 16 | stream of the channels closed because a send overflowed the buffer.
     var overflowed: Set<Int64> = []  // membership only
+    /// Page << 32 | flow → a rate flow's first tick on that page and the ticks since: tick k
+    /// is at first + k/rate exactly (a rounded interval, added up, drifted: `rate` 3 sent 31
+    /// messages in 10 s). Looked up by key only.
+    var ticks: [Int64: (first: Int64, count: Int64)] = [:]
 
     /// The page's backpressure: a rate flow skips a message while the channel's
     /// `bufferedAmount` is above `highWater`; a bulk flow fills up to it and goes on at
