@@ -116,6 +116,18 @@ import Testing
         #expect(d.total.sent == Int(rate * 10) * 12, "rate \(rate): \(d.total.sent)")
     }
 
+    /// Each row's goodput is over its own flows' window: a 2 s flow's rate is what it sent in
+    /// those 2 s, not that spread over the whole run.
+    @Test func goodputIsPerRowWindow() throws {
+        let s = try Self.scenario(traffic: #"{"pattern": "pair", "from": "p1", "to": "p2", "rate": 5, "messageSize": 1000, "start": "5s", "stop": "7s"}, {"pattern": "pair", "from": "p2", "to": "p1", "rate": 10, "messageSize": 1000, "start": "3s"}"#)
+        let (_, d) = Self.run(s)
+        #expect(d.flows[0].counts.windowNs == 2_000_000_000)
+        #expect(d.flows[1].counts.windowNs == 37_000_000_000)
+        #expect(d.total.windowNs == 37_000_000_000)
+        let short = d.pairs.first { $0.from == "p1" }!.counts
+        #expect(short.windowNs == 2_000_000_000 && short.bytesDelivered == 10_000)
+    }
+
     @Test func aMessageAboveTheLimitGoesAsEnvelopeChunks() throws {
         let s = try Self.scenario(traffic: #"{"pattern": "pair", "from": "p1", "to": "p2", "messageSize": 600000, "rate": 1, "start": "3s", "stop": "10s"}"#)
         let (sim, d) = Self.run(s)

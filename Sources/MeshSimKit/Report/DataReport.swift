@@ -19,8 +19,14 @@ struct DataReport {
         var latency = LatencyPercentiles()
         var lossCauses: [Int] = Array(repeating: 0, count: TrafficLedger.LossCause.allCases.count)
         var notSentCauses: [Int] = Array(repeating: 0, count: TrafficLedger.NotSentCause.allCases.count)
+        /// The sending window its goodput is over: from the earliest `start` of the flows it
+        /// counts to their latest `stop` (or the run's end).
+        var windowStart = Int64.max, windowStop = Int64.min
+        var windowNs: Int64 { max(1, windowStop - windowStart) }
 
         mutating func add(_ o: Counts) {
+            windowStart = min(windowStart, o.windowStart)
+            windowStop = max(windowStop, o.windowStop)
             sent += o.sent; delivered += o.delivered; lost += o.lost; inFlight += o.inFlight; notSent += o.notSent
             duplicated += o.duplicated; outOfOrder += o.outOfOrder; bytesDelivered += o.bytesDelivered
             latencies += o.latencies
@@ -76,6 +82,9 @@ struct DataReport {
         var byDirection = ledger.directions.map { d -> Counts in
             var c = Counts()
             c.count(d)
+            let f = s.scenario.traffic[Int(d.flow)]
+            c.windowStart = f.start
+            c.windowStop = min(f.stop ?? s.endTime, s.now)
             return c
         }
         let payload = ledger.directions.map { ledger.payloadSizes[Int($0.flow)] }
@@ -84,7 +93,12 @@ struct DataReport {
             byDirection[d].count(m, payload: payload[d])
         }
         var pairIndex: [String: Int] = [:]  // lookup only: `pairs` keeps first-seen order
-        flows = s.scenario.traffic.map { ($0.path, Counts()) }
+        flows = s.scenario.traffic.map { f in
+            var c = Counts()
+            c.windowStart = f.start
+            c.windowStop = min(f.stop ?? s.endTime, s.now)
+            return (f.path, c)
+        }
         for (d, direction) in ledger.directions.enumerated() {
             let key = direction.senderName + "\u{0}" + direction.receiver
             let k = pairIndex[key] ?? {
@@ -107,13 +121,17 @@ struct DataReport {
         }
         total.finish()
         total.latencies = []
+        total.windowStart = start
+        total.windowStop = stop
     }
 
     var maxLatency: Int64? { total.latency.max }
 
     private func countsJSON(_ c: Counts) -> JSONObject {
         func millis(_ ns: Int64?) -> JSONValue { ns.map { .number(JSONNumber(text: formatMillis($0))!) } ?? .null }
-        let goodput = Double(c.bytesDelivered) * 8 / (Double(windowNs) / 1e9)
+        // Each row over its own flows' window: a 2 s flow's goodput was divided by the whole
+        // run's window.
+        let goodput = Double(c.bytesDelivered) * 8 / (Double(c.windowNs) / 1e9)
         let value: JSONValue = [
             "sent": .number(JSONNumber(c.sent)),
             "delivered": .number(JSONNumber(c.delivered)),
