@@ -87,6 +87,13 @@ import Testing
         let (_, blackout) = ScenarioRunTests.run(try ScenarioRunTests.scenario(Self.blackout))
         #expect(blackout.stuck.count == 3)
         #expect(Self.causes(blackout) == ["closedNotRedialled"])
+        // A peer whose WebSocket never opened (it joined a millisecond before the end) was
+        // diagnosed as never introduced, a lost `online`.
+        let late = try ScenarioRunTests.scenario("""
+        {"name": "late", "duration": "10s", "peers": [{"id": "a"}, {"id": "b", "join": "9999ms"}]}
+        """)
+        let (_, r) = ScenarioRunTests.run(late)
+        #expect(Self.causes(r) == ["webSocketClosed"], "\(r.stuck.map(\.reason))")
     }
 
     /// A pair still in its first round of checks when the run ends is not yet known to be

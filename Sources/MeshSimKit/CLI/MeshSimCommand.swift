@@ -171,8 +171,7 @@ public enum MeshSimCommand {
             progress.finish()
             try? sink?.close()
             if let e = sim.trace.writeError, let trace {
-                printError("--trace \(scenarioQuote(trace.path)): cannot write the trace: \(e)")
-                return 2
+                throw UsageError(message: "--trace \(scenarioQuote(trace.path)): cannot write it: \(e)")
             }
             if let perfetto, let perfettoTrace { try OutputFiles.write(perfettoTrace.document, to: perfetto) }
             let report = RunReport(simulation: sim)

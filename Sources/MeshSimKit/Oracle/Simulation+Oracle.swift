@@ -71,6 +71,12 @@ extension Simulation {
                 if pages[q].uidRefused {
                     return PairDiagnosis(.uidTakenOver, "\(peer: ny) is refused by the server: its uid \(pages[q].uid) is held by another page whose secret it lacks (uidTaken), and it keeps saying hello with the same uid, so \(peer: nx) was never told of \(peer: ny); no built-in policy takes a fresh uid on uidTaken")
                 }
+                // The other side's WebSocket is not open (it joined just before the end, or its
+                // machine is too slow to keep it): the server never announced it. Not a lost
+                // `online`, which `neverIntroduced` sends the reader looking for.
+                if !pages[q].wsOpen {
+                    return PairDiagnosis(.webSocketClosed, "\(peer: ny)'s WebSocket is not open, so the server never announced it to \(peer: nx)")
+                }
                 return PairDiagnosis(.neverIntroduced, "\(peer: nx)'s page holds no connection to \(peer: ny): neither init nor online named \(peer: ny) to it")
             }
             let conn = connections[Int(c)]

@@ -140,7 +140,10 @@ struct PeerMatrix {
         let left = labelWidth, top = 10.0
         let legendX = left + size + 24
         let width = legendX + 230
-        let height = max(top + size + labelWidth + 10, 14.0 * Double(causes.count + 14) + 20)
+        // The legend's last line ("not expected at the end") sits below the causes (or "none"):
+        // the old formula left it below the picture's edge, cut off.
+        let legendBottom = top + 16 + 10 * 14 + 30 + 14 * Double(max(causes.count, 1)) + 17 + 6
+        let height = max(top + size + labelWidth + 10, legendBottom)
         // Label every k-th row and column so that labels do not overlap.
         let every = max(1, Int((10.0 / cell).rounded(.up)))
         let firstRow = blockSize == 1 ? 1 : 0

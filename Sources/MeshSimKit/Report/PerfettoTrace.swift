@@ -162,6 +162,10 @@ final class PerfettoObserver: RunObserver {
             if let peer = o.peer {
                 out.append(" ")
                 out.appendEscaped(peer)
+                if let remote = o.remote {
+                    out.append("–")
+                    out.appendEscaped(remote)
+                }
             }
             out.append("\"")
             args(o, peer: true)

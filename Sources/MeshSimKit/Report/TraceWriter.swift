@@ -85,7 +85,7 @@ final class TraceWriter {
                 do {
                     try sink.write(contentsOf: Data(buffer: written))
                 } catch {
-                    writeError = "\(error)"
+                    writeError = writeFailureReason(error)
                 }
             }
         }
@@ -132,4 +132,13 @@ struct TraceHash {
         }
         return hex(a) + hex(b)
     }
+}
+
+/// The system's words for a failed write ("No space left on device"), not Foundation's whole
+/// error description.
+func writeFailureReason(_ error: Error) -> String {
+    var e = error as NSError
+    if let underlying = e.userInfo[NSUnderlyingErrorKey] as? NSError { e = underlying }
+    if e.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(e.code))) }
+    return e.localizedDescription
 }

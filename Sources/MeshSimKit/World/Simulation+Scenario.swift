@@ -17,8 +17,11 @@ enum DeferredAction {
 /// Scenario events (docs/contract.md, "events"): every event the loader accepts is carried out.
 extension Simulation {
     func runScenarioEvent(_ event: ScenarioEvent) {
+        // A partition names both sides (the trace and Perfetto named only the first).
+        var other: String?
+        if case .partition(_, let b, _) = event.action { other = b }
         emit(.scenario, peer: event.action.peer.flatMap { name in slotIndex[name].map { _ in name } },
-                   value: event.action.kindName)
+             remote: other, value: event.action.kindName)
         // The validator walked the same rules before the run, so a refusal here is a breach.
         if let refusal = roster.take(event.action) {
             invariants.record(now, "eventPeerExists", peers: refusal.peers, "\(event.path): \(refusal.text)")
