@@ -128,6 +128,15 @@ import Testing
         #expect(short.windowNs == 2_000_000_000 && short.bytesDelivered == 10_000)
     }
 
+    /// A shortfall is never shown as 100 % ("4 lost (100 %)"), nor a small share as 0 %.
+    @Test func percentagesShowADifferenceFromWhole() {
+        #expect(formatPercent(20_996.0 / 21_000) == "99.98 %")
+        #expect(formatPercent(0.9999998) != "100 %")
+        #expect(formatPercent(1.0000001) != "100 %")
+        #expect(formatPercent(0.00001) != "0 %")
+        #expect(formatPercent(1) == "100 %" && formatPercent(0) == "0 %" && formatPercent(0.5) == "50 %")
+    }
+
     @Test func aMessageAboveTheLimitGoesAsEnvelopeChunks() throws {
         let s = try Self.scenario(traffic: #"{"pattern": "pair", "from": "p1", "to": "p2", "messageSize": 600000, "rate": 1, "start": "3s", "stop": "10s"}"#)
         let (sim, d) = Self.run(s)

@@ -198,7 +198,14 @@ struct DataReport {
 }
 
 func formatPercent(_ x: Double) -> String {
-    let v = (x * 1000).rounded() / 10
+    var v = (x * 1000).rounded() / 10
+    // Never round a shortfall up to 100 % (or a share up from 0 %): "4 lost (100 %)" read as a
+    // contradiction. More digits until the difference shows.
+    var scale = 1000.0
+    while (v == 100 && x != 1 || v == 0 && x != 0) && scale < 1e12 {
+        scale *= 10
+        v = (x * scale).rounded() / (scale / 100)
+    }
     return (v == v.rounded() ? String(Int(v)) : String(v)) + " %"
 }
 

@@ -98,6 +98,9 @@ extension ScenarioChecker {
                 if d > 65_535 * nsPerMs {
                     report(a, "expected at most 65.535s (RTCDataChannelInit.maxPacketLifeTime is at most 65535 ms), got \(scenarioQuote(DurationText.format(d)))")
                     valid = false
+                } else if d % 1_000_000 != 0 {
+                    report(a, "expected whole milliseconds (RTCDataChannelInit.maxPacketLifeTime is an unsigned short of milliseconds), got \(scenarioQuote(DurationText.format(d)))")
+                    valid = false
                 } else {
                     flow.maxPacketLifeTime = d
                 }

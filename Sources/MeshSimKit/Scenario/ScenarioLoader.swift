@@ -736,9 +736,13 @@ final class ScenarioChecker {
         }
         if let (v, at) = o.member("stun") { p.stun = bool(v, at) }
         if let (v, at) = o.member("turn") { p.turn = bool(v, at) }
-        if let (v, at) = o.member("turnRelayAddresses"), let n = integer(v, at, 1...64) { p.turnRelayAddresses = Int(n) }
-        if let (v, at) = o.member("uplink") { p.uplink = integer(v, at, 1_000...100_000_000_000) }
-        if let (v, at) = o.member("downlink") { p.downlink = integer(v, at, 1_000...100_000_000_000) }
+        // A `network` event takes neither (the top level only): already reported as unknown
+        // fields there, they get no second, contradictory message about their values.
+        if !inEvent {
+            if let (v, at) = o.member("turnRelayAddresses"), let n = integer(v, at, 1...64) { p.turnRelayAddresses = Int(n) }
+            if let (v, at) = o.member("uplink") { p.uplink = integer(v, at, 1_000...100_000_000_000) }
+            if let (v, at) = o.member("downlink") { p.downlink = integer(v, at, 1_000...100_000_000_000) }
+        }
         if let (v, at) = o.member("server"), let s = object(v, at) {
             if inEvent && s.object.entries.isEmpty {
                 report(at, "an empty server object changes nothing: give its latency, or leave server out")
