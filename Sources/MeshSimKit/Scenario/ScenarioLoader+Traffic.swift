@@ -30,6 +30,11 @@ extension ScenarioChecker {
             if !known.contains(id) {
                 report(a, "unknown peer \(scenarioQuote(s))")
                 valid = false
+            } else if tabNames.contains(id) {
+                // A duplicated tab shares its source's uid and gets a fresh one only when the
+                // server refuses it: no flow could address it by this name.
+                report(a, "\(scenarioQuote(s)) is a tab that duplicateTab opens (its `as`), which a traffic flow cannot name; name the peer it duplicates")
+                valid = false
             }
             return (id, a)
         }

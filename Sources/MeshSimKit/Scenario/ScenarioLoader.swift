@@ -356,6 +356,9 @@ final class ScenarioChecker {
     private var groups: [(prefix: String, count: Int, width: Int)] = []
     /// Every id a peer, group member, `join` event or `duplicateTab` defines (membership only).
     private var declaredIds = Set<String>()
+    /// The names `duplicateTab` gives its new tabs (`as`), which a traffic flow cannot name
+    /// (membership only).
+    var tabNames = Set<String>()
     /// The names `machines` defines, in file order; nil when the file has no valid `machines`
     /// object (then a `machine` reference names nothing).
     private var machineNames: [String]?
@@ -514,7 +517,10 @@ final class ScenarioChecker {
         for e in list {
             guard case .object(let o) = e, case .string(let kind)? = o["do"] else { continue }
             let field = kind == "join" ? "peer" : (kind == "duplicateTab" ? "as" : nil)
-            if let field, case .string(let id)? = o[field] { declaredIds.insert(id) }
+            if let field, case .string(let id)? = o[field] {
+                declaredIds.insert(id)
+                if kind == "duplicateTab" { tabNames.insert(id) }
+            }
         }
     }
 
