@@ -68,9 +68,16 @@ enum HTMLReport {
         let start = s.convergenceStart
         if let at = r.convergedAt, r.pairsExpected > 0 {
             let when = "\(r.stopped != nil ? "full since" : "converged at") \(formatSeconds(at))"
-            rows.append(("convergence", at >= start.time
-                ? "\(when): \(formatSeconds(at - start.time)) after \(e(start.what)) at \(formatSeconds(start.time))"
-                : "\(when), and stayed full through \(e(start.what)), which ended at \(formatSeconds(start.time))"))
+            let text: String
+            if let stopped = r.stopped, start.time > stopped.atNs {
+                // The run stopped before that disruption ended: nothing can be said of after it.
+                text = "\(when); \(e(start.what)) had not ended at the stop"
+            } else if at >= start.time {
+                text = "\(when): \(formatSeconds(at - start.time)) after \(e(start.what)) at \(formatSeconds(start.time))"
+            } else {
+                text = "\(when), and stayed full through \(e(start.what)), which ended at \(formatSeconds(start.time))"
+            }
+            rows.append(("convergence", text))
         } else {
             rows.append(("convergence", r.pairsExpected == 0 ? "no pairs expected at the end" : "not converged at the end of the run"))
         }

@@ -52,8 +52,13 @@ struct JUnitReport {
             let suiteFailed = mine.filter { !$0.failures.isEmpty }.count
             out += "  <testsuite name=\"\(Markup.escape(file))\" tests=\"\(mine.count)\" failures=\"\(suiteFailed)\" errors=\"0\" skipped=\"0\" time=\"\(seconds(mine.map(\.simulatedNs)))\">\n"
             out += "    <properties>\n      <property name=\"scenario\" value=\"\(Markup.escape(mine[0].scenario))\"/>\n    </properties>\n"
+            var seen: [String: Int] = [:]  // lookup only: how often a name came so far
             for c in mine {
-                let name = "\(c.file) seed \(c.seed) policy \(c.policy)"
+                var name = "\(c.file) seed \(c.seed) policy \(c.policy)"
+                // The same file given twice: CI tools key cases by name and merged the two.
+                let n = (seen[name] ?? 0) + 1
+                seen[name] = n
+                if n > 1 { name += " (run \(n))" }
                 let open = "    <testcase name=\"\(Markup.escape(name))\" classname=\"\(Markup.escape(c.file))\" time=\"\(seconds([c.simulatedNs]))\""
                 guard let first = c.failures.first else {
                     out += open + "/>\n"

@@ -103,11 +103,10 @@ extension ScenarioChecker {
                 if d > 65_535 * nsPerMs {
                     report(a, "expected at most 65.535s (RTCDataChannelInit.maxPacketLifeTime is at most 65535 ms), got \(scenarioQuote(DurationText.format(d)))")
                     valid = false
-                } else if d % 1_000_000 != 0 {
-                    report(a, "expected whole milliseconds (RTCDataChannelInit.maxPacketLifeTime is an unsigned short of milliseconds), got \(scenarioQuote(DurationText.format(d)))")
-                    valid = false
                 } else {
-                    flow.maxPacketLifeTime = d
+                    // Whole milliseconds: WebIDL converts the page's value to an unsigned short
+                    // by truncating, so "0.5ms" is 0 in the browser too.
+                    flow.maxPacketLifeTime = d / nsPerMs * nsPerMs
                 }
                 if flow.maxRetransmits != nil {
                     // webrtc-pc createDataChannel: both set is a TypeError.
