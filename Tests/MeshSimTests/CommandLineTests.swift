@@ -121,6 +121,11 @@ import Testing
         let v = try Self.run(["compare", file, "--policies", "resilient", "--seeds", "1",
                               "--vary", "redial.initial=250ms", "--vary", "redial.initial=4s"])
         #expect(v.status == 2 && v.stderr.contains("given more than once"))
+        let twice = try Self.run(["compare", file, "--policies", "seed", "--seeds", "1", "--vary", "onOnline=dial,dial"])
+        #expect(twice.status == 2 && twice.stderr.contains("is given twice"), "\(twice.stderr)")
+        let overlap = try Self.run(["compare", file, "--policies", "resilient", "--seeds", "1",
+                                    "--vary", "redial.initial=1s", "--vary", "redial=null"])
+        #expect(overlap.status == 2 && overlap.stderr.contains("overlaps"), "\(overlap.stderr)")
         let s = try Self.run(["scenario", file, "--seed", "+5"])
         #expect(s.status == 2 && s.stderr.contains("--seed"))
         let d = try Self.run(["validate", "--", file])

@@ -17,6 +17,13 @@ extension MeshSimCommand {
         for (i, axis) in axes.enumerated() where axes[..<i].contains(where: { $0.field == axis.field }) {
             throw UsageError(message: "--vary \(axis.field): given more than once; list its values in one --vary \(axis.field)=V1,V2,...")
         }
+        // `redial` and `redial.initial` set the same object: which wins would depend on their
+        // order, and the variant's name would claim a setting not in effect.
+        for (i, axis) in axes.enumerated() {
+            if let other = axes[..<i].first(where: { $0.path[0] == axis.path[0] && ($0.path.count == 1) != (axis.path.count == 1) }) {
+                throw UsageError(message: "--vary \(axis.field): overlaps --vary \(other.field) (one sets the whole object the other sets a field of); vary one of them")
+            }
+        }
         var policies: [any MeshPolicy] = []
         for p in try PolicyVariants.expand(bases, axes) {
             guard !policies.contains(where: { $0.name == p.name }) else {

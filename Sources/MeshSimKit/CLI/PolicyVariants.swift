@@ -28,6 +28,9 @@ struct PolicyVariants {
         guard path[0] != "name" && path[0] != "summary" else {
             throw UsageError(message: "--vary: \(field) names the policy; vary a decision (docs/policies.md)")
         }
+        for (i, v) in values.enumerated() where values[..<i].contains(v) {
+            throw UsageError(message: "--vary \(field): the value \(scenarioQuote(v)) is given twice")
+        }
         return Axis(path: path, field: field, values: values)
     }
 
