@@ -161,6 +161,23 @@ import Testing
         #expect(same.status == 0, "\(same.stderr)")
     }
 
+    /// A page-load rule without instance ids acted as the plain rule, silently; a run stopped by
+    /// --max-events (an invariant) is an invariant failure in JUnit too, as text and HTML say.
+    @Test func pageLoadRulesNeedInstanceIdsAndAnExhaustedBudgetIsAnInvariant() throws {
+        let dir = try Self.scratch("needs-ids")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = ProcessTests.packageRoot.appendingPathComponent("Scenarios/2-peers.json").path
+        let needs = dir.appendingPathComponent("needs.json")
+        try Data(#"{"onInit": "passiveIfDownOrNewPageLoad"}"#.utf8).write(to: needs)
+        let r = try Self.run(["scenario", file, "--policy", needs.path])
+        #expect(r.status == 2 && r.stderr.contains("onInit: this rule tells page loads apart"), "\(r.stderr)")
+        let xml = dir.appendingPathComponent("m.xml").path
+        let m = try Self.run(["scenario", file, "--max-events", "100", "--junit", xml])
+        #expect(m.status == 1 && m.stdout.contains("FAIL"))
+        let junit = try String(contentsOfFile: xml, encoding: .utf8)
+        #expect(junit.contains(#"type="invariant""#), "\(junit)")
+    }
+
     /// fuzz checks that --out can be written before the first run.
     @Test func fuzzRefusesAnOutFolderItCannotWrite() throws {
         let r = try Self.run(["fuzz", "--out", "/proc/meshsim-nope", "--runs", "1"])

@@ -22,7 +22,7 @@ struct DataReport {
         /// The sending window its goodput is over: from the earliest `start` of the flows it
         /// counts to their latest `stop` (or the run's end).
         var windowStart = Int64.max, windowStop = Int64.min
-        var windowNs: Int64 { max(1, windowStop - windowStart) }
+        var windowNs: Int64 { windowStop > windowStart ? windowStop - windowStart : 1 }
 
         mutating func add(_ o: Counts) {
             windowStart = min(windowStart, o.windowStart)

@@ -33,7 +33,15 @@ struct JUnitReport {
             simulatedNs = r.simulatedNs
             failures = r.failureLines
             let firstFailed = r.expectations.first { !$0.ok }
-            failureType = firstFailed.map { $0.judged ? "expectation" : "notJudged" } ?? "invariant"
+            // A judged failure first, then a broken invariant (an exhausted `--max-events` budget
+            // is one, as the text and HTML say FAIL for it), then expectations not judged.
+            if let f = firstFailed, f.judged {
+                failureType = "expectation"
+            } else if !r.violations.isEmpty || firstFailed == nil {
+                failureType = "invariant"
+            } else {
+                failureType = "notJudged"
+            }
             output = r.passed ? "" : r.text
         }
     }

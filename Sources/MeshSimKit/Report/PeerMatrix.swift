@@ -32,6 +32,8 @@ struct PeerMatrix {
     /// The colour scale's top (the latest first connection, rounded up to a tick).
     var timeMax: Int64
     var timeDecimals: Int
+    /// "at the end", or "at the stop" for a run stopped early (`--until`, `--max-events`).
+    var when = "at the end"
 
     static let maxSingleCells = 200
     /// Ten steps of viridis, earliest first.
@@ -41,6 +43,7 @@ struct PeerMatrix {
     static let noneColour = "#dddddd"
 
     init(simulation s: Simulation, report: RunReport) {
+        if report.stopped != nil { when = "at the stop" }
         let members: [PeerID] = s.peers.ids.filter { !s.peers[$0].isAttacker }
         names = members.map { s.peers[$0].name }
         let slots = members.map(\.raw)  // the oracle's indices
@@ -163,10 +166,10 @@ struct PeerMatrix {
                 let who = "\(blockName(r)) × " + (c == e ? blockName(c) : "\(blockName(c)) … \(blockName(e))")
                 let what: String
                 switch row[c] {
-                case .none: what = "not expected at the end (a peer is gone, offline or never loaded)"
+                case .none: what = "not expected \(when) (a peer is gone, offline or never loaded)"
                 case .connected:
                     what = "first connected " + (lo == hi ? "at \(formatSeconds(lo))" : "\(formatSeconds(lo))–\(formatSeconds(hi))")
-                case .stuck(let i): what = "not connected at the end: \(causes[i].cause.rawValue)"
+                case .stuck(let i): what = "not connected \(when): \(causes[i].cause.rawValue)"
                 }
                 o += "<rect x=\"\(Markup.num(x))\" y=\"\(Markup.num(y))\" width=\"\(Markup.num(Double(e - c + 1) * cell))\" height=\"\(Markup.num(cell))\" fill=\"\(colour(row[c]))\"><title>\(Markup.escape(who + ": " + what))</title></rect>"
                 c = e + 1
@@ -196,7 +199,7 @@ struct PeerMatrix {
             legend += "<text x=\"\(Markup.num(legendX + 22))\" y=\"\(Markup.num(top + 16 + Double(i) * swatch + 3.5))\">\(Markup.seconds(t, decimals: min(9, timeDecimals + 1)))</text>"
         }
         var ly = top + 16 + 10 * swatch + 22
-        legend += "<text x=\"\(Markup.num(legendX))\" y=\"\(Markup.num(ly))\" font-weight=\"bold\">not connected at the end</text>"
+        legend += "<text x=\"\(Markup.num(legendX))\" y=\"\(Markup.num(ly))\" font-weight=\"bold\">not connected \(when)</text>"
         ly += 8
         for (i, c) in causes.enumerated() {
             legend += "<rect x=\"\(Markup.num(legendX))\" y=\"\(Markup.num(ly))\" width=\"16\" height=\"11\" fill=\"\(Self.causeColours[i % Self.causeColours.count])\"/>"
@@ -208,7 +211,7 @@ struct PeerMatrix {
             ly += 14
         }
         legend += "<rect x=\"\(Markup.num(legendX))\" y=\"\(Markup.num(ly + 6))\" width=\"16\" height=\"11\" fill=\"\(Self.noneColour)\"/>"
-        legend += "<text x=\"\(Markup.num(legendX + 22))\" y=\"\(Markup.num(ly + 15))\">not expected at the end</text>"
+        legend += "<text x=\"\(Markup.num(legendX + 22))\" y=\"\(Markup.num(ly + 15))\">not expected \(when)</text>"
         o += "<g fill=\"#333333\">\(legend)</g>"
         o += "</svg>"
         return o

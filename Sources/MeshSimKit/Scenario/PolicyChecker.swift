@@ -31,6 +31,17 @@ extension ScenarioChecker {
         // A built-in's name on other settings would put that built-in's name on every report
         // of a policy that behaves otherwise. The same settings (`policies --json` saved as a
         // file) are that built-in.
+        // The page-load rules tell page loads apart by the instance ids; without them they act
+        // as the plain rules, silently (a `--vary` variant may combine them freely).
+        if problemCount == before, !variant, !p.instanceIds {
+            let needs = [("onOnline", p.onOnline == .dialIfNotConnectedOrNewPageLoad),
+                         ("onInit", p.onInit == .passiveIfNotConnectedOrNewPageLoad || p.onInit == .passiveIfDownOrNewPageLoad)]
+            for (field, uses) in needs where uses {
+                if let (_, at) = o.member(field) {
+                    report(at, "this rule tells page loads apart by their instance ids: it needs \"instanceIds\": true")
+                }
+            }
+        }
         if problemCount == before, !variant, let builtIn = Policies.named(p.name) {
             var mine = p, theirs = builtIn
             mine.summary = ""
