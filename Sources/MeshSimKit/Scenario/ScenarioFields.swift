@@ -208,7 +208,7 @@ enum ScenarioFormat {
         .optional("rate", .numberAbove(min: 0, max: 1_000), .text("1, or as fast as the channel takes them with `totalBytes`"),
                   "messages per second from each sender to each receiver"),
         .optional("totalBytes", .integer(min: 1, max: 1_099_511_627_776), .none,
-                  "payload bytes each sender sends each receiver, then stops"),
+                  "payload bytes each sender sends each receiver, then stops (in whole messages: the last one that passes the total is sent whole)"),
         .optional("start", .duration(.any), .value("\"0s\""), "when sending starts"),
         .optional("stop", .duration(.positive), .text("the end of the run"), "when sending stops"),
         .optional("ordered", .boolean, .value("true"), "the channel delivers in order (`RTCDataChannelInit.ordered`)"),
