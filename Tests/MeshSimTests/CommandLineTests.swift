@@ -302,6 +302,76 @@ import Testing
         #expect(sweep.components(separatedBy: "<testcase ").count == 5)
         #expect(sweep.contains(#"name="Scenarios/2-peers.json seed 2 policy replace""#))
     }
+
+    /// `--trace --json`: a forgotten value, refused, not a file named "--json" and a report
+    /// silently not in JSON (QA, session 14).
+    @Test func aValueOptionFollowedByAnOptionIsRefused() throws {
+        let dir = try Self.scratch("option-value")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = ProcessTests.packageRoot.appendingPathComponent("Scenarios/2-peers.json").path
+        for option in ["--trace", "--junit", "--html", "--svg", "--perfetto"] {
+            let r = try Self.run(["scenario", file, option, "--json"])
+            #expect(r.status == 2, "\(option): \(r.stderr)")
+            #expect(r.stderr.contains("\(option) needs a value, got the option --json"), "\(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: ProcessTests.packageRoot.appendingPathComponent("--json").path))
+        // Written with `=`, such a value is a value.
+        let out = dir.appendingPathComponent("--x.jsonl").path
+        let r = try Self.run(["scenario", file, "--trace=\(out)", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: out))
+    }
+
+    /// An output through a symbolic link to a file not made yet writes that file and keeps the
+    /// link (docs/cli.md), instead of "File exists" from the probe (QA, session 14).
+    @Test func anOutputThroughALinkToANewFileIsWritten() throws {
+        let dir = try Self.scratch("dangling-link")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let link = dir.appendingPathComponent("latest.xml"), target = dir.appendingPathComponent("run-42.xml")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "run-42.xml")
+        let file = ProcessTests.packageRoot.appendingPathComponent("Scenarios/2-peers.json").path
+        let r = try Self.run(["scenario", file, "--junit", link.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: target.path))
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: link.path)) == "run-42.xml")
+        // A link into a folder that does not exist says so.
+        let lost = dir.appendingPathComponent("lost.xml")
+        try FileManager.default.createSymbolicLink(atPath: lost.path, withDestinationPath: "nowhere/x.xml")
+        let l = try Self.run(["scenario", file, "--junit", lost.path])
+        #expect(l.status == 2)
+        #expect(l.stderr.contains("no such directory"), "\(l.stderr)")
+    }
+
+    /// A stopped run that failed outright is an `expectation` failure in JUnit, its message
+    /// led by that failure, not by an expectation the stop left unjudged.
+    @Test func aStoppedRunThatFailedIsAnExpectationFailureInJUnit() throws {
+        let dir = try Self.scratch("junit-stopped")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("s.json")
+        try Data(#"""
+        {"name": "s", "duration": "10s", "peers": [{"count": 4, "idPrefix": "p"}],
+         "expect": {"fullMesh": true, "maxSignalingMessages": 5, "convergedWithin": "2s"}}
+        """#.utf8).write(to: file)
+        let junit = dir.appendingPathComponent("s.xml")
+        let r = try Self.run(["scenario", file.path, "--until", "3s", "--junit", junit.path])
+        #expect(r.status == 1)
+        let xml = try String(contentsOf: junit, encoding: .utf8)
+        #expect(xml.contains(#"type="expectation""#), "\(xml)")
+        #expect(xml.contains(#"<failure message="maxSignalingMessages: "#), "\(xml)")
+    }
+
+    /// `fuzz --out` under a regular file: the system's reason, not Foundation's error 512.
+    @Test func fuzzOutUnderAFileSaysWhy() throws {
+        let dir = try Self.scratch("fuzz-out-file")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("f.json")
+        try Data("{}".utf8).write(to: file)
+        let r = try Self.run(["fuzz", "--runs", "1", "--out", file.appendingPathComponent("sub").path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("Not a directory"), "\(r.stderr)")
+        #expect(!r.stderr.contains("NSCocoaErrorDomain"), "\(r.stderr)")
+    }
+
 }
 
 /// Progress goes to stderr only when it is a terminal (here a pseudo-terminal from util-linux
@@ -326,5 +396,14 @@ import Testing
         #expect(text.contains("\r\u{1B}[K"))
         let piped = try ProcessTests.run(["compare", "Scenarios/2-peers.json", "--policies", "seed", "--seeds", "1-5"])
         #expect(!piped.stderr.contains("runs done"))
+    }
+}
+
+/// The trace writes strings with the same escapes as the report (`JSONWriter.mustEscape`).
+@Suite struct TraceEscapeTests {
+    @Test func theTraceEscapesWhatTheReportEscapes() {
+        let b = ByteBuffer()
+        b.appendString("x\u{2028}y\u{0085}\u{202E}é")
+        #expect(b.withBytes { String(decoding: $0, as: UTF8.self) } == #""x\u2028y\u0085\u202eé""#)
     }
 }

@@ -281,3 +281,17 @@ private func parseError(bytes: [UInt8], limits: JSONParserLimits = .init()) -> J
         }
     }
 }
+
+/// JSON allows U+0085, U+2028 and the bidi overrides raw; MeshSim's JSON escapes them, so a
+/// JSON Lines reader that splits on them (Python's `splitlines`) still sees one line, and a
+/// terminal shows the text as written (QA, session 14).
+@Suite struct JSONWriterEscapeTests {
+    @Test func lineBreakersAndBidiAreEscaped() throws {
+        let s = "a\u{2028}b\u{0085}c\u{001C}d\u{202E}e\u{7F}f\u{2066}g\u{061C}h"
+        let text = JSONWriter.quote(s)
+        #expect(text == #""a\u2028b\u0085c\u001cd\u202ee\u007ff\u2066g\u061ch""#)
+        #expect(try JSONParser.parse(text) == .string(s))
+        // Other non-ASCII text is written as it is.
+        #expect(JSONWriter.quote("Zoë — ok ✓") == "\"Zoë — ok ✓\"")
+    }
+}

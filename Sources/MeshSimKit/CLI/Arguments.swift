@@ -35,7 +35,16 @@ struct Arguments {
                         options.append((name, inline))
                     } else {
                         guard i + 1 < args.endIndex else { throw UsageError(message: "--\(name) needs a value") }
-                        options.append((name, args[i + 1]))
+                        // `--trace --json`: a forgotten value, not a file named "--json" (and
+                        // the report silently not JSON). Such a value is written `--trace=--json`.
+                        let next = args[i + 1]
+                        if next.hasPrefix("--"), next.count > 2 {
+                            let other = String(next.dropFirst(2).prefix { $0 != "=" })
+                            if valued.contains(other) || flags.contains(other) {
+                                throw UsageError(message: "--\(name) needs a value, got the option \(oneLine(next)) (a value that starts with -- is written --\(name)=VALUE)")
+                            }
+                        }
+                        options.append((name, next))
                         i += 1
                     }
                 } else if flags.contains(name) {

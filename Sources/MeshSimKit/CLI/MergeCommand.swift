@@ -61,7 +61,7 @@ enum SweepMerge {
                 case .failure(let p): return .failure(p)
                 case .success(let (run, runs, expectsBreakage, id, o)):
                     if let first = sweepID, first != id {
-                        return .failure(Problem(message: "\(at): sweep.id is \(id ?? "absent") but an earlier line says \(first ?? "absent"): lines from different sweeps (other files, policies or seeds)"))
+                        return .failure(Problem(message: "\(at): sweep.id is \(id ?? "absent") but an earlier line says \(first ?? "absent"): lines from different sweeps (other files, policies, seeds, --vary values, or --until/--max-events limits)"))
                     }
                     sweepID = .some(id)
                     breakage[o.file] = expectsBreakage

@@ -30,8 +30,9 @@ enum OutputFiles {
                 }
             }
             if FileID(out.path) == nil {
-                // Found now rather than after a long run: the folder it would go into.
-                let dir = URL(fileURLWithPath: out.path).deletingLastPathComponent().path
+                // Found now rather than after a long run: the folder it would go into (for a
+                // symbolic link to a file not made yet, the folder of the file it names).
+                let dir = URL(fileURLWithPath: linkTarget(out.path)).deletingLastPathComponent().path
                 guard let d = FileID(dir), d.isDirectory else {
                     throw UsageError(message: "--\(out.option) \(scenarioQuote(out.path)): no such directory \(scenarioQuote(dir))")
                 }
@@ -56,7 +57,7 @@ enum OutputFiles {
     /// its directory's real path and its name.
     private static func identity(_ path: String) -> String {
         if let id = FileID(path) { return "\(id.device):\(id.inode)" }
-        let url = URL(fileURLWithPath: path)
+        let url = URL(fileURLWithPath: linkTarget(path))
         let dir = url.deletingLastPathComponent().path
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let real = realpath(dir, &buffer) != nil ? String(cString: buffer) : dir
@@ -71,12 +72,31 @@ enum OutputFiles {
         var st = stat()
         let exists = stat(out.path, &st) == 0
         if exists && (st.st_mode & S_IFMT) == S_IFIFO { return }
-        let fd = exists ? open(out.path, O_WRONLY | O_NONBLOCK) : open(out.path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        // A link to a file not made yet: the file it names is probed (O_EXCL refuses the link).
+        let path = exists ? out.path : linkTarget(out.path)
+        let fd = exists ? open(path, O_WRONLY | O_NONBLOCK) : open(path, O_WRONLY | O_CREAT | O_EXCL, 0o644)
         guard fd >= 0 else {
             throw UsageError(message: "--\(out.option) \(scenarioQuote(out.path)): cannot write the file: \(String(cString: strerror(errno)))")
         }
         close(fd)
-        if !exists { unlink(out.path) }
+        if !exists { unlink(path) }
+    }
+
+    /// The path a symbolic link finally names, followed even when that file does not exist yet
+    /// (`latest.xml -> run-42.xml`): written through, the link stays. Any other path as it is.
+    static func linkTarget(_ path: String) -> String {
+        var current = path
+        for _ in 0..<40 {
+            var st = stat()
+            guard lstat(current, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK else { return current }
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = readlink(current, &buffer, Int(PATH_MAX))
+            guard n > 0 else { return current }
+            let target = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            current = target.hasPrefix("/") ? target
+                : URL(fileURLWithPath: current).deletingLastPathComponent().appendingPathComponent(target).path
+        }
+        return current
     }
 
     /// Writes `text` to the output, or says why it could not (exit 2 at the caller).
@@ -102,7 +122,7 @@ enum OutputFiles {
         }
         // The file a symbolic link names is the one replaced; the link stays.
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let target = realpath(out.path, &buffer) != nil ? String(cString: buffer) : out.path
+        let target = realpath(out.path, &buffer) != nil ? String(cString: buffer) : linkTarget(out.path)
         var template = Array((target + ".meshsim-XXXXXX").utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else { throw failure("cannot write the file") }

@@ -205,20 +205,26 @@ func shellQuoted(_ text: String) -> String {
 /// file is written in it and removed, and what was made is removed again. The problem, if any.
 func probeFolder(_ path: String) -> String? {
     let fm = FileManager.default
+    var missing: [String] = []
+    var existing = path
+    while !existing.isEmpty && existing != "/" && !fm.fileExists(atPath: existing) {
+        missing.append(existing)
+        existing = (existing as NSString).deletingLastPathComponent
+    }
+    // Made outermost first with the system's calls, so a failure has the system's words
+    // ("Not a directory", "Permission denied"), not Foundation's error 512.
     var made: [String] = []
-    var missing = path
-    while !missing.isEmpty && missing != "/" && !fm.fileExists(atPath: missing) {
-        made.append(missing)
-        missing = (missing as NSString).deletingLastPathComponent
+    defer { for dir in made.reversed() { rmdir(dir) } }
+    for dir in missing.reversed() {
+        guard mkdir(dir, 0o777) == 0 else { return "\(scenarioQuote(dir)): \(String(cString: strerror(errno)))" }
+        made.append(dir)
     }
-    defer { for dir in made { try? fm.removeItem(atPath: dir) } }
-    do {
-        try fm.createDirectory(atPath: path, withIntermediateDirectories: true)
-        let probe = (path as NSString).appendingPathComponent(".meshsim-probe-\(getpid())")
-        guard fm.createFile(atPath: probe, contents: Data()) else { return "no file can be created in it" }
-        try fm.removeItem(atPath: probe)
-    } catch {
-        return error.localizedDescription
-    }
+    var isDirectory: ObjCBool = false
+    if fm.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue { return "not a directory" }
+    let probe = (path as NSString).appendingPathComponent(".meshsim-probe-\(getpid())")
+    let fd = open(probe, O_CREAT | O_EXCL | O_WRONLY, 0o600)
+    guard fd >= 0 else { return "no file can be created in it: \(String(cString: strerror(errno)))" }
+    close(fd)
+    unlink(probe)
     return nil
 }

@@ -56,7 +56,17 @@ enum DropReason: Equatable {
     case filtered(nat: Int32)
 }
 
-/// Where an arriving datagram goes.
+/// Where an arriving datagram goes (`Network.route`); the datagram itself stays with the caller.
+enum Route {
+    /// A host (after NAT translation, which rewrote the datagram's `to`).
+    case host(Int32)
+    case stunServer
+    case turnServer
+    case turnRelay
+    case dropped(DropReason)
+}
+
+/// Where an arriving datagram goes, with the datagram (`Network.arrive`, for tests).
 enum Arrival {
     /// A host (after NAT translation); `datagram.to` is the host's own address.
     case host(HostDelivery)
@@ -284,44 +294,61 @@ struct Network {
         (datagrams.insert(consume d), time)
     }
 
-    /// Take the datagram out of its slot on arrival and route it: through the destination NAT's
-    /// filter and the destination's firewall, to a host or a server.
+    /// Take the datagram out of its slot on arrival (`route` then says where it goes).
+    mutating func take(_ slot: Int32) -> Datagram {
+        datagrams.remove(slot)
+    }
+
+    /// Take the datagram out of its slot on arrival and route it (`take`, then `route`).
     mutating func arrive(_ slot: Int32, now: Int64) -> Arrival {
-        let d = datagrams.remove(slot)
-        if d.to == Network.stunServer { return .stunServer(d) }
+        var d = take(slot)
+        switch route(&d, now: now) {
+        case .host(let h): return .host(HostDelivery(host: h, datagram: d))
+        case .stunServer: return .stunServer(d)
+        case .turnServer: return .turnServer(d)
+        case .turnRelay: return .turnRelay(d)
+        case .dropped(let reason): return .dropped(reason, d)
+        }
+    }
+
+    /// Route an arriving datagram: through the destination NAT's filter (rewriting `d.to` to
+    /// the private address it admits) and the destination's firewall, to a host or a server.
+    /// The datagram stays the caller's: the hot path moves it once instead of copying an
+    /// enum that holds it (`Arrival`, 2 % of the traffic benchmark's instructions).
+    mutating func route(_ d: inout Datagram, now: Int64) -> Route {
+        if d.to == Network.stunServer { return .stunServer }
         if d.to.ip &- Network.turnServer.ip < UInt32(settings.turnRelayAddresses) {
-            return d.to == Network.turnServer ? .turnServer(d) : .turnRelay(d)
+            return d.to == Network.turnServer ? .turnServer : .turnRelay
         }
         if let h = host(at: d.to.ip) {
             // A public host, or a private one reached from inside its LAN.
             if !hosts[Int(h)].udp && !d.tcp && hosts[Int(h)].nat < 0 && !sameLAN(d.from.ip, h) {
                 datagramsBlocked += 1
-                return .dropped(.firewall, d)
+                return .dropped(.firewall)
             }
-            return .host(HostDelivery(host: h, datagram: d))
+            return .host(h)
         }
         if let n = nat(at: d.to.ip) {
             let mapping = nats[Int(n)].mapping(external: d.to, now: now)
             guard let m = mapping else {
                 datagramsBlocked += 1
-                return .dropped(.noMapping(nat: n), d)
+                return .dropped(.noMapping(nat: n))
             }
             // TCP segments of a connection the client opened pass; UDP meets the filter.
             let admitted = d.tcp ? m.privateAddress : nats[Int(n)].inbound(to: d.to, from: d.from, now: now)
             guard let privateAddress = admitted, let h = host(at: privateAddress.ip) else {
                 datagramsBlocked += 1
-                return .dropped(.filtered(nat: n), d)
+                return .dropped(.filtered(nat: n))
             }
             if !hosts[Int(h)].udp && !d.tcp {
                 datagramsBlocked += 1
-                return .dropped(.firewall, d)
+                return .dropped(.firewall)
             }
-            var e = d
-            e.to = privateAddress
-            return .host(HostDelivery(host: h, datagram: e))
+            d.to = privateAddress
+            return .host(h)
         }
         datagramsBlocked += 1
-        return .dropped(.unroutable, d)
+        return .dropped(.unroutable)
     }
 
     /// Whether `ip` belongs to a host on `host`'s LAN.

@@ -196,13 +196,13 @@ extension Simulation {
     /// event naming it (a server restart or a network change names everyone); for a peer no event names, the last
     /// disruptive event of the scenario; with no disruptive event at all, the last join.
     func lastDisruption(of peer: String) -> Int64 {
-        let disruptive = scenario.events.filter(\.isDisruptive)
+        let disruptive = scenario.events.filter { $0.isDisruptive && !onlyTouchesAttackers($0) }
         if let named = disruptive.last(where: { $0.disturbs(peer) }) { return named.at }
         if let any = disruptive.last { return any.at }
         let joins = scenario.events.compactMap { e -> Int64? in
-            if case .join = e.action { return e.at } else { return nil }
+            if case .join = e.action, !onlyTouchesAttackers(e) { return e.at } else { return nil }
         }
-        return max(scenario.peers.map(\.join).max() ?? 0, joins.max() ?? 0)
+        return max(scenario.peers.filter { !isAttackerName($0.id) }.map(\.join).max() ?? 0, joins.max() ?? 0)
     }
 }
 

@@ -46,6 +46,8 @@ final class MeshOracle: RunObserver {
     private var uidOf: [String]
     private var slotsOfUID: [String: [Int32]] = [:]
     private var currentPage: [Int32?]
+    /// Peers a `leave` or `crash` ended: a page they load next is a peer joining again.
+    private var ended: [Bool]
     private var pages: [PageView] = []
     private var connections: [ConnectionView] = []
 
@@ -57,6 +59,7 @@ final class MeshOracle: RunObserver {
         self.startUIDs = uids
         self.uidOf = uids
         self.currentPage = Array(repeating: nil, count: names.count)
+        self.ended = Array(repeating: false, count: names.count)
         for (i, n) in names.enumerated() {
             slotOf[n] = Int32(i)
             slotsOfUID[uids[i], default: []].append(Int32(i))
@@ -79,7 +82,7 @@ final class MeshOracle: RunObserver {
     // MARK: - Observing
 
     /// What the verdict depends on; every other observation passes it by.
-    static let observedKinds = ObservationKinds([.page, .host, .uid, .connection, .association, .connectionState, .dataChannel])
+    static let observedKinds = ObservationKinds([.scenario, .page, .host, .uid, .connection, .association, .connectionState, .dataChannel])
     var kinds: ObservationKinds { Self.observedKinds }
 
     func observe(_ o: Observation, at now: Int64) {
@@ -92,11 +95,18 @@ final class MeshOracle: RunObserver {
                 pages[Int(page)] = PageView(slot: slot, uid: uid)
                 setUID(uid, of: slot)
                 currentPage[Int(slot)] = page
+                if ended[Int(slot)] {
+                    ended[Int(slot)] = false
+                    score.forgetConnections(of: slot)
+                }
             } else {
                 guard Int(page) < pages.count else { return }
                 pages[Int(page)].alive = false
             }
             liveChanged(slot, now: now)
+        case .scenario:
+            guard o.value == "leave" || o.value == "crash", let name = o.peer, let slot = slotOf[name] else { return }
+            ended[Int(slot)] = true
         case .host:
             guard let page = o.page, Int(page) < pages.count else { return }
             pages[Int(page)].online = o.value != "offline"

@@ -62,6 +62,14 @@ struct MeshScore {
         update(now: now)
     }
 
+    /// A peer that left or crashed came back as a new page (a `join`): its pairs were connected
+    /// to the old page, and a first offer to the new one sets a pair up, renegotiating nothing.
+    mutating func forgetConnections(of slot: Int32) {
+        for other in live.indices where other != Int(slot) {
+            firstConnected[Self.key(slot, Int32(other))] = nil
+        }
+    }
+
     mutating func setPair(_ a: Int32, _ b: Int32, connected: Bool, now: Int64) {
         let k = Self.key(a, b)
         let changed = connected ? good.insert(k).inserted : good.remove(k) != nil
@@ -93,5 +101,11 @@ struct MeshScore {
 
     mutating func finish(at time: Int64) {
         endedAt = time
+        // No page ever loaded (a run stopped before the first join): trivially full since the
+        // start, never "full" without a time (`convergedAt`).
+        if transitions.isEmpty && isFull {
+            fullSince = 0
+            transitions.append((0, true))
+        }
     }
 }

@@ -55,9 +55,13 @@ extension Simulation {
         // turned it on later): only a new connection would use it (found by QA: "add a TURN
         // server" was said of a run that had one).
         let turnCameLater = network.settings.turn && !turn
-        let addTURN: ReasonText = turnCameLater
-            ? "a TURN server is reachable now, but these connections were set up before it was and nothing dialled again: a new connection would be relayed"
-            : "add a TURN server"
+        // An ICE restart keeps the connection's configuration, so it gathers no relay either
+        // (QA, session 14: "nothing dialled again" was said after three restarts).
+        let restarts = Int(x.pc.iceGeneration + y.pc.iceGeneration)
+        let addTURN: ReasonText = !turnCameLater ? "add a TURN server"
+            : restarts > 0
+            ? "a TURN server is reachable now, but these connections were set up before it was, and ICE restarts (\(count: restarts) credential generations) keep a connection's configuration, so they gathered no relay candidate: only a new connection would be relayed"
+            : "a TURN server is reachable now, but these connections were set up before it was and nothing dialled again: a new connection would be relayed"
         let cause: StuckCause
         if turn {
             var relayFates: [ReasonText] = []

@@ -17,6 +17,20 @@ extension Simulation {
         return pages[Int(p)].latestConnection[peers[b].uid]
     }
 
+    /// A page whose document is still loading at the end of the run (a join just before the
+    /// end, or a machine too slow or busy for the load): its script never ran.
+    private func stillLoading(_ x: PeerID) -> PairDiagnosis? {
+        guard let p = peers[x].currentPage?.raw, pages[Int(p)].scriptRunsAt > now else { return nil }
+        return PairDiagnosis(.neverLoaded, "\(peer: peers[x].name)'s page is still loading at the end of the run: its load needs the CPU until \(time: pages[Int(p)].scriptRunsAt) (a join just before the end, or a machine too slow or busy)")
+    }
+
+    /// A page whose first WebSocket is still opening at the end of the run.
+    private func stillOpening(_ x: PeerID) -> PairDiagnosis? {
+        guard let p = peers[x].currentPage?.raw, !pages[Int(p)].wsOpen, !pages[Int(p)].wsOpenedOnce,
+              !pages[Int(p)].wsGaveUp, !pages[Int(p)].uidRefused else { return nil }
+        return PairDiagnosis(.webSocketClosed, "\(peer: peers[x].name)'s WebSocket is still opening for the first time at the end of the run (its page loaded at \(time: pages[Int(p)].scriptRunsAt)): run longer, or check the server (is it down, or too slow to answer?)")
+    }
+
     /// Why a pair is not connected, in terms a person can act on (`diagnosis`, as text).
     func diagnose(_ a: PeerID, _ b: PeerID) -> String {
         diagnosis(a, b).reason.rendered
@@ -60,6 +74,8 @@ extension Simulation {
                     // first, and two tabs that lost one uid can pick the same fresh one.
                     return PairDiagnosis(.uidTakenOver, "\(peer: nx) is refused by the server: its uid \(pages[Int(p)].uid) is held by another page whose secret it lacks (uidTaken), and it keeps saying hello with the same uid, so it never learned of \(peer: ny); no built-in policy takes a fresh uid on uidTaken")
                 }
+                if let loading = stillLoading(x) { return loading }
+                if let opening = stillOpening(x) { return opening }
                 if !pages[Int(p)].wsOpen { return PairDiagnosis(.webSocketClosed, "\(peer: nx)'s WebSocket is not open, so it never learned of \(peer: ny)") }
                 // The other side is off signaling, so the server never announced it (found by
                 // `fuzz`: its own connection "to" this uid reaches another tab with the same uid).
@@ -74,6 +90,8 @@ extension Simulation {
                 // The other side's WebSocket is not open (it joined just before the end, or its
                 // machine is too slow to keep it): the server never announced it. Not a lost
                 // `online`, which `neverIntroduced` sends the reader looking for.
+                if let loading = stillLoading(y) { return loading }
+                if let opening = stillOpening(y) { return opening }
                 if !pages[q].wsOpen {
                     return PairDiagnosis(.webSocketClosed, "\(peer: ny)'s WebSocket is not open, so the server never announced it to \(peer: nx)")
                 }
@@ -91,6 +109,11 @@ extension Simulation {
                     if let q = peers[z].currentPage?.raw, pages[Int(q)].wsGaveUp {
                         return PairDiagnosis(.uidTakenOver, "\(peer: nz) was cut off signaling: another page claimed its uid \(pages[Int(q)].uid) (a duplicated tab) and the server gave the uid to the newest page, so nothing can dial \(peer: nz) again"
                             + remedy(.uidTakenOver))
+                    }
+                    // Refused at every hello (two tabs that lost one uid picked the same fresh
+                    // one): no signal reaches it, so no policy's redial could (QA, session 14).
+                    if let q = peers[z].currentPage?.raw, pages[Int(q)].uidRefused {
+                        return PairDiagnosis(.uidTakenOver, "\(peer: nz) is refused by the server: its uid \(pages[Int(q)].uid) is held by another page whose secret it lacks (uidTaken), and it keeps saying hello with the same uid, so nothing can dial \(peer: nz) again; no built-in policy takes a fresh uid on uidTaken")
                     }
                 }
                 var parts: [ReasonText] = []
@@ -175,6 +198,9 @@ extension Simulation {
                 }
                 return PairDiagnosis(cause, "\(peer: n)'s connection to \(peer: m) is \(conn.observedConnection.w3cName) (signalingState \(sig), iceConnectionState \(ice))")
             }
+        }
+        // Both connections' states first: `channelNotOpen` means both are `connected`.
+        for (conn, n, m) in [(x, na, nb), (y, nb, na)] {
             if !conn.observedChannelOpen {
                 return PairDiagnosis(.channelNotOpen, "\(peer: n)'s connection to \(peer: m) is connected but its data channel is not open")
             }

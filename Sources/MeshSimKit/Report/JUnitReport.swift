@@ -31,13 +31,16 @@ struct JUnitReport {
             seed = r.seed
             policy = r.policy
             simulatedNs = r.simulatedNs
-            failures = r.failureLines
-            let firstFailed = r.expectations.first { !$0.ok }
             // A judged failure first, then a broken invariant (an exhausted `--max-events` budget
-            // is one, as the text and HTML say FAIL for it), then expectations not judged.
-            if let f = firstFailed, f.judged {
+            // is one, as the text and HTML say FAIL for it), then expectations not judged: the
+            // message leads with what decided the verdict, whatever the expectations' order.
+            let judged = r.expectations.filter { !$0.ok && $0.judged }.map { "\($0.name): \($0.detail)" }
+            let unjudged = r.expectations.filter { !$0.ok && !$0.judged }.map { "\($0.name): \($0.detail)" }
+            let broken = r.violations.map { "invariant violated: \($0)" }
+            failures = judged + broken + unjudged
+            if !judged.isEmpty {
                 failureType = "expectation"
-            } else if !r.violations.isEmpty || firstFailed == nil {
+            } else if !broken.isEmpty || unjudged.isEmpty {
                 failureType = "invariant"
             } else {
                 failureType = "notJudged"

@@ -262,6 +262,10 @@ struct PeerSpec: Equatable {
     var downlink: Int64?
     /// Where it was defined: "peers[2]", "peers[2] (member p07)", "events[4]".
     var path: String
+    /// A `join` event that names a host field (`nat`, `lan`, `latency`, `udp`, `uplink`,
+    /// `downlink`): a peer it brings back after `leave` comes back on a new host with these
+    /// fields instead of the computer it left from (docs/scenario-format.md).
+    var newHost = false
 
     init(id: String, join: SimDuration = 0, nat: NATSpec? = nil, lan: String? = nil,
          latency: SimDuration? = nil, udp: Bool = true, machine: String? = nil, path: String) {

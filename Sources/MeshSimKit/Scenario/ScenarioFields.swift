@@ -70,7 +70,7 @@ extension ScenarioFieldType {
         case .duration(.positive): return "duration > 0"
         case .duration(.atLeastMillisecond): return "duration ≥ 1ms"
         case .integer(let min, let max):
-            return max == UInt64(Int64.max) ? "integer ≥ \(min)" : "integer \(min) … \(max)"
+            return "integer \(min) … \(max)"
         case .number(let min, let max): return "number \(JSONNumber(min).text) … \(JSONNumber(max).text)"
         case .numberAbove(let min, let max): return "number > \(JSONNumber(min).text), ≤ \(JSONNumber(max).text)"
         case .boolean: return "boolean"

@@ -2,18 +2,21 @@ import SignalProtocol
 
 /// `traffic` (docs/scenario-format.md, "traffic"): each flow's fields, and what they mean together.
 extension ScenarioChecker {
-    func checkTraffic(_ list: [JSONValue], _ at: ScenarioPath, runEnd: SimDuration?, known: Set<String>) -> [TrafficFlow] {
+    /// `attackers`: peer id → where its behaviour is given; an attacker has no data channels.
+    func checkTraffic(_ list: [JSONValue], _ at: ScenarioPath, runEnd: SimDuration?, known: Set<String>,
+                      attackers: [String: String] = [:]) -> [TrafficFlow] {
         var flows: [TrafficFlow] = []
         for (i, e) in list.enumerated() {
             let fat = at.index(i)
             guard let o = object(e, fat) else { continue }
             checkFields(o, ScenarioFormat.flow)
-            if let f = checkFlow(o, fat, runEnd: runEnd, known: known) { flows.append(f) }
+            if let f = checkFlow(o, fat, runEnd: runEnd, known: known, attackers: attackers) { flows.append(f) }
         }
         return flows
     }
 
-    private func checkFlow(_ o: CheckedObject, _ at: ScenarioPath, runEnd: SimDuration?, known: Set<String>) -> TrafficFlow? {
+    private func checkFlow(_ o: CheckedObject, _ at: ScenarioPath, runEnd: SimDuration?, known: Set<String>,
+                           attackers: [String: String]) -> TrafficFlow? {
         var valid = true
         var pattern: TrafficFlow.Pattern?
         if let (v, a) = o.member("pattern"), let s = string(v, a) {
@@ -26,14 +29,18 @@ extension ScenarioChecker {
         }
         func peer(_ name: String) -> (String, ScenarioPath)? {
             guard let (v, a) = o.member(name), let s = string(v, a) else { return nil }
-            let id = resolvePeer(s)
+            let id = resolvePeer(s, at: a)
             if !known.contains(id) {
-                report(a, "unknown peer \(scenarioQuote(s))")
+                if !mayBeUndefinedPeer(id) { report(a, "unknown peer \(scenarioQuote(s))") }
                 valid = false
             } else if tabNames.contains(id) {
                 // A duplicated tab shares its source's uid and gets a fresh one only when the
                 // server refuses it: no flow could address it by this name.
                 report(a, "\(scenarioQuote(s)) is a tab that duplicateTab opens (its `as`), which a traffic flow cannot name; name the peer it duplicates")
+                valid = false
+            } else if let path = attackers[id] {
+                // An attacker connects to nobody: the flow would send nothing, silently.
+                report(a, "\(scenarioQuote(s)) is an attacker (behaviour at \(path)): attackers connect to nobody, so no data channel reaches one")
                 valid = false
             }
             return (id, a)
@@ -100,8 +107,9 @@ extension ScenarioChecker {
         if let (v, a) = o.member("maxPacketLifeTime") {
             if let d = duration(v, a) {
                 // RTCDataChannelInit.maxPacketLifeTime is an unsigned short of milliseconds.
-                if d > 65_535 * nsPerMs {
-                    report(a, "expected at most 65.535s (RTCDataChannelInit.maxPacketLifeTime is at most 65535 ms), got \(scenarioQuote(DurationText.format(d)))")
+                // WebIDL truncates to whole milliseconds before its range check: 65535.9 ms is 65535.
+                if d / nsPerMs > 65_535 {
+                    report(a, "expected at most 65.535s (RTCDataChannelInit.maxPacketLifeTime is at most 65535 ms), got \(scenarioLiteral(v))")
                     valid = false
                 } else {
                     // Whole milliseconds: WebIDL converts the page's value to an unsigned short

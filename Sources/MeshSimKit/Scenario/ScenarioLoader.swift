@@ -356,6 +356,27 @@ final class ScenarioChecker {
     private var groups: [(prefix: String, count: Int, width: Int)] = []
     /// Every id a peer, group member, `join` event or `duplicateTab` defines (membership only).
     private var declaredIds = Set<String>()
+    /// `peers` could not be read whole (not an array, an entry not an object, an entry without
+    /// a readable id or prefix): any reference might name a peer it meant to define.
+    private var peersUnsure = false
+    /// Prefixes of groups whose `count` is wrong (reported): their members are unknown.
+    private var unsureGroupPrefixes: [String] = []
+    /// Ids whose problem is reported (an ambiguous reference, a join or tab id that is a group
+    /// member with other zero padding): a reference to them is not reported again as unknown.
+    private var alreadyReportedIds = Set<String>()
+
+    /// Whether `id`, defined nowhere, might be a peer a wrong `peers` entry meant to define. Such
+    /// a reference is not reported: the entry's own problem is, once (one mistake, one line).
+    func mayBeUndefinedPeer(_ id: String) -> Bool {
+        if alreadyReportedIds.contains(id) { return true }
+        if declaredIds.contains(id) { return false }
+        if peersUnsure { return true }
+        for p in unsureGroupPrefixes where id.hasPrefix(p) {
+            let digits = id.utf8.dropFirst(p.utf8.count)
+            if !digits.isEmpty && digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) { return true }
+        }
+        return false
+    }
     /// The names `duplicateTab` gives its new tabs (`as`), which a traffic flow cannot name
     /// (membership only).
     var tabNames = Set<String>()
@@ -498,17 +519,31 @@ final class ScenarioChecker {
     /// with that prefix and index written with other zero padding (`p007` or `p7` for `p07` in a
     /// group of 98: CONTRACT's own example names `p007` there). Anything else is left as written,
     /// to be reported as unknown.
-    func resolvePeer(_ id: String) -> String {
+    /// A reference that fits members of two groups (`p0001`: `p` + 0001 and `p0` + 001) is
+    /// reported at `at` as ambiguous and left as written (and not reported again as unknown).
+    func resolvePeer(_ id: String, at: ScenarioPath) -> String {
         if declaredIds.contains(id) { return id }
+        let members = paddingTwins(of: id)
+        if members.count > 1 {
+            report(at, "\(scenarioQuote(id)) is ambiguous: it may mean \(members.joined(separator: " or ")) (other zero padding of a group member); write the id exactly")
+            alreadyReportedIds.insert(id)
+            return id
+        }
+        return members.first ?? id
+    }
+
+    /// The group members `id` names with other zero padding, in group order (no repeats).
+    func paddingTwins(of id: String) -> [String] {
+        var found: [String] = []
         for g in groups where id.hasPrefix(g.prefix) {
             let digits = id.utf8.dropFirst(g.prefix.utf8.count)
             guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
                   let k = Int(String(decoding: digits, as: UTF8.self)), k >= 1, k <= g.count else { continue }
             let n = String(k)
             let canonical = g.prefix + String(repeating: "0", count: g.width - n.count) + n
-            if declaredIds.contains(canonical) { return canonical }
+            if canonical != id && declaredIds.contains(canonical) && !found.contains(canonical) { found.append(canonical) }
         }
-        return id
+        return found
     }
 
     /// Ids that `join` events and `duplicateTab` events define, read ahead of checking the
@@ -593,6 +628,8 @@ final class ScenarioChecker {
                     report(at, "expected at least one peer, got an empty array")
                 }
                 (peers, tooManyPeers) = checkPeers(list, at, runEnd: duration, definitions: &definitions, lans: &lans)
+            } else {
+                peersUnsure = true
             }
         } else {
             missing(top, "peers")
@@ -628,7 +665,21 @@ final class ScenarioChecker {
             let walked = checkLiveness(checkedEvents, definitions, runEnd: duration)
             // A walk that met a peer missing (reported) or broken events says nothing reliable
             // about the end; expectations are then not held against it (no follow-on problems).
-            if eventsSound && problems.count == before { end = walked }
+            // Nor does one over peers that a wrong `peers` entry leaves unknown.
+            let peersSound = !peersUnsure && unsureGroupPrefixes.isEmpty
+            if eventsSound && peersSound && problems.count == before { end = walked }
+        }
+
+        // The simulator makes a peer an attacker for the whole run if any of its definitions
+        // has a behaviour (Simulation.init), so the first such definition is the one named.
+        var attackers: [String: String] = [:]  // lookup only
+        for p in peers where !p.behaviour.isEmpty && attackers[p.id] == nil {
+            attackers[p.id] = p.path
+        }
+        for ce in checkedEvents.sorted(by: { $0.index < $1.index }) {
+            if case .join(let p)? = ce.action, !p.behaviour.isEmpty, attackers[p.id] == nil {
+                attackers[p.id] = p.path
+            }
         }
 
         var traffic: [TrafficFlow] = []
@@ -636,7 +687,7 @@ final class ScenarioChecker {
         if let (v, at) = top.member("traffic"), let list = array(v, at) {
             var known = Set<String>()  // membership only
             for d in definitions { known.insert(d.id) }
-            traffic = checkTraffic(list, at, runEnd: duration, known: known)
+            traffic = checkTraffic(list, at, runEnd: duration, known: known, attackers: attackers)
             // Written, even if wrong (and reported): one mistake, one problem.
             for e in list {
                 if case .object(let f) = e, f["audio"] != nil || f["video"] != nil { mediaFlowWritten = true } else { dataFlowWritten = true }
@@ -646,16 +697,7 @@ final class ScenarioChecker {
         var expect = Expectations()
         if let (v, at) = top.member("expect"), let o = object(v, at) {
             var facts = RunFacts(end: end, turnMayBeOn: ScenarioChecker.turnMayBeOn(top))
-            // The simulator makes a peer an attacker for the whole run if any of its definitions
-            // has a behaviour (Simulation.init), so the first such definition is the one named.
-            for p in peers where !p.behaviour.isEmpty && facts.attackers[p.id] == nil {
-                facts.attackers[p.id] = p.path
-            }
-            for ce in checkedEvents.sorted(by: { $0.index < $1.index }) {
-                if case .join(let p)? = ce.action, !p.behaviour.isEmpty, facts.attackers[p.id] == nil {
-                    facts.attackers[p.id] = p.path
-                }
-            }
+            facts.attackers = attackers
             expect = checkExpect(o, definitions, skipPeerChecks: tooManyPeers, facts: facts)
             for name in ["dataDelivered", "maxDataLatency"] where !dataFlowWritten {
                 if let (_, a) = o.member(name) { report(a, "needs traffic to judge, and the scenario has no data flow in `traffic`") }
@@ -948,7 +990,10 @@ final class ScenarioChecker {
         var tooMany = false
         for (i, entry) in list.enumerated() {
             let entryAt = at.index(i)
-            guard let o = object(entry, entryAt) else { continue }
+            guard let o = object(entry, entryAt) else {
+                peersUnsure = true
+                continue
+            }
             let path = "peers[\(i)]"
             let isGroup = (o.has("count") || o.has("idPrefix")) && !o.has("id")
             if !isGroup {
@@ -972,7 +1017,10 @@ final class ScenarioChecker {
                 }
                 let f = peerFields(o)
                 checkLan(f, path: path, lans: &lans)
-                guard let id = id else { continue }
+                guard let id = id else {
+                    peersUnsure = true
+                    continue
+                }
                 if let previous = firstDefinition[id] {
                     report(idAt, "peer id \(scenarioQuote(id)) is already defined at \(previous)")
                 } else {
@@ -1030,7 +1078,10 @@ final class ScenarioChecker {
                 }
                 let f = peerFields(o)
                 checkLan(f, path: path, lans: &lans)
-                guard let c = count, let p = prefix else { continue }
+                guard let c = count, let p = prefix else {
+                    if let p = prefix { unsureGroupPrefixes.append(p) } else { peersUnsure = true }
+                    continue
+                }
                 let width = String(c).count
                 func memberId(_ k: Int) -> String {
                     let n = String(k)
@@ -1120,7 +1171,7 @@ final class ScenarioChecker {
                 return nil
             }
             guard let written = string(v, a) else { return nil }
-            let s = resolvePeer(written)
+            let s = resolvePeer(written, at: a)
             effects.append(PeerEffect(step: .needAlive(s), at: a))
             return s
         }
@@ -1142,6 +1193,13 @@ final class ScenarioChecker {
             var id: String?
             if let (v, a) = o.member("peer") {
                 id = peerId(v, a)
+                if let id = id, let member = paddingTwins(of: id).first {
+                    // Else `p01` beside a member `p1` would be a second peer that every
+                    // reference written `p01` or `p001` could mean.
+                    report(a, "\(scenarioQuote(id)) is group member \(member) written with other zero padding; a join names a peer by its exact id (\(scenarioQuote(member)) to bring it back, or an id no member has)")
+                    alreadyReportedIds.insert(id)
+                    return CheckedEvent(index: index, at: time, action: nil, effects: [])
+                }
                 if let id = id {
                     effects.append(PeerEffect(step: .create(id), at: a))
                     definitions.append(Definition(id: id, kind: .joinEvent, path: path, at: a, join: time ?? 0))
@@ -1152,7 +1210,9 @@ final class ScenarioChecker {
             let f = peerFields(o)
             checkLan(f, path: path, lans: &lans)
             if let id = id {
-                action = .join(PeerSpec(id: id, join: time ?? 0, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink).with(preloaded: f.preloaded, devtoolsLogging: f.devtoolsLogging))
+                var spec = PeerSpec(id: id, join: time ?? 0, nat: f.nat, lan: f.lan, latency: f.latency, udp: f.udp, machine: f.machine, path: path).with(behaviour: f.behaviour).with(uplink: f.uplink, downlink: f.downlink).with(preloaded: f.preloaded, devtoolsLogging: f.devtoolsLogging)
+                spec.newHost = ["nat", "lan", "latency", "udp", "uplink", "downlink"].contains { o.has($0) }
+                action = .join(spec)
             }
         case "refresh":
             let p = namedPeer()
@@ -1165,6 +1225,11 @@ final class ScenarioChecker {
             var tab: String?
             if let (v, a) = o.member("as") {
                 tab = peerId(v, a)
+                if let t = tab, let member = paddingTwins(of: t).first {
+                    report(a, "\(scenarioQuote(t)) is group member \(member) written with other zero padding; `as` needs an id no peer has")
+                    alreadyReportedIds.insert(t)
+                    return CheckedEvent(index: index, at: time, action: nil, effects: [])
+                }
                 if let t = tab {
                     effects.append(PeerEffect(step: .createTab(t, from: p)))
                     definitions.append(Definition(id: t, kind: .tabAs, path: path, at: a, join: time ?? 0))
@@ -1227,8 +1292,8 @@ final class ScenarioChecker {
             report(at, "expected two peer ids such as [\"a\", \"b\"], got \(scenarioDescribePair(v))")
             return nil
         }
-        let x = string(a[0], at.index(0)).map(resolvePeer)
-        let y = string(a[1], at.index(1)).map(resolvePeer)
+        let x = string(a[0], at.index(0)).map { resolvePeer($0, at: at.index(0)) }
+        let y = string(a[1], at.index(1)).map { resolvePeer($0, at: at.index(1)) }
         guard let x = x, let y = y else { return nil }
         if x == y {
             report(at, "expected two different peers, got \(scenarioQuote(x)) twice")
@@ -1254,9 +1319,12 @@ final class ScenarioChecker {
         for (i, d) in definitions.enumerated() { byId[d.id, default: []].append(i) }
         for (i, d) in definitions.enumerated() where d.kind == .tabAs {
             guard let same = byId[d.id], same.count > 1 else { continue }
-            // Reported on this `as` unless the only clashes are later `as` names (reported there).
-            if let other = same.first(where: { $0 != i && !(definitions[$0].kind == .tabAs && $0 > i) }) {
+            // Reported on the later of the two: on this `as` when something defined it before;
+            // else on a later `join` of it (a later `as` reports itself).
+            if let other = same.first(where: { $0 < i }) {
                 report(d.at, "peer id \(scenarioQuote(d.id)) is already defined at \(definitions[other].path)")
+            } else if let later = same.first(where: { $0 > i && definitions[$0].kind != .tabAs }) {
+                report(definitions[later].at, "peer id \(scenarioQuote(d.id)) is the tab that \(d.path) opens (duplicateTab `as`); a join cannot reuse it")
             }
         }
     }
@@ -1301,6 +1369,7 @@ final class ScenarioChecker {
                 let outcome = roster.take(effect.step)
                 switch (outcome.refusal, effect.at) {
                 case (.notAlive(let id)?, let at?):
+                    if mayBeUndefinedPeer(id) { break }
                     report(at, "no peer \(scenarioQuote(id)) exists at \(DurationText.format(t))")
                 case (.alreadyExists(let id)?, let at?):
                     report(at, "peer \(scenarioQuote(id)) already exists at \(DurationText.format(t))")
@@ -1369,7 +1438,7 @@ final class ScenarioChecker {
         var known = Set<String>()  // membership only
         for d in definitions { known.insert(d.id) }
         func checkKnown(_ id: String, _ at: ScenarioPath) {
-            if !skipPeerChecks && !known.contains(id) {
+            if !skipPeerChecks && !known.contains(id) && !mayBeUndefinedPeer(id) {
                 report(at, "unknown peer \(scenarioQuote(id))")
             }
         }
@@ -1403,7 +1472,7 @@ final class ScenarioChecker {
         if let (v, a) = o.member("noRenegotiation"), let list = array(v, a) {
             var firstIndex: [String: Int] = [:]  // lookup only
             for (i, p) in list.enumerated() {
-                if let s = string(p, a.index(i)).map(resolvePeer) {
+                if let s = string(p, a.index(i)).map({ resolvePeer($0, at: a.index(i)) }) {
                     checkKnown(s, a.index(i))
                     // Written twice (perhaps with other zero padding): a slip, and no second check.
                     if let j = firstIndex[s] {
@@ -1416,7 +1485,7 @@ final class ScenarioChecker {
             }
         }
         if let (v, a) = o.member("maxSignalingMessages"),
-           let n = integer(v, a, 0...Int64.max, expected: "a non-negative integer") {
+           let n = integer(v, a, 0...Int64.max) {
             e.maxSignalingMessages = Int(n)
         }
         if let (v, a) = o.member("dataDelivered") {

@@ -1,3 +1,5 @@
+import SignalProtocol
+
 /// A growable byte buffer with bounds-free appends, for output written piece by piece in
 /// bulk: the trace (a line for about a third of all events) and the Perfetto file (tens of
 /// megabytes for 100 peers). A generic `Array.append(contentsOf:)` per piece costs several
@@ -114,12 +116,14 @@ final class ByteBuffer {
         count += 4
     }
 
-    /// The inside of a JSON string literal (RFC 8259 escaping: quote, backslash, controls).
+    /// The inside of a JSON string literal (RFC 8259 escaping: quote, backslash, controls; and
+    /// what `JSONWriter.mustEscape` names, so that no value splits or reorders a line).
     func appendEscaped(_ s: String) {
         var s = s
         s.withUTF8 { utf8 in
             var plain = true
-            for b in utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") {
+            for b in utf8 where b < 0x20 || b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\")
+                || b == 0x7F || b == 0xC2 || b == 0xD8 || b == 0xE2 {
                 plain = false
                 break
             }
@@ -127,23 +131,10 @@ final class ByteBuffer {
                 appendBytes(UnsafeRawBufferPointer(utf8))
                 return
             }
-            let hex: StaticString = "0123456789abcdef"
-            for b in utf8 {
-                switch b {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                    appendByte(UInt8(ascii: "\\"))
-                    appendByte(b)
-                case 0x0A: append("\\n")
-                case 0x0D: append("\\r")
-                case 0x09: append("\\t")
-                case 0..<0x20:
-                    append("\\u00")
-                    appendByte(hex.utf8Start[Int(b >> 4)])
-                    appendByte(hex.utf8Start[Int(b & 15)])
-                default:
-                    appendByte(b)
-                }
-            }
+            var out: [UInt8] = []
+            out.reserveCapacity(utf8.count + 8)
+            JSONWriter.appendEscaped(utf8, to: &out)
+            out.withUnsafeBytes { appendBytes($0) }
         }
     }
 

@@ -32,6 +32,10 @@ struct Page {
     /// The page's WebSocket, if one is open or opening.
     var socket: SocketID?
     var wsOpen = false
+    /// Its WebSocket has been open at least once (else it is still opening the first time).
+    var wsOpenedOnce = false
+    /// When its document has loaded and its script runs (the load's CPU work done).
+    var scriptRunsAt: Int64 = 0
     var wsEpoch: UInt32 = 0
     /// Consecutive failed connection attempts, for the reconnect backoff.
     var wsFailures = 0

@@ -323,22 +323,21 @@ extension Simulation {
     }
 
     func datagramArrived(_ slot: Int32) {
-        let arrival = network.arrive(slot, now: now)
-        switch consume arrival {
-        case .stunServer(let d):
+        var d = network.take(slot)
+        switch network.route(&d, now: now) {
+        case .stunServer:
             eventProfile?.count(.toServers)
             guard network.settings.stun, let response = STUNServer.answer(d) else { return }
             send(response, fromHost: nil)
-        case .turnServer(let d):
+        case .turnServer:
             eventProfile?.count(.toServers)
             guard network.settings.turn, case .turn(let m) = d.packet else { return }
             callTURNServer { t, out in t.receiveFromClient(m, client: d.from, transport: d.tcp ? .tcp : .udp, now: now, into: &out) }
-        case .turnRelay(let d):
+        case .turnRelay:
             eventProfile?.count(.toServers)
             guard network.settings.turn else { return }
             callTURNServer { t, out in t.receiveFromPeer(d.packet, peer: d.from, relayed: d.to, now: now, into: &out) }
-        case .host(let delivery):
-            let host = delivery.host, d = delivery.datagram
+        case .host(let host):
             guard network.isReachable(host), let c = hostSockets[Int(host)].owner(of: d.to.port),
                   !connections[Int(c)].closed else { return }
             eventProfile?.count(d.packet)
@@ -347,7 +346,7 @@ extension Simulation {
                 cursor = charge(receiveWork(CPUWork.packet(d.packet), slot: slot), page: slot.page, readyAt: now)
                 slot.pc.receive(d.packet, from: d.from, overTCP: d.tcp, now: now, into: &out)
             }
-        case .dropped(let reason, let d):
+        case .dropped(let reason):
             eventProfile?.count(.dropped)
             noteDrop(reason, d)
         }

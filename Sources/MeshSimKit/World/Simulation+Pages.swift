@@ -36,6 +36,7 @@ extension Simulation {
         } else {
             // The document loads and its script runs before it opens the WebSocket.
             if !preloaded { cursor = charge(.pageLoad, page: index, readyAt: now) }
+            pages[Int(index)].scriptRunsAt = cursor
             openWebSocket(page: index)
             if traffic != nil { startTraffic(page: index) }
         }
@@ -104,6 +105,7 @@ extension Simulation {
         let socket = webSockets.open(page: page, at: now)
         pages[p].socket = socket
         pages[p].wsOpen = true
+        pages[p].wsOpenedOnce = true
         pages[p].wsFailures = 0
         emit(.ws, peer: pages[p].name, value: "open", page: Int32(p))
         callServer(origin: page) { s, out in s.socketOpened(socket, at: now, into: &out) }

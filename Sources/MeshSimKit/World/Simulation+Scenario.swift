@@ -31,7 +31,9 @@ extension Simulation {
         case .join(let peer):
             let slot = slotIndex[peer.id]!
             if peers[slot].currentPage != nil { rejoins[slot] = now }
-            if let host = peers[slot].host, network.hosts[Int(host.raw)].vanished { peers[slot].host = nil }
+            if let host = peers[slot].host, network.hosts[Int(host.raw)].vanished || peer.newHost { peers[slot].host = nil }
+            // A machine named by the event takes the place of the one the peer left from.
+            if peer.machine != nil { peers[slot].machine = nil }
             let host = ensureHost(slot: slot, peer: peer)
             loadPage(slot: slot, uid: peer.id, host: host.raw, preloaded: peer.preloaded)
         case .refresh(let peer, let downtime, let clean):
@@ -163,6 +165,21 @@ extension Simulation {
         return nil
     }
 
+    /// An event that touches only what is not the mesh (an attacker's join, reload or leave, a
+    /// partition with one): attackers are not members of the mesh, so it neither joins nor
+    /// disrupts it (`convergedWithin`, `noRenegotiation`).
+    func onlyTouchesAttackers(_ e: ScenarioEvent) -> Bool {
+        switch e.action {
+        case .partition(let a, let b, _): return isAttackerName(a) || isAttackerName(b)
+        case .serverRestart, .network: return false
+        default: return e.action.peer.map(isAttackerName) ?? false
+        }
+    }
+
+    func isAttackerName(_ name: String) -> Bool {
+        slotIndex[name].map { isAttacker(slot: $0) } ?? false
+    }
+
     /// When the last join or disruption ends (docs/contract.md `convergedWithin`), counting only those
     /// that began before the run stopped (`--until` may stop it before the file's duration).
     var lastDisruptionEnd: Int64 { convergenceStart.time }
@@ -172,10 +189,10 @@ extension Simulation {
     /// join a disruption. The latest wins; on a tie, the one written last.
     var convergenceStart: (time: Int64, what: String, isJoin: Bool) {
         var start: (time: Int64, what: String, isJoin: Bool) = (0, "the start of the run", true)
-        for p in scenario.peers where p.join <= endTime && p.join >= start.time {
+        for p in scenario.peers where p.join <= endTime && p.join >= start.time && !isAttackerName(p.id) {
             start = (p.join, "the last join (\(p.id))", true)
         }
-        for e in scenario.events where e.at <= endTime && e.end >= start.time {
+        for e in scenario.events where e.at <= endTime && e.end >= start.time && !onlyTouchesAttackers(e) {
             start = e.isDisruptive ? (e.end, "the last disruption (\(e.summary))", false)
                                    : (e.end, "the last join (\(e.action.peer ?? ""))", true)
         }

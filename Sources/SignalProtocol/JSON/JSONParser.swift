@@ -100,7 +100,15 @@ private struct Parser {
         }
         // Non-ASCII: decode the scalar if valid, for a readable message.
         if let (scalar, _) = decodeUTF8(at: i) {
-            return "'\(Character(scalar))'"
+            // An invisible or format character (a second byte order mark, a zero-width space,
+            // a bidi override) would print as nothing between the quotes: named by code point.
+            switch scalar.properties.generalCategory {
+            case .format, .control, .spaceSeparator, .lineSeparator, .paragraphSeparator,
+                 .nonspacingMark, .enclosingMark, .spacingMark, .privateUse, .unassigned, .surrogate:
+                return "character U+\(hex4(scalar.value))\(scalar.value == 0xFEFF ? " (a byte order mark)" : "")"
+            default:
+                return "'\(Character(scalar))'"
+            }
         }
         return "invalid UTF-8 byte 0x\(String(b, radix: 16, uppercase: true))"
     }
