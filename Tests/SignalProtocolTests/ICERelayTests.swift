@@ -52,6 +52,16 @@ private func gatheringAgent(role: ICERole = .controlling) -> (agent: ICEAgent, u
     var out: [ICEOutput] = []
     a.startGathering(now: 0, into: &out)
     a.timerFired(now: config.gatheringDelay, into: &out)
+    // Without a STUN server the Binding goes to the TURN server (libwebrtc uses it as one);
+    // answered with the host's own address (a public host), it adds no candidate.
+    let binding = out.compactMap { o -> UInt64? in
+        if case .send(let to, let m) = o, to == turn, m.kind == .bindingRequest { return m.transactionID }
+        return nil
+    }
+    #expect(binding.count == 1, "one Binding to the TURN server")
+    if let id = binding.first {
+        a.receive(STUNMessage(kind: .bindingSuccess, transactionID: id, mappedAddress: base), from: turn, now: config.gatheringDelay + 1, into: &out)
+    }
     a.timerFired(now: relayPhase, into: &out)
     return (a, allocateID(out, .udp) ?? 0, allocateID(out, .tcp) ?? 0, out)
 }

@@ -15,7 +15,7 @@ struct FuzzFailure: Equatable, Sendable {
 
     /// Causes that say the network itself keeps the pair apart (no path a policy could use):
     /// not failures. docs/fuzzing.md lists them.
-    static let networkCauses: [StuckCause] = [.udpBlocked, .noStun, .symmetricNat, .checksBlocked, .turnCapacity]
+    static let networkCauses: [StuckCause] = [.udpBlocked, .noStun, .symmetricNat, .checksBlocked, .checksLost, .turnCapacity]
 
     /// The failures of a finished run, each signature once: invariant violations first (in the
     /// order they happened), then stuck pairs by cause (in `StuckCause` order).

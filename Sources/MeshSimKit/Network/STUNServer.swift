@@ -10,9 +10,11 @@ enum STUNServer {
 
     /// The success response to `request`, sent back to where it came from; nil for anything
     /// that is not a Binding request.
-    static func answer(_ request: Datagram) -> Datagram? {
+    /// `server`: the address that answers (the TURN server answers Binding requests too, as
+    /// coturn does, and libwebrtc sends them there when no STUN server is configured).
+    static func answer(_ request: Datagram, from server: TransportAddress = address) -> Datagram? {
         guard case .stun(let m) = request.packet, m.kind == .bindingRequest else { return nil }
         let response = STUNMessage(kind: .bindingSuccess, transactionID: m.transactionID, mappedAddress: request.from)
-        return Datagram(from: address, to: request.from, packet: .stun(response))
+        return Datagram(from: server, to: request.from, packet: .stun(response))
     }
 }

@@ -70,6 +70,7 @@ final class MeshOracle: RunObserver {
     // MARK: - The verdict (forwarded from the score)
 
     var live: [Bool] { score.live }
+    var liveCount: Int { score.liveCount }
     var isFull: Bool { score.isFull }
     var fullSince: Int64? { score.fullSince }
     var expectedPairs: Int { score.expectedPairs }

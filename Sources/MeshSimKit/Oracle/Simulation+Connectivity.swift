@@ -48,6 +48,7 @@ extension Simulation {
             if d.unroutable > 0 { fates.append("\(count: d.unroutable) addressed to \(peer: m)'s private host address, which does not route across the internet") }
             let answers = n == na ? asymmetric.0 : asymmetric.1
             if answers > 0 { fates.append("\(count: answers) answered from another port than the check went to (not valid, RFC 8445 §7.2.5.2.1)") }
+            if d.lost > 0 { fates.append("\(count: d.lost) lost in the network (loss \(JSONNumber(network.settings.loss).text))") }
             if !fates.isEmpty { parts.append("of \(peer: n)'s checks to \(peer: m), \(fates.joined(separator: ", "))") }
         }
         let noSTUN = !network.settings.stun && (ha.nat >= 0 || hb.nat >= 0)
@@ -67,18 +68,25 @@ extension Simulation {
             var relayFates: [ReasonText] = []
             var refusedFull = false, refused = false, unanswered = false
             for (conn, n, h) in [(x, na, ha), (y, nb, hb)] {
-                for r in conn.pc.ice.relays where r.state != .allocated {
+                // Granted once (a relayed address), released when the connection closed: the
+                // server did answer (QA, session 14: such relays were "never answered").
+                for r in conn.pc.ice.relays where r.state != .allocated && r.relayed == nil {
                     if r.transport == .udp && !h.udp {
                         relayFates.append("\(peer: n)'s allocation over udp could not pass its firewall")
                         continue
                     }
+                    let lossy = r.transport == .udp && network.settings.loss > 0
+                        ? " (the requests or the answers lost in the network, loss \(JSONNumber(network.settings.loss).text))" : ""
                     let why = r.errorCode == 508 ? "refused it (508 Insufficient Capacity: every relayed port in use)"
-                        : r.errorCode != 0 ? "refused it (\(r.errorCode))" : "never answered"
+                        : r.errorCode != 0 ? "refused it (\(r.errorCode))" : "never answered" + lossy
                     if r.errorCode == 508 { refusedFull = true } else if r.errorCode != 0 { refused = true } else { unanswered = true }
                     relayFates.append("the TURN server \(why) when \(peer: n) asked for a relay over \(String(describing: r.transport))")
                 }
             }
-            cause = refusedFull ? .turnCapacity : refused ? .turnRefused : unanswered ? .turnUnanswered : .relayFailed
+            // A relay granted on either side means the server answered: what failed is the
+            // relayed path, whatever the other allocations did.
+            let granted = (x.pc.ice.relays + y.pc.ice.relays).contains { $0.relayed != nil }
+            cause = refusedFull ? .turnCapacity : refused ? .turnRefused : unanswered && !granted ? .turnUnanswered : .relayFailed
             parts.append(relayFates.isEmpty ? "no relayed pair worked either" : relayFates.joined(separator: "; "))
         } else if !ha.udp || !hb.udp {
             cause = .udpBlocked
@@ -87,10 +95,18 @@ extension Simulation {
             cause = .noStun
             parts.append(turnCameLater ? "there is no STUN server, so no side behind a NAT learned its public address; \(addTURN)"
                          : "there is no STUN server, so no side behind a NAT learned its public address: add a STUN server, or a TURN server")
+        } else if x.checkDrops.lost + y.checkDrops.lost > 0 && blocked(x.checkDrops) + blocked(y.checkDrops) + asymmetric.0 + asymmetric.1 == 0 {
+            // Nothing but the network's loss (and the checks to private addresses every pair
+            // behind a NAT sends) kept the checks from arriving (QA, session 14: a full-cone
+            // pair at loss 0.95 was told hole punching "cannot work").
+            cause = .checksLost
+            parts.append("the network lost the checks hole punching needed: less loss would let this pair connect (a TURN relay crosses the same lossy network)")
         } else {
             let perDestination = [ha, hb].contains { $0.nat >= 0 && network.nats[Int($0.nat)].spec.mapping != .endpointIndependent }
             cause = perDestination ? .symmetricNat : .checksBlocked
-            parts.append("hole punching cannot work for this pair: \(addTURN)")
+            let lost = x.checkDrops.lost + y.checkDrops.lost
+            parts.append(lost > 0 ? "hole punching did not work for this pair, with some of its checks lost in the network: \(addTURN)"
+                         : "hole punching cannot work for this pair: \(addTURN)")
         }
         return PairDiagnosis(cause, parts.joined(separator: "; "))
     }
@@ -99,17 +115,17 @@ extension Simulation {
     private func describe(_ spec: NATSpec, other: String) -> ReasonText {
         let mapping: ReasonText
         // Without a STUN server there is no server-reflexive address to speak of.
-        let stun = network.settings.stun
+        let stun = network.settings.stun || network.settings.turn  // the TURN server answers Binding too
         switch spec.mapping {
         case .endpointIndependent:
             mapping = stun ? "keeps one external port for every destination, so its server-reflexive address is where its checks come from"
                 : "keeps one external port for every destination"
         case .addressDependent:
             mapping = "opens a new external port for each destination address"
-                + (stun ? ", so its server-reflexive address (learned towards the STUN server) is not where its checks to \(peer: other) come from" : "")
+                + (stun ? ", so its server-reflexive address (learned towards \(network.settings.stun ? "the STUN server" : "the TURN server")) is not where its checks to \(peer: other) come from" : "")
         case .addressAndPortDependent:
             mapping = "opens a new external port for each destination address and port"
-                + (stun ? ", so its server-reflexive address (learned towards the STUN server) is not where its checks to \(peer: other) come from" : "")
+                + (stun ? ", so its server-reflexive address (learned towards \(network.settings.stun ? "the STUN server" : "the TURN server")) is not where its checks to \(peer: other) come from" : "")
         }
         let filtering: String
         switch spec.filtering {

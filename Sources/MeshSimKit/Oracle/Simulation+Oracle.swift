@@ -126,7 +126,14 @@ extension Simulation {
                     cause = .zombieIgnoredOnline
                 }
                 let when: ReasonText = conn.closedAt.map { " at \(time: $0)" } ?? ""
-                parts.append("\(peer: nx)'s connection to \(peer: ny) was closed\(when)\(conn.closedBecause.map { " (\($0))" } ?? "") and nothing dialled again")
+                // The other side did dial, and this page dropped the offer: say so (QA, session
+                // 14: "nothing dialled again" sent the reader to the redial rules).
+                if let dropped = pages[Int(p)].decisions[peers[y].uid]?.last(where: { $0.text.hasPrefix("signal offer dropped") }),
+                   dropped.time >= (conn.closedAt ?? .min) {
+                    parts.append("\(peer: nx)'s connection to \(peer: ny) was closed\(when)\(conn.closedBecause.map { " (\($0))" } ?? ""); \(peer: ny) dialled again, but \(peer: nx) dropped its offer at \(time: dropped.time): it held no link for that id and its policy does not accept offers without one (acceptOffersWithoutLink false)")
+                } else {
+                    parts.append("\(peer: nx)'s connection to \(peer: ny) was closed\(when)\(conn.closedBecause.map { " (\($0))" } ?? "") and nothing dialled again")
+                }
                 // A partition explains the failure only if the connection was closed while it
                 // lasted (or just after): once UDP flows again ICE recovers (found by `fuzz`: a
                 // close 12 s after a short partition had healed was blamed on it).
@@ -148,6 +155,12 @@ extension Simulation {
                 }
                 if (!hx.udp || hy?.udp == false) && !network.settings.turn {
                     parts.append("a firewall lets no UDP out and no TURN server is reachable now, so a new connection would fail as well: add a TURN server")
+                    return PairDiagnosis(cause, parts.joined(separator: "; "))
+                }
+                // Relayed, because no direct pair had worked, and TURN gone since (QA, session
+                // 14: re-dialling policies were named, and each failed).
+                if conn.selectedRelay && !network.settings.turn {
+                    parts.append("that connection went through a TURN relay (no direct pair had worked) and no TURN server is reachable now, so a new connection would most likely fail as well")
                     return PairDiagnosis(cause, parts.joined(separator: "; "))
                 }
                 // A page closes no connection by itself: `failed` is the last state a connection

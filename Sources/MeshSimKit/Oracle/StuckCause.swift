@@ -66,6 +66,9 @@ enum StuckCause: String, CaseIterable, Sendable {
     /// Checks were dropped (filters, firewalls, routing) though no NAT maps per destination;
     /// there is no TURN server.
     case checksBlocked
+    /// The network's `loss` took the checks (and STUN transactions) the pair needed; nothing
+    /// else dropped them.
+    case checksLost
     /// The TURN server refused an allocation with 508 Insufficient Capacity.
     case turnCapacity
     /// The TURN server refused an allocation with another error.

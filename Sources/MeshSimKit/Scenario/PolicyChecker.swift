@@ -32,8 +32,9 @@ extension ScenarioChecker {
         // of a policy that behaves otherwise. The same settings (`policies --json` saved as a
         // file) are that built-in.
         // The page-load rules tell page loads apart by the instance ids; without them they act
-        // as the plain rules, silently (a `--vary` variant may combine them freely).
-        if problemCount == before, !variant, !p.instanceIds {
+        // as the plain rules, silently. A `--vary` variant is held to this too: it must be a
+        // policy one could write as a file (QA, session 14).
+        if problemCount == before, !p.instanceIds {
             let needs = [("onOnline", p.onOnline == .dialIfNotConnectedOrNewPageLoad),
                          ("onInit", p.onInit == .passiveIfNotConnectedOrNewPageLoad || p.onInit == .passiveIfDownOrNewPageLoad)]
             for (field, uses) in needs where uses {

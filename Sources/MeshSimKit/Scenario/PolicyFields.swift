@@ -39,7 +39,7 @@ extension ScenarioFormat {
                   "which side of the pair dials again (`both`: offers may cross)"),
         .optional("initial", .duration(.positive), .value("\"1s\""), "the wait before the first attempt"),
         .optional("factor", .number(min: 1, max: 100), .value("2"), "each attempt waits this many times longer"),
-        .optional("cap", .duration(.positive), .value("\"8s\""), "no attempt waits longer"),
+        .optional("cap", .duration(.positive), .value("\"8s\""), "no wait is longer before jitter stretches it (by up to ± jitter)"),
         .optional("jitter", .number(min: 0, max: 1), .value("0"), "spread of the random stretch, from the run's generator"),
     ], shape: "{\"dialer\": D, \"initial\": D, ...}")
 }

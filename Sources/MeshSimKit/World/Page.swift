@@ -143,6 +143,8 @@ struct CheckDrops {
     var unroutable = 0
     /// By a `udp: false` firewall.
     var firewall = 0
+    /// Lost in the network (`loss`).
+    var lost = 0
 
     mutating func record(_ reason: DropReason) {
         switch reason {
@@ -150,7 +152,8 @@ struct CheckDrops {
         case .noMapping: noMapping += 1
         case .unroutable: unroutable += 1
         case .firewall: firewall += 1
-        case .loss, .offline, .partition: break
+        case .loss: lost += 1
+        case .offline, .partition: break
         }
     }
 }

@@ -331,7 +331,12 @@ extension Simulation {
             send(response, fromHost: nil)
         case .turnServer:
             eventProfile?.count(.toServers)
-            guard network.settings.turn, case .turn(let m) = d.packet else { return }
+            guard network.settings.turn else { return }
+            if let response = STUNServer.answer(d, from: Network.turnServer) {
+                send(response, fromHost: nil)
+                return
+            }
+            guard case .turn(let m) = d.packet else { return }
             callTURNServer { t, out in t.receiveFromClient(m, client: d.from, transport: d.tcp ? .tcp : .udp, now: now, into: &out) }
         case .turnRelay:
             eventProfile?.count(.toServers)

@@ -59,10 +59,11 @@ extension Simulation {
         let list = tickConnections(page: page, flow: fi)
         if f.interval != nil { beginSendBatch(page: page, flow: fi, connections: list) }
         defer { traffic!.sendBatch = nil }
+        if f.interval != nil { countUnreachedReceivers(page: page, flow: fi, connections: list) }
         for c in list {
             let slot = connections[Int(c)]
             guard !slot.closed else { continue }
-            let d = traffic!.direction(connection: c, flow: Int32(fi), page: page, senderName: pages[p].name, receiver: slot.remoteUID)
+            let d = traffic!.direction(connection: c, flow: Int32(fi), page: page, senderName: pages[p].name, receiver: { receiverName(c) })
             if f.interval != nil {
                 sendTrafficMessage(page: page, connection: c, flow: fi, direction: d, bulk: false)
             } else {
@@ -119,12 +120,44 @@ extension Simulation {
         var chunks: Int64 = 0
         for c in list where !connections[Int(c)].closed {
             let d = ledger.direction(connection: c, flow: Int32(fi), page: page, senderName: pages[Int(page)].name,
-                                     receiver: connections[Int(c)].remoteUID)
+                                     receiver: { receiverName(c) })
             if trafficHold(connection: c, flow: fi, direction: d) == nil { chunks += perMessage }
         }
         guard chunks > 0 else { return }
         let (start, _) = chargeRepeated(.dataSend, count: chunks, page: page, readyAt: cursor)
         ledger.sendBatch = TrafficLedger.SendBatch(start: start, chunks: chunks)
+    }
+
+    /// The report name of the page at the other end of connection `c`: its remote connection's
+    /// page once the descriptions named it, else the peer that holds the uid it was made for.
+    private func receiverName(_ c: Int32) -> String {
+        let slot = connections[Int(c)]
+        if let sid = slot.inPlace({ $0.remoteSessionID }), sid >= 1, Int(sid) - 1 < connections.count {
+            return pages[Int(connections[Int(sid) - 1].page)].name
+        }
+        if let s = uidSlots[slot.remoteUID]?.first { return peers[s].name }
+        return slot.remoteUID
+    }
+
+    /// A rate tick's receivers this page holds no open connection to (never connected, or the
+    /// connection closed and nothing replaced it): each misses its message, counted as not sent
+    /// for want of an open channel, as docs/scenario-format.md says (QA, session 14: only
+    /// receivers with a connection object were counted, so the count hung on the policy).
+    private func countUnreachedReceivers(page: Int32, flow fi: Int, connections list: [Int32]) {
+        let p = Int(page)
+        var held = 0
+        for c in list where !connections[Int(c)].closed { held += 1 }
+        // Every live member but this page has a connection: nothing to look for.
+        let f = scenario.traffic[fi]
+        if f.pattern == .allToAll && held >= oracle.liveCount - 1 { return }
+        let me = pages[p].uid
+        for q in pages.indices where q != p && pages[q].alive && network.isReachable(pages[q].host)
+            && !isAttacker(slot: pages[q].slot) && f.sends(from: me, to: pages[q].uid) {
+            let uid = pages[q].uid
+            if list.contains(where: { !connections[Int($0)].closed && connections[Int($0)].remoteUID == uid }) { continue }
+            let d = traffic!.direction(flow: Int32(fi), page: page, senderName: pages[p].name, receiver: pages[q].name)
+            traffic!.directions[Int(d)].notSent[0] += 1
+        }
     }
 
     /// What keeps the page's script from sending flow `fi`'s next message on connection `c` now,

@@ -50,7 +50,8 @@ final class TrafficLedger {
         }
     }
 
-    /// One sender page → receiver uid direction of one flow.
+    /// One sender page → receiver page direction of one flow, both by their report names (a
+    /// duplicated tab's `as`, not the uid it shares or takes: QA, session 14).
     struct Direction {
         var flow: Int32
         var senderPage: Int32
@@ -121,11 +122,12 @@ final class TrafficLedger {
     /// page and one remote, so this spares the keyed lookup on every message.
     private var directionOfConnection: [Int32] = []
 
-    func direction(connection c: Int32, flow: Int32, page: Int32, senderName: String, receiver: String) -> Int32 {
+    /// `receiver`: the receiving page's report name, asked for only the first time.
+    func direction(connection c: Int32, flow: Int32, page: Int32, senderName: String, receiver: () -> String) -> Int32 {
         let k = Int(c) * chunkLengths.count + Int(flow)
         if k < directionOfConnection.count, directionOfConnection[k] >= 0 { return directionOfConnection[k] }
         while directionOfConnection.count <= k { directionOfConnection.append(-1) }
-        let d = direction(flow: flow, page: page, senderName: senderName, receiver: receiver)
+        let d = direction(flow: flow, page: page, senderName: senderName, receiver: receiver())
         directionOfConnection[k] = d
         return d
     }

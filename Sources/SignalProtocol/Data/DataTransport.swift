@@ -69,6 +69,10 @@ public struct DataTransport: Sendable {
         /// Receiving: the next ordered SSN to deliver, and complete messages waiting for it.
         var expectedSSN: UInt16 = 0
         var waiting: [(ssn: UInt16, message: DataMessage)] = []
+        /// Messages complete before the channel opened (DATA in COOKIE-ECHOED, ahead of the
+        /// COOKIE-ACK that establishes the association): delivered as it opens, as Chromium's
+        /// SctpDataChannel queues what arrives while it is connecting.
+        var beforeOpen: [DataMessage] = []
 
         public static func == (a: Channel, b: Channel) -> Bool {
             a.label == b.label && a.stream == b.stream && a.options == b.options && a.state == b.state
@@ -162,6 +166,8 @@ public struct DataTransport: Sendable {
         for i in channels.indices where channels[i].state == .connecting {
             channels[i].state = .open
             out.append(.dataChannelOpen(stream: channels[i].stream))
+            for m in channels[i].beforeOpen { out.append(.dataMessage(stream: channels[i].stream, message: m)) }
+            channels[i].beforeOpen = []
         }
     }
 
@@ -389,6 +395,7 @@ public struct DataTransport: Sendable {
         let flightBefore = flightSize
         let cumAdvanced = s.cumulativeTSN > lastCumAck
         var newlyAcked = 0
+        var measured = false
         while outstandingHead < outstanding.count && outstanding[outstandingHead].fragment.tsn <= s.cumulativeTSN {
             let o = outstanding[outstandingHead]
             // Abandoned chunks count too: they left and arrived (dcSCTP's `AckChunk` counts every
@@ -397,7 +404,10 @@ public struct DataTransport: Sendable {
             if !o.acked { newlyAcked += o.fragment.length }
             if o.inFlight && !o.acked { flightSize -= o.fragment.length }
             if let t = timedTSN, t.tsn == o.fragment.tsn {
-                if o.transmissions == 1 && !o.abandoned { observeRTT(now - t.at) }
+                if o.transmissions == 1 && !o.abandoned {
+                    observeRTT(now - t.at)
+                    measured = true
+                }
                 timedTSN = nil
             }
             if o.retransmit { markedForRetransmit -= 1 }
@@ -462,7 +472,11 @@ public struct DataTransport: Sendable {
                 }
             }
         }
-        if cumAdvanced { t3Backoff = 0 }
+        // The backed-off RTO holds until a valid RTT measurement (RFC 9260 §6.3.3 E2, RFC 6298
+        // §5.5-5.7, Karn): reset on any cumulative advance, a round trip above the unmeasured
+        // 500 ms RTO expired T3 after every ack and never got a sample, and a lossless 600 ms
+        // path carried 4 messages a second (QA, session 14).
+        if measured { t3Backoff = 0 }
         // RFC 3758 §3.5 A2/A3: give up what is due for retransmission past its limit or its
         // lifetime, before anything is sent. Only what is marked for retransmission (nacked):
         // a chunk still in flight may have arrived, its SACK delayed or on its way (dcSCTP's
@@ -546,7 +560,7 @@ public struct DataTransport: Sendable {
             let k = receivedAbove.firstIndex { $0 > f.tsn } ?? receivedAbove.count
             receivedAbove.insert(f.tsn, at: k)
         }
-        if let c = channels.firstIndex(where: { $0.stream == f.stream }), channels[c].state == .open {
+        if let c = channels.firstIndex(where: { $0.stream == f.stream }), channels[c].state == .open || channels[c].state == .connecting {
             if f.begin && f.end {
                 complete(f, channel: c, into: &out)
             } else {
@@ -583,11 +597,11 @@ public struct DataTransport: Sendable {
 
     private mutating func complete(_ f: DataFragment, channel c: Int, into out: inout [AssociationOutput]) {
         if f.unordered {
-            out.append(.dataMessage(stream: f.stream, message: f.message))
+            deliver(f.message, channel: c, into: &out)
             return
         }
         if f.ssn == channels[c].expectedSSN {
-            out.append(.dataMessage(stream: f.stream, message: f.message))
+            deliver(f.message, channel: c, into: &out)
             channels[c].expectedSSN &+= 1
             deliverWaiting(c, into: &out)
         } else if Int16(bitPattern: f.ssn &- channels[c].expectedSSN) > 0 {
@@ -596,11 +610,20 @@ public struct DataTransport: Sendable {
         }
     }
 
+    /// A complete message to its channel's page, or kept until the channel opens.
+    private mutating func deliver(_ m: DataMessage, channel c: Int, into out: inout [AssociationOutput]) {
+        if channels[c].state == .connecting {
+            channels[c].beforeOpen.append(m)
+        } else {
+            out.append(.dataMessage(stream: channels[c].stream, message: m))
+        }
+    }
+
     private mutating func deliverWaiting(_ c: Int, into out: inout [AssociationOutput]) {
         while let w = channels[c].waiting.first, Int16(bitPattern: w.ssn &- channels[c].expectedSSN) <= 0 {
             channels[c].waiting.removeFirst()
             if w.ssn == channels[c].expectedSSN {
-                out.append(.dataMessage(stream: channels[c].stream, message: w.message))
+                deliver(w.message, channel: c, into: &out)
                 channels[c].expectedSSN &+= 1
             }
         }

@@ -58,6 +58,11 @@ public struct ICEAgent: Sendable {
     public let base: TransportAddress
     public var stunServer: TransportAddress? { shared.value.stunServer }
     public var turnServer: TransportAddress? { shared.value.turnServer }
+    /// Where the server-reflexive Binding goes: the STUN server, or without one the TURN
+    /// server, which libwebrtc also uses as a STUN server (`PortConfiguration::StunServers`:
+    /// "every UDP TURN server should also be used as a STUN server", on unless the field trial
+    /// WebRTC-UseTurnServerAsStunServer disables it; docs/model.md section 5).
+    public var bindingServer: TransportAddress? { shared.value.stunServer ?? shared.value.turnServer }
     /// TURN allocations, one per transport, in the order started (at the RELAY gathering phase;
     /// empty until then).
     public private(set) var relays: [RelayAllocation] = []
@@ -290,7 +295,7 @@ public struct ICEAgent: Sendable {
         case .bindingRequest:
             receiveRequest(m, from: from, via: path, now: now, into: &out)
         case .bindingSuccess:
-            if path == .direct, let tx = stunTransaction, tx.id == m.transactionID, from == stunServer {
+            if path == .direct, let tx = stunTransaction, tx.id == m.transactionID, from == bindingServer {
                 receiveServerReflexive(m.mappedAddress, into: &out)
             } else {
                 receiveSuccess(m, from: from, via: path, now: now, into: &out)
@@ -339,7 +344,7 @@ public struct ICEAgent: Sendable {
         if let p = phaseDue, p.at <= now {
             runPhase(p.phase, now: now, into: &out)
         }
-        if var tx = stunTransaction, tx.nextAt <= now, let server = stunServer {
+        if var tx = stunTransaction, tx.nextAt <= now, let server = bindingServer {
             if tx.sends > config.stunMaxRetransmissions {
                 stunTransaction = nil
                 completeGatheringIfDone(into: &out)
@@ -404,7 +409,7 @@ public struct ICEAgent: Sendable {
         localCandidates.append(LocalCandidate(candidate: host, base: base))
         out.append(.gathered(host))
         for r in remoteCandidates.indices { formPair(local: localCandidates.count - 1, remote: r) }
-        if let server = stunServer {
+        if let server = bindingServer {
             let id = newTransactionID()
             out.append(.send(to: server, STUNMessage(kind: .bindingRequest, transactionID: id)))
             stunTransaction = (id, 1, now + config.stunInitialRTO, config.stunInitialRTO)

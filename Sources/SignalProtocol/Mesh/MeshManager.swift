@@ -200,13 +200,18 @@ public struct MeshManager: Sendable {
                         }
                     }
                 }
+                var replaced = false
                 if let i = index, !links[i].destroyed, policy.replaceLinkOnForeignOffer,
                    let known = links[i].remoteSession, known != d.sessionID {
                     out.append(.note(remote: from, "offer from a new connection of \(from): replacing the old link"))
                     destroy(i, into: &out)
                     index = nil
+                    replaced = true
                 }
-                if index == nil || links[index!].destroyed, policy.acceptOfferWithoutLink {
+                // A replaced link is replaced by a passive one whatever `acceptOfferWithoutLink`
+                // says (docs/policies.md; QA, session 14: the offer was dropped after the link
+                // was torn down, leaving the pair dead).
+                if index == nil || links[index!].destroyed, policy.acceptOfferWithoutLink || replaced {
                     create(remote: from, role: .passive, into: &out)
                     index = current[from]
                 }

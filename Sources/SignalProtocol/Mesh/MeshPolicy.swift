@@ -90,7 +90,7 @@ public struct RedialRule: Hashable, Sendable {
     /// Nanoseconds before the first attempt (the grace period after the failure).
     public var initial: Int64
     public var factor: Double
-    /// Nanoseconds: no attempt waits longer.
+    /// Nanoseconds: no wait is longer before jitter stretches it.
     public var cap: Int64
     /// 0 … 1: the spread of the random stretch.
     public var jitter: Double

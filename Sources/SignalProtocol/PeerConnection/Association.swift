@@ -364,18 +364,25 @@ public struct Association: Sendable {
             unacked.removeAll { $0.data.tsn == tsn }
             if unacked.isEmpty { unacked = [] }  // give back the storage: most connections idle here
         case .fragment(let f):
-            guard sctp == .established else { return }
+            guard hasTCB else { return }
             if dataStorage == nil { dataStorage = DataStorage(DataTransport()) }  // SACKed even where no channel is open
             withData { $0.receiveFragment(f, now: now, into: &out) }
         case .selectiveAck(let s):
-            guard sctp == .established else { return }
+            guard hasTCB else { return }
             withData { $0.receiveSack(s, now: now, into: &out) }
         case .forwardTSN(let f):
-            guard sctp == .established else { return }
+            guard hasTCB else { return }
             if dataStorage == nil { dataStorage = DataStorage(DataTransport()) }
             withData { $0.receiveForwardTSN(f, now: now, into: &out) }
         }
     }
+
+    /// Whether the association has its transmission control block: established, or the client
+    /// between INIT-ACK and COOKIE-ACK (dcSCTP makes the TCB on INIT-ACK and accepts DATA in
+    /// COOKIE-ECHOED). The server, established on COOKIE-ECHO, may send DATA that overtakes
+    /// its COOKIE-ACK; dropped, the first burst of a flow waited for T3-rtx and crawled
+    /// (QA, session 14).
+    private var hasTCB: Bool { sctp == .established || sctp == .cookieEchoed }
 
     private mutating func established(now: Int64, into out: inout [AssociationOutput]) {
         sctp = .established
