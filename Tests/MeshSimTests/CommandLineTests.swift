@@ -360,6 +360,17 @@ import Testing
         #expect(xml.contains(#"<failure message="maxSignalingMessages: "#), "\(xml)")
     }
 
+    /// `--trace -` and `--trace -x` made files named `-` and `-x`; refused, with the way to
+    /// write such a name.
+    @Test func anOutputNamedLikeAnOptionOrStdoutIsRefused() throws {
+        let file = ProcessTests.packageRoot.appendingPathComponent("Scenarios/2-peers.json").path
+        for name in ["-", "-x"] {
+            let r = try Self.run(["scenario", file, "--trace", name])
+            #expect(r.status == 2, "\(name): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: FileManager.default.currentDirectoryPath + "/" + name))
+        }
+    }
+
     /// `fuzz --out` under a regular file: the system's reason, not Foundation's error 512.
     @Test func fuzzOutUnderAFileSaysWhy() throws {
         let dir = try Self.scratch("fuzz-out-file")

@@ -43,6 +43,31 @@ import Testing
         #expect(r.stuck.allSatisfy { $0.cause != .turnUnanswered }, "\(r.stuck.map(\.reason))")
     }
 
+    /// STUN turned on after the connections were set up taught them nothing: `noStun`, saying
+    /// a new connection would learn the address, not "add a TURN server".
+    @Test func aSTUNServerThatCameLaterIsNoStun() throws {
+        let r = try Self.run(#"""
+        {"name": "t", "duration": "40s", "network": {"stun": false, "turn": false},
+         "peers": [{"id": "b", "nat": "portRestrictedCone"}, {"id": "f", "nat": "fullCone"}],
+         "events": [{"at": "25s", "do": "network", "stun": true}]}
+        """#)
+        let s = try #require(r.stuck.first)
+        #expect(s.cause == .noStun, "\(s.reason)")
+        #expect(s.reason.contains("a new connection would"), "\(s.reason)")
+    }
+
+    /// A per-destination mapping against a port-restricted filter cannot hole-punch at any
+    /// loss: never `checksLost`, whatever the seed.
+    @Test func aPairNATsKeepApartIsNotBlamedOnLoss() throws {
+        for seed: UInt64 in [5, 7, 11, 12] {
+            let r = try Self.run(#"""
+            {"name": "t", "seed": \#(seed), "duration": "20s", "network": {"loss": 0.6, "stun": true, "turn": false},
+             "peers": [{"id": "a", "nat": "portRestrictedCone"}, {"id": "d", "nat": "symmetric"}]}
+            """#)
+            #expect(r.stuck.allSatisfy { $0.cause != .checksLost }, "seed \(seed): \(r.stuck.map(\.reason))")
+        }
+    }
+
     /// A relayed pair whose TURN server went away: no re-dialling policy would repair it, so
     /// none is named.
     @Test func noPolicyIsNamedWhenTheRelayIsGone() throws {
@@ -159,10 +184,18 @@ import Testing
     }
 
     /// `--vary` is held to what a policy file may say: the page-load rules need instance ids.
+    /// The combination that runs is judged, whatever order the options came in.
     @Test func aVariantNeedingInstanceIdsIsRefused() throws {
-        let r = try ProcessTests.run(["compare", ProcessTests.packageRoot.appendingPathComponent("Scenarios/2-peers.json").path,
-                                      "--policies", "keep-live-links", "--vary", "instanceIds=false", "--seeds", "1"])
+        let file = ProcessTests.packageRoot.appendingPathComponent("Scenarios/2-peers.json").path
+        let r = try ProcessTests.run(["compare", file, "--policies", "keep-live-links", "--vary", "instanceIds=false", "--seeds", "1"])
         #expect(r.status == 2, "\(r.stderr)")
         #expect(r.stderr.contains("needs \"instanceIds\": true"), "\(r.stderr)")
+        for order in [["onInit=passiveIfNotConnectedOrNewPageLoad", "instanceIds=true"], ["instanceIds=true", "onInit=passiveIfNotConnectedOrNewPageLoad"]] {
+            let ok = try ProcessTests.run(["compare", file, "--policies", "seed", "--vary", order[0], "--vary", order[1], "--seeds", "1"])
+            #expect(ok.status == 0, "\(order): \(ok.stderr)")
+        }
+        let valid = try ProcessTests.run(["compare", file, "--policies", "keep-live-links", "--vary", "instanceIds=false",
+                                          "--vary", "onInit=passiveIfNotConnected", "--vary", "onOnline=dial", "--seeds", "1"])
+        #expect(valid.status == 0, "\(valid.stderr)")
     }
 }

@@ -69,6 +69,14 @@ import SignalProtocol
         """#) == [#"t.json: events[2].peer: peer id "carol" is the tab that events[0] opens (duplicateTab `as`); a join cannot reuse it"#])
     }
 
+    /// A join reusing a tab's `as` while the tab exists: one line, not a second "already exists".
+    @Test func aJoinReusingATabNameIsOneProblem() {
+        #expect(problems(#"""
+        {"name": "x", "duration": "10s", "peers": [{"count": 9, "idPrefix": "p"}, {"id": "q"}],
+         "events": [{"at": "1s", "do": "duplicateTab", "peer": "q", "as": "r"}, {"at": "2s", "do": "join", "peer": "r"}]}
+        """#) == [#"t.json: events[1].peer: peer id "r" is the tab that events[0] opens (duplicateTab `as`); a join cannot reuse it"#])
+    }
+
     @Test func aFlowWithAnAttackerIsRefused() {
         #expect(problems(#"""
         {"name": "t", "duration": "10s", "peers": [{"id": "alice", "behaviour": ["flood"]}, {"id": "bob"}, {"id": "carol"}],

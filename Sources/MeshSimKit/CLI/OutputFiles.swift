@@ -20,6 +20,14 @@ enum OutputFiles {
         var seen: [(output: OutputFile, key: String)] = []
         for out in outputs {
             guard !out.path.isEmpty else { throw UsageError(message: "--\(out.option): expected a file name, got an empty one") }
+            // `-` is standard output to many tools, and `-x` looks like an option: either would
+            // silently become a file of that name in the working directory (QA, session 14).
+            if out.path == "-" {
+                throw UsageError(message: "--\(out.option) \"-\": MeshSim writes no output to standard output this way; name a file, or /dev/stdout")
+            }
+            if out.path.hasPrefix("-") {
+                throw UsageError(message: "--\(out.option) \(scenarioQuote(out.path)): a file whose name starts with - is written ./\(oneLine(out.path))")
+            }
             if let id = FileID(out.path) {
                 if id.isDirectory {
                     throw UsageError(message: "--\(out.option) \(scenarioQuote(out.path)): is a directory; name a file")

@@ -35,41 +35,64 @@ struct PolicyVariants {
     }
 
     /// The policies a comparison runs: each of `bases` under every combination of the axes.
+    /// Each value is checked on its own first (an unknown value is named with its `--vary`),
+    /// then each combination whole: a rule that needs another field (`instanceIds`) is judged
+    /// on the variant that runs, whatever order the `--vary` options came in.
     static func expand(_ bases: [PolicySpec], _ axes: [Axis]) throws(UsageError) -> [PolicySpec] {
-        var out = bases
+        var combinations: [[(axis: Axis, value: String)]] = [[]]
         for axis in axes {
-            var next: [PolicySpec] = []
-            for p in out {
-                for value in axis.values { next.append(try apply(axis, value, to: p)) }
+            var next: [[(axis: Axis, value: String)]] = []
+            for c in combinations {
+                for value in axis.values { next.append(c + [(axis, value)]) }
             }
-            out = next
+            combinations = next
+        }
+        var out: [PolicySpec] = []
+        for p in bases {
+            for axis in axes {
+                for value in axis.values { _ = try check(set(p, [(axis, value)]), p, label: "--vary \(axis.field)=\(value)", crossField: false) }
+            }
+            for c in combinations where !c.isEmpty {
+                let label = "--vary " + c.map { "\($0.axis.field)=\($0.value)" }.joined(separator: " --vary ")
+                let spec = try check(set(p, c), p, label: label, crossField: true)
+                let (base, given) = split(p.name)
+                out.append(spec.named(base + "{" + (given + c.map { "\($0.axis.field)=\($0.value)" }).joined(separator: ",") + "}"))
+            }
+            if axes.isEmpty { out.append(p) }
         }
         return out
     }
 
-    /// `p` with the field set to `value` (JSON if it parses as a JSON scalar, else a string),
-    /// checked as a policy object is; named `base{field=value,...}`.
-    static func apply(_ axis: Axis, _ value: String, to p: PolicySpec) throws(UsageError) -> PolicySpec {
-        let parsed: JSONValue
-        if let v = try? JSONParser.parse(value), !(v.objectValue != nil || v.arrayValue != nil) { parsed = v } else { parsed = .string(value) }
+    /// `p`'s policy object with each field set to its value (JSON if it parses as a JSON
+    /// scalar, else a string).
+    private static func set(_ p: PolicySpec, _ values: [(axis: Axis, value: String)]) throws(UsageError) -> JSONObject {
         guard case .object(var root) = PolicyJSON.object(p) else { preconditionFailure("a policy object") }
-        if axis.path.count == 1 {
-            set(&root, axis.path[0], parsed)
-        } else {
-            var inner = root[axis.path[0]]?.objectValue ?? JSONObject()
-            if root[axis.path[0]] == nil {
-                throw UsageError(message: "--vary \(axis.field): \(axis.path[0]) is not a field of a policy object (docs/policies.md)")
+        for (axis, value) in values {
+            let parsed: JSONValue
+            if let v = try? JSONParser.parse(value), !(v.objectValue != nil || v.arrayValue != nil) { parsed = v } else { parsed = .string(value) }
+            if axis.path.count == 1 {
+                set(&root, axis.path[0], parsed)
+            } else {
+                var inner = root[axis.path[0]]?.objectValue ?? JSONObject()
+                if root[axis.path[0]] == nil {
+                    throw UsageError(message: "--vary \(axis.field): \(axis.path[0]) is not a field of a policy object (docs/policies.md)")
+                }
+                set(&inner, axis.path[1], parsed)
+                set(&root, axis.path[0], .object(inner))
             }
-            set(&inner, axis.path[1], parsed)
-            set(&root, axis.path[0], .object(inner))
         }
-        let checker = ScenarioChecker(file: "--vary \(axis.field)=\(value)")
-        guard let spec = checker.policySpec(CheckedObject(object: root, at: .root), defaultName: p.name, variant: true) else {
+        return root
+    }
+
+    /// The policy `root` describes, checked as a policy object is; the first problem as a
+    /// usage error labelled with the `--vary` options that made it.
+    private static func check(_ root: JSONObject, _ p: PolicySpec, label: String, crossField: Bool) throws(UsageError) -> PolicySpec {
+        let checker = ScenarioChecker(file: label)
+        guard let spec = checker.policySpec(CheckedObject(object: root, at: .root), defaultName: p.name, variant: true, crossField: crossField) else {
             let first = checker.sortedProblems().first.map(\.description) ?? "invalid value"
             throw UsageError(message: first)
         }
-        let (base, given) = split(p.name)
-        return spec.named(base + "{" + (given + ["\(axis.field)=\(value)"]).joined(separator: ",") + "}")
+        return spec
     }
 
     /// "resilient{a=1}" → ("resilient", ["a=1"]).

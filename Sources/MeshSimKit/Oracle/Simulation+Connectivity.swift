@@ -51,7 +51,11 @@ extension Simulation {
             if d.lost > 0 { fates.append("\(count: d.lost) lost in the network (loss \(JSONNumber(network.settings.loss).text))") }
             if !fates.isEmpty { parts.append("of \(peer: n)'s checks to \(peer: m), \(fates.joined(separator: ", "))") }
         }
-        let noSTUN = !network.settings.stun && (ha.nat >= 0 || hb.nat >= 0)
+        // Judged by what the connections were set up with: a STUN server a `network` event turned
+        // on later taught these connections nothing (QA, session 14: "add a TURN server").
+        let hadReflector = x.pc.ice.bindingServer != nil || y.pc.ice.bindingServer != nil
+        let noSTUN = !hadReflector && (ha.nat >= 0 || hb.nat >= 0)
+        let stunCameLater = noSTUN && network.settings.stun
         // TURN reachable now, but these connections were set up without it (a `network` event
         // turned it on later): only a new connection would use it (found by QA: "add a TURN
         // server" was said of a run that had one).
@@ -93,12 +97,15 @@ extension Simulation {
             parts.append("only TURN over TCP can get through: \(addTURN)")
         } else if noSTUN {
             cause = .noStun
-            parts.append(turnCameLater ? "there is no STUN server, so no side behind a NAT learned its public address; \(addTURN)"
+            parts.append(stunCameLater ? "a STUN server is reachable now, but these connections were set up before it was, so no side behind a NAT learned its public address: a new connection would"
+                         : turnCameLater ? "there is no STUN server, so no side behind a NAT learned its public address; \(addTURN)"
                          : "there is no STUN server, so no side behind a NAT learned its public address: add a STUN server, or a TURN server")
-        } else if x.checkDrops.lost + y.checkDrops.lost > 0 && blocked(x.checkDrops) + blocked(y.checkDrops) + asymmetric.0 + asymmetric.1 == 0 {
-            // Nothing but the network's loss (and the checks to private addresses every pair
-            // behind a NAT sends) kept the checks from arriving (QA, session 14: a full-cone
-            // pair at loss 0.95 was told hole punching "cannot work").
+        } else if x.checkDrops.lost + y.checkDrops.lost > 0 && x.checkDrops.firewall + y.checkDrops.firewall == 0
+                    && ![ha, hb].contains(where: { $0.nat >= 0 && network.nats[Int($0.nat)].spec.mapping != .endpointIndependent }) {
+            // No NAT maps per destination, so hole punching works between these two (the
+            // filters drop only the first checks, until each side's own checks open its
+            // mapping) and no firewall is in the way: the network's loss took what it needed
+            // (QA, session 14: a full-cone pair at loss 0.95 was told hole punching "cannot work").
             cause = .checksLost
             parts.append("the network lost the checks hole punching needed: less loss would let this pair connect (a TURN relay crosses the same lossy network)")
         } else {

@@ -66,8 +66,8 @@ enum StuckCause: String, CaseIterable, Sendable {
     /// Checks were dropped (filters, firewalls, routing) though no NAT maps per destination;
     /// there is no TURN server.
     case checksBlocked
-    /// The network's `loss` took the checks (and STUN transactions) the pair needed; nothing
-    /// else dropped them.
+    /// No NAT of the pair maps per destination and no firewall is in the way: the network's
+    /// `loss` took the checks (and STUN transactions) hole punching needed.
     case checksLost
     /// The TURN server refused an allocation with 508 Insufficient Capacity.
     case turnCapacity

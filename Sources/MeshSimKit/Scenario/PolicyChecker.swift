@@ -5,8 +5,9 @@ import SignalProtocol
 extension ScenarioChecker {
     /// The policy an object describes; `defaultName` when it has no `name`. Nil after a problem.
     /// `variant`: a `--vary` variant of a named policy, which keeps its base's name here (and
-    /// is renamed after) and so may differ from a built-in of that name.
-    func policySpec(_ o: CheckedObject, defaultName: String, variant: Bool = false) -> PolicySpec? {
+    /// is renamed after) and so may differ from a built-in of that name. `crossField` false:
+    /// each field alone (one `--vary` value, before its combination is judged whole).
+    func policySpec(_ o: CheckedObject, defaultName: String, variant: Bool = false, crossField: Bool = true) -> PolicySpec? {
         let before = problemCount
         checkFields(o, ScenarioFormat.policy)
         var p = PolicySpec.seed.named(defaultName)
@@ -34,7 +35,7 @@ extension ScenarioChecker {
         // The page-load rules tell page loads apart by the instance ids; without them they act
         // as the plain rules, silently. A `--vary` variant is held to this too: it must be a
         // policy one could write as a file (QA, session 14).
-        if problemCount == before, !p.instanceIds {
+        if problemCount == before, crossField, !p.instanceIds {
             let needs = [("onOnline", p.onOnline == .dialIfNotConnectedOrNewPageLoad),
                          ("onInit", p.onInit == .passiveIfNotConnectedOrNewPageLoad || p.onInit == .passiveIfDownOrNewPageLoad)]
             for (field, uses) in needs where uses {

@@ -1323,8 +1323,10 @@ final class ScenarioChecker {
             // else on a later `join` of it (a later `as` reports itself).
             if let other = same.first(where: { $0 < i }) {
                 report(d.at, "peer id \(scenarioQuote(d.id)) is already defined at \(definitions[other].path)")
+                alreadyReportedIds.insert(d.id)
             } else if let later = same.first(where: { $0 > i && definitions[$0].kind != .tabAs }) {
                 report(definitions[later].at, "peer id \(scenarioQuote(d.id)) is the tab that \(d.path) opens (duplicateTab `as`); a join cannot reuse it")
+                alreadyReportedIds.insert(d.id)
             }
         }
     }
@@ -1372,6 +1374,7 @@ final class ScenarioChecker {
                     if mayBeUndefinedPeer(id) { break }
                     report(at, "no peer \(scenarioQuote(id)) exists at \(DurationText.format(t))")
                 case (.alreadyExists(let id)?, let at?):
+                    if alreadyReportedIds.contains(id) { break }
                     report(at, "peer \(scenarioQuote(id)) already exists at \(DurationText.format(t))")
                 case (.sameHost(let x, let y)?, let at?):
                     report(at, "\(scenarioQuote(x)) and \(scenarioQuote(y)) are tabs on one host (a duplicated tab shares the host of the tab it copies), so there is no network between them to partition")
