@@ -68,6 +68,18 @@ import Testing
         }
     }
 
+    /// STUN turned off (and no TURN) for two NATed peers: a new connection would fail too, so
+    /// no re-dialling policy is named for the partition that broke the old one.
+    @Test func noPolicyIsNamedWhenNoServerCouldHelpANewConnection() throws {
+        let r = try Self.run(#"""
+        {"name": "t", "duration": "60s", "peers": [{"id": "a", "nat": "fullCone"}, {"id": "b", "nat": "portRestrictedCone", "join": "300ms"}],
+         "events": [{"at": "5s", "do": "network", "stun": false}, {"at": "10s", "do": "partition", "between": ["a", "b"], "for": "30s"}]}
+        """#)
+        let s = try #require(r.stuck.first)
+        #expect(s.reason.contains("so a new connection would fail as well"), "\(s.reason)")
+        #expect(!s.reason.contains("would repair"), "\(s.reason)")
+    }
+
     /// A relayed pair whose TURN server went away: no re-dialling policy would repair it, so
     /// none is named.
     @Test func noPolicyIsNamedWhenTheRelayIsGone() throws {

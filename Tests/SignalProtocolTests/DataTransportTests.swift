@@ -328,6 +328,25 @@ struct DataTransportTests {
         #expect(link.sides[0].cwnd >= DataTransport.minCwnd && link.sides[0].cwnd < 10 * DataTransport.mtu)
     }
 
+    /// DATA that arrives while a negotiated channel is still connecting (the peer's DATA overtook
+    /// the COOKIE-ACK) is acknowledged and kept; the channel delivers it as it opens.
+    @Test func aConnectingChannelKeepsWhatArrivesUntilItOpens() {
+        var a = DataTransport(), b = DataTransport()
+        var out: [AssociationOutput] = []
+        a.openChannel(label: "t", stream: 1000, options: DataChannelOptions(), established: true, into: &out)
+        b.openChannel(label: "t", stream: 1000, options: DataChannelOptions(), established: false, into: &out)
+        out = []
+        _ = a.send(stream: 1000, DataMessage(tag: 7, length: 100), now: 0, into: &out)
+        var fromB: [AssociationOutput] = []
+        for o in out {
+            if case .send(.sctp(.fragment(let f))) = o { b.receiveFragment(f, now: ms(20), into: &fromB) }
+        }
+        #expect(!fromB.contains { if case .dataMessage = $0 { return true } else { return false } })
+        fromB = []
+        b.associationEstablished(into: &fromB)
+        #expect(fromB.map(show) == [show(.dataChannelOpen(stream: 1000)), show(.dataMessage(stream: 1000, message: DataMessage(tag: 7, length: 100)))])
+    }
+
     @Test func theT3TimerRetransmitsBacksOffAndShrinksTheWindow() {
         var link = Link()
         var blackout = true

@@ -157,6 +157,14 @@ extension Simulation {
                     parts.append("a firewall lets no UDP out and no TURN server is reachable now, so a new connection would fail as well: add a TURN server")
                     return PairDiagnosis(cause, parts.joined(separator: "; "))
                 }
+                // Both behind NATs on different networks, and neither a STUN nor a TURN server
+                // reachable now: no candidate of a new connection could reach the other side
+                // (QA, session 14: re-dialling policies were named after `stun` was turned off).
+                if let hy, hx.nat >= 0, hy.nat >= 0, !(hx.lan >= 0 && hx.lan == hy.lan),
+                   !network.settings.stun, !network.settings.turn {
+                    parts.append("both are behind NATs and no STUN or TURN server is reachable now, so a new connection would fail as well")
+                    return PairDiagnosis(cause, parts.joined(separator: "; "))
+                }
                 // Relayed, because no direct pair had worked, and TURN gone since (QA, session
                 // 14: re-dialling policies were named, and each failed).
                 if conn.selectedRelay && !network.settings.turn {
