@@ -195,6 +195,22 @@ import Testing
         #expect(r.stuck.contains { $0.reason.contains("dropped its offer") }, "\(r.stuck.map(\.reason))")
     }
 
+    /// The old connection failed because the other side's new offer was applied to it, not
+    /// because of the partition still in force: the reason says which.
+    @Test func aForeignOfferAppliedToAnOldConnectionIsNamed() throws {
+        let s = try ScenarioRunTests.scenario(#"""
+        {"name": "t", "seed": 1, "duration": "60s", "network": {"latency": "20ms", "jitter": "3ms"},
+         "peers": [{"count": 3, "idPrefix": "p", "join": {"start": "0s", "every": "300ms"}}],
+         "events": [{"at": "10s", "do": "partition", "between": ["p1", "p2"], "for": "10s"},
+                    {"at": "17s", "do": "wsDrop", "peer": "p2", "reconnectAfter": "1s"}],
+         "policy": {"name": "oi", "connected": "channelOpenAndConnected", "instanceIds": true, "onInit": "passiveIfDownOrNewPageLoad"}}
+        """#)
+        let (_, r) = ScenarioRunTests.run(s, policy: try #require(s.policyObject))
+        let stuck = try #require(r.stuck.first)
+        #expect(stuck.cause != .partitionFailed, "\(stuck.reason)")
+        #expect(stuck.reason.contains("offer was applied to this old connection"), "\(stuck.reason)")
+    }
+
     /// `--vary` is held to what a policy file may say: the page-load rules need instance ids.
     /// The combination that runs is judged, whatever order the options came in.
     @Test func aVariantNeedingInstanceIdsIsRefused() throws {

@@ -137,7 +137,12 @@ extension Simulation {
                 // A partition explains the failure only if the connection was closed while it
                 // lasted (or just after): once UDP flows again ICE recovers (found by `fuzz`: a
                 // close 12 s after a short partition had healed was blamed on it).
-                if let cut = network.partitions.last(where: { ($0.a == pages[Int(p)].host && $0.b == (peers[y].host?.raw ?? -1)) || ($0.b == pages[Int(p)].host && $0.a == (peers[y].host?.raw ?? -1)) }),
+                // A description of the other side's new connection applied to this old one just
+                // before it failed (the link not replaced on a foreign offer): that, not a
+                // partition still in force, broke it (QA, session 14).
+                if let foreign = conn.foreignOfferAt, let closed = conn.closedAt, closed >= foreign, closed - foreign <= nsPerSecond {
+                    parts.append("\(peer: ny)'s new connection's offer was applied to this old connection at \(time: foreign) (\(peer: nx)'s policy does not replace a link on an offer from another connection), and it failed at once against the new connection's certificate")
+                } else if let cut = network.partitions.last(where: { ($0.a == pages[Int(p)].host && $0.b == (peers[y].host?.raw ?? -1)) || ($0.b == pages[Int(p)].host && $0.a == (peers[y].host?.raw ?? -1)) }),
                    conn.closedAt.map({ $0 <= cut.until + nsPerSecond }) ?? true {
                     parts.append("UDP between them was blocked until \(time: cut.until), long enough for ICE to fail, and no online event follows a partition")
                     if cause != .zombieIgnoredOnline { cause = .partitionFailed }

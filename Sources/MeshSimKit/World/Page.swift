@@ -110,6 +110,9 @@ final class ConnectionSlot {
     var observedChannelOpen = false
     /// The remote session id last announced as this connection's association (`association`).
     var announcedRemoteSession: UInt64?
+    /// When a description from another remote connection than the one it belonged to was
+    /// applied to it (an offer of the other side's new connection, the link not replaced).
+    var foreignOfferAt: Int64?
     var selectedRelay = false
     /// ICE reported `connected` at least once (a pair ever worked).
     var iceEverConnected = false

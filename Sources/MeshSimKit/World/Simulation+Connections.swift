@@ -232,6 +232,7 @@ extension Simulation {
             // belongs to (the description's session id): the association the oracle judges by.
             let remoteSession = connections[i].inPlace { $0.remoteSessionID }
             if remoteSession != connections[i].announcedRemoteSession {
+                if connections[i].announcedRemoteSession != nil { connections[i].foreignOfferAt = now }
                 connections[i].announcedRemoteSession = remoteSession
                 if let remoteSession { emitHere(.association, String(remoteSession)) }
             }
