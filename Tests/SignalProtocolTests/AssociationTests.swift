@@ -109,6 +109,18 @@ private final class Wire {
         }
     }
 
+    /// One round of the packets in flight (`deliverAll` runs them to the end).
+    func deliverRound() {
+        let batch = inFlight
+        inFlight = []
+        now += oneWay
+        for (to, p) in batch {
+            var out: [AssociationOutput] = []
+            sides[to].receive(p, now: now, into: &out)
+            take(to, trigger: name(p), out)
+        }
+    }
+
     func createChannel(_ side: Int, _ label: String) {
         var out: [AssociationOutput] = []
         sides[side].createChannel(label: label, into: &out, now: now)
@@ -342,6 +354,33 @@ struct AssociationTests {
         #expect(w.sides[server].sctp == .established)
         #expect(w.sides[client].nextDeadline == nil)
         #expect(w.sides[server].nextDeadline == nil)
+    }
+
+    /// The client, established on COOKIE-ECHO, sends application data at once; a DATA packet
+    /// that overtakes its COOKIE-ACK finds the server in COOKIE-ECHOED with its control block
+    /// made (as dcSCTP has it from INIT-ACK): taken, and delivered as the negotiated channel
+    /// opens. Dropped, it waited for T3-rtx and the flow crawled (QA, session 14).
+    @Test func dataAheadOfTheCookieAckIsTakenAndDeliveredAsTheChannelOpens() {
+        let w = Wire()
+        for side in [client, server] {
+            var out: [AssociationOutput] = []
+            w.sides[side].openDataChannel(label: "t", stream: 1000, options: DataChannelOptions(), into: &out)
+            w.sides[side].transportWritable(rtt: ms(20), now: w.now, into: &out)
+            w.take(side, trigger: "setup", out)
+        }
+        while w.sides[client].sctp != .established && !w.inFlight.isEmpty { w.deliverRound() }
+        #expect(w.sides[server].sctp == .cookieEchoed, "the COOKIE-ACK is still on its way")
+        var out: [AssociationOutput] = []
+        #expect((try? w.sides[client].sendData(stream: 1000, DataMessage(tag: 9, length: 100), now: w.now, into: &out).get()) != nil)
+        let data = packets(out).filter { if case .sctp(.fragment) = $0 { return true } else { return false } }
+        #expect(data.count == 1)
+        var early: [AssociationOutput] = []
+        for p in data { w.sides[server].receive(p, now: w.now + ms(5), into: &early) }
+        #expect(!early.contains { if case .dataMessage = $0 { return true } else { return false } }, "not before the channel opens")
+        w.deliverAll()  // the COOKIE-ACK
+        #expect(w.sides[server].sctp == .established)
+        #expect(w.events[server].contains("cookieAck: data dataMessage(stream: 1000, message: SignalProtocol.DataMessage(tag: 9, length: 100))"),
+                "\(w.events[server])")
     }
 
     @Test func aLocallyCreatedChannelOpensWhenTheAssociationIsEstablished() {
