@@ -97,14 +97,7 @@ private final class Wire {
     func deliverAll() {
         var rounds = 0
         while !inFlight.isEmpty && rounds < 1000 {
-            let batch = inFlight
-            inFlight = []
-            now += oneWay
-            for (to, p) in batch {
-                var out: [AssociationOutput] = []
-                sides[to].receive(p, now: now, into: &out)
-                take(to, trigger: name(p), out)
-            }
+            deliverRound()
             rounds += 1
         }
     }
