@@ -337,5 +337,59 @@ struct ICERelayTests {
         a.addRemoteCandidate(remote, now: ms(70), into: &out)
         #expect(a.pairs.count == 2, "host and UDP relay")
     }
+    /// An ICE restart asks the server again before a granted allocation's relay candidate
+    /// surfaces (a new libwebrtc session allocates anew): a Refresh at the RELAY phase, the
+    /// candidate with its answer; none while the server is silent; a new Allocate if it forgot.
+    @Test func aRestartConfirmsItsAllocationsBeforeTheirCandidatesSurface() {
+        func restarted() -> (ICEAgent, [ICEOutput], Int64) {
+            var a = allocatedAgent()
+            var out: [ICEOutput] = []
+            a.restart(ufrag: "loc2", pwd: "lpwd2", forgetRemote: true, into: &out)
+            let t0 = ms(10_000)
+            a.startGathering(now: t0, into: &out)
+            a.timerFired(now: t0 + config.gatheringDelay, into: &out)
+            out.removeAll()
+            a.timerFired(now: t0 + relayPhase, into: &out)
+            return (a, out, t0 + relayPhase)
+        }
+        func refreshIDs(_ out: [ICEOutput]) -> [(CandidateTransport, UInt64)] {
+            turnSends(out).compactMap { (t, m) in
+                if case .refreshRequest(let id, let lifetime) = m, lifetime > 0 { return (t, id) }
+                return nil
+            }
+        }
+        // Answered: the relay candidate comes with the answer, not before.
+        var (a, out, t) = restarted()
+        let refreshes = refreshIDs(out)
+        #expect(refreshes.count == 2, "one Refresh per allocation")
+        #expect(gathered(out).allSatisfy { $0.type != .relay }, "no relay candidate before the server answers")
+        #expect(allocateID(out, .udp) == nil)
+        out.removeAll()
+        for (transport, id) in refreshes {
+            a.receiveTURN(.refreshSuccess(transactionID: id, lifetime: 600), transport: transport, now: t + ms(30), into: &out)
+        }
+        #expect(gathered(out).filter { $0.type == .relay }.count == 2)
+        // Never answered: no relay candidate in this generation, and gathering completes.
+        (a, out, t) = restarted()
+        var later: [ICEOutput] = []
+        var now = t
+        while now < t + ms(60_000) {
+            now += ms(250)
+            a.timerFired(now: now, into: &later)
+        }
+        #expect(gathered(later).allSatisfy { $0.type != .relay })
+        #expect(completes(later))
+        // Forgotten (437): a new Allocate, whose grant surfaces the candidate.
+        (a, out, t) = restarted()
+        let (transport, id) = refreshIDs(out)[0]
+        out.removeAll()
+        a.receiveTURN(.refreshError(transactionID: id, code: 437), transport: transport, now: t + ms(30), into: &out)
+        let again = allocateID(out, transport)
+        #expect(again != nil, "allocates anew")
+        out.removeAll()
+        if let again {
+            a.receiveTURN(.allocateSuccess(transactionID: again, relayed: relayedUDP, mapped: mapped, lifetime: 600), transport: transport, now: t + ms(60), into: &out)
+        }
+        #expect(gathered(out).filter { $0.type == .relay }.count == 1)
+    }
 }
-

@@ -45,7 +45,13 @@ extension Simulation {
                 let start = convergenceStart
                 let ended = start.isJoin ? "\(start.what) at \(formatSeconds(start.time))"
                                          : "\(start.what), which ended at \(formatSeconds(start.time))"
-                if let since = oracle.fullSince {
+                if !start.isJoin && start.time > scenario.duration {
+                    // The disruption outlasts the run: what follows its end was never observed
+                    // (QA, session 15: "stayed full through ..., which ended at 44 s" of a 40 s run).
+                    results.append(ExpectationResult(name: "convergedWithin", ok: false,
+                        detail: "not judged: \(start.what) ends at \(formatSeconds(start.time)), after the end of the run (\(formatSeconds(scenario.duration))), so how soon the mesh is full after it is not observed; lengthen duration",
+                        judged: false))
+                } else if let since = oracle.fullSince {
                     let ok = since <= start.time + within
                     let when = since >= start.time
                         ? "full since \(formatSeconds(since)), \(formatSeconds(since - start.time)) after \(ended)"

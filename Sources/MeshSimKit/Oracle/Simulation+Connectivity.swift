@@ -30,6 +30,14 @@ extension Simulation {
         guard blocked(x.checkDrops) + blocked(y.checkDrops) + asymmetric.0 + asymmetric.1 + unroutable > 0 else { return nil }
         let na = peers[a].name, nb = peers[b].name
         let ha = network.hosts[Int(pages[Int(x.page)].host)], hb = network.hosts[Int(pages[Int(y.page)].host)]
+        // Checks that an outage or a partition took, between hosts whose NATs and firewalls let
+        // hole punching work: the outage, not the network's make-up, kept the pair apart, and the
+        // lifecycle diagnosis says what followed it (QA, session 15).
+        let perDestinationNAT = [ha, hb].contains { $0.nat >= 0 && network.nats[Int($0.nat)].spec.mapping != .endpointIndependent }
+        if x.checkDrops.outage + y.checkDrops.outage > 0, !perDestinationNAT, ha.udp, hb.udp,
+           x.pc.ice.bindingServer != nil || y.pc.ice.bindingServer != nil || (ha.nat < 0 && hb.nat < 0) {
+            return nil
+        }
         // A TURN server the connections were configured with counts only while it is still
         // reachable: once a `network` event turned it off, no relay can help (found by `fuzz`).
         let turn = (x.pc.configuration.turnServer != nil || y.pc.configuration.turnServer != nil) && network.settings.turn
@@ -37,7 +45,9 @@ extension Simulation {
         for (h, n) in [(ha, na), (hb, nb)] where !h.udp {
             parts.append("\(peer: n)'s firewall lets no UDP out (udp: false)")
         }
-        for (h, n, m) in [(ha, na, nb), (hb, nb, na)] where h.nat >= 0 {
+        // A host whose firewall lets no UDP out: its NAT never saw a check (nor a STUN request),
+        // so its behaviour says nothing here (QA, session 15).
+        for (h, n, m) in [(ha, na, nb), (hb, nb, na)] where h.nat >= 0 && h.udp {
             parts.append("\(peer: n) is behind \(describe(network.nats[Int(h.nat)].spec, other: m))")
         }
         for (d, n, m) in [(x.checkDrops, na, nb), (y.checkDrops, nb, na)] {
@@ -63,10 +73,13 @@ extension Simulation {
         // An ICE restart keeps the connection's configuration, so it gathers no relay either
         // (QA, session 14: "nothing dialled again" was said after three restarts).
         let restarts = Int(x.pc.iceGeneration + y.pc.iceGeneration)
-        let addTURN: ReasonText = !turnCameLater ? "add a TURN server"
+        // The connections had a TURN server that a `network` event has turned off since: the
+        // advice is to bring it back, not to add one (QA, session 15).
+        let addTURN: ReasonText = turnOffSince.map { "the run's TURN server is unreachable since \(time: $0) (a network event turned it off): a relay needs it back" }
+            ?? (!turnCameLater ? "add a TURN server"
             : restarts > 0
             ? "a TURN server is reachable now, but these connections were set up before it was, and ICE restarts (\(count: restarts) credential generations) keep a connection's configuration, so they gathered no relay candidate: only a new connection would be relayed"
-            : "a TURN server is reachable now, but these connections were set up before it was and nothing dialled again: a new connection would be relayed"
+            : "a TURN server is reachable now, but these connections were set up before it was and nothing dialled again: a new connection would be relayed")
         let cause: StuckCause
         if turn {
             var relayFates: [ReasonText] = []

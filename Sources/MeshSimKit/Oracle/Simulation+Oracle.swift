@@ -28,7 +28,19 @@ extension Simulation {
     private func stillOpening(_ x: PeerID) -> PairDiagnosis? {
         guard let p = peers[x].currentPage?.raw, !pages[Int(p)].wsOpen, !pages[Int(p)].wsOpenedOnce,
               !pages[Int(p)].wsGaveUp, !pages[Int(p)].uidRefused else { return nil }
+        if let down = serverDownNote {
+            return PairDiagnosis(.webSocketClosed, "\(peer: peers[x].name)'s WebSocket is still opening for the first time at the end of the run (its page loaded at \(time: pages[Int(p)].scriptRunsAt))" + down)
+        }
         return PairDiagnosis(.webSocketClosed, "\(peer: peers[x].name)'s WebSocket is still opening for the first time at the end of the run (its page loaded at \(time: pages[Int(p)].scriptRunsAt)): run longer, or check the server (is it down, or too slow to answer?)")
+    }
+
+    /// "; the signaling server is down since ... " when it is down at the end (a `serverRestart`
+    /// whose downtime outlasts the run): why no WebSocket is open (QA, session 15).
+    private var serverDownNote: ReasonText? {
+        guard let down = signaling.down else { return nil }
+        return down.until > endTime
+            ? "; the signaling server is down since \(time: down.since) (a restart) and comes back at \(time: down.until), after the end of the run"
+            : "; the signaling server is down since \(time: down.since) (a restart) until \(time: down.until)"
     }
 
     /// Why a pair is not connected, in terms a person can act on (`diagnosis`, as text).
@@ -49,6 +61,9 @@ extension Simulation {
             PolicyRemedy.sentence(for: cause, current: policy, context).map { "; \($0)" } ?? otherwise
         }
         if peers[a].uid == peers[b].uid {
+            // One of them is refused at every hello: no policy's fresh uid reaches it (QA,
+            // session 15: resilient was named, and left the pair stuck).
+            if let refused = refusedByServer(a, b) { return refused }
             return PairDiagnosis(.sameUid, "\(peer: na) and \(peer: nb) share uid \(peers[a].uid) (a duplicated tab copies sessionStorage): pages key connections by uid, so they cannot connect to each other"
                 + remedy(.sameUid, otherwise: "; a policy must give one of them a fresh uid"))
         }
@@ -76,7 +91,10 @@ extension Simulation {
                 }
                 if let loading = stillLoading(x) { return loading }
                 if let opening = stillOpening(x) { return opening }
-                if !pages[Int(p)].wsOpen { return PairDiagnosis(.webSocketClosed, "\(peer: nx)'s WebSocket is not open, so it never learned of \(peer: ny)") }
+                // With the server down, the other side's first WebSocket still opening says more
+                // than this side's, closed by the same outage (QA, session 15).
+                if serverDownNote != nil, let opening = stillOpening(y) { return opening }
+                if !pages[Int(p)].wsOpen { return PairDiagnosis(.webSocketClosed, "\(peer: nx)'s WebSocket is not open, so it never learned of \(peer: ny)" + (serverDownNote ?? "")) }
                 // The other side is off signaling, so the server never announced it (found by
                 // `fuzz`: its own connection "to" this uid reaches another tab with the same uid).
                 let q = Int(peers[y].currentPage!.raw)
@@ -93,7 +111,7 @@ extension Simulation {
                 if let loading = stillLoading(y) { return loading }
                 if let opening = stillOpening(y) { return opening }
                 if !pages[q].wsOpen {
-                    return PairDiagnosis(.webSocketClosed, "\(peer: ny)'s WebSocket is not open, so the server never announced it to \(peer: nx)")
+                    return PairDiagnosis(.webSocketClosed, "\(peer: ny)'s WebSocket is not open, so the server never announced it to \(peer: nx)" + (serverDownNote ?? ""))
                 }
                 return PairDiagnosis(.neverIntroduced, "\(peer: nx)'s page holds no connection to \(peer: ny): neither init nor online named \(peer: ny) to it")
             }
@@ -116,23 +134,40 @@ extension Simulation {
                         return PairDiagnosis(.uidTakenOver, "\(peer: nz) is refused by the server: its uid \(pages[Int(q)].uid) is held by another page whose secret it lacks (uidTaken), and it keeps saying hello with the same uid, so nothing can dial \(peer: nz) again; no built-in policy takes a fresh uid on uidTaken")
                     }
                 }
+                // A side with no WebSocket open can be dialled by no policy until it reconnects
+                // (QA, session 15: with the server down at the end, `resilient` was named).
+                for z in [x, y] {
+                    guard let q = peers[z].currentPage?.raw, !pages[Int(q)].wsOpen else { continue }
+                    if let opening = stillOpening(z) { return opening }
+                    let when: ReasonText = conn.closedAt.map { " at \(time: $0)" } ?? ""
+                    return PairDiagnosis(.webSocketClosed, "\(peer: nx)'s connection to \(peer: ny) was closed\(when)\(conn.closedBecause.map { " (\($0))" } ?? ""), and \(peer: peers[z].name)'s WebSocket is not open, so no signal can reach it to dial again" + (serverDownNote ?? ""))
+                }
                 var parts: [ReasonText] = []
                 var cause = StuckCause.closedNotRedialled
                 if let r = reloads[y]?.last(where: { !$0.clean }) {
                     parts.append("\(peer: ny)'s page reloaded at \(time: r.time) without closing anything (crash and session restore)")
                 }
-                if let ignored = ignoredOnlineAfterReload(x, y) {
+                let ignoredOnline = ignoredOnlineAfterReload(x, y)
+                if let ignored = ignoredOnline {
                     parts.append("\(peer: nx) still held its old connection, read it as connected and ignored \(peer: ny)'s online at \(time: ignored)")
                     cause = .zombieIgnoredOnline
                 }
                 let when: ReasonText = conn.closedAt.map { " at \(time: $0)" } ?? ""
+                let closed: ReasonText = "\(peer: nx)'s connection to \(peer: ny) was closed\(when)\(conn.closedBecause.map { " (\($0))" } ?? "")"
+                // The policy re-dials, and its backoff timer is still to fire (QA, session 15:
+                // "nothing dialled again" under resilient, whose remedy is the policy in use).
+                let redial = pendingRedial(x, y)
                 // The other side did dial, and this page dropped the offer: say so (QA, session
                 // 14: "nothing dialled again" sent the reader to the redial rules).
                 if let dropped = pages[Int(p)].decisions[peers[y].uid]?.last(where: { $0.text.hasPrefix("signal offer dropped") }),
                    dropped.time >= (conn.closedAt ?? .min) {
-                    parts.append("\(peer: nx)'s connection to \(peer: ny) was closed\(when)\(conn.closedBecause.map { " (\($0))" } ?? ""); \(peer: ny) dialled again, but \(peer: nx) dropped its offer at \(time: dropped.time): it held no link for that id and its policy does not accept offers without one (acceptOffersWithoutLink false)")
+                    parts.append("\(closed); \(peer: ny) dialled again, but \(peer: nx) dropped its offer at \(time: dropped.time): it held no link for that id and its policy does not accept offers without one (acceptOffersWithoutLink false)")
+                } else if let redial {
+                    parts.append("\(closed); policy \(policy.name) has \(peer: peers[redial.dialer].name) dial again (attempt \(count: redial.attempt)) at \(time: redial.at)"
+                        + (redial.at > endTime ? ", after the end of the run: run longer" : ", once its page's script gets to it"))
+                    cause = .redialPending
                 } else {
-                    parts.append("\(peer: nx)'s connection to \(peer: ny) was closed\(when)\(conn.closedBecause.map { " (\($0))" } ?? "") and nothing dialled again")
+                    parts.append("\(closed) and nothing dialled again")
                 }
                 // A partition explains the failure only if the connection was closed while it
                 // lasted (or just after): once UDP flows again ICE recovers (found by `fuzz`: a
@@ -140,12 +175,20 @@ extension Simulation {
                 // A description of the other side's new connection applied to this old one just
                 // before it failed (the link not replaced on a foreign offer): that, not a
                 // partition still in force, broke it (QA, session 14).
+                let cut = network.partitions.last(where: { ($0.a == pages[Int(p)].host && $0.b == (peers[y].host?.raw ?? -1)) || ($0.b == pages[Int(p)].host && $0.a == (peers[y].host?.raw ?? -1)) })
+                var partitionOutlastsOnline = false
                 if let foreign = conn.foreignOfferAt, let closed = conn.closedAt, closed >= foreign, closed - foreign <= nsPerSecond {
                     parts.append("\(peer: ny)'s new connection's offer was applied to this old connection at \(time: foreign) (\(peer: nx)'s policy does not replace a link on an offer from another connection), and it failed at once against the new connection's certificate")
-                } else if let cut = network.partitions.last(where: { ($0.a == pages[Int(p)].host && $0.b == (peers[y].host?.raw ?? -1)) || ($0.b == pages[Int(p)].host && $0.a == (peers[y].host?.raw ?? -1)) }),
-                   conn.closedAt.map({ $0 <= cut.until + nsPerSecond }) ?? true {
-                    parts.append("UDP between them was blocked until \(time: cut.until), long enough for ICE to fail, and no online event follows a partition")
-                    if cause != .zombieIgnoredOnline { cause = .partitionFailed }
+                } else if cause == .zombieIgnoredOnline, let cut, let ignored = ignoredOnline, cut.until > ignored {
+                    // The zombie belonged to the old page, which is why it died; a partition did
+                    // not break it, but it would break a connection dialled on that online (QA,
+                    // session 15: `replace` was named, and its new connection failed too).
+                    parts.append("UDP between them is blocked until \(time: cut.until), so a connection dialled on that online would have failed as well, and no online event follows a partition")
+                    partitionOutlastsOnline = true
+                } else if cause != .zombieIgnoredOnline, let cut, conn.closedAt.map({ $0 <= cut.until + nsPerSecond }) ?? true {
+                    parts.append(redial == nil ? "UDP between them was blocked until \(time: cut.until), long enough for ICE to fail, and no online event follows a partition"
+                                               : "UDP between them was blocked until \(time: cut.until), long enough for ICE to fail")
+                    if cause != .redialPending { cause = .partitionFailed }
                 } else if policy.redial == nil {
                     parts.append("under policy \(policy.name) only an online event makes a page dial")
                 }
@@ -176,20 +219,40 @@ extension Simulation {
                     parts.append("that connection went through a TURN relay (no direct pair had worked) and no TURN server is reachable now, so a new connection would most likely fail as well")
                     return PairDiagnosis(cause, parts.joined(separator: "; "))
                 }
+                // A NAT that forgets a mapping sooner than a settled connection sends its consent
+                // checks breaks every connection through it once it settles (QA, session 15:
+                // `resilient` was named, and its new connections broke the same way).
+                if !(hx.lan >= 0 && hx.lan == hy?.lan) {
+                    let interval = conn.pc.configuration.ice.stablePingInterval
+                    for (h, n) in [(hx, nx), (hy, ny)] {
+                        guard let h, h.nat >= 0 else { continue }
+                        let lifetime = network.nats[Int(h.nat)].mappingLifetime
+                        if lifetime < interval {
+                            parts.append("\(peer: n)'s NAT forgets a mapping after \(time: lifetime) without an outbound packet, less than the \(time: interval) between consent checks of a settled connection, so a connection through it loses its path once it settles: a new connection would fail as well")
+                            return PairDiagnosis(cause, parts.joined(separator: "; "))
+                        }
+                    }
+                }
                 // A page closes no connection by itself: `failed` is the last state a connection
                 // the manager destroyed on failure reported.
                 let context = PolicyRemedy.Context(heldLink: pages[Int(p)].manager.link(conn.link),
-                                                   closedOnFailure: conn.observedConnection == .failed)
+                                                   closedOnFailure: conn.observedConnection == .failed,
+                                                   partitionOutlastsOnline: partitionOutlastsOnline)
                 return PairDiagnosis(cause, parts.joined(separator: "; ") + remedy(cause, context))
             }
         }
         let x = connections[Int(currentConnection(from: a, to: b)!)]
         let y = connections[Int(currentConnection(from: b, to: a)!)]
         if x.pc.remoteSessionID != y.pc.identity.sessionID || y.pc.remoteSessionID != x.pc.identity.sessionID {
+            // A side refused at every hello gets no signal: its connections cannot meet (QA,
+            // session 15: one such pair was `staleAssociation`, its others `uidTakenOver`).
+            if let refused = refusedByServer(a, b) { return refused }
             for (s, n) in [(peers[a].uid, na), (peers[b].uid, nb)] {
                 if let sharers = uidSlots[s], sharers.count > 1 {
                     let names = sharers.map { (t: PeerID) -> ReasonText in "\(peer: peers[t].name)" }.joined(separator: ", ")
-                    return PairDiagnosis(.uidShared, "uid \(s) is used by two pages (\(names)): the connections meant for \(peer: n) reach the other tab"
+                    // "two pages" only when there are two (QA, session 15: three were listed).
+                    let howMany = sharers.count == 2 ? "two pages" : "\(sharers.count) pages"
+                    return PairDiagnosis(.uidShared, "uid \(s) is used by \(howMany) (\(names)): the connections meant for \(peer: n) reach \(sharers.count == 2 ? "the other tab" : "another of them")"
                         + remedy(.uidShared))
                 }
             }
@@ -208,7 +271,27 @@ extension Simulation {
             }
             let offering = [x, y].contains { [.haveLocalOffer, .haveRemoteOffer].contains($0.pc.signalingState) }
             if offering && (x.pc.remoteSessionID == nil || y.pc.remoteSessionID == nil) {
-                return PairDiagnosis(.negotiationIncomplete, "the offer/answer exchange between \(peer: na) and \(peer: nb) is not complete: \(peer: na)'s signalingState is \(x.pc.signalingState.w3cName), \(peer: nb)'s is \(y.pc.signalingState.w3cName) (a description still on its way, or lost)")
+                // A page whose script is behind by more than the rest of the run (a slow or busy
+                // machine) is what holds the description up (QA, session 15: "or lost" sent the
+                // reader looking for dropped frames when none was dropped).
+                var behind: [ReasonText] = []
+                for (slot, n) in [(a, na), (b, nb)] {
+                    guard let p = peers[slot].currentPage?.raw, let main = pages[Int(p)].threads.main else { continue }
+                    let free = machines.free(main)
+                    if free > endTime {
+                        behind.append("\(peer: n)'s page has script work queued until \(time: free), after the end of the run (its machine is too slow or busy)")
+                    }
+                }
+                let way: ReasonText = !behind.isEmpty ? "; " + behind.joined(separator: "; ")
+                    : stats.signalsDropped == 0 ? " (a description still on its way)" : " (a description still on its way, or lost)"
+                return PairDiagnosis(.negotiationIncomplete, "the offer/answer exchange between \(peer: na) and \(peer: nb) is not complete: \(peer: na)'s signalingState is \(x.pc.signalingState.w3cName), \(peer: nb)'s is \(y.pc.signalingState.w3cName)" + way)
+            }
+            // A dialler's connection with no description yet: its offer is still being created
+            // (the run ended just after it dialled), not an older page's (QA, session 15).
+            for (conn, n, m) in [(x, na, nb), (y, nb, na)]
+            where conn.pc.signaling.localDescription == nil && conn.pc.remoteSessionID == nil
+                && pages[Int(conn.page)].manager.link(conn.link)?.role == .active {
+                return PairDiagnosis(.negotiationIncomplete, "the offer/answer exchange between \(peer: na) and \(peer: nb) has not started: \(peer: n) dialled \(peer: m) and its offer is not created yet (signalingState stable, no description); run longer")
             }
             return PairDiagnosis(.staleAssociation, "\(peer: na) and \(peer: nb) hold connections that do not belong to one association (one side talks to an older page or an abandoned negotiation)")
         }
@@ -232,6 +315,29 @@ extension Simulation {
             }
         }
         return PairDiagnosis(.connected, "\(peer: na) and \(peer: nb) are connected")
+    }
+
+    /// A re-dial of the pair that the run's policy has armed and not yet made: who dials, the
+    /// attempt, and when its backoff timer fires.
+    private func pendingRedial(_ a: PeerID, _ b: PeerID) -> (dialer: PeerID, attempt: Int, at: Int64)? {
+        for (x, y) in [(a, b), (b, a)] {
+            guard let p = peers[x].currentPage?.raw,
+                  let r = pages[Int(p)].manager.pendingRedial(to: peers[y].uid),
+                  let timer = meshTimers.last(where: { $0.page == p && $0.remote == peers[y].uid && $0.token == r.token })
+            else { continue }
+            return (x, r.attempt, timer.at)
+        }
+        return nil
+    }
+
+    /// A side of the pair whose page the server refuses at every hello (its uid held by
+    /// another page whose secret it lacks): nothing it signals reaches the other.
+    private func refusedByServer(_ a: PeerID, _ b: PeerID) -> PairDiagnosis? {
+        for (x, y) in [(a, b), (b, a)] {
+            guard let p = peers[x].currentPage?.raw, pages[Int(p)].uidRefused else { continue }
+            return PairDiagnosis(.uidTakenOver, "\(peer: peers[x].name) is refused by the server: its uid \(pages[Int(p)].uid) is held by another page whose secret it lacks (uidTaken), and it keeps saying hello with the same uid, so no signal reaches \(peer: peers[y].name) from it; no built-in policy takes a fresh uid on uidTaken")
+        }
+        return nil
     }
 
     /// When `x`'s page ignored an `online` of `y` after `y`'s page last reloaded: the zombie

@@ -38,6 +38,9 @@ enum StuckCause: String, CaseIterable, Sendable {
     case partitionFailed
     /// The connection was closed and nothing dialled again (a lifecycle hole of the policy).
     case closedNotRedialled
+    /// The connection was closed and the policy's re-dial is armed but not made yet (its
+    /// backoff ends after the run, or its page's script has not got to it): run longer.
+    case redialPending
     /// One peer's uid is used by two pages: the connections meant for it reach the other tab.
     case uidShared
     /// An offer is out and a side has no description from the other's current connection:
@@ -205,6 +208,9 @@ enum PolicyRemedy {
         /// The connection was closed because it failed (connectionState `failed`), not because
         /// its data channel closed.
         var closedOnFailure = false
+        /// A zombie's ignored `online` came while a partition between the two was in force
+        /// and outlasted ICE: a connection dialled on it fails too, and no `online` follows.
+        var partitionOutlastsOnline = false
     }
 
     /// Does `policy` have the property that repairs `cause`?
@@ -214,6 +220,9 @@ enum PolicyRemedy {
             // The online arrived while the old link read connected under any reading of
             // "connected": only a policy that re-dials a connected link on online repairs it.
             guard var link = context.heldLink else { return false }
+            // Dialling on the online is not enough then: the new connection must be repaired
+            // after the partition, by re-dialling or restarting ICE.
+            if context.partitionOutlastsOnline && policy.redial == nil && !policy.restartIceOnFailure { return false }
             link.destroyed = false
             link.connectionState = .connected
             link.dataChannelOpen = true

@@ -72,6 +72,9 @@ enum HTMLReport {
             if let stopped = r.stopped, start.time > stopped.atNs {
                 // The run stopped before that disruption ended: nothing can be said of after it.
                 text = "\(when); \(e(start.what)) had not ended at the stop"
+            } else if r.stopped == nil, start.time > r.simulatedNs {
+                // The disruption outlasts the run (QA, session 15).
+                text = "\(when); \(e(start.what)) ends at \(formatSeconds(start.time)), after the end of the run"
             } else if at >= start.time {
                 text = "\(when): \(formatSeconds(at - start.time)) after \(e(start.what)) at \(formatSeconds(start.time))"
             } else {

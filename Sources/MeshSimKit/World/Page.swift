@@ -39,6 +39,10 @@ struct Page {
     var wsEpoch: UInt32 = 0
     /// Consecutive failed connection attempts, for the reconnect backoff.
     var wsFailures = 0
+    /// The attempt under way is a reconnect (set by the backoff timer, cleared on open): the
+    /// first attempt of a page failing waits the backoff's first step, 1 s, as a socket that
+    /// closed does (QA, session 15: it waited 2 s).
+    var wsRetrying = false
     /// The server replaced this page's socket (another page claimed the uid): do not reconnect.
     var wsGaveUp = false
     /// The server's last answer to this page's hello was `uidTaken` (another page holds the
@@ -148,6 +152,10 @@ struct CheckDrops {
     var firewall = 0
     /// Lost in the network (`loss`).
     var lost = 0
+    /// Dropped because a host was offline or a partition was in force: the checks failed for
+    /// a while, not for the NATs' sake (QA, session 15: a set-up during an outage was blamed on
+    /// NAT filtering, "add a TURN server").
+    var outage = 0
 
     mutating func record(_ reason: DropReason) {
         switch reason {
@@ -156,7 +164,7 @@ struct CheckDrops {
         case .unroutable: unroutable += 1
         case .firewall: firewall += 1
         case .loss: lost += 1
-        case .offline, .partition: break
+        case .offline, .partition: outage += 1
         }
     }
 }

@@ -7,6 +7,8 @@ import SignalProtocol
 struct SignalingServerProcess {
     var server: SignalingServer
     private(set) var up = true
+    /// While down: since when, and when it comes back (for the stuck-pair diagnosis).
+    private(set) var down: (since: Int64, until: Int64)?
     /// A `.serverPing` event is pending.
     var pingScheduled = false
     /// Signals relayed by server instances that a restart wiped.
@@ -25,13 +27,15 @@ struct SignalingServerProcess {
 
     /// The process dies. The next one starts from nothing, with a secret generator seeded by
     /// `secretSeed` (so it will not hand out the old secrets again).
-    mutating func goDown(nextSecretSeed: UInt64) {
+    mutating func goDown(nextSecretSeed: UInt64, at now: Int64, until: Int64) {
         up = false
+        down = (now, until)
         relayedBeforeRestarts += server.relayedSignals
         server = SignalingServer(secretSeed: nextSecretSeed)
     }
 
     mutating func comeUp() {
         up = true
+        down = nil
     }
 }

@@ -44,10 +44,10 @@ extension Simulation {
                 list.append((now, text))
                 pages[p].decisions[remote] = list
             case .setTimer(let remote, let token, let delay, let jitter):
-                meshTimers.append((page, remote, token))
                 // The policy's jitter: a draw only when it asks for one, so policies without
                 // jitter consume the generator as before.
                 let stretched = jitter > 0 ? Int64(Double(delay) * (1 + jitter * (2 * rng.nextUnit() - 1))) : delay
+                meshTimers.append((page, remote, token, cursor + max(0, stretched)))
                 queue.push(.meshTimer(Int32(meshTimers.count - 1)), at: cursor + max(0, stretched))
             case .rejoin(let uid):
                 rejoin(page: page, uid: uid)

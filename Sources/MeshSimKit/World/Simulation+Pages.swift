@@ -97,8 +97,9 @@ extension Simulation {
         let p = Int(page)
         guard pages[p].alive, pages[p].wsEpoch == epoch else { return }
         guard signaling.up, network.isReachable(pages[p].host) else {
-            // Refused or timed out: try again after the backoff.
-            pages[p].wsFailures += 1
+            // Refused or timed out: try again after the backoff (1 s after a page's first
+            // attempt, then doubling with each failed reconnect).
+            if pages[p].wsRetrying { pages[p].wsFailures += 1 }
             scheduleReconnect(page: page)
             return
         }
@@ -107,6 +108,7 @@ extension Simulation {
         pages[p].wsOpen = true
         pages[p].wsOpenedOnce = true
         pages[p].wsFailures = 0
+        pages[p].wsRetrying = false
         emit(.ws, peer: pages[p].name, value: "open", page: Int32(p))
         callServer(origin: page) { s, out in s.socketOpened(socket, at: now, into: &out) }
         // The page says who it is, with the reclaim secret sessionStorage keeps beside the uid.
@@ -134,6 +136,7 @@ extension Simulation {
 
     func reconnectWebSocket(page: Int32, epoch: UInt32) {
         guard pages[Int(page)].wsEpoch == epoch, !pages[Int(page)].wsOpen else { return }
+        pages[Int(page)].wsRetrying = true
         openWebSocket(page: page)
     }
 
@@ -195,7 +198,8 @@ extension Simulation {
         for socket in webSockets.openAtServer {
             serverClosesWebSocket(socket, notifyServer: false)
         }
-        signaling.goDown(nextSecretSeed: Self.serverSecretSeed(options.seed) &+ UInt64(truncatingIfNeeded: now))
+        signaling.goDown(nextSecretSeed: Self.serverSecretSeed(options.seed) &+ UInt64(truncatingIfNeeded: now),
+                         at: now, until: now + downtime)
         // What the old process had queued dies with it.
         if let thread = signaling.thread { machines.forget(thread) }
         queue.push(.serverUp, at: now + downtime)

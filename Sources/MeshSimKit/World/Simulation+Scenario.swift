@@ -64,6 +64,9 @@ extension Simulation {
             peers[slot].sessionSecret = peers[source].sessionSecret
             // The same document, so the same script (and its logging).
             peers[slot].devtoolsLogging = peers[source].devtoolsLogging
+            // To the others, a new page of a known uid, as after a reload (for diagnosis: an
+            // `online` of the copy ignored for the source's connection; QA, session 15).
+            rejoins[slot] = now
             loadPage(slot: slot, uid: uid, host: host!.raw)
         case .wsDrop(let peer, let after):
             // A page still reloading has no WebSocket to drop.
@@ -107,7 +110,11 @@ extension Simulation {
         case .serverRestart(let downtime):
             serverGoesDown(for: downtime)
         case .network(let patch):
+            let hadTURN = network.settings.turn
             network.settings = patch.applied(to: network.settings)
+            // For diagnosis: a TURN server the run had, turned off (an outage), is not one to add.
+            if hadTURN && !network.settings.turn { turnOffSince = now }
+            if network.settings.turn { turnOffSince = nil }
         }
     }
 

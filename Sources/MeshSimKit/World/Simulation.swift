@@ -83,10 +83,14 @@ final class Simulation {
     var reloads: [PeerID: [(time: Int64, clean: Bool)]] = [:]
     /// Per peer name, when it last joined again with a new page after its earlier one went
     /// (`leave` or `crash`, then `join`), for diagnosis: to the others that is a new page of a
-    /// known uid, as a reload is.
+    /// known uid, as a reload is; and when a duplicated tab (a new page of its source's uid)
+    /// loaded.
     var rejoins: [PeerID: Int64] = [:]
+    /// When a `network` event turned off the TURN server the run had (nil while it is on, or
+    /// if it never was), for diagnosis.
+    var turnOffSince: Int64?
     /// Mesh managers' timers: (page, remote, token), named by `.meshTimer` events.
-    var meshTimers: [(page: Int32, remote: String, token: UInt32)] = []
+    var meshTimers: [(page: Int32, remote: String, token: UInt32, at: Int64)] = []
     /// Timed ends of disruptions, named by `.deferred` events.
     var deferred: [DeferredAction] = []
 

@@ -149,8 +149,14 @@ public struct ICEAgent: Sendable {
 
     /// ICE restart on our side (RFC 8445 §9, `restartIce()` then a new offer, or an answer to a
     /// remote restart): a new ufrag and password, a new generation of candidates and pairs.
-    /// Gathering starts again with the next `startGathering`; granted TURN allocations are kept
-    /// and their relay candidates surface again at the RELAY phase. When we offer the
+    /// Gathering starts again with the next `startGathering`. New credentials start a new port
+    /// allocator session in libwebrtc (`P2PTransportChannel::MaybeStartGathering`), whose TURN
+    /// ports allocate afresh from new sockets. The model keeps the granted allocation (one
+    /// socket per connection) but, as a new Allocate would, asks the server before its relay
+    /// candidate surfaces again: a Refresh at the RELAY phase, one round trip; none while the
+    /// server is unreachable, a new Allocate if the server forgot it (QA, session 15: they
+    /// surfaced with no round trip, and `restart-ice` recovered from a TURN outage at once).
+    /// When we offer the
     /// restart (`forgetRemote`), the remote generation goes too: it does not know our new ufrag,
     /// so nothing is checked until the answer brings the remote's new credentials. When we
     /// answer one, the remote's new credentials and candidates are already here and stay.
@@ -166,6 +172,10 @@ public struct ICEAgent: Sendable {
         }
         localUsername = username
         localPwd = pwd
+        for i in relays.indices where relays[i].state == .allocated { relays[i].confirming = true }
+        // A transport whose allocation failed or was given up gets a new Allocate, as the new
+        // session's port would.
+        relays.removeAll { $0.state != .allocated }
         localCandidates.removeAll()
         pairs.removeAll()
         outstanding.removeAll()
@@ -416,12 +426,15 @@ public struct ICEAgent: Sendable {
         }
     }
 
-    /// The RELAY phase (`CreateRelayPorts`): one Allocate per TURN transport. After an ICE
-    /// restart the allocations are still ours: granted ones surface their relay candidates again.
+    /// The RELAY phase (`CreateRelayPorts`): one Allocate per TURN transport; after an ICE
+    /// restart, a Refresh of each allocation still granted, whose answer surfaces its relay
+    /// candidate (`restart`).
     private mutating func startRelays(now: Int64, into out: inout [ICEOutput]) {
-        if relays.isEmpty && turnServer != nil {
-            // UDP first, then TCP (the order of their Allocates).
-            for (bit, transport) in [(UInt8(1), CandidateTransport.udp), (2, .tcp)] where turnTransportBits & bit != 0 {
+        if turnServer != nil {
+            // UDP first, then TCP (the order of their Allocates); after a restart, only the
+            // transports without a granted allocation.
+            for (bit, transport) in [(UInt8(1), CandidateTransport.udp), (2, .tcp)]
+            where turnTransportBits & bit != 0 && !relays.contains(where: { $0.transport == transport }) {
                 var r = RelayAllocation(transport: transport)
                 r.createdAt = now
                 relays.append(r)
@@ -441,7 +454,16 @@ public struct ICEAgent: Sendable {
             case .allocated:
                 relays[i].discarded = false
                 relays[i].destroyAt = .max
-                addRelayCandidate(i, into: &out)
+                if relays[i].confirming {
+                    // A Refresh already out (the allocation's own) answers for this one too.
+                    guard relays[i].transaction == nil else { continue }
+                    let tx = ServerTransaction(id: newTransactionID(), sends: 1, nextAt: now + config.stunInitialRTO,
+                                               rto: config.stunInitialRTO)
+                    relays[i].transaction = tx
+                    out.append(.sendTURN(relays[i].transport, .refreshRequest(transactionID: tx.id, lifetime: 600)))
+                } else {
+                    addRelayCandidate(i, into: &out)
+                }
             case .failed, .released:
                 continue
             }
@@ -487,7 +509,8 @@ public struct ICEAgent: Sendable {
     private mutating func completeGatheringIfDone(into out: inout [ICEOutput]) {
         guard gatheringState == .gathering else { return }
         if !gatheringStopped {
-            guard phaseDue == nil, stunTransaction == nil, !relays.contains(where: { $0.state == .allocating }) else { return }
+            guard phaseDue == nil, stunTransaction == nil,
+                  !relays.contains(where: { $0.state == .allocating || ($0.state == .allocated && $0.confirming) }) else { return }
         }
         gatheringState = .complete
         out.append(.gatheringStateChanged(.complete))
@@ -508,6 +531,10 @@ public struct ICEAgent: Sendable {
         for i in relays.indices where relays[i].state == .allocating {
             relays[i].discarded = true
             relays[i].destroyAt = max(now, relays[i].createdAt + RelayAllocation.portTimeoutDelay)
+        }
+        // Not confirmed since a restart: no candidate from it in this generation.
+        for i in relays.indices where relays[i].state == .allocated && relays[i].confirming {
+            relays[i].discarded = true
         }
         completeGatheringIfDone(into: &out)
     }
@@ -550,9 +577,29 @@ public struct ICEAgent: Sendable {
             guard relays[i].state == .allocated, relays[i].transaction?.id == id else { return }
             relays[i].transaction = nil
             relays[i].expiresAt = now + Int64(lifetime) * 1_000_000_000
-        case .refreshError(let id, _):
+            if relays[i].confirming {
+                relays[i].confirming = false
+                if !relays[i].discarded && gatheringState == .gathering { addRelayCandidate(i, into: &out) }
+                completeGatheringIfDone(into: &out)
+            }
+        case .refreshError(let id, let code):
             guard relays[i].state == .allocated, relays[i].transaction?.id == id else { return }
             relays[i].transaction = nil
+            if relays[i].confirming && code == 437 && !relays[i].discarded {
+                // The server forgot it (it expired while unreachable): allocate anew, as the
+                // new session's port would.
+                relays[i].confirming = false
+                relays[i].state = .allocating
+                relays[i].relayed = nil
+                relays[i].mapped = nil
+                relays[i].permissions.removeAll()
+                let tx = ServerTransaction(id: newTransactionID(), sends: 1, nextAt: now + config.stunInitialRTO,
+                                           rto: config.stunInitialRTO)
+                relays[i].transaction = tx
+                out.append(.sendTURN(transport, .allocateRequest(transactionID: tx.id, lifetime: 0, authenticated: relays[i].hasCredentials)))
+                return
+            }
+            relays[i].confirming = false
             relays[i].state = .failed
             relayPathChanged(transport: transport, ip: nil, open: false)
             refreshState(into: &out)
@@ -625,6 +672,7 @@ public struct ICEAgent: Sendable {
                     let wasAllocated = relays[i].state == .allocated
                     relays[i].transaction = nil
                     relays[i].state = .failed
+                    relays[i].confirming = false
                     if wasAllocated { relayPathChanged(transport: t, ip: nil, open: false) }
                     completeGatheringIfDone(into: &out)
                 } else {

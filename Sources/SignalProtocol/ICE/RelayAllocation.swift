@@ -56,6 +56,9 @@ public struct RelayAllocation: Sendable {
     /// When the server forgets the allocation unless refreshed.
     public internal(set) var expiresAt: Int64 = .max
     public internal(set) var permissions: [Permission] = []
+    /// Granted before an ICE restart and not yet confirmed by the server since: its relay
+    /// candidate waits for the Refresh's answer (`ICEAgent.restart`).
+    public internal(set) var confirming = false
     /// The server's error code when it refused the Allocate (0: no error, or a timeout).
     public internal(set) var errorCode: UInt16 = 0
     /// The server's 401 gave us its realm and nonce: requests carry credentials from now on.

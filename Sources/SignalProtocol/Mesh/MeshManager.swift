@@ -267,6 +267,14 @@ public struct MeshManager: Sendable {
         create(remote: remote, role: .active, into: &out)
     }
 
+    /// The re-dial of `remote` whose backoff timer is armed, if any: its attempt number and the
+    /// token of its `.setTimer` (what a diagnosis needs to say a re-dial is still to come).
+    public func pendingRedial(to remote: String) -> (attempt: Int, token: UInt32)? {
+        guard let r = redials[remote], online.contains(remote) else { return nil }
+        if let i = current[remote], !links[i].destroyed { return nil }
+        return (r.attempts, r.token)
+    }
+
     /// After a link to `remote` died: if the policy re-dials and this side is its dialer, arm
     /// the backoff timer.
     private mutating func scheduleRedial(_ remote: String, into out: inout [MeshAction]) {
