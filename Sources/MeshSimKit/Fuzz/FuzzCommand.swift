@@ -55,6 +55,9 @@ extension MeshSimCommand {
             }
         }
         let out = try a.value("out") ?? "fuzz-out"
+        // Refused rather than read as the current directory: an empty value is more often a
+        // variable that was not set than a choice (`--out .` says it).
+        guard !out.isEmpty else { throw UsageError(message: "--out: expected a directory name, got an empty one (--out . is the current directory)") }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw UsageError(message: "--out \(scenarioQuote(out)): exists and is not a directory")
@@ -163,7 +166,7 @@ struct FuzzSession {
         small.name = "fuzz \(seed) run \(i): \(f.signature)"
         small.description = oneLine("Found by MeshSim fuzz --seed \(seed) --policy \(policy.name) (run \(i)) and shrunk: \(f.signature): \(failure.example)")
         small.expectConnected = failure.pairs
-        let file = (out as NSString).appendingPathComponent("fuzz-\(seed)-run\(i)-\(cause).json")
+        let file = pathJoining(out, "fuzz-\(seed)-run\(i)-\(cause).json")
         let replay = "MeshSim scenario \(shellQuoted(file))" + (determinism ? " --check-determinism" : "")
         let example = "\(failure.example)"
         let text = small.fileText
@@ -192,13 +195,40 @@ struct FuzzSession {
 }
 
 /// `text` as one shell word: as is when it is plain, else in single quotes (a replay command
-/// with an `--out` folder holding spaces or `$` pastes as it reads).
+/// with an `--out` folder holding spaces or `$` pastes as it reads). A character `oneLine`
+/// would escape (a newline, any control, a bidirectional mark) cannot be pasted inside single
+/// quotes, where the shell keeps `\n` as two characters: such a word is ANSI-C quoted,
+/// `$'new\nline'`, each such character spelt as its UTF-8 bytes (`\xHH`, whatever the locale).
 func shellQuoted(_ text: String) -> String {
     let plain = !text.isEmpty && text.utf8.allSatisfy { c in
         (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
             || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || "_./-:=+,".utf8.contains(c)
     }
-    return plain ? text : "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+    if plain { return text }
+    func escaped(_ u: Unicode.Scalar) -> Bool { oneLine(String(u)) != String(u) }
+    guard text.unicodeScalars.contains(where: escaped) else {
+        return "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+    }
+    var out = "$'"
+    for u in text.unicodeScalars {
+        switch u {
+        case "\\": out += #"\\"#
+        case "'": out += #"\'"#
+        case "\n": out += #"\n"#
+        case "\t": out += #"\t"#
+        case "\r": out += #"\r"#
+        default:
+            guard escaped(u) else {
+                out.unicodeScalars.append(u)
+                continue
+            }
+            for byte in String(u).utf8 {
+                let hex = String(byte, radix: 16)
+                out += #"\x"# + (hex.count == 1 ? "0" : "") + hex
+            }
+        }
+    }
+    return out + "'"
 }
 
 /// Whether files can be written in folder `path`: it is made (with its parents) if missing, a
@@ -209,7 +239,7 @@ func probeFolder(_ path: String) -> String? {
     var existing = path
     while !existing.isEmpty && existing != "/" && !fm.fileExists(atPath: existing) {
         missing.append(existing)
-        existing = (existing as NSString).deletingLastPathComponent
+        existing = parentFolder(existing)
     }
     // Made outermost first with the system's calls, so a failure has the system's words
     // ("Not a directory", "Permission denied"), not Foundation's error 512.
@@ -221,10 +251,31 @@ func probeFolder(_ path: String) -> String? {
     }
     var isDirectory: ObjCBool = false
     if fm.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue { return "not a directory" }
-    let probe = (path as NSString).appendingPathComponent(".meshsim-probe-\(getpid())")
+    let probe = pathJoining(path, ".meshsim-probe-\(getpid())")
     let fd = open(probe, O_CREAT | O_EXCL | O_WRONLY, 0o600)
     guard fd >= 0 else { return "no file can be created in it: \(String(cString: strerror(errno)))" }
     close(fd)
     unlink(probe)
     return nil
+}
+
+/// The folder holding `path`, by plain string work: "" for a name in the current directory,
+/// "/" for one at the root. Not NSString's `deletingLastPathComponent`, which traps on a
+/// one-character relative path in swift-corelibs-foundation (`fuzz --out x` crashed).
+func parentFolder(_ path: String) -> String {
+    var p = Substring(path)
+    while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
+    guard let slash = p.lastIndex(of: "/") else { return "" }
+    var parent = p[..<slash]
+    while parent.hasSuffix("/") { parent = parent.dropLast() }
+    return parent.isEmpty ? "/" : String(parent)
+}
+
+/// `name` in `folder`, with one slash between them (the folder's trailing slashes dropped, so
+/// `--out d/` names its files `d/fuzz-...`). Plain string work, as `parentFolder`.
+func pathJoining(_ folder: String, _ name: String) -> String {
+    var f = Substring(folder)
+    while f.count > 1 && f.hasSuffix("/") { f = f.dropLast() }
+    if f.isEmpty { return name }
+    return f.hasSuffix("/") ? f + name : f + "/" + name
 }
