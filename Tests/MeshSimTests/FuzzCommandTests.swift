@@ -37,6 +37,42 @@ import Testing
         #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("--out"), "\(r.stderr)")
     }
 
+    /// A scenario the loader refuses (an event names no peer): shrinking it costs no simulation.
+    static let refused = FuzzScenario(name: "t", seed: 1, policy: "seed", peers: [.init(id: "a")],
+                                      events: [.init(at: nsPerSecond, action: .leave(peer: "nobody"))])
+
+    /// A file already there with other contents was noted on stderr only for the first such
+    /// file, and `--json` left the failure out of `shrunk`, as if never shrunk.
+    @Test func everyShrunkFileNotWrittenIsNotedAndMarkedInJSON() throws {
+        let dir = try CommandLineTests.scratch("fuzz-not-written")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        for name in ["fuzz-1-run0-a.json", "fuzz-1-run0-b.json"] {
+            try Data("x".utf8).write(to: dir.appendingPathComponent(name))
+        }
+        var session = FuzzSession(seed: 1, policy: SeedPolicy(), out: dir.path, foundBy: "MeshSim fuzz --seed 1 --policy seed")
+        let failures = ["invariant:a", "invariant:b", "invariant:c"].map { FuzzFailure(signature: $0, example: "e") }
+        let lines = session.record(run: 0, .init(scenario: Self.refused, failures: failures, peers: 1, simEvents: 0, fileSize: (1, 1)))
+        #expect(session.writeProblems.count == 2)
+        #expect(session.writeProblems.allSatisfy { $0.contains("exists with other contents") }, "\(session.writeProblems)")
+        #expect(lines.text.filter { $0.hasPrefix("  not written: ") }.count == 2)
+        let line = try JSONParser.parse(lines.json)
+        guard case .array(let shrunk)? = line["shrunk"] else { Issue.record("no shrunk in \(lines.json)"); return }
+        #expect(shrunk.count == 3)
+        #expect(shrunk.map { $0["file"] == .null } == [true, true, false], "\(lines.json)")
+        #expect(shrunk.map { $0["notWritten"] != nil } == [true, true, false], "\(lines.json)")
+        // The one written says which command found it.
+        let written = try String(contentsOf: dir.appendingPathComponent("fuzz-1-run0-c.json"), encoding: .utf8)
+        #expect(written.contains("Found by MeshSim fuzz --seed 1 --policy seed (run 0)"))
+    }
+
+    /// The "found by" command named a policy file by its name (no policy fuzz knows) and left
+    /// out `--peers` and `--without`, which change what run i draws.
+    @Test func theFoundByCommandCarriesEveryOptionThatShapesTheDraw() {
+        #expect(FuzzSession.command(seed: 1, policy: "seed", peers: 2...8, without: []) == "MeshSim fuzz --seed 1 --policy seed")
+        #expect(FuzzSession.command(seed: 3, policy: "../cases/my pol.json", peers: 2...10, without: ["duplicateTab", "join"])
+            == "MeshSim fuzz --seed 3 --policy '../cases/my pol.json' --peers 2-10 --without duplicateTab,join")
+    }
+
     /// `'new\nline/f.json'` pastes as a backslash and an n; ANSI-C quoting gives the newline.
     @Test(arguments: ["new\nline/f.json", "tab\there", "it's\n$x", "esc\u{1B}[31m", "c1\u{85}x", "bidi\u{202E}x", "back\\slash\n", "plain", "a b"])
     func replayCommandsQuoteControlCharactersSoTheShellGivesThemBack(path: String) throws {
@@ -51,5 +87,20 @@ import Testing
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         #expect(data == Data(path.utf8), "\(quoted)")
+    }
+
+    /// fuzz counted duplicated tabs and joins as peers and left out the closing heal, so its
+    /// sizes did not match `validate`'s for the very file.
+    @Test func sizesAreCountedAsValidateCountsThem() throws {
+        var s = FuzzScenario(name: "t", seed: 1, policy: "seed", peers: [.init(id: "g1-", count: 2), .init(id: "p2")], events: [])
+        s.events = [.init(at: nsPerSecond, action: .duplicateTab(peer: "p2", as: "t1")),
+                    .init(at: 2 * nsPerSecond, action: .join(PeerSpec(id: "j1", path: "")), joinEntry: .init(id: "j1")),
+                    .init(at: 3 * nsPerSecond, action: .network(NetworkPatch()), network: .init(loss: 0.1))]
+        #expect(s.healEvent != nil)
+        guard case .success(let loaded) = s.load() else { Issue.record("refused"); return }
+        let r = FuzzRun(s, policy: SeedPolicy(), checkDeterminism: false)
+        #expect(r.fileSize.peers == loaded.peers.count && r.fileSize.events == loaded.events.count)
+        #expect(r.fileSize.peers == 3 && r.fileSize.events == 4)
+        #expect(r.peers == 5)  // the --json run line's `peers`: every page name, tab and join included
     }
 }

@@ -11,7 +11,9 @@ import SignalProtocol
 struct ScenarioGenerator {
     var seed: UInt64
     var policy: JSONValue
-    var peerRange: ClosedRange<Int> = 2...8
+    var peerRange: ClosedRange<Int> = Self.defaultPeerRange
+    /// `fuzz --peers`' default.
+    static let defaultPeerRange = 2...8
     /// Event kinds never drawn (`fuzz --without`), e.g. a kind whose known hole would
     /// otherwise hide the rest.
     var without: [String] = []
