@@ -89,6 +89,51 @@ import Testing
         #expect(data == Data(path.utf8), "\(quoted)")
     }
 
+    /// `resilient` with a 70 s re-dial (QA's slowredial.json).
+    static var slowRedial: PolicySpec {
+        var p = PolicySpec.resilient.named("slowredial")
+        p.redialRule = RedialRule(initial: 70 * nsPerSecond, factor: 1, cap: 70 * nsPerSecond)
+        return p
+    }
+
+    @Test func theQuietPhaseOutlastsThePolicysOwnTimers() {
+        for p in Policies.all { #expect(FuzzScenario.quiet(for: p) == 60 * nsPerSecond, "\(p.name)") }
+        #expect(FuzzScenario.quiet(for: Self.slowRedial) == 120 * nsPerSecond)
+        var jittered = Self.slowRedial
+        jittered.redialRule?.jitter = 0.5
+        #expect(FuzzScenario.quiet(for: jittered) == 155 * nsPerSecond)
+        var grace = PolicySpec.restartIce
+        grace.iceRestartAfterDisconnectedNs = 30 * nsPerSecond
+        #expect(FuzzScenario.quiet(for: grace) == 80 * nsPerSecond)
+    }
+
+    /// Run 48 of `fuzz --policy slowredial.json --without duplicateTab` failed as
+    /// `partitionFailed`: a quiet minute ended before the policy's 70 s re-dial. With the quiet
+    /// phase the policy's timers ask for, the pair is re-dialled and connects.
+    @Test func aSlowReDialIsNotJudgedBeforeItFires() {
+        let policy = Self.slowRedial
+        var generator = ScenarioGenerator(seed: 1, policy: PolicyJSON.object(policy), without: ["duplicateTab"])
+        let minute = FuzzRun(generator.scenario(run: 48), policy: policy, checkDeterminism: false)
+        #expect(minute.failures?.isEmpty == false, "the run this test is about")
+        generator.quiet = FuzzScenario.quiet(for: policy)
+        let s = generator.scenario(run: 48)
+        #expect(s.quiet == 120 * nsPerSecond)
+        let r = FuzzRun(s, policy: policy, checkDeterminism: false)
+        #expect(r.failures == [], "\(r.failures ?? [])")
+    }
+
+    @Test func aPolicyWhoseTimersOutlastAnHourIsRefused() throws {
+        let dir = try CommandLineTests.scratch("fuzz-long-timer")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var p = PolicySpec.resilient.named("glacial")
+        p.redialRule = RedialRule(initial: nsPerSecond, factor: 2, cap: 7200 * nsPerSecond)
+        let file = dir.appendingPathComponent("glacial.json")
+        try Data(PolicyJSON.line(p).utf8).write(to: file)
+        let r = try ProcessTests.run(["fuzz", "--runs", "1", "--policy", file.path, "--out", dir.appendingPathComponent("out").path])
+        #expect(r.status == 2 && r.stdout.isEmpty)
+        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("longest timer"), "\(r.stderr)")
+    }
+
     /// fuzz counted duplicated tabs and joins as peers and left out the closing heal, so its
     /// sizes did not match `validate`'s for the very file.
     @Test func sizesAreCountedAsValidateCountsThem() throws {

@@ -73,13 +73,18 @@ extension MeshSimCommand {
         }
         let json = a.flag("json")
         let policyArgument = try a.value("policy") ?? policy.name
+        let longest = FuzzScenario.longestTimer(of: policy)
+        guard longest <= FuzzScenario.longestTimerAllowed else {
+            throw UsageError(message: "--policy \(scenarioQuote(policyArgument)): its longest timer (\(DurationText.format(longest))) is over fuzz's limit of \(DurationText.format(FuzzScenario.longestTimerAllowed)) (each run's quiet phase must outlast it)")
+        }
         let foundBy = FuzzSession.command(seed: seed, policy: policyArgument, peers: peerRange, without: without)
 
         // A policy file's object goes into every drawn file, so that a shrunk file replays alone.
         let policyValue: JSONValue = (policy as? PolicySpec).map { spec in
             Policies.named(spec.name) == spec ? .string(spec.name) : PolicyJSON.object(spec)
         } ?? .string(policy.name)
-        let generator = ScenarioGenerator(seed: seed, policy: policyValue, peerRange: peerRange, without: without)
+        let generator = ScenarioGenerator(seed: seed, policy: policyValue, peerRange: peerRange, without: without,
+                                          quiet: FuzzScenario.quiet(for: policy))
         var session = FuzzSession(seed: seed, policy: policy, out: out, foundBy: foundBy)
         let progress = Progress()
         // Wall time only for the runs/s line on stderr: stdout and the files written never see it.
