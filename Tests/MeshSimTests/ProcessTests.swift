@@ -17,11 +17,11 @@ import Testing
         throw CocoaError(.fileNoSuchFile)
     }
 
-    static func run(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+    static func run(_ args: [String], in directory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
         let p = Process()
         p.executableURL = try binary()
         p.arguments = args
-        p.currentDirectoryURL = packageRoot
+        p.currentDirectoryURL = directory ?? packageRoot
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

@@ -103,8 +103,8 @@ enum Usage {
                         [--without KIND,...]
 
     Draws N random scenarios (peers and groups, NATs, LANs, udp false, STUN and TURN, latency,
-    jitter, loss, joins, machines, and every event kind), each ending in a healed, quiet minute,
-    runs each twice under the policy (the second run checks determinism) and fails a run on an
+    jitter, loss, joins, machines, and every event kind), each ending in a healed, quiet minute
+    (longer when the policy's own timers are), runs each twice under the policy (the second run checks determinism) and fails a run on an
     invariant violation or on a pair of live peers left unconnected that the network lets
     connect. The first run of each distinct failure is shrunk to a smallest scenario that still
     fails the same way, written to DIR with the command that replays it.
@@ -113,13 +113,14 @@ enum Usage {
       --runs N         how many scenarios (default 100); results stream, millions are fine
       --seed S         the session's seed (default 1): run i's scenario depends on (S, i) only
       --jobs N         runs in parallel (1 to 256; the output is the same whatever N is)
-      --out DIR        where shrunk scenarios go (default fuzz-out; created; an existing file
-                       with other contents is never overwritten)
+      --out DIR        where shrunk scenarios go (default fuzz-out; created; not empty: --out .
+                       is the current directory; an existing file with other contents is never
+                       overwritten)
       --peers MIN-MAX  peers per scenario (default 2-8; 2 <= MIN <= MAX <= 100)
       --without KIND,...  never draw these event kinds (e.g. duplicateTab, to look past its
                        known holes)
-      --json           one JSON object per run on stdout: run, seed, peers, passed, failures,
-                       and the shrunk files of failures first seen in it
+      --json           one JSON object per run on stdout: run, seed, peers (a count), passed,
+                       failures, and the shrunk files of failures first seen in it
     The runs/s rate goes to stderr. Exit status: 0 no run failed, 1 some did, 2 bad arguments.
     """
 

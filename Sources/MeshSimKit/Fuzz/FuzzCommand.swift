@@ -12,8 +12,11 @@ extension MeshSimCommand {
     struct FuzzResult: Sendable {
         var scenario: FuzzScenario
         var failures: [FuzzFailure]
+        /// Every peer name of the run: the file's peers, joins and duplicated tabs.
         var peers: Int
         var simEvents: Int
+        /// The file's peers and events, as `validate` counts them (the closing heal included).
+        var fileSize: (peers: Int, events: Int)
     }
 
     static func fuzz(_ rest: ArraySlice<String>) throws(UsageError) -> Int32 {
@@ -37,7 +40,7 @@ extension MeshSimCommand {
             guard let v = plainNumber(j, as: Int.self), v >= 1, v <= 256 else { throw UsageError(message: "--jobs: expected an integer from 1 to 256, got \(scenarioQuote(j))") }
             jobs = v
         }
-        var peerRange = 2...8
+        var peerRange = ScenarioGenerator.defaultPeerRange
         if let p = try a.value("peers") {
             let parts = p.split(separator: "-", omittingEmptySubsequences: false)
             guard parts.count == 2, let lo = plainNumber(parts[0], as: Int.self), let hi = plainNumber(parts[1], as: Int.self), lo >= 2, lo <= hi, hi <= 100 else {
@@ -55,6 +58,9 @@ extension MeshSimCommand {
             }
         }
         let out = try a.value("out") ?? "fuzz-out"
+        // Refused rather than read as the current directory: an empty value is more often a
+        // variable that was not set than a choice (`--out .` says it).
+        guard !out.isEmpty else { throw UsageError(message: "--out: expected a directory name, got an empty one (--out . is the current directory)") }
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: out, isDirectory: &isDirectory), !isDirectory.boolValue {
             throw UsageError(message: "--out \(scenarioQuote(out)): exists and is not a directory")
@@ -66,13 +72,20 @@ extension MeshSimCommand {
             throw UsageError(message: "--out \(scenarioQuote(out)): cannot be written: \(problem)")
         }
         let json = a.flag("json")
+        let policyArgument = try a.value("policy") ?? policy.name
+        let longest = FuzzScenario.longestTimer(of: policy)
+        guard longest <= FuzzScenario.longestTimerAllowed else {
+            throw UsageError(message: "--policy \(scenarioQuote(policyArgument)): its longest timer (\(DurationText.format(longest))) is over fuzz's limit of \(DurationText.format(FuzzScenario.longestTimerAllowed)) (each run's quiet phase must outlast it)")
+        }
+        let foundBy = FuzzSession.command(seed: seed, policy: policyArgument, peers: peerRange, without: without)
 
         // A policy file's object goes into every drawn file, so that a shrunk file replays alone.
         let policyValue: JSONValue = (policy as? PolicySpec).map { spec in
             Policies.named(spec.name) == spec ? .string(spec.name) : PolicyJSON.object(spec)
         } ?? .string(policy.name)
-        let generator = ScenarioGenerator(seed: seed, policy: policyValue, peerRange: peerRange, without: without)
-        var session = FuzzSession(seed: seed, policy: policy, out: out)
+        let generator = ScenarioGenerator(seed: seed, policy: policyValue, peerRange: peerRange, without: without,
+                                          quiet: FuzzScenario.quiet(for: policy))
+        var session = FuzzSession(seed: seed, policy: policy, out: out, foundBy: foundBy)
         let progress = Progress()
         // Wall time only for the runs/s line on stderr: stdout and the files written never see it.
         let start = Date()
@@ -85,9 +98,9 @@ extension MeshSimCommand {
                 if case .failure(let e) = s.load() { problem = e.problems.first?.description ?? "refused" } else { problem = "refused" }
                 return FuzzResult(scenario: s, failures: [FuzzFailure(signature: FuzzFailure.invalidScenario,
                                                                        example: "the generator drew a scenario the loader refuses: \(problem)")],
-                                  peers: 0, simEvents: 0)
+                                  peers: 0, simEvents: 0, fileSize: (0, 0))
             }
-            return FuzzResult(scenario: s, failures: failures, peers: r.peers, simEvents: r.events)
+            return FuzzResult(scenario: s, failures: failures, peers: r.peers, simEvents: r.events, fileSize: r.fileSize)
         }, consume: { i, result in
             let lines = session.record(run: i, result)
             let out = json ? [lines.json] : lines.text
@@ -99,7 +112,7 @@ extension MeshSimCommand {
         let seconds = Date().timeIntervalSince(start)
         if !json { for line in session.closing(runs: runs) { print(line) } }
         printError("fuzz: \(counted(runs, "run")) in \(String(format: "%.1f", seconds)) s: \(String(format: "%.1f", Double(runs) / max(seconds, 1e-9))) runs/s (--jobs \(jobs); each run done twice to check determinism)")
-        if let problem = session.writeProblem { printError(problem) }
+        for problem in session.writeProblems { printError(problem) }
         return session.failedRuns == 0 ? 0 : 1
     }
 }
@@ -110,12 +123,25 @@ struct FuzzSession {
     var seed: UInt64
     var policy: any MeshPolicy
     var out: String
+    /// The command that draws the same runs (`MeshSim fuzz --seed S --policy P ...`), for the
+    /// shrunk files' descriptions.
+    var foundBy: String
     var failedRuns = 0
     /// Each distinct failure: its signature, the first run it happened in, how many runs, the
     /// file written for it.
     var distinct: [(signature: String, firstRun: Int, runs: Int, file: String?)] = []
-    /// The first file that could not be written, if any.
-    var writeProblem: String?
+    /// One note per shrunk file that could not be written, in run order (stderr, at the end).
+    var writeProblems: [String] = []
+
+    /// The command as the user gave it, less what does not shape the draw (`--runs`, `--jobs`,
+    /// `--out`, `--json`): its run i draws the same scenario. `policy` is the `--policy` value
+    /// (a file's path, not its name: the name alone is no policy `fuzz` knows).
+    static func command(seed: UInt64, policy: String, peers: ClosedRange<Int>, without: [String]) -> String {
+        var c = "MeshSim fuzz --seed \(seed) --policy \(shellQuoted(policy))"
+        if peers != ScenarioGenerator.defaultPeerRange { c += " --peers \(peers.lowerBound)-\(peers.upperBound)" }
+        if !without.isEmpty { c += " --without \(shellQuoted(without.joined(separator: ",")))" }
+        return c
+    }
 
     /// The lines for run `i`: text (only for a new distinct failure) and its JSON line.
     mutating func record(run i: Int, _ r: MeshSimCommand.FuzzResult) -> (text: [String], json: String) {
@@ -129,7 +155,7 @@ struct FuzzSession {
             }
             let result = shrink(r.scenario, f, run: i)
             distinct.append((f.signature, i, 1, result.file))
-            text.append(oneLine("run \(i) (\(counted(r.peers, "peer")), \(counted(r.scenario.events.count, "event"))): \(f.signature): \(f.example)"))
+            text.append(oneLine("run \(i) (\(counted(r.fileSize.peers, "peer")), \(counted(r.fileSize.events, "event"))): \(f.signature): \(f.example)"))
             if let file = result.file {
                 text.append("  shrunk in \(counted(result.tries, "try", "tries")) to \(counted(result.peers, "peer")), \(counted(result.events, "event")): \(result.example)")
                 text.append("  replay: \(result.replay)")
@@ -137,6 +163,9 @@ struct FuzzSession {
                                "events": .number(JSONNumber(result.events)), "replay": .string(result.replay)])
             } else {
                 text.append("  not written: \(result.example)")
+                // Shrunk but not written: said, so that it is not taken for a failure never shrunk.
+                shrunk.append(["failure": .string(f.signature), "file": .null, "peers": .number(JSONNumber(result.peers)),
+                               "events": .number(JSONNumber(result.events)), "notWritten": .string(result.example)])
             }
         }
         let line: JSONValue = [
@@ -161,24 +190,24 @@ struct FuzzSession {
         let failure = final.failures?.first { $0.signature == f.signature } ?? f
         let cause = f.signature.split(separator: ":").last.map(String.init) ?? f.signature
         small.name = "fuzz \(seed) run \(i): \(f.signature)"
-        small.description = oneLine("Found by MeshSim fuzz --seed \(seed) --policy \(policy.name) (run \(i)) and shrunk: \(f.signature): \(failure.example)")
+        small.description = oneLine("Found by \(foundBy) (run \(i)) and shrunk: \(f.signature): \(failure.example)")
         small.expectConnected = failure.pairs
-        let file = (out as NSString).appendingPathComponent("fuzz-\(seed)-run\(i)-\(cause).json")
+        let file = pathJoining(out, "fuzz-\(seed)-run\(i)-\(cause).json")
         let replay = "MeshSim scenario \(shellQuoted(file))" + (determinism ? " --check-determinism" : "")
         let example = "\(failure.example)"
         let text = small.fileText
         do {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             if let existing = FileManager.default.contents(atPath: file), existing != Data(text.utf8) {
-                writeProblem = writeProblem ?? "fuzz: \(file) exists with other contents: not overwritten (choose another --out)"
-                return (nil, shrinker.tried, final.peers, small.events.count, "\(file) exists with other contents: not overwritten", replay)
+                writeProblems.append(oneLine("fuzz: \(file) exists with other contents: not overwritten (choose another --out)"))
+                return (nil, shrinker.tried, final.fileSize.peers, final.fileSize.events, "\(file) exists with other contents: not overwritten", replay)
             }
             try Data(text.utf8).write(to: URL(fileURLWithPath: file))
         } catch {
-            writeProblem = writeProblem ?? "fuzz: cannot write \(file): \(error.localizedDescription)"
-            return (nil, shrinker.tried, final.peers, small.events.count, "cannot write \(file)", replay)
+            writeProblems.append(oneLine("fuzz: cannot write \(file): \(error.localizedDescription)"))
+            return (nil, shrinker.tried, final.fileSize.peers, final.fileSize.events, "cannot write \(file)", replay)
         }
-        return (file, shrinker.tried, final.peers, small.events.count, example, replay)
+        return (file, shrinker.tried, final.fileSize.peers, final.fileSize.events, example, replay)
     }
 
     /// The closing lines: runs, failures, each distinct failure with its count and file.
@@ -192,13 +221,40 @@ struct FuzzSession {
 }
 
 /// `text` as one shell word: as is when it is plain, else in single quotes (a replay command
-/// with an `--out` folder holding spaces or `$` pastes as it reads).
+/// with an `--out` folder holding spaces or `$` pastes as it reads). A character `oneLine`
+/// would escape (a newline, any control, a bidirectional mark) cannot be pasted inside single
+/// quotes, where the shell keeps `\n` as two characters: such a word is ANSI-C quoted,
+/// `$'new\nline'`, each such character spelt as its UTF-8 bytes (`\xHH`, whatever the locale).
 func shellQuoted(_ text: String) -> String {
     let plain = !text.isEmpty && text.utf8.allSatisfy { c in
         (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
             || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9")) || "_./-:=+,".utf8.contains(c)
     }
-    return plain ? text : "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+    if plain { return text }
+    func escaped(_ u: Unicode.Scalar) -> Bool { oneLine(String(u)) != String(u) }
+    guard text.unicodeScalars.contains(where: escaped) else {
+        return "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
+    }
+    var out = "$'"
+    for u in text.unicodeScalars {
+        switch u {
+        case "\\": out += #"\\"#
+        case "'": out += #"\'"#
+        case "\n": out += #"\n"#
+        case "\t": out += #"\t"#
+        case "\r": out += #"\r"#
+        default:
+            guard escaped(u) else {
+                out.unicodeScalars.append(u)
+                continue
+            }
+            for byte in String(u).utf8 {
+                let hex = String(byte, radix: 16)
+                out += #"\x"# + (hex.count == 1 ? "0" : "") + hex
+            }
+        }
+    }
+    return out + "'"
 }
 
 /// Whether files can be written in folder `path`: it is made (with its parents) if missing, a
@@ -209,7 +265,7 @@ func probeFolder(_ path: String) -> String? {
     var existing = path
     while !existing.isEmpty && existing != "/" && !fm.fileExists(atPath: existing) {
         missing.append(existing)
-        existing = (existing as NSString).deletingLastPathComponent
+        existing = parentFolder(existing)
     }
     // Made outermost first with the system's calls, so a failure has the system's words
     // ("Not a directory", "Permission denied"), not Foundation's error 512.
@@ -221,10 +277,31 @@ func probeFolder(_ path: String) -> String? {
     }
     var isDirectory: ObjCBool = false
     if fm.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue { return "not a directory" }
-    let probe = (path as NSString).appendingPathComponent(".meshsim-probe-\(getpid())")
+    let probe = pathJoining(path, ".meshsim-probe-\(getpid())")
     let fd = open(probe, O_CREAT | O_EXCL | O_WRONLY, 0o600)
     guard fd >= 0 else { return "no file can be created in it: \(String(cString: strerror(errno)))" }
     close(fd)
     unlink(probe)
     return nil
+}
+
+/// The folder holding `path`, by plain string work: "" for a name in the current directory,
+/// "/" for one at the root. Not NSString's `deletingLastPathComponent`, which traps on a
+/// one-character relative path in swift-corelibs-foundation (`fuzz --out x` crashed).
+func parentFolder(_ path: String) -> String {
+    var p = Substring(path)
+    while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
+    guard let slash = p.lastIndex(of: "/") else { return "" }
+    var parent = p[..<slash]
+    while parent.hasSuffix("/") { parent = parent.dropLast() }
+    return parent.isEmpty ? "/" : String(parent)
+}
+
+/// `name` in `folder`, with one slash between them (the folder's trailing slashes dropped, so
+/// `--out d/` names its files `d/fuzz-...`). Plain string work, as `parentFolder`.
+func pathJoining(_ folder: String, _ name: String) -> String {
+    var f = Substring(folder)
+    while f.count > 1 && f.hasSuffix("/") { f = f.dropLast() }
+    if f.isEmpty { return name }
+    return f.hasSuffix("/") ? f + name : f + "/" + name
 }

@@ -7,7 +7,11 @@ struct FuzzRun {
     var failures: [FuzzFailure]?
     /// Simulation events of the (first) run.
     var events: Int = 0
+    /// Every peer name of the run: the file's peers, joins and duplicated tabs.
     var peers: Int = 0
+    /// The file's peers and events as `validate` counts them (the closing heal is an event;
+    /// a join is an event, not a peer), so the sizes fuzz prints match `validate`'s.
+    var fileSize: (peers: Int, events: Int) = (0, 0)
 
     init(_ s: FuzzScenario, policy: any MeshPolicy, checkDeterminism: Bool) {
         guard case .success(let scenario) = s.load() else {
@@ -23,6 +27,7 @@ struct FuzzRun {
         failures = FuzzFailure.of(report)
         events = report.events
         peers = sim.peers.count
+        fileSize = (scenario.peers.count, scenario.events.count)
     }
 
     /// Does it fail with this signature?

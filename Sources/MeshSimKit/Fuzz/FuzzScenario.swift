@@ -11,7 +11,7 @@ import SignalProtocol
 /// The end of every fuzz scenario is "unclog, then check" (FoundationDB's simulation): a
 /// `network` event at the end of the last disruption removes loss and restores what the
 /// events turned off, and a quiet phase of `quiet` follows, long enough for ICE's timeouts
-/// and the policy's timers to have settled every pair that can settle.
+/// and the policy's timers to have settled every pair that can settle (`quiet(for:)`).
 struct FuzzScenario: Equatable, Sendable {
     /// One entry of `peers`: one peer (count nil) or a group.
     struct PeerEntry: Equatable, Sendable {
@@ -76,8 +76,36 @@ struct FuzzScenario: Equatable, Sendable {
     var peers: [PeerEntry]
     /// Every event but the closing `network` event that heals the network (`healEvent`).
     var events: [Event]
-    /// How long the run goes on after the last disruption has ended.
-    var quiet: SimDuration = 60 * nsPerSecond
+    /// How long the run goes on after the last disruption has ended (`quiet(for:)`).
+    var quiet: SimDuration = Self.quietMinute
+
+    /// The quiet phase of a run under any built-in policy.
+    static let quietMinute: SimDuration = 60 * nsPerSecond
+    /// The longest policy timer `fuzz` takes (its runs would be over an hour long otherwise).
+    static let longestTimerAllowed: SimDuration = 3600 * nsPerSecond
+
+    /// The longest wait a policy's own timers can make: the re-dial backoff's cap stretched by
+    /// its jitter (no wait is longer, `RedialRule.delay`), and the ICE-restart grace after
+    /// `disconnected`.
+    static func longestTimer(of policy: any MeshPolicy) -> SimDuration {
+        var longest: SimDuration = 0
+        if let r = policy.redial {
+            let stretched = Double(max(0, r.cap)) * (1 + max(0, min(1, r.jitter)))
+            longest = max(longest, stretched >= Double(SimDuration.max) ? .max : SimDuration(stretched.rounded(.up)))
+        }
+        if let grace = policy.iceRestartAfterDisconnected { longest = max(longest, grace) }
+        return longest
+    }
+
+    /// The quiet phase under `policy`: a minute covers ICE's timeouts (a dead pair is pruned
+    /// after 30 s), a timer of up to 10 s and 20 s for what the timer starts. A policy file
+    /// whose timer T is longer gets T + 50 s, so a re-dial still pending is not judged a
+    /// failure (QA: a 70 s re-dial cap made false `partitionFailed` holes). Every built-in
+    /// policy's longest timer is at most 9.6 s, so its runs keep the minute.
+    static func quiet(for policy: any MeshPolicy) -> SimDuration {
+        let longest = longestTimer(of: policy)
+        return longest > 10 * nsPerSecond ? longest + 50 * nsPerSecond : quietMinute
+    }
     /// Pairs that must be connected at the end (`expect.connected`): a shrunk failure's stuck
     /// pairs, so that replaying the file fails. Empty: `expect` is `{}` (a drawn run is judged
     /// by `FuzzFailure`, not by expectations).

@@ -11,10 +11,14 @@ import SignalProtocol
 struct ScenarioGenerator {
     var seed: UInt64
     var policy: JSONValue
-    var peerRange: ClosedRange<Int> = 2...8
+    var peerRange: ClosedRange<Int> = Self.defaultPeerRange
+    /// `fuzz --peers`' default.
+    static let defaultPeerRange = 2...8
     /// Event kinds never drawn (`fuzz --without`), e.g. a kind whose known hole would
     /// otherwise hide the rest.
     var without: [String] = []
+    /// The quiet phase after the last disruption (`FuzzScenario.quiet(for:)` of the policy).
+    var quiet: SimDuration = FuzzScenario.quietMinute
 
     /// The generator seed of run `index`: SplitMix64 of the pair, so neighbouring runs share nothing.
     static func runSeed(_ seed: UInt64, _ index: Int) -> UInt64 {
@@ -38,6 +42,7 @@ struct ScenarioGenerator {
         let kinds = Self.eventKinds.filter { _ in draw.chance(0.5) }.filter { !without.contains($0) }
 
         var s = FuzzScenario(name: "fuzz \(seed) run \(index)", seed: UInt64(draw.int(1...999_999)), policy: policy, peers: [], events: [])
+        s.quiet = quiet
         if draw.chance(0.4) { s.network.latency = draw.ms(2...150) }
         if draw.chance(0.4) { s.network.jitter = draw.ms(1...15) }
         if draw.chance(0.25) { s.network.loss = Double(draw.int(1...10)) / 100 }
