@@ -76,6 +76,34 @@ import Testing
         #expect(nowhere.status == 2 && nowhere.stdout.isEmpty && nowhere.stderr.contains("no such directory"))
     }
 
+    /// `--junit /dev/stdout >> ci.log` renamed a new file over ci.log: the log's earlier lines
+    /// and the run's own report were lost. Written through the open descriptor, it appends.
+    @Test(arguments: [("--junit", "/dev/stdout", ">>"), ("--html", "/dev/stderr", "2>>"), ("--svg", "/dev/fd/1", ">>"),
+                      ("--trace", "/proc/self/fd/1", ">>")])
+    func anOutputNamingStdoutOrStderrAppendsToTheRedirectedFile(option: String, path: String, redirect: String) throws {
+        let dir = try Self.scratch("descriptor-\(option.dropFirst(2))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (input, _, _) = try Self.inputAndLink(in: dir)
+        let log = dir.appendingPathComponent("ci.log")
+        try Data("EARLIER LINE\n".utf8).write(to: log)
+        let inode = try #require(FileID(log.path)).inode
+        let bin = try ProcessTests.binary().path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "\"$0\" scenario \"$1\" --json \(option) \(path) \(redirect) \"$2\"", bin, input.path, log.path]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(FileID(log.path)?.inode == inode, "the log is the same file, not one renamed over it")
+        let text = try String(contentsOf: log, encoding: .utf8)
+        #expect(text.hasPrefix("EARLIER LINE\n"), "\(text.prefix(200))")
+        if redirect == ">>" { #expect(text.contains("\"passed\":true"), "the run's report is kept") }
+        let mark = ["--junit": "<testsuites", "--html": "<!DOCTYPE html>", "--svg": "<svg", "--trace": "\"kind\""][option]!
+        #expect(text.contains(mark), "\(text.prefix(300))")
+    }
+
     /// Outputs were written to a new file renamed over the path: `--junit /dev/null` replaced
     /// the device with a file (as root, the system's), a FIFO's reader got nothing, a symbolic
     /// link became a file, and a full device reported success.
