@@ -44,6 +44,11 @@ import Testing
         #expect(v.status == 0 && v.stdout == "MeshSim \(Usage.version)\n")
         let h = try Self.run(["--help"])
         #expect(h.status == 0 && h.stdout.contains("--max-events N") && h.stdout.contains("--junit FILE"))
+        // `--version foo` and `--version --json` printed the version, status 0 (QA, session 15).
+        for extra in [["foo"], ["--bogus"], ["--json"]] {
+            let x = try Self.run(["--version"] + extra)
+            #expect(x.status == 2 && x.stdout.isEmpty && x.stderr.split(separator: "\n").count == 1, "\(extra): \(x.stderr)")
+        }
         let none = try Self.run([])
         #expect(none.status == 2 && none.stderr.contains("usage:"))
     }
@@ -296,6 +301,16 @@ import Testing
         #expect(try MeshSimCommand.parseSeeds("5") == [5])
         for bad in ["", "1,", "3-1", "1-3,2", "a", "1--2", "-1"] {
             #expect(throws: UsageError.self, "\(bad)") { try MeshSimCommand.parseSeeds(bad) }
+        }
+    }
+
+    /// `--vary latency=...` got only a list of policy fields, no word that a scenario field
+    /// cannot be varied (QA, session 15).
+    @Test func varyingAScenarioFieldSaysOnlyPolicyFieldsVary() throws {
+        for field in ["latency", "network.latency"] {
+            let r = try Self.run(["compare", "Scenarios/2-peers.json", "--policies", "seed", "--seeds", "1", "--vary", "\(field)=20ms,100ms"])
+            #expect(r.status == 2 && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+            #expect(r.stderr.contains("--vary varies fields of the policy object only; to sweep a scenario field"), "\(r.stderr)")
         }
     }
 
