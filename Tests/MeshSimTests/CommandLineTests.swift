@@ -44,6 +44,11 @@ import Testing
         #expect(v.status == 0 && v.stdout == "MeshSim \(Usage.version)\n")
         let h = try Self.run(["--help"])
         #expect(h.status == 0 && h.stdout.contains("--max-events N") && h.stdout.contains("--junit FILE"))
+        // `--version foo` and `--version --json` printed the version, status 0 (QA, session 15).
+        for extra in [["foo"], ["--bogus"], ["--json"]] {
+            let x = try Self.run(["--version"] + extra)
+            #expect(x.status == 2 && x.stdout.isEmpty && x.stderr.split(separator: "\n").count == 1, "\(extra): \(x.stderr)")
+        }
         let none = try Self.run([])
         #expect(none.status == 2 && none.stderr.contains("usage:"))
     }
@@ -74,6 +79,34 @@ import Testing
         // An output that cannot be written is found before the run, not after it.
         let nowhere = try Self.run(["scenario", input.path, "--junit", dir.appendingPathComponent("no/such/dir/j.xml").path])
         #expect(nowhere.status == 2 && nowhere.stdout.isEmpty && nowhere.stderr.contains("no such directory"))
+    }
+
+    /// `--junit /dev/stdout >> ci.log` renamed a new file over ci.log: the log's earlier lines
+    /// and the run's own report were lost. Written through the open descriptor, it appends.
+    @Test(arguments: [("--junit", "/dev/stdout", ">>"), ("--html", "/dev/stderr", "2>>"), ("--svg", "/dev/fd/1", ">>"),
+                      ("--trace", "/proc/self/fd/1", ">>")])
+    func anOutputNamingStdoutOrStderrAppendsToTheRedirectedFile(option: String, path: String, redirect: String) throws {
+        let dir = try Self.scratch("descriptor-\(option.dropFirst(2))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (input, _, _) = try Self.inputAndLink(in: dir)
+        let log = dir.appendingPathComponent("ci.log")
+        try Data("EARLIER LINE\n".utf8).write(to: log)
+        let inode = try #require(FileID(log.path)).inode
+        let bin = try ProcessTests.binary().path
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "\"$0\" scenario \"$1\" --json \(option) \(path) \(redirect) \"$2\"", bin, input.path, log.path]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        #expect(FileID(log.path)?.inode == inode, "the log is the same file, not one renamed over it")
+        let text = try String(contentsOf: log, encoding: .utf8)
+        #expect(text.hasPrefix("EARLIER LINE\n"), "\(text.prefix(200))")
+        if redirect == ">>" { #expect(text.contains("\"passed\":true"), "the run's report is kept") }
+        let mark = ["--junit": "<testsuites", "--html": "<!DOCTYPE html>", "--svg": "<svg", "--trace": "\"kind\""][option]!
+        #expect(text.contains(mark), "\(text.prefix(300))")
     }
 
     /// Outputs were written to a new file renamed over the path: `--junit /dev/null` replaced
@@ -268,6 +301,16 @@ import Testing
         #expect(try MeshSimCommand.parseSeeds("5") == [5])
         for bad in ["", "1,", "3-1", "1-3,2", "a", "1--2", "-1"] {
             #expect(throws: UsageError.self, "\(bad)") { try MeshSimCommand.parseSeeds(bad) }
+        }
+    }
+
+    /// `--vary latency=...` got only a list of policy fields, no word that a scenario field
+    /// cannot be varied (QA, session 15).
+    @Test func varyingAScenarioFieldSaysOnlyPolicyFieldsVary() throws {
+        for field in ["latency", "network.latency"] {
+            let r = try Self.run(["compare", "Scenarios/2-peers.json", "--policies", "seed", "--seeds", "1", "--vary", "\(field)=20ms,100ms"])
+            #expect(r.status == 2 && r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+            #expect(r.stderr.contains("--vary varies fields of the policy object only; to sweep a scenario field"), "\(r.stderr)")
         }
     }
 

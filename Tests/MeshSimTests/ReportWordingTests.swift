@@ -106,6 +106,22 @@ import Testing
         #expect(xml.contains("<failure message=\"fullMesh: expected a full mesh, got no full mesh"))
     }
 
+    /// Times of 806.61, 800.89 and 805.34 ms were printed 0.806, 0.800 and 0.805 and the suite
+    /// 2.414 against cases adding to 2.412: truncated, and not the sum of its cases. Rounded, and summed as printed.
+    @Test func junitTimesAreRoundedAndTheSuiteIsTheSumOfItsCases() throws {
+        let s = try ScenarioRunTests.scenario(#"{"name": "t", "duration": "1s", "peers": [{"id": "a"}, {"id": "b"}]}"#)
+        let (_, report) = ScenarioRunTests.run(s)
+        let cases = [806_610_540, 800_889_117, 805_337_742, 1_600_000].map { ns -> JUnitReport.Case in
+            var c = JUnitReport.Case(report)
+            c.simulatedNs = Int64(ns)
+            return c
+        }
+        let xml = JUnitReport(cases: cases).xml
+        for t in ["0.807", "0.801", "0.805", "0.002"] { #expect(xml.contains("time=\"\(t)\"/>") || xml.contains("time=\"\(t)\">"), "\(t)") }
+        #expect(xml.contains("<testsuites name=\"MeshSim\" tests=\"4\" failures=\"0\" errors=\"0\" time=\"2.415\">"), "\(xml)")
+        #expect(xml.contains("skipped=\"0\" time=\"2.415\">"))
+    }
+
     /// A stopped run judges nothing about its end, but a failure nothing could undo stands.
     @Test func aStoppedRunKeepsFailuresForGoodAndJudgesNothingElse() throws {
         let s = try ScenarioRunTests.scenario("""

@@ -23,8 +23,14 @@ enum Compare {
         /// The run's whole report (what `scenario --json` prints for it) with the comparison's
         /// own member appended: `convergenceMs`.
         var report: String
-        /// Names of the expectations that failed or were not judged, each once, in file order.
+        /// Names of the expectations that failed (judged), each once, in file order.
         var failedExpectations: [String]
+        /// Names of the expectations a stopped run could not judge, each once, in file order:
+        /// counted apart, never as failures nor as a repair (QA, session 15).
+        var unjudgedExpectations: [String] = []
+        /// When and by what the run was stopped before its scenario's end (`--until`,
+        /// `--max-events`); nil for a complete run.
+        var stop: (atNs: Int64, by: String)? = nil
         var violations: Int
         /// The run as a JUnit test case, when `--junit` asked for one (it keeps the text report
         /// of a failed run, which a large sweep should not build for nothing).
@@ -131,11 +137,16 @@ enum Compare {
                        signalingMessages: report.signalingMessages, offers: report.offersCreated,
                        iceRestarts: report.iceRestarts, glare: glare,
                        report: JSONWriter.write(.object(object)),
-                       failedExpectations: report.expectations.filter { !$0.ok }.map(\.name).reduce(into: []) { names, n in
-                           if !names.contains(n) { names.append(n) }
-                       },
+                       failedExpectations: once(report.expectations.filter { !$0.ok && $0.judged }.map(\.name)),
+                       unjudgedExpectations: once(report.expectations.filter { !$0.judged }.map(\.name)),
+                       stop: report.stopped.map { ($0.atNs, $0.by.words) },
                        violations: report.violations.count, junitCase: job.junit ? JUnitReport.Case(report) : nil,
                        curve: job.keepCurve ? ConvergenceCurve.Line(label: job.policy.name, series: sim.oracle.series, end: sim.now) : nil)
+    }
+
+    /// Each name once, in the order first given.
+    static func once(_ names: [String]) -> [String] {
+        names.reduce(into: []) { out, n in if !out.contains(n) { out.append(n) } }
     }
 
     /// Nearest-rank percentile of sorted values.
@@ -154,6 +165,20 @@ enum Compare {
         var converged: Int
         /// Expectation names that failed, with the number of runs each failed in (file order).
         var failures: [(name: String, runs: Int)]
+        /// Runs with a judged failure or an invariant violation.
+        var failedRuns = 0
+        /// Runs stopped before the scenario's end, and by what at when (`--until at 5 s`).
+        var stoppedRuns = 0
+        var stops: [String] = []
+        /// Expectation names stopped runs could not judge, with the number of runs each.
+        var notJudged: [(name: String, runs: Int)] = []
+        /// Complete runs that ended with a full mesh: what a file expecting breakage can call
+        /// a repair (a stopped run's full mesh may predate the breakage).
+        var repaired = 0
+        /// Converged runs whose mesh was full from before the last disruption ended: their
+        /// convergence time counts as 0 in p50 and p95 however long an earlier disruption
+        /// kept the mesh broken.
+        var fullThroughLastDisruption = 0
         var runsWithViolations: Int
         /// The file expects the mesh to stay broken (`fullMesh: false` or `notConnected`).
         var expectsBreakage: Bool
@@ -179,17 +204,32 @@ enum Compare {
                 guard !runs.isEmpty else { continue }
                 let times = runs.compactMap(\.convergence).sorted()
                 let n = Double(runs.count)
-                var failures: [(name: String, runs: Int)] = []
-                for r in runs {
-                    for name in r.failedExpectations {
-                        if let i = failures.firstIndex(where: { $0.name == name }) { failures[i].runs += 1 }
-                        else { failures.append((name, 1)) }
+                func tally(_ names: (Outcome) -> [String]) -> [(name: String, runs: Int)] {
+                    var out: [(name: String, runs: Int)] = []
+                    for r in runs {
+                        for name in names(r) {
+                            if let i = out.firstIndex(where: { $0.name == name }) { out[i].runs += 1 }
+                            else { out.append((name, 1)) }
+                        }
                     }
+                    return out
+                }
+                var stops: [String] = []
+                for by in once(runs.compactMap { $0.stop?.by }) {
+                    let times = runs.compactMap { $0.stop?.by == by ? $0.stop?.atNs : nil }
+                    let lo = times.min()!, hi = times.max()!
+                    stops.append("by \(by) at \(formatSeconds(lo))" + (lo == hi ? "" : "–\(formatSeconds(hi))"))
                 }
                 out.append(Summary(file: file, scenario: runs[0].scenario, policy: policy, runs: runs.count,
                                    passed: runs.filter(\.passed).count,
                                    converged: runs.filter(\.fullMesh).count,
-                                   failures: failures, runsWithViolations: runs.filter { $0.violations > 0 }.count,
+                                   failures: tally(\.failedExpectations),
+                                   failedRuns: runs.filter { !$0.failedExpectations.isEmpty || $0.violations > 0 }.count,
+                                   stoppedRuns: runs.filter { $0.stop != nil }.count, stops: stops,
+                                   notJudged: tally(\.unjudgedExpectations),
+                                   repaired: runs.filter { $0.fullMesh && $0.stop == nil }.count,
+                                   fullThroughLastDisruption: times.filter { $0 == 0 }.count,
+                                   runsWithViolations: runs.filter { $0.violations > 0 }.count,
                                    expectsBreakage: breakage,
                                    p50: percentile(times, 50), p95: percentile(times, 95),
                                    meanSignaling: Double(runs.map(\.signalingMessages).reduce(0, +)) / n,
@@ -247,15 +287,32 @@ enum Compare {
 
     /// Under the table, in words: why runs of a policy failed. "converged" and "passed" part
     /// ways when a file expects a failure that a better policy repairs.
+    ///
+    /// Runs stopped early (`--until`, `--max-events`) are said to be stopped, with what they
+    /// could not judge: not failures, and never a repair (the breakage may not have happened
+    /// yet). A p50 that counts runs full through the last disruption as 0 says so.
     static func explain(_ s: Summary) -> [String] {
-        guard s.passed < s.runs else { return [] }
-        var why = s.failures.map { "\($0.name) (\(counted($0.runs, "run")))" }
-        if s.runsWithViolations > 0 { why.append("invariant violations (\(counted(s.runsWithViolations, "run")))") }
-        var line = "  \(s.policy): \(s.runs - s.passed) of \(counted(s.runs, "run")) failed: " + why.joined(separator: ", ")
-        if s.expectsBreakage && s.converged > 0 {
-            line += "; this file expects the mesh to stay broken (expect.fullMesh false or expect.notConnected), and \(s.policy) repaired it in \(counted(s.converged, "run")): the policy did better than the file expects"
+        var lines: [String] = []
+        if s.failedRuns > 0 {
+            var why = s.failures.map { "\($0.name) (\(counted($0.runs, "run")))" }
+            if s.runsWithViolations > 0 { why.append("invariant violations (\(counted(s.runsWithViolations, "run")))") }
+            var line = "  \(s.policy): \(s.failedRuns) of \(counted(s.runs, "run")) failed: " + why.joined(separator: ", ")
+            let repairs = s.failures.contains { $0.name == "fullMesh" || $0.name == "notConnected" } ? s.repaired : 0
+            if s.expectsBreakage && repairs > 0 {
+                line += "; this file expects the mesh to stay broken (expect.fullMesh false or expect.notConnected), and \(s.policy) repaired it in \(counted(repairs, "run")): the policy did better than the file expects"
+            }
+            lines.append(line)
         }
-        return [line]
+        if s.stoppedRuns > 0 {
+            let what = s.notJudged.map { "\($0.name) (\(counted($0.runs, "run")))" }
+            lines.append("  \(s.policy): \(s.stoppedRuns) of \(counted(s.runs, "run")) stopped \(s.stops.joined(separator: " and ")), before the scenario's end: "
+                         + (what.isEmpty ? "every expectation was judged" : "not judged: " + what.joined(separator: ", ")))
+        }
+        if s.fullThroughLastDisruption > 0 {
+            let n = s.fullThroughLastDisruption
+            lines.append("  \(s.policy): \(n) of \(counted(s.converged, "converged run")) \(n == 1 ? "was" : "were") full from before the last disruption ended: p50 and p95 count \(n == 1 ? "it" : "them") as 0 ms, whatever earlier disruptions cost")
+        }
+        return lines
     }
 
     /// One run's line under `--json` (docs/contract.md: one report object per run, nothing else).

@@ -112,7 +112,7 @@ extension MeshSimCommand {
     /// under `--json` the lines on stdout and the table on stderr, else the table on stdout.
     static func printTable(_ table: String, outcomes: [Compare.Outcome], json: Bool) {
         let failed = outcomes.filter { !$0.passed }.count
-        let footer = failed > 0 ? "\n\n\(failed) of \(counted(outcomes.count, "run")) failed an expectation, left one unjudged or broke an invariant (exit status 1)" : ""
+        let footer = failed > 0 ? "\n\n\(failed) of \(counted(outcomes.count, "run")) did not pass: failed an expectation, left one unjudged (stopped early) or broke an invariant (exit status 1)" : ""
         if json {
             // stdout: one report per run, nothing else (docs/cli.md); the table goes to stderr.
             for o in outcomes { print(o.report) }

@@ -131,15 +131,24 @@ enum SweepMerge {
         case .null?: convergence = nil
         default: return .failure(missing("convergenceMs"))
         }
-        var failed: [String] = []
+        var failed: [String] = [], unjudged: [String] = []
         for e in expectations {
             guard let name = e["name"]?.stringValue, let ok = e["ok"]?.boolValue else { return .failure(missing("expectations[].name and ok")) }
-            if !ok && !failed.contains(name) { failed.append(name) }
+            if e["judged"]?.boolValue == false {
+                if !unjudged.contains(name) { unjudged.append(name) }
+            } else if !ok && !failed.contains(name) {
+                failed.append(name)
+            }
+        }
+        // What stopped the run, worded as the table words it (`--until`, `--max-events`).
+        var stop: (atNs: Int64, by: String)?
+        if case .object(let st)? = o["stopped"], let at = st["atMs"]?.numberValue, let atNs = nanoseconds(at.text), let by = st["by"]?.stringValue {
+            stop = (atNs, by == RunStop.until.code ? RunStop.until.words : by == RunStop.eventBudget.code ? RunStop.eventBudget.words : by)
         }
         let outcome = Compare.Outcome(scenario: scenario, file: file, policy: policy, seed: seed, fullMesh: fullMesh, passed: passed,
                                       convergence: convergence, signalingMessages: Int(signaling), offers: Int(offers),
                                       iceRestarts: Int(restarts), glare: Int(glare), report: text, failedExpectations: failed,
-                                      violations: violations.count, junitCase: nil, curve: nil)
+                                      unjudgedExpectations: unjudged, stop: stop, violations: violations.count, junitCase: nil, curve: nil)
         return .success((Int(run), Int(runs), expectsBreakage, sweep["id"]?.stringValue, outcome))
     }
 

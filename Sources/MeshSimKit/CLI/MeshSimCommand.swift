@@ -24,6 +24,11 @@ public enum MeshSimCommand {
         }
         switch command {
         case "--version", "version":
+            // Stray words are refused here as on every command (`--version --json` is no JSON).
+            if args.count > 1 {
+                printError("\(command): takes no arguments, got \(scenarioQuote(args[1])) (MeshSim --help)")
+                return 2
+            }
             print("MeshSim \(Usage.version)")
             return 0
         case "help", "--help", "-h":

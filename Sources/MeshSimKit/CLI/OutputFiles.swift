@@ -53,6 +53,8 @@ enum OutputFiles {
             // (`--trace /dev/null --html /dev/null`) both are written.
             var st = stat()
             if stat(out.path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFCHR { continue }
+            // Written through the open descriptor one after the other, like two devices.
+            if openDescriptor(out.path) != nil { continue }
             let key = identity(out.path)
             if let other = seen.first(where: { $0.key == key }) {
                 throw UsageError(message: "--\(out.option) \(scenarioQuote(out.path)): --\(other.output.option) writes the same file; give each output its own file")
@@ -120,6 +122,14 @@ enum OutputFiles {
         func failure(_ what: String) -> UsageError {
             UsageError(message: "--\(out.option) \(scenarioQuote(out.path)): \(what): \(String(cString: strerror(errno)))")
         }
+        // `/dev/stdout` redirected to a file (`>> ci.log`) is that file: renamed over, it would
+        // lose what was there and what this run printed; written through the open descriptor,
+        // it is appended to like any Unix tool's output (QA, session 15).
+        if let fd = openDescriptor(out.path) {
+            fflush(fd == 2 ? stderr : stdout)
+            guard writeAll(data, to: fd) else { throw failure("cannot write it") }
+            return
+        }
         var st = stat()
         if stat(out.path, &st) == 0 && (st.st_mode & S_IFMT) != S_IFREG {
             let fd = open(out.path, O_WRONLY | O_TRUNC)
@@ -149,6 +159,53 @@ enum OutputFiles {
         }
     }
 
+    /// The descriptor of this process a path names (`/dev/stdout`, `/dev/stderr`, `/dev/fd/N`,
+    /// `/proc/self/fd/N`, `/proc/PID/fd/N` with this process's PID, or a symbolic link to one of
+    /// them), if it is open: such a path is written through the descriptor, never reopened
+    /// (which would truncate a file opened for appending) nor replaced.
+    static func openDescriptor(_ path: String) -> Int32? {
+        var current = path
+        for _ in 0..<40 {
+            if let fd = descriptorName(current) { return fcntl(fd, F_GETFD) >= 0 ? fd : nil }
+            var st = stat()
+            guard lstat(current, &st) == 0, (st.st_mode & S_IFMT) == S_IFLNK else { return nil }
+            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+            let n = readlink(current, &buffer, Int(PATH_MAX))
+            guard n > 0 else { return nil }
+            let target = String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            // The descriptor's own link names the file it is open on: not a path to follow.
+            guard !target.hasPrefix("/proc/") || target.hasPrefix("/proc/self/") || target.hasPrefix("/proc/thread-self/") || target.hasPrefix("/proc/\(getpid())/") else { return nil }
+            current = target.hasPrefix("/") ? target
+                : URL(fileURLWithPath: current).deletingLastPathComponent().appendingPathComponent(target).path
+        }
+        return nil
+    }
+
+    /// The descriptor number a path spells, without looking at the file system.
+    private static func descriptorName(_ path: String) -> Int32? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).filter { $0 != "." }
+        switch parts.count {
+        case 2 where parts[0] == "dev":
+            switch parts[1] {
+            case "stdin": return 0
+            case "stdout": return 1
+            case "stderr": return 2
+            default: return nil
+            }
+        case 3 where parts[0] == "dev" && parts[1] == "fd":
+            return number(parts[2])
+        case 4 where parts[0] == "proc" && parts[2] == "fd"
+            && (parts[1] == "self" || parts[1] == "thread-self" || parts[1] == Substring(String(getpid()))):
+            return number(parts[3])
+        default:
+            return nil
+        }
+        func number(_ s: Substring) -> Int32? {
+            guard !s.isEmpty, s.count <= 9, s.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            return Int32(s)
+        }
+    }
+
     /// Writes every byte of `data` to `fd`; false on the first error (`errno` says which).
     private static func writeAll(_ data: Data, to fd: Int32) -> Bool {
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) -> Bool in
@@ -168,6 +225,14 @@ enum OutputFiles {
     /// Opens the trace's file for writing as the run streams it: created or truncated, through a
     /// symbolic link, a device or a pipe written in place (never replaced by a new file).
     static func openStream(_ out: OutputFile) throws(UsageError) -> FileHandle {
+        if let fd = openDescriptor(out.path) {
+            fflush(fd == 2 ? stderr : stdout)
+            let copy = dup(fd)
+            guard copy >= 0 else {
+                throw UsageError(message: "--\(out.option) \(scenarioQuote(out.path)): cannot write the file: \(String(cString: strerror(errno)))")
+            }
+            return FileHandle(fileDescriptor: copy, closeOnDealloc: true)
+        }
         let fd = open(out.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else {
             throw UsageError(message: "--\(out.option) \(scenarioQuote(out.path)): cannot write the file: \(String(cString: strerror(errno)))")

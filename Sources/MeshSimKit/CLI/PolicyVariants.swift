@@ -75,7 +75,7 @@ struct PolicyVariants {
             } else {
                 var inner = root[axis.path[0]]?.objectValue ?? JSONObject()
                 if root[axis.path[0]] == nil {
-                    throw UsageError(message: "--vary \(axis.field): \(axis.path[0]) is not a field of a policy object (docs/policies.md)")
+                    throw UsageError(message: "--vary \(axis.field): \(axis.path[0]) is not a field of a policy object (docs/policies.md); \(scenarioFieldHint)")
                 }
                 set(&inner, axis.path[1], parsed)
                 set(&root, axis.path[0], .object(inner))
@@ -90,10 +90,13 @@ struct PolicyVariants {
         let checker = ScenarioChecker(file: label)
         guard let spec = checker.policySpec(CheckedObject(object: root, at: .root), defaultName: p.name, variant: true, crossField: crossField) else {
             let first = checker.sortedProblems().first.map(\.description) ?? "invalid value"
-            throw UsageError(message: first)
+            // `--vary latency=...` reads as a scenario field: say that none can be varied here.
+            throw UsageError(message: first.contains(": unknown field") ? first + "; " + scenarioFieldHint : first)
         }
         return spec
     }
+
+    static let scenarioFieldHint = "--vary varies fields of the policy object only; to sweep a scenario field (latency, loss, ...), write one scenario file per value and pass them all"
 
     /// "resilient{a=1}" → ("resilient", ["a=1"]).
     private static func split(_ name: String) -> (String, [String]) {

@@ -13,7 +13,7 @@ enum Usage {
                                     [--html FILE] [--svg FILE] [--check-determinism]
            MeshSim validate FILE... [--json]
            MeshSim policies [--json]
-           MeshSim compare FILE... --policies A,B,... --seeds LIST [--vary FIELD=V1,V2,...] [--jobs N] [--shard I/N] [--json]
+           MeshSim compare FILE... --policies A,B,... --seeds LIST [--vary POLICYFIELD=V1,V2,...] [--jobs N] [--shard I/N] [--json]
                                    [--until DURATION] [--max-events N] [--junit FILE]
                                    [--html FILE] [--svg FILE]
            MeshSim fuzz [--policy P] [--runs N] [--seed S] [--jobs N] [--out DIR] [--peers MIN-MAX] [--json]
@@ -76,14 +76,15 @@ enum Usage {
     """
 
     static let compare = """
-    usage: MeshSim compare FILE... --policies A,B,... --seeds LIST [--vary FIELD=V1,V2,...]
+    usage: MeshSim compare FILE... --policies A,B,... --seeds LIST [--vary POLICYFIELD=V1,V2,...]
                                    [--jobs N] [--shard I/N] [--json] [--until DURATION] [--max-events N] [--junit FILE]
                                    [--html FILE] [--svg FILE]
 
     Runs every scenario under every policy and seed, and prints a table per scenario: runs that
     passed, runs that converged, convergence time percentiles, signaling cost.
       --policies A,B,...  policy names (MeshSim policies lists them) or policy object files
-      --vary FIELD=V,...  run each policy with each value of a policy field (redial.initial=500ms,2s);
+      --vary POLICYFIELD=V,...
+                          run each policy with each value of a policy field (redial.initial=500ms,2s);
                           repeatable: every combination, named resilient{redial.initial=500ms,...}
       --seeds LIST        seeds and ranges, comma-separated: 1-100, or 1,5,9, or 1-10,20,30-35
       --jobs N            runs in parallel (1 to 256; the output is the same whatever N is)

@@ -35,15 +35,21 @@ enum CompareCharts {
 
     static func strip(_ rows: [Row], time: Bool, empty: String) -> String {
         guard let top = rows.flatMap(\.values).max() else { return "<p class=\"note\">\(Markup.escape(empty))</p>" }
-        let width = 900.0, left = 120.0, right = 150.0, rowHeight = 34.0, topMargin = 8.0
+        // The label column as wide as the longest policy name as shown (`--vary` names are
+        // long), up to 360 pixels; a longer name is elided in the middle, keeping the policy
+        // and the values that tell its row apart, the whole name in a tooltip.
+        let widest = rows.map { Markup.textWidth($0.label) }.max() ?? 0
+        let width = 900.0, left = min(max(120, widest + 16), 360), right = 150.0, rowHeight = 34.0, topMargin = 8.0
         let plotWidth = width - left - right
         let height = topMargin + rowHeight * Double(rows.count) + 34
         // The axis: 0 to the largest value rounded up to a tick; when every value is more than
-        // half the largest (runs that differ by a few percent), from a tick below the lowest,
-        // so that the spread shows (the axis then says it does not start at 0).
+        // half the largest (runs that differ by a few percent, or all equal), from a tick
+        // below the lowest to one above the highest, so that the spread shows and no mark sits
+        // on the axis's ends (the axis then says it does not start at 0).
         let bottom = rows.flatMap(\.values).min()!
-        let zoomed = bottom * 2 > top && top > bottom
-        let span = zoomed ? top - bottom : max(top, 1)
+        let zoomed = bottom * 2 > top
+        // All equal: ticks a tenth of the value apart, so the axis is a band around it.
+        let span = zoomed ? max(top - bottom, top / 10, 1) : max(top, 1)
         let step: Int64, decimals: Int
         if time {
             let t = Markup.timeTicks(upTo: span, maxTicks: 8)
@@ -54,8 +60,8 @@ enum CompareCharts {
             step = Int64(t.count > 1 ? t[1] : 1)
             decimals = 0
         }
-        let axisMin = zoomed ? bottom / step * step : 0
-        let axisMax = max(axisMin + step, (top + step - 1) / step * step)
+        let axisMin = zoomed ? (bottom - 1) / step * step : 0
+        let axisMax = zoomed ? (top / step + 1) * step : max(axisMin + step, (top + step - 1) / step * step)
         let ticks = Array(stride(from: axisMin, through: axisMax, by: Int(step)))
         func x(_ v: Int64) -> Double { left + plotWidth * Double(v - axisMin) / Double(axisMax - axisMin) }
         func label(_ v: Int64) -> String { time ? Markup.seconds(v, decimals: decimals) : String(v) }
@@ -73,7 +79,8 @@ enum CompareCharts {
         for (i, row) in rows.enumerated() {
             let cy = topMargin + rowHeight * (Double(i) + 0.5)
             let colour = ConvergenceCurve.palette[i % ConvergenceCurve.palette.count]
-            labels += "<text x=\"\(Markup.num(left - 8))\" y=\"\(Markup.num(cy + 4))\" text-anchor=\"end\">\(Markup.escape(row.label))</text>"
+            let shown = Markup.elideMiddle(row.label, max: Markup.charsThatFit(left - 16))
+            labels += "<text x=\"\(Markup.num(left - 8))\" y=\"\(Markup.num(cy + 4))\" text-anchor=\"end\">\(Markup.label(row.label, shown: shown))</text>"
             labels += "<text x=\"\(Markup.num(left + plotWidth + 10))\" y=\"\(Markup.num(cy + 4))\">\(Markup.escape(row.note))</text>"
             guard !row.values.isEmpty else { continue }
             let v = row.values

@@ -186,8 +186,10 @@ struct ConvergenceCurve {
     /// The `svg` element (also what the HTML page inlines). `id` prefixes the element ids so
     /// that several curves can share a page.
     func svg(id: String) -> String {
-        let w = Self.width, h = Self.height, l = Self.left, t = Self.top
+        let w = Self.width, l = Self.left, t = Self.top
         let pw = Self.plotWidth, ph = Self.plotHeight
+        let legend = legendLayout()
+        let h = Self.height + legend.extraHeight
         var o = "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"\(Markup.num(w))\" height=\"\(Markup.num(h))\" viewBox=\"0 0 \(Markup.num(w)) \(Markup.num(h))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"11\">\n"
         o += "<title>\(Markup.escape(title)): connected pairs over time</title>\n"
         let summary = lines.map { line -> String in
@@ -196,8 +198,11 @@ struct ConvergenceCurve {
         }.joined(separator: "; ")
         o += "<desc>\(Markup.escape(summary))</desc>\n"
         o += "<rect width=\"\(Markup.num(w))\" height=\"\(Markup.num(h))\" fill=\"#ffffff\"/>\n"
-        o += "<text x=\"\(Markup.num(l))\" y=\"20\" font-size=\"15\" font-weight=\"bold\">\(Markup.escape(title))</text>\n"
-        o += "<text x=\"\(Markup.num(l))\" y=\"36\" fill=\"#555555\">\(Markup.escape(subtitle))</text>\n"
+        // A long name is cut with an ellipsis (the whole in a tooltip), not clipped at the edge.
+        let shownTitle = Markup.elideEnd(title, max: Markup.charsThatFit(w - l - Self.right, fontSize: 16.5))
+        let shownSubtitle = Markup.elideMiddle(subtitle, max: Markup.charsThatFit(w - l - Self.right))
+        o += "<text x=\"\(Markup.num(l))\" y=\"20\" font-size=\"15\" font-weight=\"bold\">\(Markup.label(title, shown: shownTitle))</text>\n"
+        o += "<text x=\"\(Markup.num(l))\" y=\"36\" fill=\"#555555\">\(Markup.label(subtitle, shown: shownSubtitle))</text>\n"
 
         // Bands first (joins, events that last), then the grid, then the lines on top.
         // The join band's label takes the first row of event labels where it stands.
@@ -226,7 +231,7 @@ struct ConvergenceCurve {
         o += "<path d=\"\(grid)\" stroke=\"#e4e4e4\" stroke-width=\"1\" fill=\"none\"/>\n"
         o += "<g fill=\"#333333\">\(labels)</g>\n"
         o += "<path d=\"M\(Markup.num(l)) \(Markup.num(t))V\(Markup.num(t + ph))H\(Markup.num(l + pw))\" stroke=\"#333333\" fill=\"none\"/>\n"
-        o += "<text x=\"\(Markup.num(l + pw / 2))\" y=\"\(Markup.num(h - 6))\" text-anchor=\"middle\" fill=\"#333333\">time (s)</text>\n"
+        o += "<text x=\"\(Markup.num(l + pw / 2))\" y=\"\(Markup.num(Self.height - 6))\" text-anchor=\"middle\" fill=\"#333333\">time (s)</text>\n"
         o += "<text transform=\"translate(14 \(Markup.num(t + ph / 2))) rotate(-90)\" text-anchor=\"middle\" fill=\"#333333\">pairs</text>\n"
 
         // Events: a line each, labels staggered over three rows; a label that fits nowhere
@@ -257,10 +262,19 @@ struct ConvergenceCurve {
         o += linePaths(id: id, x: x, y: y, width: 1)
         o += zoom(id: id)
 
-        // Legend, top right above the plot.
+        o += "<g fill=\"#333333\">\(legend.markup)</g>\n"
+        o += "</svg>"
+        return o
+    }
+
+    /// The legend: one row top right above the plot when it fits there (a single run, a few
+    /// policies); else rows under the plot, left to right, as many as the entries need, the
+    /// image growing to hold them, so that every line of a `--vary` sweep has its entry.
+    /// Widths are measured on the text as shown (escaped), an entry wider than a row elided
+    /// in the middle.
+    func legendLayout() -> (markup: String, extraHeight: Double) {
         var items: [(kind: Int, colour: String, text: String)] = []
-        let multi = lines.count > 1
-        if multi {
+        if lines.count > 1 {
             for (i, line) in lines.enumerated() { items.append((0, Self.palette[i % Self.palette.count], "connected: " + line.label)) }
             items.append((1, "#888888", "expected"))
         } else {
@@ -268,21 +282,39 @@ struct ConvergenceCurve {
             items.append((1, Self.palette[0], "expected pairs"))
         }
         if !markers.isEmpty { items.append((2, "#b05a00", "scenario event")) }
-        var lx = l + pw
-        var legend = ""
-        for item in items.reversed() {
-            let textWidth = Double(item.text.count) * 5.8
-            lx -= textWidth + 30
-            let ly = 46.0
+        let l = Self.left, pw = Self.plotWidth, perChar = 5.8
+        func entry(_ item: (kind: Int, colour: String, text: String), x lx: Double, y ly: Double, shown: String) -> String {
+            var o: String
             switch item.kind {
-            case 0: legend += "<path d=\"M\(Markup.num(lx)) \(Markup.num(ly))h22\" stroke=\"\(item.colour)\" stroke-width=\"2\"/>"
-            case 1: legend += "<path d=\"M\(Markup.num(lx)) \(Markup.num(ly))h22\" stroke=\"\(item.colour)\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>"
-            default: legend += "<path d=\"M\(Markup.num(lx + 11)) \(Markup.num(ly - 6))v12\" stroke=\"\(item.colour)\" stroke-dasharray=\"2 2\"/>"
+            case 0: o = "<path d=\"M\(Markup.num(lx)) \(Markup.num(ly))h22\" stroke=\"\(item.colour)\" stroke-width=\"2\"/>"
+            case 1: o = "<path d=\"M\(Markup.num(lx)) \(Markup.num(ly))h22\" stroke=\"\(item.colour)\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>"
+            default: o = "<path d=\"M\(Markup.num(lx + 11)) \(Markup.num(ly - 6))v12\" stroke=\"\(item.colour)\" stroke-dasharray=\"2 2\"/>"
             }
-            legend += "<text x=\"\(Markup.num(lx + 26))\" y=\"\(Markup.num(ly + 4))\">\(Markup.escape(item.text))</text>"
+            o += "<text x=\"\(Markup.num(lx + 26))\" y=\"\(Markup.num(ly + 4))\">\(Markup.label(item.text, shown: shown))</text>"
+            return o
         }
-        o += "<g fill=\"#333333\">\(legend)</g>\n"
-        o += "</svg>"
-        return o
+        let widths = items.map { Double(oneLine($0.text).count) * perChar + 30 }
+        var markup = ""
+        if widths.reduce(0, +) <= pw {
+            var lx = l + pw
+            for (item, width) in zip(items, widths).reversed() {
+                lx -= width
+                markup += entry(item, x: lx, y: 46, shown: oneLine(item.text))
+            }
+            return (markup, 0)
+        }
+        let rowHeight = 16.0, firstRow = Self.height + 4
+        var lx = l, row = 0
+        for (item, width) in zip(items, widths) {
+            let shown = Markup.elideMiddle(item.text, max: Int((pw - 34) / perChar))
+            let w = min(width, Double(shown.count) * perChar + 30)
+            if lx > l && lx + w > l + pw {
+                row += 1
+                lx = l
+            }
+            markup += entry(item, x: lx, y: firstRow + Double(row) * rowHeight, shown: shown)
+            lx += w
+        }
+        return (markup, Double(row + 1) * rowHeight + 4)
     }
 }

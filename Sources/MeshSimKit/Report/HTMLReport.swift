@@ -203,7 +203,8 @@ enum HTMLReport {
             h += "<section class=\"file\" id=\"file-\(n + 1)\">\n<h2>\(e(mine[0].scenario))</h2>\n<p><code>\(e(file))</code></p>\n"
             h += "<table class=\"summary\">\n<tr><th>policy</th><th>runs</th><th>passed</th><th>converged</th><th>p50</th><th>p95</th><th>signaling</th><th>offers</th><th>ICE restarts</th></tr>\n"
             for s in mine {
-                let cls = s.passed == s.runs ? "ok" : "failed"
+                // Runs stopped early and failing nothing are not judged, not failed.
+                let cls = s.passed == s.runs ? "ok" : s.failedRuns == 0 ? "nj" : "failed"
                 h += "<tr><td>\(e(s.policy))</td><td class=\"num\">\(s.runs)</td><td class=\"num \(cls)\">\(s.passed)/\(s.runs)</td>"
                     + "<td class=\"num\">\(s.converged)/\(s.runs)</td><td class=\"num\">\(s.p50.map(Compare.shortTime) ?? "–")</td>"
                     + "<td class=\"num\">\(s.p95.map(Compare.shortTime) ?? "–")</td><td class=\"num\">\(Compare.fixed(s.meanSignaling))</td>"

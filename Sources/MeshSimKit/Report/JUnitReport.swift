@@ -87,9 +87,10 @@ struct JUnitReport {
         return out
     }
 
+    /// Each run's time to the nearest millisecond, and a suite's the sum of its cases' as
+    /// printed: a dashboard that totals the cases gets the suite's figure.
     private func seconds(_ ns: [Int64]) -> String {
-        let total = ns.reduce(0, +)
-        let ms = total / 1_000_000
+        let ms = ns.reduce(Int64(0)) { $0 + ($1 + 500_000) / 1_000_000 }
         return "\(ms / 1000).\(String(repeating: "0", count: 3 - String(ms % 1000).count))\(ms % 1000)"
     }
 }

@@ -34,6 +34,40 @@ enum Markup {
         return out
     }
 
+    /// `s` as a page shows it (`oneLine`: an escaped control is six characters, `&` one),
+    /// elided in the middle to at most `max` characters: names from a group or a `--vary`
+    /// sweep share a start and differ at the end, so both ends are kept.
+    static func elideMiddle(_ s: String, max: Int) -> String {
+        let shown = oneLine(s)
+        guard shown.count > max, max >= 3 else { return shown }
+        let tail = (max - 1) / 2
+        return String(shown.prefix(max - 1 - tail)) + "…" + String(shown.suffix(tail))
+    }
+
+    /// `s` as shown, cut at the end to at most `max` characters with an ellipsis.
+    static func elideEnd(_ s: String, max: Int) -> String {
+        let shown = oneLine(s)
+        guard shown.count > max, max >= 2 else { return shown }
+        return String(shown.prefix(max - 1)) + "…"
+    }
+
+    /// The content of an SVG `text` showing `shown` (escaped), with the full text as a
+    /// tooltip (`title`) when `shown` is not all of it.
+    static func label(_ full: String, shown: String) -> String {
+        shown == oneLine(full) ? escape(shown) : "<title>\(escape(full))</title>\(escape(shown))"
+    }
+
+    /// How many characters of 11-pixel text fit in `pixels` (the width of a digit or a
+    /// lower-case letter, about 6 pixels, with a little to spare).
+    static func charsThatFit(_ pixels: Double, fontSize: Double = 11) -> Int {
+        Swift.max(3, Int(pixels / (fontSize * 0.56) + 1e-9))
+    }
+
+    /// The width in pixels `s` takes as shown (what `charsThatFit` assumes per character).
+    static func textWidth(_ s: String, fontSize: Double = 11) -> Double {
+        Double(oneLine(s).count) * fontSize * 0.56
+    }
+
     /// `escape` for text of several lines (a JUnit failure, a text report): each line escaped,
     /// the line breaks kept as character references, which survive in attributes too.
     static func escapeLines(_ s: String) -> String {

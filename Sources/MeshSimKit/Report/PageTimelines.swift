@@ -110,8 +110,9 @@ struct PageTimelines {
                                           y: { base - span * Double($0) / Double(countMax) }, maxVertices: 400).d
                 counts += "V\(Markup.num(base))z"
             }
-            let name = r.name.count <= 10 ? r.name : String(r.name.prefix(9)) + "…"
-            labels += "<text x=\"\(Markup.num(l - 4))\" y=\"\(Markup.num(y + rowHeight - (rowHeight > 10 ? 4 : 2)))\">\(Markup.escape(name))</text>"
+            // Elided in the middle: peers of a group differ at the end of their names.
+            let name = Markup.label(r.name, shown: Markup.elideMiddle(r.name, max: 10))
+            labels += "<text x=\"\(Markup.num(l - 4))\" y=\"\(Markup.num(y + rowHeight - (rowHeight > 10 ? 4 : 2)))\">\(name)</text>"
         }
         if !serverDown.isEmpty { o += "<path d=\"\(bar(serverDown, y: top, h: plotHeight))\" fill=\"#bbbbbb\" fill-opacity=\"0.6\"/>" }
         if !pages.isEmpty { o += "<path d=\"\(pages)\" fill=\"#d6e4f2\"/>" }

@@ -135,7 +135,7 @@ struct PeerMatrix {
         guard b >= 2 || blockSize > 1 else {
             return "<p class=\"note\">Fewer than two peers: no pairs to draw.</p>"
         }
-        let maxLabel = (0..<b).map { blockName($0).count }.max() ?? 4
+        let maxLabel = (0..<b).map { oneLine(blockName($0)).count }.max() ?? 4
         let labelWidth = Double(min(maxLabel, 16)) * 6.2 + 8
         let shown = blockSize == 1 ? b - 1 : b  // rows 1..<b (or 0..<b for blocks); columns likewise
         let cell = min(28.0, max(2.0, 560.0 / Double(shown)))
@@ -179,12 +179,12 @@ struct PeerMatrix {
         var labels = ""
         for r in stride(from: firstRow, to: b, by: every) {
             let y = top + Double(r - firstRow) * cell + cell / 2 + 3.5
-            labels += "<text x=\"\(Markup.num(left - 4))\" y=\"\(Markup.num(y))\" text-anchor=\"end\">\(Markup.escape(short(blockName(r))))</text>"
+            labels += "<text x=\"\(Markup.num(left - 4))\" y=\"\(Markup.num(y))\" text-anchor=\"end\">\(short(blockName(r)))</text>"
         }
         for c in stride(from: 0, to: shown, by: every) {
             let x = left + Double(c) * cell + cell / 2 + 3.5
             let y = top + size + 4
-            labels += "<text transform=\"translate(\(Markup.num(x)) \(Markup.num(y))) rotate(-90)\" text-anchor=\"end\">\(Markup.escape(short(blockName(c))))</text>"
+            labels += "<text transform=\"translate(\(Markup.num(x)) \(Markup.num(y))) rotate(-90)\" text-anchor=\"end\">\(short(blockName(c)))</text>"
         }
         o += "<g fill=\"#333333\">\(labels)</g>"
 
@@ -217,7 +217,9 @@ struct PeerMatrix {
         return o
     }
 
+    /// A row or column label: peers of a group share their start, so a long name keeps its
+    /// end (`averyve…long_07`), with the whole name as a tooltip.
     private func short(_ s: String) -> String {
-        s.count <= 16 ? s : String(s.prefix(15)) + "…"
+        Markup.label(s, shown: Markup.elideMiddle(s, max: 16))
     }
 }
