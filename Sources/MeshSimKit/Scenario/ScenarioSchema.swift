@@ -31,30 +31,34 @@ enum ScenarioSchema {
     /// The units of a duration string and their length in nanoseconds.
     static let units: [(name: String, ns: SimDuration)] = [("us", nsPerUs), ("ms", nsPerMs), ("s", nsPerSecond), ("m", nsPerMinute)]
 
+    // Every pattern ends with `$(?!\n)`: Python's `re` (which `jsonschema` uses) lets `$`
+    // match before a final newline, ECMA-262 does not; the lookahead makes both refuse
+    // "30s\n" as MeshSim does (QA, session 15).
+
     /// The grammar: a non-negative decimal number immediately followed by a unit.
-    static let durationPattern = "^[0-9]+(\\.[0-9]+)?(us|ms|s|m)$"
+    static let durationPattern = "^[0-9]+(\\.[0-9]+)?(us|ms|s|m)$(?!\\n)"
 
     /// A whole number of nanoseconds: at most 3 significant fraction digits for `us`, 6 for `ms`,
     /// 9 for `s`, and for `m` (60e9 ns) 10, or 11 when the last is a 5; trailing zeros are free.
     static let wholeNanosecondsPattern =
-        "^[0-9]+((\\.[0-9]{1,3}0*)?us|(\\.[0-9]{1,6}0*)?ms|(\\.[0-9]{1,9}0*)?s|(\\.([0-9]{1,10}|[0-9]{10}5)0*)?m)$"
+        "^[0-9]+((\\.[0-9]{1,3}0*)?us|(\\.[0-9]{1,6}0*)?ms|(\\.[0-9]{1,9}0*)?s|(\\.([0-9]{1,10}|[0-9]{10}5)0*)?m)$(?!\\n)"
 
     /// At most 30 days (`maxScenarioDuration`), in each unit: an integer part below the limit with
     /// any fraction, or the limit itself with a zero fraction. Leading zeros are free.
     static var atMost30DaysPattern: String {
         units.map { unit in
             let limit = String(maxScenarioDuration / unit.ns)
-            return "^0*((\(integerBelow(limit)))(\\.[0-9]+)?|\(limit)(\\.0+)?)\(unit.name)$"
+            return "^0*((\(integerBelow(limit)))(\\.[0-9]+)?|\(limit)(\\.0+)?)\(unit.name)$(?!\\n)"
         }.joined(separator: "|")
     }
 
     /// Zero, in any unit and spelling ("0s", "0.000ms", "00us").
-    static let zeroPattern = "^0+(\\.0+)?(us|ms|s|m)$"
+    static let zeroPattern = "^0+(\\.0+)?(us|ms|s|m)$(?!\\n)"
 
     /// Below one millisecond (zero included): under 1000us, under 1ms, under 0.001s, and under
     /// 1/60000 m = 0.0000166…m.
     static let belowMillisecondPattern =
-        "^0*[0-9]{1,3}(\\.[0-9]+)?us$|^0+(\\.[0-9]+)?ms$|^0+(\\.(0{1,2}|000[0-9]*))?s$|^0+(\\.(0{1,4}|0000(0[0-9]*|16*([0-5][0-9]*)?)))?m$"
+        "^0*[0-9]{1,3}(\\.[0-9]+)?us$(?!\\n)|^0+(\\.[0-9]+)?ms$(?!\\n)|^0+(\\.(0{1,2}|000[0-9]*))?s$(?!\\n)|^0+(\\.(0{1,4}|0000(0[0-9]*|16*([0-5][0-9]*)?)))?m$(?!\\n)"
 
     /// A regular expression for the decimal integers (without a sign, any leading zeros already
     /// taken) below `limit`, a decimal integer of at least one digit.
@@ -73,7 +77,7 @@ enum ScenarioSchema {
 
     // MARK: definitions
 
-    static let peerIdPattern = "^[A-Za-z0-9._-]{1,\(ScenarioLoader.maxIdLength)}$"
+    static let peerIdPattern = "^[A-Za-z0-9._-]{1,\(ScenarioLoader.maxIdLength)}$(?!\\n)"
 
     static var definitions: [(String, JSONValue)] {
         var defs: [(String, JSONValue)] = [
@@ -121,7 +125,7 @@ enum ScenarioSchema {
                 ("title", "peer reference"),
                 ("description", "A peer defined in the scenario (in peers, by a join event or as a duplicateTab's as); a group member may be written with other zero padding."),
                 ("type", "string"),
-                ("pattern", "^[A-Za-z0-9._-]+$"),
+                ("pattern", "^[A-Za-z0-9._-]+$(?!\\n)"),
             ])),
             ("pair", object([
                 ("title", "pair"),
