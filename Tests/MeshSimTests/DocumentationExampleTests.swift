@@ -141,4 +141,22 @@ import SignalProtocol
         #expect(passed, "\(block): the documented scenario does not pass")
         #expect(expects > 0, "\(block): a documented scenario expects something")
     }
+
+    /// README.md's sample output is what `MeshSim scenario Scenarios/2-peers.json` prints, and
+    /// its trace excerpt lines are lines of that run's trace: the README promises byte-for-byte
+    /// reproducibility (QA, session 15: both had gone stale).
+    @Test func theReadmesSampleOutputIsWhatTheBinaryPrints() throws {
+        let readme = try String(contentsOf: ProcessTests.packageRoot.appendingPathComponent("README.md"), encoding: .utf8)
+        let command = "$ swift run -c release MeshSim scenario Scenarios/2-peers.json\n"
+        let start = try #require(readme.range(of: command), "no sample output in README.md")
+        let block = String(readme[start.upperBound...].prefix { $0 != "`" })
+        let trace = FileManager.default.temporaryDirectory.appendingPathComponent("readme-\(ProcessInfo.processInfo.processIdentifier).jsonl")
+        defer { try? FileManager.default.removeItem(at: trace) }
+        let r = try ProcessTests.run(["scenario", "Scenarios/2-peers.json", "--trace", trace.path], in: ProcessTests.packageRoot)
+        #expect(r.stdout == block, "README.md's sample output differs from the run's:\n\(r.stdout)")
+        let lines = Set(try String(contentsOf: trace, encoding: .utf8).split(separator: "\n").map(String.init))
+        let excerpt = readme.split(separator: "\n").map(String.init).filter { $0.hasPrefix(#"{"t":"#) }
+        #expect(!excerpt.isEmpty)
+        for line in excerpt { #expect(lines.contains(line), "README.md's trace line is not in the run's trace: \(line)") }
+    }
 }
