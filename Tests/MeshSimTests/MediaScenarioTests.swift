@@ -22,7 +22,8 @@ import Testing
         let (six, r6) = ScenarioRunTests.run(try Self.scenario(peers: 6))
         let m6 = MediaReport(simulation: six)
         #expect(six.oracle.isFull && r6.passed)
-        #expect(m6.hosts.allSatisfy { $0.up.saturatedFrom == nil && $0.up.maxQueueDelay == 0 })
+        // Unsaturated: the tracks build no queue; datagrams wait only for a burst ahead of them.
+        #expect(m6.hosts.allSatisfy { $0.up.saturatedFrom == nil && $0.up.maxQueueDelay < 5_000_000 }, "\(m6.hosts.map(\.up.maxQueueDelay))")
         #expect(abs(m6.maxUplinkUtilisation!.value - 0.866) < 0.001)
         let (seven, r7) = ScenarioRunTests.run(try Self.scenario(peers: 7))
         let m7 = MediaReport(simulation: seven)
@@ -31,7 +32,7 @@ import Testing
         #expect(abs(m7.maxUplinkUtilisation!.value - 1.0392) < 0.001)
         // Saturation starts when the seventh page's connections are up, not before it joins.
         #expect(m7.hosts.allSatisfy { $0.up.saturatedFrom! >= 6_000_000_000 })
-        #expect(m7.hosts.allSatisfy { $0.up.maxQueueDelay == MediaLinks.maxQueueDelay })
+        #expect(m7.hosts.allSatisfy { $0.up.maxQueueDelay == AccessQueue.maxQueueDelay })
         #expect(m7.datagramsDropped > 0)
     }
 

@@ -234,9 +234,9 @@ enum ScenarioFormat {
         .optional("turnRelayAddresses", .integer(min: 1, max: 64), .value("64"),
                   "extension, top level only: the TURN server's relay addresses, each with 16,384 relayed ports"),
         .optional("uplink", .integer(min: 1_000, max: 100_000_000_000), .text("unlimited"),
-                  "top level only: every host's upload capacity in bits per second, which media streams share"),
+                  "top level only: every host's upload capacity in bits per second, which every datagram it sends and its media streams share"),
         .optional("downlink", .integer(min: 1_000, max: 100_000_000_000), .text("unlimited"),
-                  "top level only: every host's download capacity in bits per second, which media streams share"),
+                  "top level only: every host's download capacity in bits per second, which every datagram it receives and its media streams share"),
         .optional("server", .object("server"), .value("{\"latency\": \"10ms\"}"), "the signaling server"),
         .optional("ice", .object("ice"), .text("calibrated to Chromium"), "overrides of the ICE/consent timers"),
     ])
@@ -298,9 +298,9 @@ enum ScenarioFormat {
         .optional("machine", .machineRef, .text("a machine of its own: 4 cores, speed 1"),
                   "the name of the machine (top-level `machines`) the page runs on; its threads share that machine's cores"),
         .optional("uplink", .integer(min: 1_000, max: 100_000_000_000), .text("the network's `uplink`"),
-                  "this host's upload capacity in bits per second, which its media streams share"),
+                  "this host's upload capacity in bits per second, which every datagram it sends and its media streams share"),
         .optional("downlink", .integer(min: 1_000, max: 100_000_000_000), .text("the network's `downlink`"),
-                  "this host's download capacity in bits per second"),
+                  "this host's download capacity in bits per second, which every datagram it receives and its media streams share"),
     ]
 
     static let machine = ScenarioTable(id: "machine", title: "machine", meaning: "A computer pages run on: every browser operation of its pages costs CPU time on its cores.", fields: [

@@ -155,7 +155,7 @@ struct CheckDrops {
         case .noMapping: noMapping += 1
         case .unroutable: unroutable += 1
         case .firewall: firewall += 1
-        case .loss: lost += 1
+        case .loss, .queueFull: lost += 1
         case .offline, .partition: break
         }
     }

@@ -293,10 +293,6 @@ extension Simulation {
 
     /// Put a datagram on the network (nil host: from the STUN or TURN server).
     func send(_ d: consuming Datagram, fromHost: Int32?) {
-        if media != nil, let h = fromHost, let q = uplinkQueue(host: h) {
-            sendThroughQueue(d, fromHost: h, queue: q)
-            return
-        }
         // What a drop needs to know, so that the datagram itself moves into the network.
         let checkSender = Self.checkSender(d)
         switch network.send(d, fromHost: fromHost, now: cursor, rng: &rng) {

@@ -229,17 +229,8 @@ extension Simulation {
     /// whereas independent per-packet jitter would shuffle nearly every burst of a fast flow and
     /// make SCTP retransmit on reordering that real paths rarely show (docs/model.md).
     func sendInOrder(_ d: consuming Datagram, fromHost: Int32, connection c: Int32) {
-        var extra: Int64 = 0
-        if media != nil, let q = uplinkQueue(host: fromHost) {
-            if q.loss > 0 && rng.chance(q.loss) {
-                media!.datagramsDropped += 1
-                return
-            }
-            extra = q.delay
-        }
         switch network.send(consume d, fromHost: fromHost, now: cursor, rng: &rng) {
-        case .success(let (slot, at0)):
-            let at = at0 + extra
+        case .success(let (slot, at)):
             let i = Int(c)
             let ledger = traffic!
             while ledger.lastArrival.count <= i { ledger.lastArrival.append(0) }
