@@ -215,7 +215,7 @@ enum ScenarioFormat {
         .optional("maxRetransmits", .integer(min: 0, max: 65_535), .none,
                   "partial reliability: give a message up after this many retransmissions"),
         .optional("maxPacketLifeTime", .duration(.any), .none,
-                  "partial reliability: give a message up this long after `send()` (at most 65.535 s; a fraction of a millisecond is dropped, as WebIDL's `unsigned short` conversion does)"),
+                  "partial reliability: give a message up when this long after `send()` it has not started to leave or a chunk of it needs retransmitting (a message that started in time is sent to its end, as Chromium's dcSCTP does: a large message can arrive later than this; docs/model.md, \"Partial reliability\") (at most 65.535 s; a fraction of a millisecond is dropped, as WebIDL's `unsigned short` conversion does)"),
         .optional("audio", .integer(min: 0, max: 100_000_000), .none,
                   "a media flow: each sender's audio track, in bits per second, to each receiver"),
         .optional("video", .integer(min: 0, max: 100_000_000), .none,
