@@ -79,6 +79,26 @@ import Testing
         #expect(d.total.notSent > 0, "while p2 was away the others had no channel to it")
     }
 
+    /// A message the reloading page sent just before it went away is still on the wire for one
+    /// path delay, and lands: a run that ends then counts it in flight, not lost (QA, session
+    /// 15: lost "sender's page went away" at 10.03 s, delivered at 10.1 s).
+    @Test func whatTheGoneSenderLeftOnTheWireIsInFlightNotLost() throws {
+        func run(_ end: String) throws -> DataReport {
+            let text = """
+            {"name": "r", "duration": "\(end)", "policy": "resilient", "network": {"latency": "20ms", "jitter": "3ms"},
+             "peers": [{"count": 4, "idPrefix": "p", "join": {"start": "0s", "every": "300ms"}}],
+             "events": [{"at": "10s", "do": "refresh", "peer": "p2", "downtime": "800ms"}],
+             "traffic": [{"pattern": "allToAll", "rate": 20, "start": "3s", "stop": "\(end)"}]}
+            """
+            return Self.run(try ScenarioLoader.load(bytes: Array(text.utf8), file: "r.json"), policy: ResilientPolicy()).1
+        }
+        let gone = TrafficLedger.LossCause.allCases.firstIndex(of: .senderPageGone)!
+        let early = try run("10030ms"), late = try run("10100ms")
+        #expect(late.total.lossCauses[gone] == 0)
+        #expect(early.total.lossCauses[gone] == late.total.lossCauses[gone], "lost by where the run ended")
+        for p in early.pairs where p.from == "p2" { #expect(p.counts.lost == 0, "\(p.from)→\(p.to)") }
+    }
+
     @Test func aWebSocketDropLosesNothing() throws {
         let s = try Self.scenario(traffic: #"{"pattern": "allToAll", "rate": 20, "start": "3s", "stop": "30s"}"#,
                                   events: #"{"at": "10s", "do": "wsDrop", "peer": "p2", "reconnectAfter": "2s"}"#)

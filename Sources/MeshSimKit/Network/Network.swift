@@ -341,6 +341,11 @@ struct Network {
         return .success((datagrams.insert(consume d), time))
     }
 
+    /// Every datagram in flight, in slot order (for the end of a run's accounting).
+    func forEachInFlight(_ body: (Datagram) -> Void) {
+        datagrams.forEach(body)
+    }
+
     /// Take the datagram out of its slot on arrival (`route` then says where it goes).
     mutating func take(_ slot: Int32) -> Datagram {
         datagrams.remove(slot)
