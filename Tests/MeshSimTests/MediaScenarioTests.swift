@@ -80,4 +80,22 @@ import Testing
             #expect(h.up.saturatedFor <= 5_000_000_000, "\(h.name) for \(h.up.saturatedFor)")
         }
     }
+
+    /// A `disconnected` connection still carries its tracks (Chromium sends RTP on the selected
+    /// pair while consent is pending) until it closes or fails: demand does not dip during a
+    /// partition short of ICE failure (QA, session 15: it did).
+    @Test func aDisconnectedConnectionKeepsLoadingTheUplink() throws {
+        let text = """
+        {"name": "m", "duration": "20s", "network": {"uplink": 1000000},
+         "peers": [{"id": "a"}, {"id": "b"}],
+         "events": [{"at": "5s", "do": "partition", "between": ["a", "b"], "for": "8s"}],
+         "traffic": [{"pattern": "pair", "from": "a", "to": "b", "video": 500000}]}
+        """
+        let (sim, _) = ScenarioRunTests.run(try ScenarioLoader.load(bytes: Array(text.utf8), file: "m.json"))
+        let lines = sim.trace.capturedLines
+        #expect(lines.contains { $0.contains("disconnected") }, "the partition outlasts consent")
+        // From the first 100 ms sample after `connected` to the end, without a gap.
+        let up = sim.media!.up[Int(sim.peers[sim.slotIndex["a"]!].host!.raw)]
+        #expect(up.bitsOffered >= 500_000 * 18.9, "\(up.bitsOffered)")
+    }
 }

@@ -107,6 +107,8 @@ final class ConnectionSlot {
     var refused = false
     /// States as the page observed them through events (what the oracle judges by).
     var observedConnection: PeerConnectionState = .new
+    /// The page saw it `connected` at least once: its media tracks flow until it closes or fails.
+    var sawConnected = false
     var observedChannelOpen = false
     /// The remote session id last announced as this connection's association (`association`).
     var announcedRemoteSession: UInt64?

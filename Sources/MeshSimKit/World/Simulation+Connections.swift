@@ -248,6 +248,7 @@ extension Simulation {
         case .connectionStateChange(let s):
             emitHere(.connectionState, s.w3cName)
             connections[i].observedConnection = s
+            if s == .connected { connections[i].sawConnected = true }
             if s == .failed { pages[Int(connections[i].page)].failedWith.insert(remote) }
         case .iceCandidate(let candidate):
             if let candidate {

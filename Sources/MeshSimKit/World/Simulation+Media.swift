@@ -20,8 +20,12 @@ extension Simulation {
             let me = pages[p].uid
             for c in pages[p].linkConnections where c >= 0 {
                 let slot = connections[Int(c)]
-                // Tracks flow once the connection is up (DTLS done, media would be flowing).
-                guard !slot.closed, slot.observedConnection == .connected,
+                // Tracks flow once the connection is up (DTLS done), and go on while it is
+                // `disconnected`: Chromium keeps sending RTP on the selected pair while consent
+                // is pending, until the connection closes or fails (QA, session 15: a saturated
+                // uplink whose own drops cost a pair its consent relieved itself).
+                let state = slot.observedConnection
+                guard !slot.closed, state == .connected || (state == .disconnected && slot.sawConnected),
                       pages[p].latestConnection[slot.remoteUID] == c else { continue }
                 for f in flows {
                     if f.sends(from: me, to: slot.remoteUID) { media!.up[host].demand += f.mediaBitrate }
