@@ -136,6 +136,40 @@ import Testing
         #expect(d.total.sent == Int(rate * 10) * 12, "rate \(rate): \(d.total.sent)")
     }
 
+    /// A media flow carries no messages: it is no `flows` row and does not widen the total's
+    /// window (QA, session 15: an audio track from 1 s to 19 s cut a 5 s flow's total goodput
+    /// 3.6 times, and was a row of zeros).
+    @Test func mediaFlowsAreNotDataRowsNorPartOfTheWindow() throws {
+        let s = try Self.scenario(traffic: #"{"pattern": "pair", "from": "p1", "to": "p2", "rate": 10, "start": "5s", "stop": "10s"}, {"pattern": "allToAll", "audio": 32000, "start": "1s", "stop": "19s"}"#)
+        let (_, d) = Self.run(s)
+        #expect(d.flows.count == 1 && d.flows[0].path == "traffic[0]")
+        #expect(d.total.windowNs == 5_000_000_000 && d.windowNs == 5_000_000_000)
+        #expect(d.total.bytesDelivered == 50 * 1024)
+    }
+
+    /// With messages in flight at the end the text's share says what it is of: the delivered
+    /// or lost, not everything sent (QA, session 15).
+    @Test func theTextSharesBaseIsNamedWhenMessagesAreInFlight() throws {
+        var d = DataReport(simulation: Self.run(try Self.scenario(traffic: #"{"pattern": "pair", "from": "p1", "to": "p2", "rate": 10, "start": "5s", "stop": "10s"}"#)).0)
+        #expect(d.textLines[0].contains("50 delivered (100 %), 0 lost;"), "\(d.textLines[0])")
+        d.total.sent = 60
+        d.total.inFlight = 8
+        d.total.lost = 2
+        #expect(d.textLines[0].contains("50 delivered (96.2 % of the 52 delivered or lost), 2 lost, 8 in flight at the end"), "\(d.textLines[0])")
+    }
+
+    /// An expectation's detail shows the actual value and its limit with digits enough to tell
+    /// them apart (QA, session 15: "58.7 % ...; at least 58.7 % expected" was a failure).
+    @Test func sharesAndTheirLimitsReadDifferently() {
+        let (a, b) = formatPercents(1583.0 / 2697.0, 0.58695)
+        #expect(a == "58.69 %", "\(a)")
+        #expect(b == "58.7 %", "\(b)")
+        let (c, e) = formatPercents(4.0 / 3.0, 1.3333)
+        #expect(c != e, "\(c) \(e)")
+        #expect(formatPercents(0.5, 0.5) == ("50 %", "50 %"))
+        #expect(formatPercents(0.25, 0.5) == ("25 %", "50 %"))
+    }
+
     /// Each row's goodput is over its own flows' window: a 2 s flow's rate is what it sent in
     /// those 2 s, not that spread over the whole run.
     @Test func goodputIsPerRowWindow() throws {

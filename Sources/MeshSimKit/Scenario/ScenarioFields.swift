@@ -204,7 +204,7 @@ enum ScenarioFormat {
         .optional("from", .peerRef, .none, "the sender (`oneToAll` and `pair` only)"),
         .optional("to", .peerRef, .none, "the receiver (`pair` only)"),
         .optional("messageSize", .integer(min: 1, max: 16_777_216), .value("1024"),
-                  "payload bytes per message; above 256 KiB a message goes as several envelope chunks"),
+                  "payload bytes per message; above 262,108 bytes (256 KiB less the 36-byte envelope header) a message goes as several envelope chunks"),
         .optional("rate", .numberAbove(min: 0, max: 1_000), .text("1, or as fast as the channel takes them with `totalBytes`"),
                   "messages per second from each sender to each receiver"),
         .optional("totalBytes", .integer(min: 1, max: 1_099_511_627_776), .none,
