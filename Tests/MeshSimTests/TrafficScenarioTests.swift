@@ -79,6 +79,26 @@ import Testing
         #expect(d.total.notSent > 0, "while p2 was away the others had no channel to it")
     }
 
+    /// A message the reloading page sent just before it went away is still on the wire for one
+    /// path delay, and lands: a run that ends then counts it in flight, not lost (QA, session
+    /// 15: lost "sender's page went away" at 10.03 s, delivered at 10.1 s).
+    @Test func whatTheGoneSenderLeftOnTheWireIsInFlightNotLost() throws {
+        func run(_ end: String) throws -> DataReport {
+            let text = """
+            {"name": "r", "duration": "\(end)", "policy": "resilient", "network": {"latency": "20ms", "jitter": "3ms"},
+             "peers": [{"count": 4, "idPrefix": "p", "join": {"start": "0s", "every": "300ms"}}],
+             "events": [{"at": "10s", "do": "refresh", "peer": "p2", "downtime": "800ms"}],
+             "traffic": [{"pattern": "allToAll", "rate": 20, "start": "3s", "stop": "\(end)"}]}
+            """
+            return Self.run(try ScenarioLoader.load(bytes: Array(text.utf8), file: "r.json"), policy: ResilientPolicy()).1
+        }
+        let gone = TrafficLedger.LossCause.allCases.firstIndex(of: .senderPageGone)!
+        let early = try run("10030ms"), late = try run("10100ms")
+        #expect(late.total.lossCauses[gone] == 0)
+        #expect(early.total.lossCauses[gone] == late.total.lossCauses[gone], "lost by where the run ended")
+        for p in early.pairs where p.from == "p2" { #expect(p.counts.lost == 0, "\(p.from)→\(p.to)") }
+    }
+
     @Test func aWebSocketDropLosesNothing() throws {
         let s = try Self.scenario(traffic: #"{"pattern": "allToAll", "rate": 20, "start": "3s", "stop": "30s"}"#,
                                   events: #"{"at": "10s", "do": "wsDrop", "peer": "p2", "reconnectAfter": "2s"}"#)
@@ -114,6 +134,40 @@ import Testing
         let s = try Self.scenario(traffic: #"{"pattern": "allToAll", "rate": \#(rate), "start": "5s", "stop": "15s"}"#, peers: 4)
         let (_, d) = Self.run(s)
         #expect(d.total.sent == Int(rate * 10) * 12, "rate \(rate): \(d.total.sent)")
+    }
+
+    /// A media flow carries no messages: it is no `flows` row and does not widen the total's
+    /// window (QA, session 15: an audio track from 1 s to 19 s cut a 5 s flow's total goodput
+    /// 3.6 times, and was a row of zeros).
+    @Test func mediaFlowsAreNotDataRowsNorPartOfTheWindow() throws {
+        let s = try Self.scenario(traffic: #"{"pattern": "pair", "from": "p1", "to": "p2", "rate": 10, "start": "5s", "stop": "10s"}, {"pattern": "allToAll", "audio": 32000, "start": "1s", "stop": "19s"}"#)
+        let (_, d) = Self.run(s)
+        #expect(d.flows.count == 1 && d.flows[0].path == "traffic[0]")
+        #expect(d.total.windowNs == 5_000_000_000 && d.windowNs == 5_000_000_000)
+        #expect(d.total.bytesDelivered == 50 * 1024)
+    }
+
+    /// With messages in flight at the end the text's share says what it is of: the delivered
+    /// or lost, not everything sent (QA, session 15).
+    @Test func theTextSharesBaseIsNamedWhenMessagesAreInFlight() throws {
+        var d = DataReport(simulation: Self.run(try Self.scenario(traffic: #"{"pattern": "pair", "from": "p1", "to": "p2", "rate": 10, "start": "5s", "stop": "10s"}"#)).0)
+        #expect(d.textLines[0].contains("50 delivered (100 %), 0 lost;"), "\(d.textLines[0])")
+        d.total.sent = 60
+        d.total.inFlight = 8
+        d.total.lost = 2
+        #expect(d.textLines[0].contains("50 delivered (96.2 % of the 52 delivered or lost), 2 lost, 8 in flight at the end"), "\(d.textLines[0])")
+    }
+
+    /// An expectation's detail shows the actual value and its limit with digits enough to tell
+    /// them apart (QA, session 15: "58.7 % ...; at least 58.7 % expected" was a failure).
+    @Test func sharesAndTheirLimitsReadDifferently() {
+        let (a, b) = formatPercents(1583.0 / 2697.0, 0.58695)
+        #expect(a == "58.69 %", "\(a)")
+        #expect(b == "58.7 %", "\(b)")
+        let (c, e) = formatPercents(4.0 / 3.0, 1.3333)
+        #expect(c != e, "\(c) \(e)")
+        #expect(formatPercents(0.5, 0.5) == ("50 %", "50 %"))
+        #expect(formatPercents(0.25, 0.5) == ("25 %", "50 %"))
     }
 
     /// Each row's goodput is over its own flows' window: a 2 s flow's rate is what it sent in

@@ -30,6 +30,9 @@ struct HostLink {
     var offlineUntil: Int64 = .min
     /// Gone for good (`crash`).
     var vanished = false
+    /// The host's upload and download queues (indices into `Network.links`), or -1: unlimited.
+    var uplink: Int32 = -1
+    var downlink: Int32 = -1
 }
 
 /// A local network: hosts on it reach each other directly, and share one NAT (or none).
@@ -54,6 +57,8 @@ enum DropReason: Equatable {
     case noMapping(nat: Int32)
     /// The destination NAT's mapping exists but its filter does not admit the source.
     case filtered(nat: Int32)
+    /// Dropped by a full access-link queue (`AccessQueue`, drop-tail).
+    case queueFull
 }
 
 /// Where an arriving datagram goes (`Network.route`); the datagram itself stays with the caller.
@@ -145,6 +150,27 @@ struct Network {
     var datagramsLost = 0
     /// Datagrams dropped by NAT filters or for want of a mapping, by firewalls, or as unroutable.
     var datagramsBlocked = 0
+    /// Datagrams full access-link queues dropped (not in `datagramsLost`).
+    var datagramsQueueDropped = 0
+
+    /// The access links that have a capacity (`HostLink.uplink`, `downlink`); empty in most runs,
+    /// which then take no step of theirs.
+    var links: [AccessQueue] = []
+    /// Some host has a `downlink`: only then is a datagram's destination host looked up on send.
+    private var hasDownlinks = false
+
+    /// Give a host's access link its capacities (bits per second; nil: unlimited).
+    mutating func setCapacity(host: Int32, uplink: Int64?, downlink: Int64?) {
+        if let uplink {
+            hosts[Int(host)].uplink = Int32(links.count)
+            links.append(AccessQueue(capacity: uplink))
+        }
+        if let downlink {
+            hosts[Int(host)].downlink = Int32(links.count)
+            links.append(AccessQueue(capacity: downlink))
+            hasDownlinks = true
+        }
+    }
 
     init(settings: NetworkSettings) {
         self.settings = settings
@@ -238,9 +264,19 @@ struct Network {
                        rng: inout SimRandom) -> Result<(slot: Int32, at: Int64), DropFailure> {
         datagramsSent += 1
         var delay: Int64
+        // When the datagram has left the sender's access link (later than `now` behind a queue).
+        var depart = now
         if let h = fromHost {
             guard isReachable(h) else { return .failure(DropFailure(.offline)) }
             let sender = hosts[Int(h)]
+            if sender.uplink >= 0 {
+                // The host's own link first: the datagram leaves when the queue ahead of it has.
+                guard let t = links[Int(sender.uplink)].enqueue(bits: d.wireBytes * 8, at: now, tcp: d.tcp, rng: &rng) else {
+                    datagramsQueueDropped += 1
+                    return .failure(DropFailure(.queueFull))
+                }
+                depart = t
+            }
             if sender.lan >= 0, let dst = host(at: d.to.ip), hosts[Int(dst)].lan == sender.lan {
                 // Inside the LAN: straight to the host, no NAT, no firewall.
                 if !partitions.isEmpty && isPartitioned(h, dst, now: now) { return .failure(DropFailure(.partition)) }
@@ -248,7 +284,7 @@ struct Network {
                     datagramsLost += 1
                     return .failure(DropFailure(.loss))
                 }
-                return .success(store(consume d, at: now + Network.lanLatency + jitter(&rng)))
+                return store(consume d, at: depart + Network.lanLatency + jitter(&rng), now: now, rng: &rng)
             }
             // The sender's own firewall stops UDP before anything is routed.
             if !sender.udp && !d.tcp {
@@ -271,7 +307,7 @@ struct Network {
             }
             if sender.nat >= 0 && d.to.ip == nats[Int(sender.nat)].publicIP {
                 // Hairpinning (RFC 4787 REQ-9): out through the NAT and straight back in.
-                return .success(store(consume d, at: now + Network.lanLatency + jitter(&rng)))
+                return store(consume d, at: depart + Network.lanLatency + jitter(&rng), now: now, rng: &rng)
             }
             delay = latency(of: h)
         } else {
@@ -287,11 +323,27 @@ struct Network {
         }
         delay += destinationLatency(d.to, now: now)
         delay += jitter(&rng) + jitter(&rng)
-        return .success(store(consume d, at: now + delay))
+        return store(consume d, at: depart + delay, now: now, rng: &rng)
     }
 
-    private mutating func store(_ d: consuming Datagram, at time: Int64) -> (slot: Int32, at: Int64) {
-        (datagrams.insert(consume d), time)
+    /// Keep a datagram until it arrives at `time`, behind the destination host's download queue
+    /// if it has one (entered as the datagram arrives; dropped there when it is full).
+    private mutating func store(_ d: consuming Datagram, at time: Int64, now: Int64,
+                                rng: inout SimRandom) -> Result<(slot: Int32, at: Int64), DropFailure> {
+        var time = time
+        if hasDownlinks, let h = destinationHost(d.to, now: now), hosts[Int(h)].downlink >= 0 {
+            guard let t = links[Int(hosts[Int(h)].downlink)].enqueue(bits: d.wireBytes * 8, at: time, tcp: d.tcp, rng: &rng) else {
+                datagramsQueueDropped += 1
+                return .failure(DropFailure(.queueFull))
+            }
+            time = t
+        }
+        return .success((datagrams.insert(consume d), time))
+    }
+
+    /// Every datagram in flight, in slot order (for the end of a run's accounting).
+    func forEachInFlight(_ body: (Datagram) -> Void) {
+        datagrams.forEach(body)
     }
 
     /// Take the datagram out of its slot on arrival (`route` then says where it goes).

@@ -97,14 +97,16 @@ extension Simulation {
                 let inFlight = d.inFlight > 0 ? "; \(d.inFlight) still in flight at the end, not counted" : ""
                 results.append(ExpectationResult(name: "dataDelivered", ok: judged > 0 && got >= fraction,
                     detail: judged == 0 ? "no traffic message was delivered or lost (\(d.sent) sent\(inFlight))"
-                        : "\(d.delivered) of \(judged) messages arrived (\(formatPercent(got))), \(d.lost) lost\(inFlight); at least \(formatPercent(fraction)) expected"))
+                        : { let (g, f) = formatPercents(got, fraction)
+                            return "\(d.delivered) of \(judged) messages arrived (\(g)), \(d.lost) lost\(inFlight); at least \(f) expected" }()))
             case "maxUplinkUtilisation":
                 guard let bound = expect.maxUplinkUtilisation else { continue }
                 let m = MediaReport(simulation: self)
                 if let peak = m.maxUplinkUtilisation {
                     let over = m.hosts.filter { ($0.up.peakUtilisation ?? 0) > bound }.map(\.name)
                     results.append(ExpectationResult(name: "maxUplinkUtilisation", ok: peak.value <= bound,
-                        detail: "peak uplink demand \(formatPercent(peak.value)) of capacity (\(peak.name)); at most \(formatPercent(bound)) allowed"
+                        detail: { let (p, b) = formatPercents(peak.value, bound)
+                            return "peak uplink demand \(p) of capacity (\(peak.name)); at most \(b) allowed" }()
                             + (over.isEmpty ? "" : "; above it: " + over.prefix(10).joined(separator: ", ") + (over.count > 10 ? ", ..." : ""))))
                 } else {
                     results.append(ExpectationResult(name: "maxUplinkUtilisation", ok: true,

@@ -42,7 +42,7 @@ struct MediaReport {
 
     init(simulation s: Simulation) {
         guard let m = s.media else { return }
-        datagramsDropped = m.datagramsDropped
+        datagramsDropped = s.network.datagramsQueueDropped
         for (host, name) in m.hostNames where Int(host) < m.up.count {
             hosts.append((name, Link(m.up[Int(host)]), Link(m.down[Int(host)])))
         }
@@ -68,7 +68,7 @@ struct MediaReport {
         let saturated = hosts.filter { $0.up.saturatedFrom != nil }.sorted { $0.up.saturatedFrom! < $1.up.saturatedFrom! }
         var line = "  media: \(saturated.count) of \(counted(hosts.count, "page")) saturate their uplink"
         if let m = maxUplinkUtilisation { line += "; peak uplink demand \(formatPercent(m.value)) of capacity (\(m.name))" }
-        if datagramsDropped > 0 { line += "; \(counted(datagramsDropped, "datagram")) dropped by full uplink queues" }
+        if datagramsDropped > 0 { line += "; \(counted(datagramsDropped, "datagram")) dropped by full access-link queues" }
         var lines = [line]
         if !saturated.isEmpty {
             lines.append("    uplink saturated: " + saturated.prefix(12).map {

@@ -33,6 +33,8 @@ struct RunReport {
     var datagramsLost: Int
     /// Dropped by NAT filters, firewalls or as unroutable.
     var datagramsBlocked: Int
+    /// Dropped by full access-link queues; nil when no host has an `uplink` or `downlink`.
+    var datagramsQueueDropped: Int?
     /// TURN allocations granted and refused (508) over the run.
     var turnAllocations: Int
     var turnRefused: Int
@@ -79,6 +81,7 @@ struct RunReport {
         datagramsSent = s.network.datagramsSent
         datagramsLost = s.network.datagramsLost
         datagramsBlocked = s.network.datagramsBlocked
+        datagramsQueueDropped = s.network.links.isEmpty ? nil : s.network.datagramsQueueDropped
         turnAllocations = s.turnServer.allocationsGranted
         turnRefused = s.turnServer.allocationsRefused
         iceRestarts = s.stats.iceRestarts
@@ -93,6 +96,15 @@ struct RunReport {
 
     /// One JSON object, keys in a fixed order (docs/contract.md "Report").
     var json: String { JSONWriter.write(.object(jsonObject)) }
+
+    /// `datagrams`: `queueDropped` only in runs with an access-link capacity.
+    private var datagramsJSON: JSONObject {
+        var entries: [(key: String, value: JSONValue)] = [("sent", .number(JSONNumber(datagramsSent))),
+                                                           ("lost", .number(JSONNumber(datagramsLost))),
+                                                           ("blocked", .number(JSONNumber(datagramsBlocked)))]
+        if let q = datagramsQueueDropped { entries.append(("queueDropped", .number(JSONNumber(q)))) }
+        return JSONObject(entries)
+    }
 
     /// The report's members, for callers that add their own (`compare`).
     var jsonObject: JSONObject {
@@ -123,8 +135,7 @@ struct RunReport {
             "operationErrors": .number(JSONNumber(operationErrors)),
             "signalsDropped": .number(JSONNumber(signalsDropped)),
             "iceRestarts": .number(JSONNumber(iceRestarts)),
-            "datagrams": ["sent": .number(JSONNumber(datagramsSent)), "lost": .number(JSONNumber(datagramsLost)),
-                          "blocked": .number(JSONNumber(datagramsBlocked))],
+            "datagrams": .object(datagramsJSON),
             "turn": ["allocations": .number(JSONNumber(turnAllocations)), "refused": .number(JSONNumber(turnRefused))],
             "traceLines": .number(JSONNumber(traceLines)),
             "budgetExhausted": .bool(budgetExhausted),
@@ -167,7 +178,8 @@ struct RunReport {
         lines.append("  \(verdict): \(pairsConnected) of \(counted(pairsExpected, "pair")) connected\(relayedPairs > 0 ? ", \(relayedPairs) through a TURN relay" : "")\(converged)")
         lines.append("  signaling: \(counted(signalingMessages, "signal")) relayed, \(counted(controlMessages, "control message"))\(signalsDropped > 0 ? ", \(signalsDropped) dropped (no WebSocket)" : ""); \(counted(offersCreated, "offer"))\(iceRestarts > 0 ? " (\(counted(iceRestarts, "ICE restart")))" : ""), \(counted(connectionsCreated, "peer connection"))\(connectionsRefused > 0 ? " (\(connectionsRefused) refused)" : "")")
         let blocked = datagramsBlocked > 0 ? ", \(datagramsBlocked) blocked by NATs, firewalls or routing" : ""
-        lines.append("  simulated \(formatSeconds(simulatedNs)) in \(counted(events, "event")); \(counted(datagramsSent, "datagram")) (\(datagramsLost) lost\(blocked)); trace \(counted(traceLines, "line")), hash \(traceHash)")
+        let queued = (datagramsQueueDropped ?? 0) > 0 ? ", \(datagramsQueueDropped!) dropped by full access-link queues" : ""
+        lines.append("  simulated \(formatSeconds(simulatedNs)) in \(counted(events, "event")); \(counted(datagramsSent, "datagram")) (\(datagramsLost) lost\(blocked)\(queued)); trace \(counted(traceLines, "line")), hash \(traceHash)")
         if turnAllocations + turnRefused > 0 {
             lines.append("  TURN: \(turnAllocations) allocations\(turnRefused > 0 ? ", \(turnRefused) refused (508 Insufficient Capacity: all \(turnCapacity) relayed transport addresses in use)" : "")")
         }

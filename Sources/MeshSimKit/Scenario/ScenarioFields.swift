@@ -204,7 +204,7 @@ enum ScenarioFormat {
         .optional("from", .peerRef, .none, "the sender (`oneToAll` and `pair` only)"),
         .optional("to", .peerRef, .none, "the receiver (`pair` only)"),
         .optional("messageSize", .integer(min: 1, max: 16_777_216), .value("1024"),
-                  "payload bytes per message; above 256 KiB a message goes as several envelope chunks"),
+                  "payload bytes per message; above 262,108 bytes (256 KiB less the 36-byte envelope header) a message goes as several envelope chunks"),
         .optional("rate", .numberAbove(min: 0, max: 1_000), .text("1, or as fast as the channel takes them with `totalBytes`"),
                   "messages per second from each sender to each receiver"),
         .optional("totalBytes", .integer(min: 1, max: 1_099_511_627_776), .none,
@@ -215,7 +215,7 @@ enum ScenarioFormat {
         .optional("maxRetransmits", .integer(min: 0, max: 65_535), .none,
                   "partial reliability: give a message up after this many retransmissions"),
         .optional("maxPacketLifeTime", .duration(.any), .none,
-                  "partial reliability: give a message up this long after `send()` (at most 65.535 s; a fraction of a millisecond is dropped, as WebIDL's `unsigned short` conversion does)"),
+                  "partial reliability: give a message up when this long after `send()` it has not started to leave or a chunk of it needs retransmitting (a message that started in time is sent to its end, as Chromium's dcSCTP does: a large message can arrive later than this; docs/model.md, \"Partial reliability\") (at most 65.535 s; a fraction of a millisecond is dropped, as WebIDL's `unsigned short` conversion does)"),
         .optional("audio", .integer(min: 0, max: 100_000_000), .none,
                   "a media flow: each sender's audio track, in bits per second, to each receiver"),
         .optional("video", .integer(min: 0, max: 100_000_000), .none,
@@ -234,9 +234,9 @@ enum ScenarioFormat {
         .optional("turnRelayAddresses", .integer(min: 1, max: 64), .value("64"),
                   "extension, top level only: the TURN server's relay addresses, each with 16,384 relayed ports"),
         .optional("uplink", .integer(min: 1_000, max: 100_000_000_000), .text("unlimited"),
-                  "top level only: every host's upload capacity in bits per second, which media streams share"),
+                  "top level only: every host's upload capacity in bits per second, which every datagram it sends and its media streams share"),
         .optional("downlink", .integer(min: 1_000, max: 100_000_000_000), .text("unlimited"),
-                  "top level only: every host's download capacity in bits per second, which media streams share"),
+                  "top level only: every host's download capacity in bits per second, which every datagram it receives and its media streams share"),
         .optional("server", .object("server"), .value("{\"latency\": \"10ms\"}"), "the signaling server"),
         .optional("ice", .object("ice"), .text("calibrated to Chromium"), "overrides of the ICE/consent timers"),
     ])
@@ -298,9 +298,9 @@ enum ScenarioFormat {
         .optional("machine", .machineRef, .text("a machine of its own: 4 cores, speed 1"),
                   "the name of the machine (top-level `machines`) the page runs on; its threads share that machine's cores"),
         .optional("uplink", .integer(min: 1_000, max: 100_000_000_000), .text("the network's `uplink`"),
-                  "this host's upload capacity in bits per second, which its media streams share"),
+                  "this host's upload capacity in bits per second, which every datagram it sends and its media streams share"),
         .optional("downlink", .integer(min: 1_000, max: 100_000_000_000), .text("the network's `downlink`"),
-                  "this host's download capacity in bits per second"),
+                  "this host's download capacity in bits per second, which every datagram it receives and its media streams share"),
     ]
 
     static let machine = ScenarioTable(id: "machine", title: "machine", meaning: "A computer pages run on: every browser operation of its pages costs CPU time on its cores.", fields: [

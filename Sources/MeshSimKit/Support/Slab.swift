@@ -23,4 +23,9 @@ struct Slab<Element> {
         free.append(slot)
         return items[Int(slot)].take()!
     }
+
+    /// Every value held, in slot order.
+    func forEach(_ body: (Element) -> Void) {
+        for case let v? in items { body(v) }
+    }
 }

@@ -111,6 +111,8 @@ final class ConnectionSlot {
     var refused = false
     /// States as the page observed them through events (what the oracle judges by).
     var observedConnection: PeerConnectionState = .new
+    /// The page saw it `connected` at least once: its media tracks flow until it closes or fails.
+    var sawConnected = false
     var observedChannelOpen = false
     /// The remote session id last announced as this connection's association (`association`).
     var announcedRemoteSession: UInt64?
@@ -163,7 +165,7 @@ struct CheckDrops {
         case .noMapping: noMapping += 1
         case .unroutable: unroutable += 1
         case .firewall: firewall += 1
-        case .loss: lost += 1
+        case .loss, .queueFull: lost += 1
         case .offline, .partition: outage += 1
         }
     }

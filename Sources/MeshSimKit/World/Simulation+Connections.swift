@@ -248,6 +248,7 @@ extension Simulation {
         case .connectionStateChange(let s):
             emitHere(.connectionState, s.w3cName)
             connections[i].observedConnection = s
+            if s == .connected { connections[i].sawConnected = true }
             if s == .failed { pages[Int(connections[i].page)].failedWith.insert(remote) }
         case .iceCandidate(let candidate):
             if let candidate {
@@ -293,10 +294,6 @@ extension Simulation {
 
     /// Put a datagram on the network (nil host: from the STUN or TURN server).
     func send(_ d: consuming Datagram, fromHost: Int32?) {
-        if media != nil, let h = fromHost, let q = uplinkQueue(host: h) {
-            sendThroughQueue(d, fromHost: h, queue: q)
-            return
-        }
         // What a drop needs to know, so that the datagram itself moves into the network.
         let checkSender = Self.checkSender(d)
         switch network.send(d, fromHost: fromHost, now: cursor, rng: &rng) {

@@ -20,8 +20,12 @@ extension Simulation {
             let me = pages[p].uid
             for c in pages[p].linkConnections where c >= 0 {
                 let slot = connections[Int(c)]
-                // Tracks flow once the connection is up (DTLS done, media would be flowing).
-                guard !slot.closed, slot.observedConnection == .connected,
+                // Tracks flow once the connection is up (DTLS done), and go on while it is
+                // `disconnected`: Chromium keeps sending RTP on the selected pair while consent
+                // is pending, until the connection closes or fails (QA, session 15: a saturated
+                // uplink whose own drops cost a pair its consent relieved itself).
+                let state = slot.observedConnection
+                guard !slot.closed, state == .connected || (state == .disconnected && slot.sawConnected),
                       pages[p].latestConnection[slot.remoteUID] == c else { continue }
                 for f in flows {
                     if f.sends(from: me, to: slot.remoteUID) { media!.up[host].demand += f.mediaBitrate }
@@ -31,8 +35,12 @@ extension Simulation {
         }
         for h in media!.up.indices {
             let wasSaturated = media!.up[h].saturatedSince != nil
-            media!.up[h].advance(dt: dt, now: now + dt)
-            media!.down[h].advance(dt: dt, now: now + dt)
+            media!.up[h].sample(dt: dt, now: now)
+            media!.down[h].sample(dt: dt, now: now)
+            // The queues take the new rates from now, after the last step at the old ones.
+            let host = network.hosts[h]
+            if host.uplink >= 0 { feed(link: host.uplink, rate: media!.up[h].demand, into: &media!.up[h]) }
+            if host.downlink >= 0 { feed(link: host.downlink, rate: media!.down[h].demand, into: &media!.down[h]) }
             let isSaturated = media!.up[h].saturatedSince != nil
             if wasSaturated != isSaturated, let name = media!.hostNames.first(where: { $0.host == Int32(h) })?.name {
                 let u = media!.up[h]
@@ -43,27 +51,25 @@ extension Simulation {
         if now + dt < endTime { queue.push(.mediaTick, at: now + dt) }
     }
 
-    /// A datagram leaving a host whose uplink queue is not empty: dropped when the queue is
-    /// full (with the queue's loss fraction), else delayed by the queue ahead of it.
-    func sendThroughQueue(_ d: Datagram, fromHost h: Int32, queue q: (delay: Int64, loss: Double)) {
-        // TCP (TURN over TCP) is delayed but not lost: it retransmits underneath.
-        if q.loss > 0 && !d.tcp && rng.chance(q.loss) {
-            media!.datagramsDropped += 1
-            return
-        }
-        switch network.send(d, fromHost: h, now: cursor, rng: &rng) {
-        case .success(let (slot, at)):
-            queue.push(.datagramArrive(slot), at: at + q.delay)
-        case .failure:
-            return
-        }
+    private func feed(link l: Int32, rate: Int64, into d: inout MediaLinks.Direction) {
+        network.links[Int(l)].advance(to: now)
+        d.read(network.links[Int(l)])
+        network.links[Int(l)].fluidRate = rate
     }
 
-    /// The extra delay and the loss a datagram from `host` meets in its uplink's queue; nil
-    /// when there is no queue (the common case, and always without media).
-    func uplinkQueue(host: Int32) -> (delay: Int64, loss: Double)? {
-        guard let media, Int(host) < media.up.count else { return nil }
-        let u = media.up[Int(host)]
-        return u.delay == 0 && u.loss == 0 ? nil : (u.delay, u.loss)
+    /// At the end of the run: bring every host's queues to the end and take their figures.
+    func finishMedia() {
+        guard media != nil else { return }
+        for h in media!.up.indices where h < network.hosts.count {
+            let host = network.hosts[h]
+            if host.uplink >= 0 {
+                network.links[Int(host.uplink)].advance(to: endTime)
+                media!.up[h].read(network.links[Int(host.uplink)])
+            }
+            if host.downlink >= 0 {
+                network.links[Int(host.downlink)].advance(to: endTime)
+                media!.down[h].read(network.links[Int(host.downlink)])
+            }
+        }
     }
 }

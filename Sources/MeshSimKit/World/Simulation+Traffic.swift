@@ -229,17 +229,8 @@ extension Simulation {
     /// whereas independent per-packet jitter would shuffle nearly every burst of a fast flow and
     /// make SCTP retransmit on reordering that real paths rarely show (docs/model.md).
     func sendInOrder(_ d: consuming Datagram, fromHost: Int32, connection c: Int32) {
-        var extra: Int64 = 0
-        if media != nil, let q = uplinkQueue(host: fromHost) {
-            if q.loss > 0 && rng.chance(q.loss) {
-                media!.datagramsDropped += 1
-                return
-            }
-            extra = q.delay
-        }
         switch network.send(consume d, fromHost: fromHost, now: cursor, rng: &rng) {
-        case .success(let (slot, at0)):
-            let at = at0 + extra
+        case .success(let (slot, at)):
             let i = Int(c)
             let ledger = traffic!
             while ledger.lastArrival.count <= i { ledger.lastArrival.append(0) }
@@ -324,6 +315,8 @@ extension Simulation {
     /// or nothing when it could still arrive (in flight at the end).
     func classifyTrafficLosses() {
         guard traffic != nil else { return }
+        /// Messages with a DATA fragment still on the wire, found on first need.
+        var onTheWire: Set<UInt64>?
         for i in traffic!.messages.indices where traffic!.messages[i].fate == .inFlight {
             let m = traffic!.messages[i]
             let slot = connections[Int(m.connection)]
@@ -338,7 +331,18 @@ extension Simulation {
             if traffic!.overflowed.contains(Int64(m.connection) << 16 | Int64(stream)) {
                 cause = .sendBufferFull
             } else if !pages[Int(direction.senderPage)].alive {
-                cause = .senderPageGone
+                // Sent before the page went away and still travelling to a live receiver: it
+                // lands (nothing is retransmitted any more, but nothing recalls it either), so
+                // it is in flight, not lost (QA, session 15: lost, or delivered, by where the
+                // run ended within one path delay).
+                if onTheWire == nil { onTheWire = fragmentsOnTheWire() }
+                let receiving = slot.pc.remoteSessionID.flatMap { sid in
+                    sid >= 1 && Int(sid) - 1 < connections.count ? connections[Int(sid) - 1] : nil }
+                if remoteAlive, let r = receiving, !r.closed, onTheWire!.contains(UInt64(i)) {
+                    cause = nil
+                } else {
+                    cause = .senderPageGone
+                }
             } else if !remoteAlive {
                 cause = .receiverPageGone
             } else if slot.closed || !channelOpen {
@@ -351,5 +355,20 @@ extension Simulation {
                 traffic!.messages[i].cause = cause
             }
         }
+    }
+
+    /// The tags of the traffic messages with a DATA fragment in a datagram in flight (relayed
+    /// ones included). A set only asked about, never iterated.
+    private func fragmentsOnTheWire() -> Set<UInt64> {
+        var tags = Set<UInt64>()
+        network.forEachInFlight { d in
+            switch d.packet {
+            case .sctp(.fragment(let f)): tags.insert(f.message.tag)
+            case .turn(.sendIndication(_, .sctp(.fragment(let f)))), .turn(.dataIndication(_, .sctp(.fragment(let f)))):
+                tags.insert(f.message.tag)
+            default: break
+            }
+        }
+        return tags
     }
 }

@@ -220,6 +220,7 @@ final class Simulation {
         if !budgetExhausted { now = endTime }
         trace.flush()
         if traffic != nil { classifyTrafficLosses() }
+        finishMedia()
         oracle.runEnded(at: now)
         for observer in observers { observer.runEnded(at: now) }
     }
@@ -295,6 +296,9 @@ final class Simulation {
         if let host = peers[slot].host { return host }
         let h = HostID(network.addHost(latency: peer.latency, nat: peer.nat, lan: peer.lan, udp: peer.udp))
         hostSockets.append(SocketTable())
+        // The access link's capacities: every datagram crosses them, with or without media.
+        let uplink = peer.uplink ?? network.settings.uplink, downlink = peer.downlink ?? network.settings.downlink
+        if uplink != nil || downlink != nil { network.setCapacity(host: h.raw, uplink: uplink, downlink: downlink) }
         if media != nil {
             media!.addHost(h.raw, name: peers[slot].name, uplink: peer.uplink ?? network.settings.uplink,
                            downlink: peer.downlink ?? network.settings.downlink)
