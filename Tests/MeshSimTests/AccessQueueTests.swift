@@ -29,6 +29,26 @@ import Testing
         #expect(q.maxWait >= 240_000_000)
     }
 
+    /// TCP is never dropped, and never faster than the link: what the buffer cannot hold waits
+    /// in the sender's socket (QA, session 15: 5 MB left a 100 kbit/s uplink in 5 s over TURN/TCP).
+    @Test func tcpPastAFullBufferLeavesAtTheLinksRate() {
+        var q = AccessQueue(capacity: 1_000_000)
+        var rng = SimRandom(seed: 1)
+        var last: Int64 = 0
+        for _ in 1...200 { last = q.enqueue(bits: 8_000, at: 0, tcp: true, rng: &rng) ?? -1 }
+        // 200 × 8 ms, one after another: 1.6 s, not the 250 ms a capped buffer gave.
+        #expect(last == 1_600_000_000)
+    }
+
+    /// A slow link's buffer still holds a full-size packet: 250 ms of 32 kbit/s is 1,000 bytes,
+    /// less than a DTLS flight, which was then never let in (QA, session 15).
+    @Test func aSlowLinksBufferHoldsAFullSizePacket() {
+        var q = AccessQueue(capacity: 32_000)
+        var rng = SimRandom(seed: 1)
+        #expect(q.enqueue(bits: 1_028 * 8, at: 0, tcp: false, rng: &rng) != nil)
+        #expect(q.limit >= 2 * 1_500 * 8)
+    }
+
     @Test func mediaTakesItsShareOfTheLink() {
         var q = AccessQueue(capacity: 1_000_000)
         var rng = SimRandom(seed: 1)

@@ -571,4 +571,38 @@ import Testing
         // waited 2 s, opening after 12 s, before).
         #expect(t > 11_000 && t < 11_500, "b's socket opened at \(t) ms")
     }
+
+    /// Three pages on one uid: the fresh-uid policies pick one fresh uid for both losers, so
+    /// none is named (QA regression, session 15).
+    @Test func threeTabsOnOneUidNameNoFreshUidPolicy() throws {
+        let json = Self.json("two dups", Self.fourPeers, #"{"at": "10s", "do": "duplicateTab", "peer": "p2", "as": "p2b"}, {"at": "10s", "do": "duplicateTab", "peer": "p2", "as": "p2c"}"#)
+        let (_, r) = ScenarioRunTests.run(try ScenarioRunTests.scenario(json))
+        let uid = r.stuck.filter { [.sameUid, .uidShared, .uidTakenOver].contains($0.cause) }
+        #expect(!uid.isEmpty)
+        #expect(uid.allSatisfy { !$0.reason.contains("would rejoin") && $0.reason.contains("clash again") }, "\(uid.map(\.reason))")
+        let (_, resilient) = ScenarioRunTests.run(try ScenarioRunTests.scenario(json), policy: try #require(Policies.named("resilient")))
+        #expect(!resilient.fullMesh, "resilient does not repair it, as the reason says")
+    }
+
+    /// A partition during the first set-up between a full cone and a symmetric NAT, which hole
+    /// punching gets through: the partition, not the NAT (QA regression, session 15).
+    @Test func aSetUpDuringAPartitionBetweenAFullConeAndASymmetricNATIsThePartitions() throws {
+        let json = Self.json("partition full cone symmetric", #"[{"id": "a", "nat": "fullCone"}, {"id": "b", "nat": "symmetric", "join": "300ms"}]"#,
+                            #"{"at": "1s", "do": "partition", "between": ["a", "b"], "for": "20s"}"#, duration: "80s", network: #"{"latency": "150ms"}"#)
+        let (_, r) = ScenarioRunTests.run(try ScenarioRunTests.scenario(json), policy: try #require(Policies.named("replace")))
+        #expect(Self.causes(r) == ["partitionFailed"], "\(r.stuck.map(\.reason))")
+    }
+
+    /// Under a re-dialling policy, a NAT mapping shorter than consent is named too, and a pending
+    /// re-dial that would fail the same way does not say "run longer".
+    @Test func aShortNATMappingIsNamedUnderReDiallingPolicies() throws {
+        let nat = #"{"mapping": "endpointIndependent", "filtering": "addressAndPortDependent", "mappingLifetime": "2s"}"#
+        let resilient = try #require(Policies.named("resilient"))
+        for duration in ["90s", "19s"] {
+            let json = Self.json("short NAT", #"[{"id": "a", "nat": \#(nat)}, {"id": "b", "join": "500ms", "nat": \#(nat)}]"#, "", duration: duration, network: "{}")
+            let (_, r) = ScenarioRunTests.run(try ScenarioRunTests.scenario(json), policy: resilient)
+            #expect(!r.stuck.isEmpty)
+            #expect(r.stuck.allSatisfy { $0.reason.contains("forgets a mapping after 2 s") && !$0.reason.contains("run longer") }, "\(duration): \(r.stuck.map(\.reason))")
+        }
+    }
 }

@@ -11,7 +11,8 @@ import SignalProtocol
 /// its bits do not fit in the buffer. While the tracks alone overfill the buffer, room frees as
 /// fast as the link drains and datagrams compete for it with the tracks' packets: one is taken
 /// with the share the link can serve (capacity / demand), drawn from the run's generator.
-/// TCP (TURN over TCP) is delayed, never dropped: it retransmits underneath.
+/// TCP (TURN over TCP) is delayed, never dropped: what the buffer cannot hold waits in the
+/// sender's socket, and its bits leave at the link's rate.
 struct AccessQueue {
     /// A home router's buffer, in time at the link's rate: a model choice (bufferbloat
     /// measurements of consumer routers commonly show hundreds of milliseconds; 250 ms here).
@@ -33,8 +34,15 @@ struct AccessQueue {
         self.capacity = capacity
     }
 
+    /// Whatever the rate, a router's buffer holds a couple of full-size packets: 250 ms of a
+    /// link slower than 96 kbit/s is less than one DTLS flight, which would then never get in
+    /// (QA, session 15: a pair at 32 kbit/s never connected).
+    static let minimumBufferBits: Double = 2 * 1_500 * 8
+
     /// The buffer's size in bits.
-    var limit: Double { Double(capacity) * Double(Self.maxQueueDelay) / 1e9 }
+    var limit: Double { max(Double(capacity) * Double(Self.maxQueueDelay) / 1e9, Self.minimumBufferBits) }
+    /// When the last TCP bit given to the link has left it (TURN over TCP).
+    private var tcpFreeAt: Int64 = 0
 
     /// Queueing delay of the bits waiting at `updatedAt`, ns.
     var delay: Int64 { Int64(backlog / Double(capacity) * 1e9) }
@@ -59,7 +67,17 @@ struct AccessQueue {
     mutating func enqueue(bits: Int, at t: Int64, tcp: Bool, rng: inout SimRandom) -> Int64? {
         advance(to: t)
         let b = Double(bits)
-        if backlog + b > limit && !tcp {
+        if tcp {
+            // TCP is never dropped: what the router's buffer cannot hold waits in the sender's
+            // socket, so its bits leave one after another at the link's rate, behind what is
+            // queued (QA, session 15: capping the backlog let TURN over TCP through at any rate).
+            maxWait = max(maxWait, delay)
+            let start = max(tcpFreeAt, updatedAt + delay)
+            tcpFreeAt = start + Int64((b / Double(capacity) * 1e9).rounded(.up))
+            backlog = min(backlog + b, limit)
+            return tcpFreeAt
+        }
+        if backlog + b > limit {
             guard fluidRate > capacity, rng.chance(Double(capacity) / Double(fluidRate)) else { return nil }
         }
         maxWait = max(maxWait, delay)

@@ -33,8 +33,19 @@ extension Simulation {
         // Checks that an outage or a partition took, between hosts whose NATs and firewalls let
         // hole punching work: the outage, not the network's make-up, kept the pair apart, and the
         // lifecycle diagnosis says what followed it (QA, session 15).
-        let perDestinationNAT = [ha, hb].contains { $0.nat >= 0 && network.nats[Int($0.nat)].spec.mapping != .endpointIndependent }
-        if x.checkDrops.outage + y.checkDrops.outage > 0, !perDestinationNAT, ha.udp, hb.udp,
+        // Hole punching works unless a side's NAT maps per destination while the other side is
+        // behind a NAT that is not a full cone (RFC 4787: the full cone admits the new port;
+        // QA, session 15: a full cone and a symmetric NAT were "add a TURN server").
+        func perDestination(_ h: HostLink) -> Bool {
+            h.nat >= 0 && network.nats[Int(h.nat)].spec.mapping != .endpointIndependent
+        }
+        func fullConeOrPublic(_ h: HostLink) -> Bool {
+            guard h.nat >= 0 else { return true }
+            let spec = network.nats[Int(h.nat)].spec
+            return spec.mapping == .endpointIndependent && spec.filtering == .endpointIndependent
+        }
+        let punchable = !(perDestination(ha) && !fullConeOrPublic(hb)) && !(perDestination(hb) && !fullConeOrPublic(ha))
+        if x.checkDrops.outage + y.checkDrops.outage > 0, punchable, ha.udp, hb.udp,
            x.pc.ice.bindingServer != nil || y.pc.ice.bindingServer != nil || (ha.nat < 0 && hb.nat < 0) {
             return nil
         }

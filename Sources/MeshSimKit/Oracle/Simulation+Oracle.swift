@@ -60,12 +60,22 @@ extension Simulation {
         func remedy(_ cause: StuckCause, _ context: PolicyRemedy.Context = .init(), otherwise: ReasonText = "") -> ReasonText {
             PolicyRemedy.sentence(for: cause, current: policy, context).map { "; \($0)" } ?? otherwise
         }
+        /// The remedy of a uid clash: none while three or more pages hold the uid, since the
+        /// tabs that lose it pick the same fresh uid and clash again (docs/fuzzing.md, hole 3;
+        /// QA, session 15: `resilient` was named for a tab duplicated twice).
+        func uidRemedy(_ cause: StuckCause, _ uid: String, otherwise: ReasonText = "") -> ReasonText {
+            let tabs = uidSlots[uid]?.count ?? 0
+            guard tabs <= 2 else {
+                return "; no built-in policy repairs it: \(count: tabs) pages hold uid \(uid), and the tabs that lose it pick the same fresh uid and clash again"
+            }
+            return remedy(cause, otherwise: otherwise)
+        }
         if peers[a].uid == peers[b].uid {
             // One of them is refused at every hello: no policy's fresh uid reaches it (QA,
             // session 15: resilient was named, and left the pair stuck).
             if let refused = refusedByServer(a, b) { return refused }
             return PairDiagnosis(.sameUid, "\(peer: na) and \(peer: nb) share uid \(peers[a].uid) (a duplicated tab copies sessionStorage): pages key connections by uid, so they cannot connect to each other"
-                + remedy(.sameUid, otherwise: "; a policy must give one of them a fresh uid"))
+                + uidRemedy(.sameUid, peers[a].uid, otherwise: "; a policy must give one of them a fresh uid"))
         }
         if isLive(a) && isLive(b), let reason = connectivityReason(a, b) { return reason }
         // A peer that is not there at all comes first: no remedy on the other side applies.
@@ -82,7 +92,7 @@ extension Simulation {
             guard let c = currentConnection(from: x, to: y) else {
                 if pages[Int(p)].wsGaveUp {
                     return PairDiagnosis(.uidTakenOver, "\(peer: nx) was cut off signaling: another page claimed its uid \(pages[Int(p)].uid) (a duplicated tab) and the server gave the uid to the newest page"
-                        + remedy(.uidTakenOver))
+                        + uidRemedy(.uidTakenOver, pages[Int(p)].uid))
                 }
                 if pages[Int(p)].uidRefused {
                     // Found by `fuzz`: after a server restart a duplicated tab can claim the uid
@@ -100,7 +110,7 @@ extension Simulation {
                 let q = Int(peers[y].currentPage!.raw)
                 if pages[q].wsGaveUp {
                     return PairDiagnosis(.uidTakenOver, "\(peer: ny) was cut off signaling: another page claimed its uid \(pages[q].uid) (a duplicated tab) and the server gave the uid to the newest page, so \(peer: nx) was never told of \(peer: ny)"
-                        + remedy(.uidTakenOver))
+                        + uidRemedy(.uidTakenOver, pages[q].uid))
                 }
                 if pages[q].uidRefused {
                     return PairDiagnosis(.uidTakenOver, "\(peer: ny) is refused by the server: its uid \(pages[q].uid) is held by another page whose secret it lacks (uidTaken), and it keeps saying hello with the same uid, so \(peer: nx) was never told of \(peer: ny); no built-in policy takes a fresh uid on uidTaken")
@@ -126,7 +136,7 @@ extension Simulation {
                 for (z, nz) in [(x, nx), (y, ny)] {
                     if let q = peers[z].currentPage?.raw, pages[Int(q)].wsGaveUp {
                         return PairDiagnosis(.uidTakenOver, "\(peer: nz) was cut off signaling: another page claimed its uid \(pages[Int(q)].uid) (a duplicated tab) and the server gave the uid to the newest page, so nothing can dial \(peer: nz) again"
-                            + remedy(.uidTakenOver))
+                            + uidRemedy(.uidTakenOver, pages[Int(q)].uid))
                     }
                     // Refused at every hello (two tabs that lost one uid picked the same fresh
                     // one): no signal reaches it, so no policy's redial could (QA, session 14).
@@ -163,8 +173,9 @@ extension Simulation {
                    dropped.time >= (conn.closedAt ?? .min) {
                     parts.append("\(closed); \(peer: ny) dialled again, but \(peer: nx) dropped its offer at \(time: dropped.time): it held no link for that id and its policy does not accept offers without one (acceptOffersWithoutLink false)")
                 } else if let redial {
+                    let doomed = shortNATMapping(x, y, conn) != nil
                     parts.append("\(closed); policy \(policy.name) has \(peer: peers[redial.dialer].name) dial again (attempt \(count: redial.attempt)) at \(time: redial.at)"
-                        + (redial.at > endTime ? ", after the end of the run: run longer" : ", once its page's script gets to it"))
+                        + (redial.at > endTime ? (doomed ? ", after the end of the run" : ", after the end of the run: run longer") : ", once its page's script gets to it"))
                     cause = .redialPending
                 } else {
                     parts.append("\(closed) and nothing dialled again")
@@ -222,16 +233,9 @@ extension Simulation {
                 // A NAT that forgets a mapping sooner than a settled connection sends its consent
                 // checks breaks every connection through it once it settles (QA, session 15:
                 // `resilient` was named, and its new connections broke the same way).
-                if !(hx.lan >= 0 && hx.lan == hy?.lan) {
-                    let interval = conn.pc.configuration.ice.stablePingInterval
-                    for (h, n) in [(hx, nx), (hy, ny)] {
-                        guard let h, h.nat >= 0 else { continue }
-                        let lifetime = network.nats[Int(h.nat)].mappingLifetime
-                        if lifetime < interval {
-                            parts.append("\(peer: n)'s NAT forgets a mapping after \(time: lifetime) without an outbound packet, less than the \(time: interval) between consent checks of a settled connection, so a connection through it loses its path once it settles: a new connection would fail as well")
-                            return PairDiagnosis(cause, parts.joined(separator: "; "))
-                        }
-                    }
+                if let short = shortNATMapping(x, y, conn) {
+                    parts.append(short)
+                    return PairDiagnosis(cause, parts.joined(separator: "; "))
                 }
                 // A page closes no connection by itself: `failed` is the last state a connection
                 // the manager destroyed on failure reported.
@@ -253,7 +257,7 @@ extension Simulation {
                     // "two pages" only when there are two (QA, session 15: three were listed).
                     let howMany = sharers.count == 2 ? "two pages" : "\(sharers.count) pages"
                     return PairDiagnosis(.uidShared, "uid \(s) is used by \(howMany) (\(names)): the connections meant for \(peer: n) reach \(sharers.count == 2 ? "the other tab" : "another of them")"
-                        + remedy(.uidShared))
+                        + uidRemedy(.uidShared, s))
                 }
             }
             // A zombie whose old connection has not died yet: it still belongs to the old page.
@@ -305,7 +309,9 @@ extension Simulation {
                 case .disconnected: cause = .connectionInterrupted
                 case .failed, .closed, .connected: cause = .connectionFailed
                 }
-                return PairDiagnosis(cause, "\(peer: n)'s connection to \(peer: m) is \(conn.observedConnection.w3cName) (signalingState \(sig), iceConnectionState \(ice))")
+                let short = conn.observedConnection == .connecting || conn.observedConnection == .new ? nil
+                    : shortNATMapping(conn === x ? a : b, conn === x ? b : a, conn).map { "; " + $0 } ?? ""
+                return PairDiagnosis(cause, "\(peer: n)'s connection to \(peer: m) is \(conn.observedConnection.w3cName) (signalingState \(sig), iceConnectionState \(ice))" + (short ?? ""))
             }
         }
         // Both connections' states first: `channelNotOpen` means both are `connected`.
@@ -315,6 +321,23 @@ extension Simulation {
             }
         }
         return PairDiagnosis(.connected, "\(peer: na) and \(peer: nb) are connected")
+    }
+
+    /// "x's NAT forgets a mapping after L ..., a new connection would fail as well" when a NAT
+    /// between the two (not inside one LAN) forgets a mapping sooner than `conn` sends its
+    /// consent checks once settled: every connection through it loses its path.
+    private func shortNATMapping(_ x: PeerID, _ y: PeerID, _ conn: ConnectionSlot) -> ReasonText? {
+        guard let hx = peers[x].host.map({ network.hosts[Int($0.raw)] }),
+              let hy = peers[y].host.map({ network.hosts[Int($0.raw)] }),
+              !(hx.lan >= 0 && hx.lan == hy.lan) else { return nil }
+        let interval = conn.pc.configuration.ice.stablePingInterval
+        for (h, slot) in [(hx, x), (hy, y)] where h.nat >= 0 {
+            let lifetime = network.nats[Int(h.nat)].mappingLifetime
+            if lifetime < interval {
+                return "\(peer: peers[slot].name)'s NAT forgets a mapping after \(time: lifetime) without an outbound packet, less than the \(time: interval) between consent checks of a settled connection, so a connection through it loses its path once it settles: a new connection would fail as well"
+            }
+        }
+        return nil
     }
 
     /// A re-dial of the pair that the run's policy has armed and not yet made: who dials, the
