@@ -68,6 +68,25 @@ public struct DataChannelOptions: Sendable, Equatable {
     }
 
     public var isReliable: Bool { maxRetransmits == nil && maxPacketLifeTime == nil }
+
+    /// Why `createDataChannel` throws a TypeError for these options, or nil: both limits set
+    /// (webrtc-pc `createDataChannel`), or a limit outside the `[EnforceRange] unsigned short`
+    /// of `RTCDataChannelInit` (`maxRetransmits` 0...65535, `maxPacketLifeTime` 0...65535 ms,
+    /// here in nanoseconds, whole milliseconds counted as WebIDL truncates).
+    public var typeError: String? {
+        if maxRetransmits != nil && maxPacketLifeTime != nil {
+            return "maxRetransmits and maxPacketLifeTime cannot both be set"
+        }
+        if let n = maxRetransmits, !(0...65_535).contains(n) { return "maxRetransmits \(n) is outside 0...65535" }
+        if let t = maxPacketLifeTime, t < 0 || t / 1_000_000 > 65_535 {
+            return "maxPacketLifeTime \(t) ns is outside 0...65535 ms"
+        }
+        return nil
+    }
+
+    static func refusal(_ reason: String) -> RTCError {
+        RTCError(name: .typeError, message: "Failed to execute 'createDataChannel' on 'RTCPeerConnection': " + reason)
+    }
 }
 
 /// Why `RTCDataChannel.send` threw (webrtc-pc §6.2 `send()`).
@@ -78,11 +97,14 @@ public enum DataSendError: Error, Sendable, Equatable {
     case tooLarge(length: Int, limit: Int)
     /// `OperationError`: the send buffer cannot take the message; Chromium closes the channel.
     case bufferFull(bufferedAmount: Int, limit: Int)
+    /// `TypeError`: a negative length (no browser message has one; it would drive
+    /// `bufferedAmount` below zero).
+    case negativeLength(Int)
 
     public var w3cName: String {
         switch self {
         case .invalidState: return "InvalidStateError"
-        case .tooLarge: return "TypeError"
+        case .tooLarge, .negativeLength: return "TypeError"
         case .bufferFull: return "OperationError"
         }
     }
