@@ -31,6 +31,20 @@ public struct DataFragment: Sendable, Equatable {
     /// A SACK bundled in the same packet ahead of the DATA chunk (RFC 9260 §6.2: a receiver
     /// with an acknowledgement due sends it with the DATA it has to send anyway).
     public var bundledAck: SelectiveAck? = nil
+
+    /// Public so that code outside the module can build packets to drive a receiver.
+    public init(tsn: UInt32, stream: UInt16, ssn: UInt16, unordered: Bool, begin: Bool, end: Bool,
+                length: Int, message: DataMessage, bundledAck: SelectiveAck? = nil) {
+        self.tsn = tsn
+        self.stream = stream
+        self.ssn = ssn
+        self.unordered = unordered
+        self.begin = begin
+        self.end = end
+        self.length = length
+        self.message = message
+        self.bundledAck = bundledAck
+    }
 }
 
 /// A SACK (RFC 9260 §3.3.4): everything up to `cumulativeTSN` arrived, and the TSN ranges in
@@ -38,6 +52,11 @@ public struct DataFragment: Sendable, Equatable {
 public struct SelectiveAck: Sendable, Equatable {
     public var cumulativeTSN: UInt32
     public var gaps: [ClosedRange<UInt32>]
+
+    public init(cumulativeTSN: UInt32, gaps: [ClosedRange<UInt32>] = []) {
+        self.cumulativeTSN = cumulativeTSN
+        self.gaps = gaps
+    }
 }
 
 /// FORWARD-TSN (RFC 3758 §3.2): the receiver should consider every TSN up to
@@ -46,9 +65,19 @@ public struct ForwardTSN: Sendable, Equatable {
     public struct Skipped: Sendable, Equatable {
         public var stream: UInt16
         public var ssn: UInt16
+
+        public init(stream: UInt16, ssn: UInt16) {
+            self.stream = stream
+            self.ssn = ssn
+        }
     }
     public var newCumulativeTSN: UInt32
     public var skipped: [Skipped]
+
+    public init(newCumulativeTSN: UInt32, skipped: [Skipped] = []) {
+        self.newCumulativeTSN = newCumulativeTSN
+        self.skipped = skipped
+    }
 }
 
 /// `RTCDataChannelInit`'s reliability and ordering (webrtc-pc §6.2; RFC 8831 §6.1). At most one

@@ -1,5 +1,5 @@
 /// What the DTLS/SCTP association asks its owner to do or to report.
-public enum AssociationOutput: Sendable {
+public enum AssociationOutput: Sendable, Equatable {
     /// Send over the selected candidate pair.
     case send(PeerPacket)
     case dtlsConnected
