@@ -40,7 +40,7 @@ private func check(_ bytes: [UInt8]) {
     case .failure(let error):
         precondition(!error.description.isEmpty && !error.description.contains("\n"))
     case .success(let e):
-        let again = EnvelopeCodec.encode(e)
+        guard case .success(let again) = EnvelopeCodec.encode(e) else { preconditionFailure("a decoded envelope does not encode") }
         precondition(again.count == e.encodedLength, "encodedLength disagrees with encode")
         switch EnvelopeCodec.decode(again) {
         case .failure(let error): preconditionFailure("re-decoding failed: \(error)")
@@ -50,8 +50,12 @@ private func check(_ bytes: [UInt8]) {
         if e.chunk == nil && e.encodedLength > 64 {
             var r = EnvelopeReassembler()
             var whole: Envelope?
-            for c in EnvelopeChunker.split(e, messageID: 1, maxMessageSize: max(64, e.encodedLength - e.payload.count + 40)) {
-                precondition(EnvelopeCodec.encode(c).count <= max(64, e.encodedLength - e.payload.count + 40))
+            let limit = max(64, e.encodedLength - e.payload.count + 40)
+            guard case .success(let chunks) = EnvelopeChunker.split(e, messageID: 1, maxMessageSize: limit) else {
+                preconditionFailure("split refused a decoded envelope")
+            }
+            for c in chunks {
+                guard case .success(let b) = EnvelopeCodec.encode(c), b.count <= limit else { preconditionFailure("chunk above its limit") }
                 if case .success(let m?) = r.add(c) { whole = m }
             }
             precondition(whole == e, "chunk and reassemble changed the envelope")

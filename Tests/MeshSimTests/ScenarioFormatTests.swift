@@ -251,11 +251,11 @@ import SignalProtocol
             invalid.append(String(min - 1))
             return ([String(min), String(max)], invalid)
         case .number(let min, let max):
-            return ([JSONNumber(min).text, JSONNumber((min + max) / 2).text, JSONNumber(max).text],
-                    [JSONNumber(min - 0.1).text, JSONNumber(max + 0.1).text, #""0.5""#, "null"])
+            return ([JSONNumber.literal(min), JSONNumber.literal((min + max) / 2), JSONNumber.literal(max)],
+                    [JSONNumber.literal(min - 0.1), JSONNumber.literal(max + 0.1), #""0.5""#, "null"])
         case .numberAbove(let min, let max):
-            return ([JSONNumber(min + 0.001).text, JSONNumber((min + max) / 2).text, JSONNumber(max).text],
-                    [JSONNumber(min).text, JSONNumber(min - 0.1).text, JSONNumber(max + 0.1).text, #""0.5""#, "null"])
+            return ([JSONNumber.literal(min + 0.001), JSONNumber.literal((min + max) / 2), JSONNumber.literal(max)],
+                    [JSONNumber.literal(min), JSONNumber.literal(min - 0.1), JSONNumber.literal(max + 0.1), #""0.5""#, "null"])
         case .boolean:
             return (["true", "false"], ["1", #""true""#, "null"])
         case .null:

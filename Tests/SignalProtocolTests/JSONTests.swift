@@ -113,21 +113,45 @@ private func parseError(bytes: [UInt8], limits: JSONParserLimits = .init()) -> J
     @Test func numberInits() {
         #expect(JSONNumber(Int64(-5)).text == "-5")
         #expect(JSONNumber(UInt64.max).text == "18446744073709551615")
-        #expect(JSONNumber(0.1).text == "0.1")
-        #expect(JSONNumber(3.0).text == "3")
-        #expect(JSONNumber(-0.0).text == "-0")
+        #expect(JSONNumber(0.1)?.text == "0.1")
+        #expect(JSONNumber(3.0)?.text == "3")
+        #expect(JSONNumber(-0.0)?.text == "-0")
         #expect(JSONNumber(text: "1.5e3")?.double == 1500)
         #expect(JSONNumber(text: "01") == nil)
         #expect(JSONNumber(text: " 1") == nil)
         #expect(JSONNumber(text: "\"1\"") == nil)
-        #expect(JSONNumber(1e-5).double == 1e-5)
-        #expect(JSONNumber(1.5e300).double == 1.5e300)
+        #expect(JSONNumber(1e-5)?.double == 1e-5)
+        #expect(JSONNumber(1.5e300)?.double == 1.5e300)
         for d in [0.1, 1.0 / 3.0, 1e-5, 1e20, 123456.789, Double.leastNonzeroMagnitude, Double.greatestFiniteMagnitude, -2.5] {
-            let n = JSONNumber(d)
+            guard let n = JSONNumber(d) else { Issue.record("\(d)"); continue }
             #expect(n.double == d)
             // The text is valid JSON.
             #expect((try? JSONParser.parse(n.text)) == .number(n))
         }
+    }
+
+    /// NaN and infinity are refused (nil, `null` in a `JSONValue`) instead of trapping; every
+    /// integral double prints as an integer, at any magnitude (QA finding 12).
+    @Test func doublesJSONCannotWriteAndLargeIntegers() {
+        for d in [Double.nan, .infinity, -.infinity] {
+            #expect(JSONNumber(d) == nil)
+            #expect(JSONValue(d) == .null)
+            #expect(JSONNumber.literal(d) == "null")
+        }
+        let inf: JSONValue = 1e400
+        #expect(inf == .null)
+        #expect(JSONNumber(1e15)?.text == "1000000000000000")
+        #expect(JSONNumber(999999999999999.0)?.text == "999999999999999")
+        #expect(JSONNumber(-1e16)?.text == "-10000000000000000")
+        #expect(JSONNumber(9.2e18)?.text == "9200000000000000000")
+        #expect(JSONNumber(9.3e18)?.text == "9300000000000000000")
+        #expect(JSONNumber(Double(UInt64.max))?.text == "18446744073709551616")
+        #expect(JSONNumber(1e20)?.uint64 == nil && JSONNumber(1e20)?.text == "100000000000000000000")
+        #expect(JSONNumber(2e15)?.int64 == 2_000_000_000_000_000)
+        let big = JSONNumber(Double.greatestFiniteMagnitude)!
+        #expect(big.isInteger && big.text.count == 309 && big.double == .greatestFiniteMagnitude)
+        #expect(big.text.hasPrefix("17976931348623157"))
+        #expect(JSONNumber(1.5)?.isInteger == false)
     }
 
     @Test func unicodeEscapes() throws {

@@ -333,3 +333,19 @@ private struct XorShift {
         #expect(decoded > 0, "some mutations (e.g. in string contents) still decode")
     }
 }
+
+/// QA findings 7 and 9: the documented check order of `init`, and the documented escapes.
+struct WireCodecDocumentedBehaviourTests {
+    @Test func initChecksYouBeforeOnline() {
+        #expect(decodeError(#"{"v":1,"type":"init"}"#)?.message == "you: missing")
+        #expect(decodeError(#"{"v":1,"type":"init","online":[1]}"#)?.message == "you: missing")
+        #expect(decodeError(#"{"v":1,"type":"init","you":"a","online":[1]}"#)?.message.hasPrefix("online[0]") == true)
+        // secret before instances, as the table lists them.
+        #expect(decodeError(#"{"v":2,"type":"init","you":"a","online":["b"],"secret":1,"instances":[]}"#)?.message.hasPrefix("secret") == true)
+    }
+
+    @Test func writerEscapesWhatTheProtocolDocumentSays() {
+        #expect(WireCodec.encode(.hello(uid: "\u{7f}\u{2028}\u{202e}\u{85}\u{61c}\u{200e}\u{2066}é\u{1}"))
+                == #"{"v":1,"type":"hello","uid":"\u007f\u2028\u202e\u0085\u061c\u200e\u2066é\u0001"}"#)
+    }
+}

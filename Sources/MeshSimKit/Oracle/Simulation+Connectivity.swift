@@ -69,7 +69,7 @@ extension Simulation {
             if d.unroutable > 0 { fates.append("\(count: d.unroutable) addressed to \(peer: m)'s private host address, which does not route across the internet") }
             let answers = n == na ? asymmetric.0 : asymmetric.1
             if answers > 0 { fates.append("\(count: answers) answered from another port than the check went to (not valid, RFC 8445 §7.2.5.2.1)") }
-            if d.lost > 0 { fates.append("\(count: d.lost) lost in the network (loss \(JSONNumber(network.settings.loss).text))") }
+            if d.lost > 0 { fates.append("\(count: d.lost) lost in the network (loss \(JSONNumber.literal(network.settings.loss)))") }
             if !fates.isEmpty { parts.append("of \(peer: n)'s checks to \(peer: m), \(fates.joined(separator: ", "))") }
         }
         // Judged by what the connections were set up with: a STUN server a `network` event turned
@@ -104,7 +104,7 @@ extension Simulation {
                         continue
                     }
                     let lossy = r.transport == .udp && network.settings.loss > 0
-                        ? " (the requests or the answers lost in the network, loss \(JSONNumber(network.settings.loss).text))" : ""
+                        ? " (the requests or the answers lost in the network, loss \(JSONNumber.literal(network.settings.loss)))" : ""
                     let why = r.errorCode == 508 ? "refused it (508 Insufficient Capacity: every relayed port in use)"
                         : r.errorCode != 0 ? "refused it (\(r.errorCode))" : "never answered" + lossy
                     if r.errorCode == 508 { refusedFull = true } else if r.errorCode != 0 { refused = true } else { unanswered = true }

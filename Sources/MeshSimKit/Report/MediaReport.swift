@@ -28,11 +28,11 @@ struct MediaReport {
             return [
                 "capacity": capacity.map { .number(JSONNumber($0)) } ?? .null,
                 "peakDemand": .number(JSONNumber(peakDemand)),
-                "peakUtilisation": peakUtilisation.map { .number(JSONNumber(($0 * 1000).rounded() / 1000)) } ?? .null,
+                "peakUtilisation": peakUtilisation.map { JSONValue(($0 * 1000).rounded() / 1000) } ?? .null,
                 "saturatedFromMs": saturatedFrom.map(millis) ?? .null,
                 "saturatedMs": millis(saturatedFor),
                 "maxQueueDelayMs": millis(maxQueueDelay),
-                "lossFraction": .number(JSONNumber((lossFraction * 10000).rounded() / 10000)),
+                "lossFraction": JSONValue((lossFraction * 10000).rounded() / 10000),
             ]
         }
     }

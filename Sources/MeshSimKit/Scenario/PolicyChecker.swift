@@ -79,7 +79,7 @@ extension ScenarioChecker {
     /// A number within `range`.
     func number(_ v: JSONValue, _ at: ScenarioPath, _ range: ClosedRange<Double>) -> Double? {
         if case .number(let n) = v, range.contains(n.double) { return n.double }
-        report(at, "expected a number from \(JSONNumber(range.lowerBound).text) to \(JSONNumber(range.upperBound).text), got \(v.isNumber ? scenarioLiteral(v) : scenarioTyped(v))")
+        report(at, "expected a number from \(JSONNumber.literal(range.lowerBound)) to \(JSONNumber.literal(range.upperBound)), got \(v.isNumber ? scenarioLiteral(v) : scenarioTyped(v))")
         return nil
     }
 }

@@ -20,9 +20,9 @@ enum PolicyJSON {
             entries.append(("redial", .object(JSONObject([
                 ("dialer", .string(r.dialer.rawValue)),
                 ("initial", .string(DurationText.format(r.initial))),
-                ("factor", .number(JSONNumber(r.factor))),
+                ("factor", JSONValue(r.factor)),
                 ("cap", .string(DurationText.format(r.cap))),
-                ("jitter", .number(JSONNumber(r.jitter))),
+                ("jitter", JSONValue(r.jitter)),
             ]))))
         } else {
             entries.append(("redial", .null))

@@ -71,8 +71,8 @@ extension ScenarioFieldType {
         case .duration(.atLeastMillisecond): return "duration ≥ 1ms"
         case .integer(let min, let max):
             return "integer \(min) … \(max)"
-        case .number(let min, let max): return "number \(JSONNumber(min).text) … \(JSONNumber(max).text)"
-        case .numberAbove(let min, let max): return "number > \(JSONNumber(min).text), ≤ \(JSONNumber(max).text)"
+        case .number(let min, let max): return "number \(JSONNumber.literal(min)) … \(JSONNumber.literal(max))"
+        case .numberAbove(let min, let max): return "number > \(JSONNumber.literal(min)), ≤ \(JSONNumber.literal(max))"
         case .boolean: return "boolean"
         case .null: return "null"
         case .string(let nonEmpty): return nonEmpty ? "non-empty string" : "string"

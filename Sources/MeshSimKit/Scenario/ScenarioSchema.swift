@@ -209,9 +209,9 @@ enum ScenarioSchema {
         case .integer(let min, let max):
             return [("type", "integer"), ("minimum", .number(JSONNumber(min))), ("maximum", .number(JSONNumber(max)))]
         case .number(let min, let max):
-            return [("type", "number"), ("minimum", .number(JSONNumber(min))), ("maximum", .number(JSONNumber(max)))]
+            return [("type", "number"), ("minimum", JSONValue(min)), ("maximum", JSONValue(max))]
         case .numberAbove(let min, let max):
-            return [("type", "number"), ("exclusiveMinimum", .number(JSONNumber(min))), ("maximum", .number(JSONNumber(max)))]
+            return [("type", "number"), ("exclusiveMinimum", JSONValue(min)), ("maximum", JSONValue(max))]
         case .boolean: return [("type", "boolean")]
         case .null: return [("type", "null")]
         case .string(let nonEmpty): return [("type", "string")] + (nonEmpty ? [("minLength", 1)] : [])

@@ -79,9 +79,13 @@ final class TrafficLedger {
 
     init(flows: [TrafficFlow]) {
         chunkLengths = flows.map {
-            EnvelopeChunker.encodedChunkLengths(payloadLength: $0.messageSize,
-                                                extensionsLength: Self.envelopeOverhead - EnvelopeCodec.headerLength,
-                                                maxMessageSize: DataTransport.maxMessageSize)
+            switch EnvelopeChunker.encodedChunkLengths(payloadLength: $0.messageSize,
+                                                       extensionsLength: Self.envelopeOverhead - EnvelopeCodec.headerLength,
+                                                       maxMessageSize: DataTransport.maxMessageSize) {
+            case .success(let lengths): return lengths
+            // The loader keeps messageSize within 1...16 MiB: at most 65 chunks of 256 KiB.
+            case .failure(let error): preconditionFailure("messageSize \($0.messageSize): \(error)")
+            }
         }
         payloadSizes = flows.map(\.messageSize)
         totalBytes = flows.map(\.totalBytes)

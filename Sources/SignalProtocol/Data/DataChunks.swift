@@ -31,6 +31,20 @@ public struct DataFragment: Sendable, Equatable {
     /// A SACK bundled in the same packet ahead of the DATA chunk (RFC 9260 §6.2: a receiver
     /// with an acknowledgement due sends it with the DATA it has to send anyway).
     public var bundledAck: SelectiveAck? = nil
+
+    /// Public so that code outside the module can build packets to drive a receiver.
+    public init(tsn: UInt32, stream: UInt16, ssn: UInt16, unordered: Bool, begin: Bool, end: Bool,
+                length: Int, message: DataMessage, bundledAck: SelectiveAck? = nil) {
+        self.tsn = tsn
+        self.stream = stream
+        self.ssn = ssn
+        self.unordered = unordered
+        self.begin = begin
+        self.end = end
+        self.length = length
+        self.message = message
+        self.bundledAck = bundledAck
+    }
 }
 
 /// A SACK (RFC 9260 §3.3.4): everything up to `cumulativeTSN` arrived, and the TSN ranges in
@@ -38,6 +52,11 @@ public struct DataFragment: Sendable, Equatable {
 public struct SelectiveAck: Sendable, Equatable {
     public var cumulativeTSN: UInt32
     public var gaps: [ClosedRange<UInt32>]
+
+    public init(cumulativeTSN: UInt32, gaps: [ClosedRange<UInt32>] = []) {
+        self.cumulativeTSN = cumulativeTSN
+        self.gaps = gaps
+    }
 }
 
 /// FORWARD-TSN (RFC 3758 §3.2): the receiver should consider every TSN up to
@@ -46,9 +65,19 @@ public struct ForwardTSN: Sendable, Equatable {
     public struct Skipped: Sendable, Equatable {
         public var stream: UInt16
         public var ssn: UInt16
+
+        public init(stream: UInt16, ssn: UInt16) {
+            self.stream = stream
+            self.ssn = ssn
+        }
     }
     public var newCumulativeTSN: UInt32
     public var skipped: [Skipped]
+
+    public init(newCumulativeTSN: UInt32, skipped: [Skipped] = []) {
+        self.newCumulativeTSN = newCumulativeTSN
+        self.skipped = skipped
+    }
 }
 
 /// `RTCDataChannelInit`'s reliability and ordering (webrtc-pc §6.2; RFC 8831 §6.1). At most one
@@ -68,6 +97,25 @@ public struct DataChannelOptions: Sendable, Equatable {
     }
 
     public var isReliable: Bool { maxRetransmits == nil && maxPacketLifeTime == nil }
+
+    /// Why `createDataChannel` throws a TypeError for these options, or nil: both limits set
+    /// (webrtc-pc `createDataChannel`), or a limit outside the `[EnforceRange] unsigned short`
+    /// of `RTCDataChannelInit` (`maxRetransmits` 0...65535, `maxPacketLifeTime` 0...65535 ms,
+    /// here in nanoseconds, whole milliseconds counted as WebIDL truncates).
+    public var typeError: String? {
+        if maxRetransmits != nil && maxPacketLifeTime != nil {
+            return "maxRetransmits and maxPacketLifeTime cannot both be set"
+        }
+        if let n = maxRetransmits, !(0...65_535).contains(n) { return "maxRetransmits \(n) is outside 0...65535" }
+        if let t = maxPacketLifeTime, t < 0 || t / 1_000_000 > 65_535 {
+            return "maxPacketLifeTime \(t) ns is outside 0...65535 ms"
+        }
+        return nil
+    }
+
+    static func refusal(_ reason: String) -> RTCError {
+        RTCError(name: .typeError, message: "Failed to execute 'createDataChannel' on 'RTCPeerConnection': " + reason)
+    }
 }
 
 /// Why `RTCDataChannel.send` threw (webrtc-pc §6.2 `send()`).
@@ -78,11 +126,14 @@ public enum DataSendError: Error, Sendable, Equatable {
     case tooLarge(length: Int, limit: Int)
     /// `OperationError`: the send buffer cannot take the message; Chromium closes the channel.
     case bufferFull(bufferedAmount: Int, limit: Int)
+    /// `TypeError`: a negative length (no browser message has one; it would drive
+    /// `bufferedAmount` below zero).
+    case negativeLength(Int)
 
     public var w3cName: String {
         switch self {
         case .invalidState: return "InvalidStateError"
-        case .tooLarge: return "TypeError"
+        case .tooLarge, .negativeLength: return "TypeError"
         case .bufferFull: return "OperationError"
         }
     }

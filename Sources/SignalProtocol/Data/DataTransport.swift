@@ -147,12 +147,16 @@ public struct DataTransport: Sendable {
 
     // MARK: - Channels
 
-    /// `createDataChannel(label, {negotiated: true, id: stream, ...})` on this side.
+    /// `createDataChannel(label, {negotiated: true, id: stream, ...})` on this side; `TypeError`
+    /// for options the W3C API refuses (`DataChannelOptions.typeError`).
+    @discardableResult
     public mutating func openChannel(label: String, stream: UInt16, options: DataChannelOptions,
-                                     established: Bool, into out: inout [AssociationOutput]) {
-        guard !channels.contains(where: { $0.stream == stream }) else { return }
+                                     established: Bool, into out: inout [AssociationOutput]) -> Result<Void, RTCError> {
+        if let reason = options.typeError { return .failure(DataChannelOptions.refusal(reason)) }
+        guard !channels.contains(where: { $0.stream == stream }) else { return .success(()) }
         channels.append(Channel(label: label, stream: stream, options: options))
         if established { associationEstablished(into: &out) }
+        return .success(())
     }
 
     public func channel(stream: UInt16) -> Channel? { channels.first { $0.stream == stream } }
@@ -200,6 +204,7 @@ public struct DataTransport: Sendable {
         guard let c = channels.firstIndex(where: { $0.stream == stream }), channels[c].state == .open else {
             return .failure(.invalidState)
         }
+        guard message.length >= 0 else { return .failure(.negativeLength(message.length)) }
         guard message.length <= Self.maxMessageSize else {
             return .failure(.tooLarge(length: message.length, limit: Self.maxMessageSize))
         }

@@ -41,6 +41,22 @@ public struct Envelope: Sendable, Equatable {
         return EnvelopeChunk(decoding: v)
     }
 
+    /// Why the chunk extension, when there is one, is not usable: it does not parse, there are
+    /// two (a reader could not tell which one is meant), or it announces more chunks than
+    /// payload bytes (`split` puts at least one byte in each chunk; the bound keeps a
+    /// reassembler's bookkeeping proportional to the message). `nil` when fine or absent.
+    var chunkError: EnvelopeError? {
+        var found: [UInt8]?
+        for x in extensions where x.type == EnvelopeExtension.chunkType {
+            guard found == nil else { return .invalidChunk(messageID: nil) }
+            found = x.value
+        }
+        guard let v = found else { return nil }
+        guard let c = EnvelopeChunk(decoding: v) else { return .invalidChunk(messageID: nil) }
+        guard UInt32(c.count) <= max(1, c.totalLength) else { return .invalidChunk(messageID: c.messageID) }
+        return nil
+    }
+
     /// Bytes on the wire: header, extensions, payload.
     public var encodedLength: Int {
         EnvelopeCodec.headerLength + extensions.reduce(0) { $0 + 3 + $1.value.count } + payload.count
@@ -86,7 +102,9 @@ public struct EnvelopeExtension: Sendable, Equatable {
 
 /// The chunk extension's value: which part of which message this envelope carries.
 public struct EnvelopeChunk: Sendable, Equatable {
-    /// Chosen by the sender; unique among its messages in flight.
+    /// Chosen by the sender; unique among its messages in flight and its last
+    /// `EnvelopeReassembler.rememberedMessages` (1,024 by default) finished ones: a
+    /// reassembler ignores chunks of a message it finished so recently (a late duplicate).
     public var messageID: UInt32
     public var index: UInt16
     public var count: UInt16
@@ -100,9 +118,11 @@ public struct EnvelopeChunk: Sendable, Equatable {
         self.totalLength = totalLength
     }
 
-    static let encodedLength = 12
+    /// Bytes of the extension's value: messageID u32, index u16, count u16, totalLength u32.
+    public static let encodedLength = 12
 
-    init?(decoding v: [UInt8]) {
+    /// Reads an extension value; `nil` when it is not 12 bytes or index ≥ count.
+    public init?(decoding v: [UInt8]) {
         guard v.count == Self.encodedLength else { return nil }
         var r = ByteReader(v)
         messageID = r.u32()
@@ -112,7 +132,8 @@ public struct EnvelopeChunk: Sendable, Equatable {
         guard count > 0, index < count else { return nil }
     }
 
-    var encoded: [UInt8] {
+    /// The extension's value (big-endian), for a chunker of one's own.
+    public var encoded: [UInt8] {
         var w = ByteWriter()
         w.u32(messageID)
         w.u16(index)

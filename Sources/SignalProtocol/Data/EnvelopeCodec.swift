@@ -1,4 +1,5 @@
-/// Why bytes are not an envelope. Every decode failure is one of these; none traps.
+/// Why bytes are not an envelope, or why an envelope cannot be encoded, split or put back
+/// together. Every failure of the envelope API is one of these; none traps.
 public enum EnvelopeError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Fewer bytes than the header or the lengths it announces.
     case truncated(needed: Int, got: Int)
@@ -13,9 +14,22 @@ public enum EnvelopeError: Error, Sendable, Equatable, CustomStringConvertible {
     case malformedExtension(type: UInt8)
     /// A must-understand extension this reader does not know.
     case unknownCriticalExtension(type: UInt8)
-    /// A chunk extension that does not describe a chunk (bad length, index ≥ count, count 0),
-    /// or disagrees with the other chunks of its message.
+    /// A chunk extension that does not describe a chunk (bad length, index ≥ count, count 0,
+    /// more chunks than payload bytes, two chunk extensions), or disagrees with the other
+    /// chunks of its message.
     case invalidChunk(messageID: UInt32?)
+    /// The reassembler already holds its `maxPendingMessages` incomplete messages.
+    case tooManyPendingMessages(limit: Int)
+    /// Extensions above 65,535 bytes in all (the header's u16), or a negative length given to
+    /// `EnvelopeChunker.encodedChunkLengths`: the format cannot carry it.
+    case unencodable(length: Int)
+    /// `maxMessageSize` cannot hold a chunk with at least one payload byte after its overhead.
+    case limitTooSmall(limit: Int, overhead: Int)
+    /// The message would need more than 65,535 chunks (the chunk extension's u16 count).
+    case tooManyChunks(count: Int)
+    /// `EnvelopeChunker.split` of an envelope that already is a chunk: its chunks would carry
+    /// two chunk extensions that no reassembler can put back.
+    case alreadyChunked
 
     public var description: String {
         switch self {
@@ -27,6 +41,11 @@ public enum EnvelopeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .malformedExtension(let t): return "extension \(t) runs past the extension block"
         case .unknownCriticalExtension(let t): return "unknown must-understand extension \(t)"
         case .invalidChunk(let id): return "invalid chunk" + (id.map { " of message \($0)" } ?? "")
+        case .tooManyPendingMessages(let limit): return "more than \(limit) incomplete chunked messages at once"
+        case .unencodable(let length): return "a length of \(length) bytes cannot be encoded (extensions hold at most 65,535 bytes)"
+        case .limitTooSmall(let limit, let overhead): return "a message size limit of \(limit) bytes leaves no room for payload after \(overhead) bytes of chunk overhead"
+        case .tooManyChunks(let count): return "the message needs \(count) chunks (at most 65,535)"
+        case .alreadyChunked: return "the envelope is already a chunk and cannot be split again"
         }
     }
 }
@@ -41,15 +60,21 @@ public enum EnvelopeCodec {
     /// `max_message_size`; docs/calibration/webrtc-facts.md, "Max message size").
     public static let chromiumMaxMessageSize = 262_144
 
-    public static func encode(_ e: Envelope) -> [UInt8] {
+    /// The envelope's bytes; `.unencodable` when its extensions add up to more than 65,535
+    /// bytes and `.oversized` when its payload is above 4 GiB (the header's u16 and u32 lengths),
+    /// since `Envelope`'s fields are public and hold anything.
+    public static func encode(_ e: Envelope) -> Result<[UInt8], EnvelopeError> {
+        let extLength = e.extensions.reduce(0) { $0 + 3 + $1.value.count }
+        guard extLength <= Int(UInt16.max) else { return .failure(.unencodable(length: extLength)) }
+        guard e.payload.count <= Int(UInt32.max) else {
+            return .failure(.oversized(length: e.payload.count, limit: Int(UInt32.max)))
+        }
         var w = ByteWriter()
         w.bytes.reserveCapacity(e.encodedLength)
         w.u8(magic.0)
         w.u8(magic.1)
         w.u8(version)
         w.u8(e.kind.rawValue)
-        let extLength = e.extensions.reduce(0) { $0 + 3 + $1.value.count }
-        precondition(extLength <= Int(UInt16.max), "extensions above 65,535 bytes")
         w.u16(UInt16(extLength))
         w.u32(UInt32(e.payload.count))
         for x in e.extensions {
@@ -58,7 +83,7 @@ public enum EnvelopeCodec {
             w.append(x.value)
         }
         w.append(e.payload)
-        return w.bytes
+        return .success(w.bytes)
     }
 
     /// One envelope that must fill `bytes` exactly and be at most `limit` bytes long.
@@ -94,9 +119,7 @@ public enum EnvelopeCodec {
             // Unknown and not critical: skipped, so a newer page's fields do not stop an older one.
         }
         let envelope = Envelope(kind: kind, extensions: extensions, payload: r.take(payloadLength))
-        if envelope.extensionValue(EnvelopeExtension.chunkType) != nil && envelope.chunk == nil {
-            return .failure(.invalidChunk(messageID: nil))
-        }
+        if let error = envelope.chunkError { return .failure(error) }
         return .success(envelope)
     }
 }

@@ -1,5 +1,5 @@
 /// What the ICE agent asks its owner to do or to report.
-public enum ICEOutput: Sendable {
+public enum ICEOutput: Sendable, Equatable {
     /// Send a STUN message from the agent's base to `to`.
     case send(to: TransportAddress, STUNMessage)
     /// Send a TURN message to the TURN server over `transport` (Allocate, Refresh,

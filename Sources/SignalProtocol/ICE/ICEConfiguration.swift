@@ -37,4 +37,29 @@ public struct ICEConfiguration: Sendable, Equatable {
     public var gatheringStepDelay: Int64 = 50_000_000
 
     public init() {}
+
+    /// "Never", for a timer: 2^60 ns, 36 years. Durations are clamped to `0...never` when a
+    /// connection or agent takes its configuration (`SharedConfiguration`), so that writing
+    /// `Int64.max` for "never" cannot overflow the agent's time arithmetic (`now` + a sum of a
+    /// few durations stays below `Int64.max` for any `now` below 2^61 ns, 73 years).
+    public static let never: Int64 = 1 << 60
+
+    /// These timers with every duration in `0...never`.
+    public var clamped: ICEConfiguration {
+        func c(_ t: Int64) -> Int64 { min(max(t, 0), Self.never) }
+        var x = self
+        x.weakPingInterval = c(weakPingInterval)
+        x.strongPingInterval = c(strongPingInterval)
+        x.stablePingInterval = c(stablePingInterval)
+        x.weakOrStabilizingPingInterval = c(weakOrStabilizingPingInterval)
+        x.receivingTimeout = c(receivingTimeout)
+        x.unwritableTimeout = c(unwritableTimeout)
+        x.inactiveTimeout = c(inactiveTimeout)
+        x.deadConnectionTimeout = c(deadConnectionTimeout)
+        x.stunInitialRTO = c(stunInitialRTO)
+        x.stunMaxRTO = c(stunMaxRTO)
+        x.gatheringDelay = c(gatheringDelay)
+        x.gatheringStepDelay = c(gatheringStepDelay)
+        return x
+    }
 }

@@ -1,6 +1,6 @@
 /// TURN (RFC 8656) messages between a client (an ICE agent) and a TURN server, as structured
 /// values. Lifetimes are in seconds, as on the wire.
-public enum TURNMessage: Sendable {
+public enum TURNMessage: Sendable, Equatable {
     /// Allocate (§7.1): ask for a relayed transport address. `authenticated`: the request
     /// carries USERNAME, REALM, NONCE and MESSAGE-INTEGRITY (long-term credentials, RFC 8489
     /// §9.2); a client's first Allocate has none and is answered 401 with the realm and nonce.
@@ -29,7 +29,7 @@ public enum TURNMessage: Sendable {
 
 /// What a TURN indication carries: a packet between two peers, never a TURN message itself
 /// (a type of its own, so that nothing can nest TURN in TURN).
-public enum RelayedPacket: Sendable {
+public enum RelayedPacket: Sendable, Equatable {
     case stun(STUNMessage)
     case dtls(DTLSFlight)
     case sctp(SCTPPacket)

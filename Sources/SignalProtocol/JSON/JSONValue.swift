@@ -35,18 +35,55 @@ public struct JSONNumber: Hashable, Sendable, CustomStringConvertible {
         self.text = String(v)
     }
 
-    /// Shortest text that reads back as the same `Double`. `v` must be finite.
-    public init(_ v: Double) {
-        precondition(v.isFinite, "JSON cannot represent \(v)")
-        if v == v.rounded(), abs(v) < 1e15 {
-            // Integral values print without a fraction ("3", not "3.0"); -0.0 stays "-0".
-            let i = Int64(v)
-            self.text = (i == 0 && v.sign == .minus) ? "-0" : String(i)
+    /// Shortest text that reads back as the same `Double`; nil for NaN and ±infinity, which
+    /// JSON cannot write (RFC 8259 §6). Integral values print without a fraction or exponent
+    /// ("3", not "3.0"; "1000000000000000", not "1e+15"), so `isInteger` and `int64`/`uint64`
+    /// hold for them at any magnitude; -0.0 is "-0".
+    public init?(_ v: Double) {
+        guard v.isFinite else { return nil }
+        if v == v.rounded() {
+            if abs(v) < 9.2e18 {
+                let i = Int64(v)
+                self.text = (i == 0 && v.sign == .minus) ? "-0" : String(i)
+            } else {
+                // Beyond Int64: the exact integer, from the binary value (significand × 2^e).
+                self.text = (v.sign == .minus ? "-" : "") + Self.decimal(of: v.magnitude)
+            }
         } else {
             // Swift's description is the shortest round-trip form; its spellings ("1e-05",
             // "1.5e+20", "0.1") are all valid JSON numbers.
             self.text = v.description
         }
+    }
+
+    /// `v`'s JSON text, or `null` for NaN and ±infinity (as JavaScript's `JSON.stringify`).
+    public static func literal(_ v: Double) -> String { JSONNumber(v)?.text ?? "null" }
+
+    /// The decimal digits of a finite integral `v` ≥ 2^62: its 53-bit significand shifted left
+    /// by `exponent - 52` bits, in base-10^9 limbs (at most 309 digits).
+    private static func decimal(of v: Double) -> String {
+        let billion: UInt64 = 1_000_000_000
+        var limbs: [UInt64] = []  // little-endian, each < 10^9
+        var significand = UInt64(v.significandBitPattern) | (1 << 52)
+        while significand > 0 { limbs.append(significand % billion); significand /= billion }
+        var shift = Int(v.exponent) - 52
+        while shift > 0 {
+            let step = min(shift, 30)
+            shift -= step
+            var carry: UInt64 = 0
+            for k in limbs.indices {
+                let x = limbs[k] << UInt64(step) + carry
+                limbs[k] = x % billion
+                carry = x / billion
+            }
+            while carry > 0 { limbs.append(carry % billion); carry /= billion }
+        }
+        var text = String(limbs.last!)
+        for limb in limbs.dropLast().reversed() {
+            let digits = String(limb)
+            text += String(repeating: "0", count: 9 - digits.count) + digits
+        }
+        return text
     }
 
     /// No fraction and no exponent.
@@ -219,6 +256,12 @@ public struct JSONObject: Hashable, Sendable {
     }
 }
 
+extension JSONValue {
+    /// A number, or `null` for NaN and ±infinity, which JSON cannot write (JavaScript's
+    /// `JSON.stringify` writes `null` for them too).
+    public init(_ v: Double) { self = JSONNumber(v).map(JSONValue.number) ?? .null }
+}
+
 // MARK: - Literals (convenient for building documents in code and tests)
 
 extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, ExpressibleByIntegerLiteral,
@@ -228,7 +271,9 @@ extension JSONValue: ExpressibleByNilLiteral, ExpressibleByBooleanLiteral, Expre
     public init(nilLiteral: ()) { self = .null }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(integerLiteral value: Int64) { self = .number(JSONNumber(value)) }
-    public init(floatLiteral value: Double) { self = .number(JSONNumber(value)) }
+    /// A literal too large for a `Double` (`1e400`) is infinite, which JSON cannot write: `null`,
+    /// as `init(_: Double)`.
+    public init(floatLiteral value: Double) { self = JSONNumber(value).map(JSONValue.number) ?? .null }
     public init(stringLiteral value: String) { self = .string(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     /// Keys in the order written. A repeated key keeps its first position and its last value.

@@ -12,7 +12,7 @@ public enum LinkRole: UInt8, Sendable {
 }
 
 /// The manager's view of one peer connection, built from the events it observed.
-public struct MeshLink: Sendable {
+public struct MeshLink: Sendable, Equatable {
     public let id: LinkID
     public let remote: String
     public let role: LinkRole
@@ -38,10 +38,29 @@ public struct MeshLink: Sendable {
     /// `createOffer` was called and its `setLocalDescription` has not completed (perfect
     /// negotiation's `makingOffer`).
     public internal(set) var makingOffer = false
+
+    /// A link as the manager would hold it, for unit tests of a `MeshPolicy` outside this
+    /// module (its decisions take a link). The manager's own bookkeeping (`answering`,
+    /// `makingOffer`) starts false, as for a new link.
+    public init(id: LinkID, remote: String, role: LinkRole, signalingState: SignalingState = .stable,
+                connectionState: PeerConnectionState = .new, dataChannelOpen: Bool = false,
+                destroyed: Bool = false, remoteSession: UInt64? = nil, remoteInstance: String? = nil,
+                announcedInstance: String? = nil) {
+        self.id = id
+        self.remote = remote
+        self.role = role
+        self.signalingState = signalingState
+        self.connectionState = connectionState
+        self.dataChannelOpen = dataChannelOpen
+        self.destroyed = destroyed
+        self.remoteSession = remoteSession
+        self.remoteInstance = remoteInstance
+        self.announcedInstance = announcedInstance
+    }
 }
 
 /// What the mesh manager asks the page to do.
-public enum MeshAction: Sendable {
+public enum MeshAction: Sendable, Equatable {
     /// `new RTCPeerConnection(...)` for `remote`.
     case createConnection(LinkID, remote: String, role: LinkRole)
     case createDataChannel(LinkID, label: String)

@@ -1,5 +1,5 @@
 /// What the DTLS/SCTP association asks its owner to do or to report.
-public enum AssociationOutput: Sendable {
+public enum AssociationOutput: Sendable, Equatable {
     /// Send over the selected candidate pair.
     case send(PeerPacket)
     case dtlsConnected
@@ -134,19 +134,25 @@ public struct Association: Sendable {
     }
 
     /// `RTCDataChannel.send` of a binary message; false if the channel is not open.
+    /// False when no open channel has the label, or the size is outside
+    /// `0...DataTransport.maxMessageSize` (`PeerConnection.send` says which).
     public mutating func send(label: String, size: Int, now: Int64, into out: inout [AssociationOutput]) -> Bool {
+        guard (0...DataTransport.maxMessageSize).contains(size) else { return false }
         guard let i = channels.firstIndex(where: { $0.label == label && $0.state == .open }) else { return false }
         sendData(stream: channels[i].stream, content: .binary(size: size), now: now, into: &out)
         return true
     }
 
-    /// `createDataChannel(label, {negotiated: true, id: stream, ...})` for application traffic.
+    /// `createDataChannel(label, {negotiated: true, id: stream, ...})` for application traffic:
+    /// `TypeError` for options the W3C API refuses; ignored once the association is closed.
+    @discardableResult
     public mutating func openDataChannel(label: String, stream: UInt16, options: DataChannelOptions,
-                                         into out: inout [AssociationOutput]) {
-        guard dtls != .closed, sctp != .aborted else { return }
+                                         into out: inout [AssociationOutput]) -> Result<Void, RTCError> {
+        if let reason = options.typeError { return .failure(DataChannelOptions.refusal(reason)) }
+        guard dtls != .closed, sctp != .aborted else { return .success(()) }
         if dataStorage == nil { dataStorage = DataStorage(DataTransport()) }
         let established = sctp == .established
-        withData { $0.openChannel(label: label, stream: stream, options: options, established: established, into: &out) }
+        return withData { $0.openChannel(label: label, stream: stream, options: options, established: established, into: &out) } ?? .success(())
     }
 
     /// `RTCDataChannel.send` on a channel of `openDataChannel`.

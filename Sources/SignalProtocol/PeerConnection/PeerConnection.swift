@@ -38,16 +38,27 @@ public struct PeerConnectionConfiguration: Sendable, Equatable {
 /// A configuration shared by reference: every connection of a run has the same one, and a
 /// million connections each holding their own copy (inside the connection and again inside
 /// its ICE agent) cost a quarter of a kilobyte apiece. Immutable, so sharing is invisible.
+///
+/// `value` is the configuration given with its durations (`operationDelay`, the ICE timers)
+/// clamped to `0...ICEConfiguration.never`: a caller's `Int64.max` means "never" and does not
+/// overflow the model's time arithmetic.
 public final class SharedConfiguration: Sendable {
     public let value: PeerConnectionConfiguration
-    public init(_ value: PeerConnectionConfiguration) { self.value = value }
+    public init(_ value: PeerConnectionConfiguration) {
+        var v = value
+        v.ice = value.ice.clamped
+        v.operationDelay = min(max(value.operationDelay, 0), ICEConfiguration.never)
+        self.value = v
+    }
 }
 
 /// Room for the outputs a connection's ICE agent and association produce during one call.
 /// Connections called one at a time (a simulator's) share one, so that a million idle
-/// connections hold no scratch storage of their own; a connection made without one gets its own.
-/// Copies of a connection share its scratch too: never call two connections sharing one on
-/// different threads at the same time.
+/// connections hold no scratch storage of their own. Only `init(shared:scratch:...)` shares
+/// one, and copies of such a connection share it too: never call two connections sharing one
+/// on different threads at the same time. A connection made with `init(configuration:...)`
+/// has none (its room is its own arrays), so its copies are independent values, as its
+/// `Sendable` conformance promises.
 public final class ConnectionScratch: @unchecked Sendable {
     fileprivate var ice: [ICEOutput] = []
     fileprivate var association: [AssociationOutput] = []
@@ -76,7 +87,8 @@ public final class ConnectionScratch: @unchecked Sendable {
 public struct PeerConnection: Sendable {
     public let identity: PeerConnectionIdentity
     private let shared: SharedConfiguration
-    private let scratch: ConnectionScratch
+    /// nil: the connection's own arrays are its room (copies independent, see `ConnectionScratch`).
+    private let scratch: ConnectionScratch?
     public var configuration: PeerConnectionConfiguration { shared.value }
     public private(set) var signaling = SignalingStateMachine()
     public private(set) var ice: ICEAgent
@@ -106,12 +118,12 @@ public struct PeerConnection: Sendable {
     private var assocOut: [AssociationOutput] = []
 
     public init(configuration: PeerConnectionConfiguration, identity: PeerConnectionIdentity, base: TransportAddress) {
-        self.init(shared: SharedConfiguration(configuration), scratch: ConnectionScratch(), identity: identity, base: base)
+        self.init(shared: SharedConfiguration(configuration), scratch: nil, identity: identity, base: base)
     }
 
     /// A connection using a configuration and scratch room other connections share (a
     /// simulator's many, called one at a time: never share `scratch` across threads).
-    public init(shared: SharedConfiguration, scratch: ConnectionScratch, identity: PeerConnectionIdentity,
+    public init(shared: SharedConfiguration, scratch: ConnectionScratch?, identity: PeerConnectionIdentity,
                 base: TransportAddress) {
         self.shared = shared
         self.scratch = scratch
@@ -146,11 +158,20 @@ public struct PeerConnection: Sendable {
         return .success(())
     }
 
-    /// `RTCDataChannel.send` of a binary message.
+    /// `RTCDataChannel.send` of a binary message: `InvalidStateError` unless the channel is
+    /// open, then `TypeError` for a size outside `0...DataTransport.maxMessageSize` (webrtc-pc
+    /// `send()` checks the state first).
     public mutating func send(label: String, size: Int, now: Int64, into out: inout [PCAction]) -> Result<Void, RTCError> {
         borrowScratch()
         defer { endCall() }
-        guard !isClosed, association.send(label: label, size: size, now: now, into: &assocOut) else {
+        guard !isClosed, isChannelOpen(label) else {
+            return .failure(RTCError(name: .invalidStateError, message: "Failed to execute 'send' on 'RTCDataChannel': RTCDataChannel.readyState is not 'open'"))
+        }
+        guard (0...DataTransport.maxMessageSize).contains(size) else {
+            return .failure(RTCError(name: .typeError, message: "Failed to execute 'send' on 'RTCDataChannel': "
+                + "Message size (\(size)) is outside 0...\(DataTransport.maxMessageSize) (the maximum message size)"))
+        }
+        guard association.send(label: label, size: size, now: now, into: &assocOut) else {
             return .failure(RTCError(name: .invalidStateError, message: "Failed to execute 'send' on 'RTCDataChannel': RTCDataChannel.readyState is not 'open'"))
         }
         drainAssociation(now: now, into: &out)
@@ -159,13 +180,19 @@ public struct PeerConnection: Sendable {
 
     /// `createDataChannel(label, {negotiated: true, id: stream, ordered, maxRetransmits |
     /// maxPacketLifeTime})` for application traffic; the channel opens with the association.
+    /// `TypeError` for options the W3C API refuses (`DataChannelOptions.typeError`),
+    /// `InvalidStateError` once closed.
+    @discardableResult
     public mutating func openDataChannel(label: String, stream: UInt16, options: DataChannelOptions,
-                                         now: Int64, into out: inout [PCAction]) {
+                                         now: Int64, into out: inout [PCAction]) -> Result<Void, RTCError> {
         borrowScratch()
         defer { endCall() }
-        guard !isClosed else { return }
-        association.openDataChannel(label: label, stream: stream, options: options, into: &assocOut)
+        guard !isClosed else {
+            return .failure(RTCError(name: .invalidStateError, message: "Failed to execute 'createDataChannel' on 'RTCPeerConnection': The RTCPeerConnection's signalingState is 'closed'."))
+        }
+        let r = association.openDataChannel(label: label, stream: stream, options: options, into: &assocOut)
         drainAssociation(now: now, into: &out)
+        return r
     }
 
     /// `RTCDataChannel.send(ArrayBuffer)` on a channel of `openDataChannel`.
@@ -220,7 +247,7 @@ public struct PeerConnection: Sendable {
         chain.append(op)
         if !taskPending {
             taskPending = true
-            out.append(.scheduleTask(at: now + configuration.operationDelay))
+            out.append(.scheduleTask(at: now.addingSaturating(configuration.operationDelay)))
         }
     }
 
@@ -243,7 +270,7 @@ public struct PeerConnection: Sendable {
         out.append(.event(.operationComplete(op.kind, result)))
         if !chain.isEmpty && !isClosed {
             taskPending = true
-            out.append(.scheduleTask(at: now + configuration.operationDelay))
+            out.append(.scheduleTask(at: now.addingSaturating(configuration.operationDelay)))
         }
     }
 
@@ -482,8 +509,10 @@ public struct PeerConnection: Sendable {
     @inline(__always)
     private mutating func borrowScratch() {
         assert(iceDeadline == ice.nextDeadline, "the agent changed outside a call that refreshes its deadline")
-        swap(&iceOut, &scratch.ice)
-        swap(&assocOut, &scratch.association)
+        if let scratch {
+            swap(&iceOut, &scratch.ice)
+            swap(&assocOut, &scratch.association)
+        }
     }
 
     /// Give the scratch room back, empty, and recompute the next deadline. Every call drains
@@ -494,8 +523,10 @@ public struct PeerConnection: Sendable {
         assert(iceOut.isEmpty && assocOut.isEmpty, "a PeerConnection call left outputs undrained")
         iceOut.clearKeepingCapacity()
         assocOut.clearKeepingCapacity()
-        swap(&iceOut, &scratch.ice)
-        swap(&assocOut, &scratch.association)
+        if let scratch {
+            swap(&iceOut, &scratch.ice)
+            swap(&assocOut, &scratch.association)
+        }
         refreshDeadline(iceChanged: iceChanged)
     }
 

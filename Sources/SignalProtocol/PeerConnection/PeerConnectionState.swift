@@ -15,7 +15,7 @@ public enum PeerConnectionState: UInt8, Sendable {
 }
 
 /// The operations of the RTCPeerConnection operations chain (webrtc-pc "chain an operation").
-public enum PCOperation: Sendable {
+public enum PCOperation: Sendable, Equatable {
     case createOffer
     case createAnswer
     /// nil: `setLocalDescription()` with no argument (implicit type).
@@ -53,7 +53,7 @@ public enum PCOperationKind: UInt8, Sendable {
 /// The cases carrying candidates or descriptions are boxed (`indirect`): they are a few per
 /// connection, while events wait by the million in pages' queues when many connections are set
 /// up at once, and each waiting event is as large as the largest case.
-public enum PCEvent: Sendable {
+public enum PCEvent: Sendable, Equatable {
     case signalingStateChange(SignalingState)
     case iceGatheringStateChange(ICEGatheringState)
     case iceConnectionStateChange(ICETransportState)
@@ -77,7 +77,7 @@ public enum PCEvent: Sendable {
 }
 
 /// What a peer connection asks its owner (the simulated browser) to do.
-public enum PCAction: Sendable {
+public enum PCAction: Sendable, Equatable {
     case event(PCEvent)
     /// Send a UDP datagram from this connection's socket.
     case sendDatagram(to: TransportAddress, PeerPacket)

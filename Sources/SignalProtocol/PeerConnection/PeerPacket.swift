@@ -1,6 +1,6 @@
 /// A UDP datagram's content between two peer connections (or towards a STUN server), as
 /// structured values: the simulator never serialises these.
-public enum PeerPacket: Sendable {
+public enum PeerPacket: Sendable, Equatable {
     case stun(STUNMessage)
     case dtls(DTLSFlight)
     case sctp(SCTPPacket)
@@ -54,4 +54,10 @@ public struct SCTPData: Sendable, Equatable {
     public var tsn: UInt32
     public var stream: UInt16
     public var content: Content
+
+    public init(tsn: UInt32, stream: UInt16, content: Content) {
+        self.tsn = tsn
+        self.stream = stream
+        self.content = content
+    }
 }

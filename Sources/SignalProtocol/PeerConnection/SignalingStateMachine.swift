@@ -194,6 +194,7 @@ public struct SignalingStateMachine: Equatable, Sendable {
     public mutating func setLocalDescription(_ d: SessionDescription) -> Result<[SignalingState], RTCError> {
         let method = "setLocalDescription"
         if state == .closed { return .failure(.closed(method)) }
+        if let error = RTCError.overlong(d, method) { return .failure(error) }
         if d.type == .rollback {
             guard state == .haveLocalOffer || state == .haveRemoteOffer else {
                 // Experiment 5 records this one without the "Failed to set local rollback sdp" prefix.
@@ -247,6 +248,7 @@ public struct SignalingStateMachine: Equatable, Sendable {
     public mutating func setRemoteDescription(_ d: SessionDescription) -> Result<[SignalingState], RTCError> {
         let method = "setRemoteDescription"
         if state == .closed { return .failure(.closed(method)) }
+        if let error = RTCError.overlong(d, method) { return .failure(error) }
         switch (state, d.type) {
         case (.haveLocalOffer, .rollback), (.haveRemoteOffer, .rollback):
             return .success(rollback())
@@ -368,6 +370,16 @@ extension RTCError {
         RTCError(name: .invalidStateError,
                  message: "Failed to execute '\(method)' on 'RTCPeerConnection': "
                     + "The RTCPeerConnection's signalingState is 'closed'.")
+    }
+
+    /// A description with a credential above `SessionDescription.maxCredentialLength` is
+    /// refused as an SDP the browser cannot parse (`OperationError`, webrtc-pc's
+    /// "sdp-syntax-error"), before any state changes: see `maxCredentialLength` for why.
+    fileprivate static func overlong(_ d: SessionDescription, _ method: String) -> RTCError? {
+        guard let field = d.overlongField else { return nil }
+        return RTCError(name: .operationError,
+                        message: "Failed to execute '\(method)' on 'RTCPeerConnection': "
+                            + "Failed to parse SessionDescription. \(field) (at most \(SessionDescription.maxCredentialLength))")
     }
 
     /// libwebrtc's `ExpectSetLocalDescription`/`ExpectSetRemoteDescription` failure, as Blink

@@ -79,6 +79,25 @@ public struct SessionDescription: Hashable, Sendable {
         self.candidates = candidates
     }
 
+    /// The longest `iceUfrag`, `icePwd` and `fingerprint` a connection accepts, in UTF-8 bytes:
+    /// RFC 8839's `ice-ufrag`/`ice-pwd` grammar allows at most 256 characters, and a SHA-512
+    /// `a=fingerprint` is under 200. Why it matters here: these texts become `InlineText`s,
+    /// and one above 15 bytes is interned process-wide for good, so a peer sending ever new
+    /// long values would grow the process without bound; capped, it costs at most this much
+    /// per distinct value.
+    public static let maxCredentialLength = 256
+
+    /// The first of `iceUfrag`, `icePwd`, `fingerprint` above `maxCredentialLength`, if any,
+    /// as "name (N bytes)"; a rollback carries none.
+    public var overlongField: String? {
+        guard type != .rollback else { return nil }
+        for (name, text) in [("ice-ufrag", iceUfrag), ("ice-pwd", icePwd), ("fingerprint", fingerprint)]
+        where text.utf8.count > Self.maxCredentialLength {
+            return "\(name) of \(text.utf8.count) bytes"
+        }
+        return nil
+    }
+
     /// A rollback description carries no content (webrtc-pc: "the sdp of a rollback is ignored").
     public static let rollback = SessionDescription(type: .rollback, sessionID: 0, version: 0, iceUfrag: "",
                                                     icePwd: "", setup: .actpass, fingerprint: "",

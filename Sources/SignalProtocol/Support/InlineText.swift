@@ -73,7 +73,9 @@ public struct InlineText: Equatable, Sendable, ExpressibleByStringLiteral, Custo
 }
 
 /// The process-wide table behind `InlineText`'s long strings: each distinct string once, in the
-/// order first seen. Grows only with distinct long texts (none in MeshSim's own runs).
+/// order first seen. Grows only with distinct long texts (none in MeshSim's own runs). Texts
+/// from a peer reach it only through a description, whose credentials a connection caps at
+/// `SessionDescription.maxCredentialLength` bytes.
 final class InternedStrings: @unchecked Sendable {
     static let shared = InternedStrings()
 
@@ -94,6 +96,13 @@ final class InternedStrings: @unchecked Sendable {
         strings.append(s)
         indices[s] = i
         return i
+    }
+
+    /// Whether `s` was ever interned (tests).
+    func contains(_ s: String) -> Bool {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return indices[s] != nil
     }
 
     func string(at i: UInt64) -> String {

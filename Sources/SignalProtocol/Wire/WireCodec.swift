@@ -56,7 +56,11 @@ public struct WireDecodeError: Error, Equatable, Sendable, CustomStringConvertib
 ///
 /// **Unknown extra fields are ignored**, at every level, so that a newer peer can add fields
 /// without breaking an older one (forward compatibility); a change that older peers must not
-/// misread needs a new `v`. The encoder never writes extra fields, so `decode(encode(m)) == m`.
+/// misread needs a new `v`. The encoder never writes extra fields, so `decode(encode(m)) == m`
+/// for every message whose values are in the decoder's ranges. The enums and structs accept
+/// more than that, and the encoder writes what it is given unchanged (it is not a validator):
+/// a candidate `component` of 0, a `tcpType` on a udp candidate, or `instances` whose length
+/// differs from `online`'s encode but do not decode.
 public enum WireCodec {
     /// The newest version this side speaks. Version 2 adds the instance ids (`instance`,
     /// `instances`, `fromInstance`, `toInstance`); a message without any is written as version
@@ -213,7 +217,10 @@ public enum WireCodec {
             return .hello(uid: try o.string("uid"), secret: try o.optionalString("secret"),
                           instance: v2 ? try o.optionalString("instance") : nil)
         case "init":
+            // The table's order (docs/protocol.md): you, online, secret, instances.
+            let you = try o.string("you")
             let online = try o.stringArray("online")
+            let secret = try o.optionalString("secret")
             var instances: [String?]?
             if v2, let list = try o.optionalStringOrNullArray("instances") {
                 guard list.count == online.count else {
@@ -221,8 +228,7 @@ public enum WireCodec {
                 }
                 instances = list
             }
-            return .initial(you: try o.string("you"), online: online,
-                            secret: try o.optionalString("secret"), instances: instances)
+            return .initial(you: you, online: online, secret: secret, instances: instances)
         case "online":
             return .online(uid: try o.string("uid"), instance: v2 ? try o.optionalString("instance") : nil)
         case "offline":
