@@ -19,7 +19,8 @@ import Testing
 
     /// `--out x` (a missing folder whose first missing component is one character) trapped in
     /// NSString's deletingLastPathComponent: SIGILL, exit 132.
-    @Test(arguments: ["x", "a/b", "r/", "Q//", "c/d/e"])
+    /// (`z/./w` and `m/../n`, whose `.` and `..` mkdir refused as "File exists", too.)
+    @Test(arguments: ["x", "a/b", "r/", "Q//", "c/d/e", "z/./w", "m/../n"])
     func aMissingOneCharacterFolderIsProbedWithoutACrash(out: String) throws {
         let dir = try CommandLineTests.scratch("fuzz-out-" + out.replacingOccurrences(of: "/", with: "_"))
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -605,4 +605,15 @@ import Testing
             #expect(r.stuck.allSatisfy { $0.reason.contains("forgets a mapping after 2 s") && !$0.reason.contains("run longer") }, "\(duration): \(r.stuck.map(\.reason))")
         }
     }
+
+    /// A page whose attempts failed while the server was down, and whose next attempt waits out
+    /// the backoff after the server came back: said so, not "check the server".
+    @Test func aSocketInBackoffAfterTheServerCameBackIsSaidSo() throws {
+        let json = Self.json("server back late", #"[{"count": 4, "idPrefix": "p", "join": {"start": "0s", "every": "200ms"}}]"#,
+                            #"{"at": "10s", "do": "serverRestart", "downtime": "49s"}, {"at": "20s", "do": "refresh", "peer": "p2"}"#, duration: "60s", network: "{}")
+        let (_, r) = ScenarioRunTests.run(try ScenarioRunTests.scenario(json))
+        let p2 = r.stuck.filter { $0.a == "p2" || $0.b == "p2" }
+        #expect(!p2.isEmpty)
+        #expect(p2.allSatisfy { $0.reason.contains("while the signaling server was down") && $0.reason.contains("from 10 s to 59 s") }, "\(p2.map(\.reason))")
+    }
 }

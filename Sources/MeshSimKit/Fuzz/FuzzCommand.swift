@@ -264,7 +264,10 @@ func probeFolder(_ path: String) -> String? {
     var missing: [String] = []
     var existing = path
     while !existing.isEmpty && existing != "/" && !fm.fileExists(atPath: existing) {
-        missing.append(existing)
+        // `z/.` and `m/..` exist once their parent does: mkdir would say "File exists"
+        // (QA, session 15: `--out z/./w` was refused so).
+        let last = existing.split(separator: "/").last
+        if last != "." && last != ".." { missing.append(existing) }
         existing = parentFolder(existing)
     }
     // Made outermost first with the system's calls, so a failure has the system's words

@@ -31,7 +31,28 @@ extension Simulation {
         if let down = serverDownNote {
             return PairDiagnosis(.webSocketClosed, "\(peer: peers[x].name)'s WebSocket is still opening for the first time at the end of the run (its page loaded at \(time: pages[Int(p)].scriptRunsAt))" + down)
         }
+        // Its attempts failed while the server was down, and the next waits out the backoff
+        // (QA, session 15: "check the server" was said of a server back since).
+        if let backoff = backoffNote(Int(p)) {
+            return PairDiagnosis(.webSocketClosed, "\(peer: peers[x].name)'s WebSocket has not opened yet (its page loaded at \(time: pages[Int(p)].scriptRunsAt))" + backoff)
+        }
         return PairDiagnosis(.webSocketClosed, "\(peer: peers[x].name)'s WebSocket is still opening for the first time at the end of the run (its page loaded at \(time: pages[Int(p)].scriptRunsAt)): run longer, or check the server (is it down, or too slow to answer?)")
+    }
+
+    /// "; its attempts failed while the signaling server was down (...), and the next ... is
+    /// due at T" for a page whose socket waits out its reconnect backoff after a restart that
+    /// ended before the end of the run.
+    private func backoffNote(_ p: Int) -> ReasonText? {
+        guard let last = signaling.lastDown, last.until <= endTime, pages[p].wsNextAttemptAt > last.until else { return nil }
+        let next = pages[p].wsNextAttemptAt
+        return "; its attempts failed while the signaling server was down (a restart, from \(time: last.since) to \(time: last.until)), and the next, after the reconnect backoff, is due at \(time: next)"
+            + (next > endTime ? ", after the end of the run: run longer" : "")
+    }
+
+    /// Why a page's socket is not open, when a restart says: the server down now, or the
+    /// backoff after it came back ("" otherwise).
+    private func socketNote(_ p: Int) -> ReasonText {
+        serverDownNote ?? backoffNote(p) ?? ""
     }
 
     /// "; the signaling server is down since ... " when it is down at the end (a `serverRestart`
@@ -104,7 +125,7 @@ extension Simulation {
                 // With the server down, the other side's first WebSocket still opening says more
                 // than this side's, closed by the same outage (QA, session 15).
                 if serverDownNote != nil, let opening = stillOpening(y) { return opening }
-                if !pages[Int(p)].wsOpen { return PairDiagnosis(.webSocketClosed, "\(peer: nx)'s WebSocket is not open, so it never learned of \(peer: ny)" + (serverDownNote ?? "")) }
+                if !pages[Int(p)].wsOpen { return PairDiagnosis(.webSocketClosed, "\(peer: nx)'s WebSocket is not open, so it never learned of \(peer: ny)" + socketNote(Int(p))) }
                 // The other side is off signaling, so the server never announced it (found by
                 // `fuzz`: its own connection "to" this uid reaches another tab with the same uid).
                 let q = Int(peers[y].currentPage!.raw)
@@ -121,7 +142,7 @@ extension Simulation {
                 if let loading = stillLoading(y) { return loading }
                 if let opening = stillOpening(y) { return opening }
                 if !pages[q].wsOpen {
-                    return PairDiagnosis(.webSocketClosed, "\(peer: ny)'s WebSocket is not open, so the server never announced it to \(peer: nx)" + (serverDownNote ?? ""))
+                    return PairDiagnosis(.webSocketClosed, "\(peer: ny)'s WebSocket is not open, so the server never announced it to \(peer: nx)" + socketNote(q))
                 }
                 return PairDiagnosis(.neverIntroduced, "\(peer: nx)'s page holds no connection to \(peer: ny): neither init nor online named \(peer: ny) to it")
             }
@@ -150,7 +171,7 @@ extension Simulation {
                     guard let q = peers[z].currentPage?.raw, !pages[Int(q)].wsOpen else { continue }
                     if let opening = stillOpening(z) { return opening }
                     let when: ReasonText = conn.closedAt.map { " at \(time: $0)" } ?? ""
-                    return PairDiagnosis(.webSocketClosed, "\(peer: nx)'s connection to \(peer: ny) was closed\(when)\(conn.closedBecause.map { " (\($0))" } ?? ""), and \(peer: peers[z].name)'s WebSocket is not open, so no signal can reach it to dial again" + (serverDownNote ?? ""))
+                    return PairDiagnosis(.webSocketClosed, "\(peer: nx)'s connection to \(peer: ny) was closed\(when)\(conn.closedBecause.map { " (\($0))" } ?? ""), and \(peer: peers[z].name)'s WebSocket is not open, so no signal can reach it to dial again" + socketNote(Int(q)))
                 }
                 var parts: [ReasonText] = []
                 var cause = StuckCause.closedNotRedialled

@@ -43,6 +43,8 @@ struct Page {
     /// first attempt of a page failing waits the backoff's first step, 1 s, as a socket that
     /// closed does (QA, session 15: it waited 2 s).
     var wsRetrying = false
+    /// When the pending reconnect attempt is due (for the diagnosis).
+    var wsNextAttemptAt: Int64 = 0
     /// The server replaced this page's socket (another page claimed the uid): do not reconnect.
     var wsGaveUp = false
     /// The server's last answer to this page's hello was `uidTaken` (another page holds the

@@ -9,6 +9,8 @@ struct SignalingServerProcess {
     private(set) var up = true
     /// While down: since when, and when it comes back (for the stuck-pair diagnosis).
     private(set) var down: (since: Int64, until: Int64)?
+    /// The last time it was down, kept after it came back (for the diagnosis too).
+    private(set) var lastDown: (since: Int64, until: Int64)?
     /// A `.serverPing` event is pending.
     var pingScheduled = false
     /// Signals relayed by server instances that a restart wiped.
@@ -30,6 +32,7 @@ struct SignalingServerProcess {
     mutating func goDown(nextSecretSeed: UInt64, at now: Int64, until: Int64) {
         up = false
         down = (now, until)
+        lastDown = (now, until)
         relayedBeforeRestarts += server.relayedSignals
         server = SignalingServer(secretSeed: nextSecretSeed)
     }

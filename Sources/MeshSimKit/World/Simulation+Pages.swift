@@ -131,6 +131,7 @@ extension Simulation {
             delay = min(Self.reconnectBase << Int64(shift), Self.reconnectMax)
         }
         pages[p].wsEpoch &+= 1
+        pages[p].wsNextAttemptAt = now + delay
         queue.push(.wsReconnect(page: page, epoch: pages[p].wsEpoch), at: now + delay)
     }
 
