@@ -613,6 +613,45 @@ struct DataOverPeerConnectionTests {
     }
 }
 
+/// A DTLS or SCTP packet only notes that the selected pair received: the connection keeps the
+/// agent's deadline as it was (early), and `refreshStaleDeadline` makes it exact.
+@Suite struct StaleDeadlineTests {
+    @Test func aDataPacketLeavesTheDeadlineEarlyUntilRefreshed() {
+        // Receiving stops 1 s after the last packet, before the next consent check is due
+        // (2.5 s): the keep-alive deadline counts from the last packet received.
+        var ice = ICEConfiguration()
+        ice.receivingTimeout = 1_000_000_000
+        var pair = PeerConnectionPair(ice: ice)
+        for i in 0..<2 {
+            var out: [PCAction] = []
+            pair.pcs[i].openDataChannel(label: "traffic", stream: 1024, options: DataChannelOptions(), now: 0, into: &out)
+            pair.apply(i, out)
+        }
+        pair.dial()
+        pair.run(until: 3_000_000_000)
+        pair.pcs[1].runDataTimersApart()
+        #expect(pair.pcs[1].nextDeadline == pair.pcs[1].ice.nextDeadline)
+        // A DATA packet 0 -> 1 long after the last consent check: the keep-alive and dead-pair
+        // times count from it, so the agent's exact deadline moves later.
+        var out: [PCAction] = []
+        #expect(pair.pcs[0].sendData(stream: 1024, DataMessage(tag: 1, length: 100), now: pair.now, into: &out).failureName == nil)
+        let packets = out.compactMap { a -> PeerPacket? in if case .sendDatagram(_, let p) = a { return p } else { return nil } }
+        #expect(packets.count == 1)
+        let before = pair.pcs[1].nextDeadline
+        var got: [PCAction] = []
+        pair.pcs[1].receive(packets[0], from: pair.pcs[0].base, now: pair.now + pair.oneWay, into: &got)
+        let exact = pair.pcs[1].ice.nextDeadline
+        #expect(pair.pcs[1].nextDeadline == before)
+        #expect((pair.pcs[1].nextDeadline ?? .max) < (exact ?? .max))
+        pair.pcs[1].refreshStaleDeadline()
+        #expect(pair.pcs[1].nextDeadline == exact)
+        // Consent checks go on (each STUN call makes it exact again) and the channel still works.
+        pair.run(until: pair.now + 10_000_000_000)
+        #expect(pair.dataEvents[1].contains { if case .message(_, let m) = $0 { return m.tag == 1 } else { return false } } || got.contains { if case .data(.message(_, let m)) = $0 { return m.tag == 1 } else { return false } })
+        #expect(pair.log[1].last == "conn:connected" || !pair.log[1].contains("conn:failed"))
+    }
+}
+
 extension Result where Success == Void, Failure == DataSendError {
     var failureName: String? {
         if case .failure(let e) = self { return e.w3cName }

@@ -200,6 +200,19 @@ extension Simulation {
                     cause = .redialPending
                 } else {
                     parts.append("\(closed) and nothing dialled again")
+                    // The other side holds a link that waits for an offer nobody sends: it never
+                    // dies, so a policy that re-dials dead links from that side never dials
+                    // (`fuzz` seed 9 run 246 under resilient: "not explained yet").
+                    if let oc = currentConnection(from: y, to: x), !connections[Int(oc)].closed,
+                       let q = peers[y].currentPage?.raw,
+                       pages[Int(q)].manager.link(connections[Int(oc)].link)?.role == .passive,
+                       connections[Int(oc)].pc.signaling.remoteDescription == nil {
+                        var waits: ReasonText = "\(peer: ny) holds a connection to \(peer: nx) that waits for an offer nobody sends (a passive link: it never fails, so it is never replaced)"
+                        if let rule = policy.redial, rule.dials(me: pages[Int(q)].uid, remote: pages[Int(p)].uid) {
+                            waits += ", and policy \(policy.name) re-dials from \(peer: ny)'s side only a link that died"
+                        }
+                        parts.append(waits)
+                    }
                 }
                 // A partition explains the failure only if the connection was closed while it
                 // lasted (or just after): once UDP flows again ICE recovers (found by `fuzz`: a
@@ -207,6 +220,15 @@ extension Simulation {
                 // A description of the other side's new connection applied to this old one just
                 // before it failed (the link not replaced on a foreign offer): that, not a
                 // partition still in force, broke it (QA, session 14).
+                // The connection applied a description of another connection of the other side
+                // (the answer to an earlier offer: its page dialled twice in a row), so the answer
+                // meant for it was refused and ICE checked with credentials the other side's
+                // current connection does not have (`fuzz` run 974: blamed on the relay).
+                if let sid = conn.pc.remoteSessionID, let other = currentConnection(from: y, to: x),
+                   sid != connections[Int(other)].pc.identity.sessionID,
+                   connections[Int(other)].pc.remoteSessionID == conn.pc.identity.sessionID {
+                    parts.append("it had applied the answer of another connection of \(peer: ny)'s (to an earlier offer: \(peer: nx) dialled twice in a row), so the answer meant for it was refused and ICE failed against the other connection's credentials")
+                }
                 let cut = network.partitions.last(where: { ($0.a == pages[Int(p)].host && $0.b == (peers[y].host?.raw ?? -1)) || ($0.b == pages[Int(p)].host && $0.a == (peers[y].host?.raw ?? -1)) })
                 var partitionOutlastsOnline = false
                 if let foreign = conn.foreignOfferAt, let closed = conn.closedAt, closed >= foreign, closed - foreign <= nsPerSecond {

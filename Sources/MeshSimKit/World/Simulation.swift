@@ -251,6 +251,8 @@ final class Simulation {
             }
             slot.timerAt = .max
             slot.timerTicket = 0
+            // Exact before it decides: a data packet may have left it early.
+            slot.inPlace { $0.refreshStaleDeadline() }
             if let d = slot.pc.nextDeadline, d > now {
                 // An input moved the deadline later since this timer was set: nothing is due
                 // (`nextDeadline` covers every timed step), so only re-arm, as `carryOut` would.

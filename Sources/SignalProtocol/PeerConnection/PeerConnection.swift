@@ -418,7 +418,11 @@ public struct PeerConnection: Sendable {
     public mutating func receive(_ packet: PeerPacket, from: TransportAddress, overTCP: Bool = false, now: Int64,
                                  into out: inout [PCAction]) {
         borrowScratch()
-        defer { endCall() }
+        // A DTLS or SCTP packet reaches the agent only to note that the selected pair received
+        // (`noteReceived`), which can only move the agent's deadline later: it is left as it
+        // was, early, until someone needs it exact (`refreshStaleDeadline`).
+        var iceReached = true
+        defer { endCall(iceChanged: iceReached) }
         guard !isClosed else { return }
         switch packet {
         case .stun(let m):
@@ -441,6 +445,8 @@ public struct PeerConnection: Sendable {
                 return
             }
             ice.noteReceived(from: from, now: now)
+            iceReached = false
+            iceDeadlineStale = true
             association.receive(packet, now: now, into: &assocOut)
             drainAssociation(now: now, into: &out)
         }
@@ -473,12 +479,26 @@ public struct PeerConnection: Sendable {
     }
 
     /// When the connection next needs `timerFired` (ICE pacing, STUN, DTLS/SCTP retransmission).
-    /// Stored, refreshed after every input, so reading it is a plain load.
+    /// Stored, refreshed after every input, so reading it is a plain load. After a DTLS or SCTP
+    /// packet it may be early, never late, until `refreshStaleDeadline`.
     public private(set) var nextDeadline: Int64?
     /// `ice.nextDeadline` as of the last call that reached the agent. Only calls through here
     /// change the agent, and its deadline depends on its state alone, so calls that reach only
     /// the data transport (`sendData`, a data timer) keep it instead of walking the pairs again.
     private var iceDeadline: Int64?
+    /// `iceDeadline` may be early: a DTLS or SCTP packet was noted as received by the selected
+    /// pair since it was computed, and receiving only moves the agent's deadlines later
+    /// (keep-alive and dead-connection times count from the last packet received).
+    private var iceDeadlineStale = false
+
+    /// Make `nextDeadline` exact. After a DTLS or SCTP packet it may be early, never late (see
+    /// `receive`): a timer at an early deadline finds nothing due, so an owner that just arms a
+    /// timer at `nextDeadline` need not call this; one that skips a timer because the deadline
+    /// moved past it must call it first.
+    public mutating func refreshStaleDeadline() {
+        guard iceDeadlineStale else { return }
+        refreshDeadline(iceChanged: true)
+    }
     /// The owner runs the data transport's timers apart (`dataDeadline`, `dataTimerFired`), so
     /// `nextDeadline` and `timerFired` leave them out (`runDataTimersApart`).
     public private(set) var dataTimersApart = false
@@ -508,7 +528,8 @@ public struct PeerConnection: Sendable {
     /// starts with this and ends with `endCall`).
     @inline(__always)
     private mutating func borrowScratch() {
-        assert(iceDeadline == ice.nextDeadline, "the agent changed outside a call that refreshes its deadline")
+        assert(iceDeadlineStale || iceDeadline == ice.nextDeadline, "the agent changed outside a call that refreshes its deadline")
+        assert(!iceDeadlineStale || (iceDeadline ?? .max) <= (ice.nextDeadline ?? .max), "a stale deadline must be early, never late")
         if let scratch {
             swap(&iceOut, &scratch.ice)
             swap(&assocOut, &scratch.association)
@@ -531,7 +552,10 @@ public struct PeerConnection: Sendable {
     }
 
     private mutating func refreshDeadline(iceChanged: Bool) {
-        if iceChanged { iceDeadline = ice.nextDeadline }
+        if iceChanged {
+            iceDeadline = ice.nextDeadline
+            iceDeadlineStale = false
+        }
         guard !isClosed else {
             nextDeadline = nil
             dataDeadline = nil
