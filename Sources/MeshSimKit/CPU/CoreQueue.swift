@@ -18,7 +18,11 @@ struct CoreQueue {
     /// outlive the ones after it, and is forgotten with them later).
     mutating func forget(endedBy time: Int64) {
         while head < tasks.count, tasks[head].end <= time { head += 1 }
-        if head >= 64, head * 2 >= tasks.count {
+        if head == tasks.count {
+            // All ended (the usual case on a lightly loaded core): start again in place.
+            if head > 0 { tasks.removeAll(keepingCapacity: true) }
+            head = 0
+        } else if head >= 64, head * 2 >= tasks.count {
             tasks.removeFirst(head)
             head = 0
         }
@@ -55,6 +59,7 @@ struct CoreQueue {
     mutating func add(_ task: CoreTask) {
         var i = tasks.count
         while i > head, tasks[i - 1].start > task.start { i -= 1 }
-        tasks.insert(task, at: i)
+        // At the end nearly always: an append, not the general insertion.
+        if i == tasks.count { tasks.append(task) } else { tasks.insert(task, at: i) }
     }
 }
