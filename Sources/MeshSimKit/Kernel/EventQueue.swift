@@ -148,7 +148,6 @@ final class EventQueue {
         } else if slot - currentSlot < EventQueue.slotCount {
             let b = Int(slot & (EventQueue.slotCount - 1))
             let position = UInt64(buckets[b].count)
-            if position == 0 { takeSpare(b) }
             buckets[b].append(item)
             bucketed += 1
             // Slots are at least 2^39 (time 0 biased), so a ticket is never 0.
@@ -240,9 +239,7 @@ final class EventQueue {
                 if slot <= currentSlot {
                     near.push(e)
                 } else {
-                    let b = Int(slot & mask)
-                    if buckets[b].isEmpty { takeSpare(b) }
-                    buckets[b].append(e)
+                    buckets[Int(slot & mask)].append(e)
                     bucketed += 1
                 }
             }
@@ -270,32 +267,12 @@ final class EventQueue {
                     if poured.count > 1 { poured.sort { $0.key < $1.key } }
                     pouredLeft = poured.count
                 }
-                // Not kept in place: 1,024 buckets each keeping its peak room would hold
-                // gigabytes at the million-timer scale. A few emptied ones are kept as spares
-                // for the next buckets to fill, which then do not grow from nothing (a bucket
-                // grown append by append cost 1 % of a run with application traffic).
-                var emptied: [Entry] = []
-                swap(&emptied, &buckets[i])
-                if spares.count < EventQueue.spareLimit && emptied.capacity <= EventQueue.spareRoom {
-                    emptied.removeAll(keepingCapacity: true)
-                    spares.append(emptied)
-                }
+                // Freed, not kept: 1,024 buckets each keeping its peak room would hold
+                // gigabytes at the million-timer scale.
+                buckets[i] = []
             }
         }
         return true
-    }
-
-    /// Emptied bucket storage kept for reuse (`advance`), at most `spareLimit` of at most
-    /// `spareRoom` entries each: bounded memory whatever the scale.
-    private var spares: [[Entry]] = []
-    static let spareLimit = 8
-    static let spareRoom = 1 << 16
-
-    /// Give empty bucket `b` a spare's storage, if there is one and it has none.
-    @inline(__always)
-    private func takeSpare(_ b: Int) {
-        guard buckets[b].capacity == 0, let spare = spares.popLast() else { return }
-        buckets[b] = spare
     }
 
     // MARK: - Event packing

@@ -45,23 +45,21 @@ extension Simulation {
             return spec.mapping == .endpointIndependent && spec.filtering == .endpointIndependent
         }
         let punchable = !(perDestination(ha) && !fullConeOrPublic(hb)) && !(perDestination(hb) && !fullConeOrPublic(ha))
-        // Likewise ICE between connections whose descriptions are not each other's (one applied
-        // the answer to an earlier offer of its page, which dialled twice): it cannot succeed
-        // whatever the network does, and where hole punching works the lifecycle diagnosis says
-        // what happened (`fuzz` run 974: "no relayed pair worked either").
-        let matched = { (c: ConnectionSlot, other: ConnectionSlot) in
-            c.pc.remoteSessionID == nil || c.pc.remoteSessionID == other.pc.identity.sessionID
-        }
-        let mismatched = !matched(x, y) || !matched(y, x)
         let holePunching = punchable && ha.udp && hb.udp
             && (x.pc.ice.bindingServer != nil || y.pc.ice.bindingServer != nil || (ha.nat < 0 && hb.nat < 0))
         if x.checkDrops.outage + y.checkDrops.outage > 0, holePunching { return nil }
         // A TURN server the connections were configured with counts only while it is still
         // reachable: once a `network` event turned it off, no relay can help (found by `fuzz`).
         let turn = (x.pc.configuration.turnServer != nil || y.pc.configuration.turnServer != nil) && network.settings.turn
-        // With mismatched descriptions a relay (over TCP past a firewall) would have worked too
-        // (`fuzz` run 974 again: a firewalled host was "relayFailed").
-        if mismatched, holePunching || turn { return nil }
+        // ICE between connections whose descriptions are not each other's (one applied the
+        // answer to an earlier offer of its page, which dialled twice) cannot succeed whatever
+        // the network does. Where hole punching or a relay (over TCP past a firewall) would work,
+        // the lifecycle diagnosis says what happened (`fuzz` run 974: "no relayed pair worked
+        // either"); where nothing would, the network is still the reason.
+        let matched = { (c: ConnectionSlot, other: ConnectionSlot) in
+            c.pc.remoteSessionID == nil || c.pc.remoteSessionID == other.pc.identity.sessionID
+        }
+        if !matched(x, y) || !matched(y, x), holePunching || turn { return nil }
         var parts: [ReasonText] = []
         for (h, n) in [(ha, na), (hb, nb)] where !h.udp {
             parts.append("\(peer: n)'s firewall lets no UDP out (udp: false)")
