@@ -575,14 +575,7 @@ struct DataOverPeerConnectionTests {
 /// `nextDeadline` is the rest's alone.
 @Suite struct DataTimersApartTests {
     @Test func theDelayedSackWaitsForTheDataTimerAlone() {
-        var pair = PeerConnectionPair()
-        for i in 0..<2 {
-            var out: [PCAction] = []
-            pair.pcs[i].openDataChannel(label: "traffic", stream: 1024, options: DataChannelOptions(), now: 0, into: &out)
-            pair.apply(i, out)
-        }
-        pair.dial()
-        pair.run(until: 3_000_000_000)
+        var pair = PeerConnectionPair.withTrafficChannel()
         #expect(pair.dataEvents[1] == [.open(stream: 1024)])
         let before = pair.pcs[1].nextDeadline
         pair.pcs[1].runDataTimersApart()
@@ -621,14 +614,7 @@ struct DataOverPeerConnectionTests {
         // (2.5 s): the keep-alive deadline counts from the last packet received.
         var ice = ICEConfiguration()
         ice.receivingTimeout = 1_000_000_000
-        var pair = PeerConnectionPair(ice: ice)
-        for i in 0..<2 {
-            var out: [PCAction] = []
-            pair.pcs[i].openDataChannel(label: "traffic", stream: 1024, options: DataChannelOptions(), now: 0, into: &out)
-            pair.apply(i, out)
-        }
-        pair.dial()
-        pair.run(until: 3_000_000_000)
+        var pair = PeerConnectionPair.withTrafficChannel(ice: ice)
         pair.pcs[1].runDataTimersApart()
         #expect(pair.pcs[1].nextDeadline == pair.pcs[1].ice.nextDeadline)
         // A DATA packet 0 -> 1 long after the last consent check: the keep-alive and dead-pair
@@ -649,6 +635,22 @@ struct DataOverPeerConnectionTests {
         pair.run(until: pair.now + 10_000_000_000)
         #expect(pair.dataEvents[1].contains { if case .message(_, let m) = $0 { return m.tag == 1 } else { return false } } || got.contains { if case .data(.message(_, let m)) = $0 { return m.tag == 1 } else { return false } })
         #expect(pair.log[1].last == "conn:connected" || !pair.log[1].contains("conn:failed"))
+    }
+}
+
+extension PeerConnectionPair {
+    /// Two connections, each with the negotiated channel `traffic` on stream 1024, dialled and
+    /// run for 3 s: set up, the channel open.
+    static func withTrafficChannel(ice: ICEConfiguration = ICEConfiguration()) -> PeerConnectionPair {
+        var pair = PeerConnectionPair(ice: ice)
+        for i in 0..<2 {
+            var out: [PCAction] = []
+            pair.pcs[i].openDataChannel(label: "traffic", stream: 1024, options: DataChannelOptions(), now: 0, into: &out)
+            pair.apply(i, out)
+        }
+        pair.dial()
+        pair.run(until: 3_000_000_000)
+        return pair
     }
 }
 
