@@ -189,12 +189,38 @@ async def step(aw, what, timeout=STEP_TIMEOUT):
         raise RuntimeError(f"timed out after {timeout:.0f} s: {what}")
 
 
-async def chromium_run(browser, sc, http_port, run_no, log, log_mode="batch"):
-    import websockets
-    from signaling import Signaling
-    sig = Signaling()
-    server = await websockets.serve(sig.handler, "127.0.0.1", 0)
-    ws_port = server.sockets[0].getsockname()[1]
+async def start_servers(log_path):
+    """The page and signaling servers in a process of their own (`servers.py`, which says
+    why): the process and its HTTP and WebSocket ports."""
+    proc = await asyncio.create_subprocess_exec(sys.executable, os.path.join(HERE, "servers.py"), log_path,
+                                                stdout=asyncio.subprocess.PIPE)
+    line = await step(proc.stdout.readline(), "start the page and signaling servers", 10)
+    try:
+        http_port, ws_port = (int(x) for x in line.split())
+    except ValueError:
+        proc.kill()
+        raise RuntimeError(f"servers.py did not start: {line!r}")
+    return proc, http_port, ws_port
+
+
+async def stop_servers(proc, log_path):
+    """Stop the servers' process; the signaling server's log it wrote."""
+    if proc.returncode is None:
+        proc.terminate()
+    try:
+        await asyncio.wait_for(proc.wait(), 10)
+    except asyncio.TimeoutError:
+        proc.kill()
+        raise RuntimeError("servers.py did not stop within 10 s")
+    with open(log_path) as f:
+        server_log = json.load(f)
+    os.remove(log_path)
+    return server_log
+
+
+async def chromium_run(browser, sc, outdir, run_no, log, log_mode="batch"):
+    server_log_path = os.path.join(outdir, f".server-log-{run_no}.json")
+    server, http_port, ws_port = await start_servers(server_log_path)
     trace, marks = [], []
     ctxs, pages = {}, {}
 
@@ -271,6 +297,10 @@ async def chromium_run(browser, sc, http_port, run_no, log, log_mode="batch"):
             name = a["peer"]
             page = pages[name]
             if kind == "refresh":
+                # The records so far go to the driver first, as before a tab close: the page's
+                # `pagehide` handler hands what is left to the next document, and with a whole
+                # run's records that serialising held the unload up by 10-40 ms (session 17).
+                await take_from(name, page)
                 mark("refresh", peer=name)
                 rejoin = t0 + a["at"] + a["downtime"]
                 await step(page.evaluate(f"mesh.holdNextLoadUntil({rejoin})"), f"hold {name}")
@@ -315,13 +345,9 @@ async def chromium_run(browser, sc, http_port, run_no, log, log_mode="batch"):
                 await asyncio.wait_for(ctx.close(), 10)
             except Exception:
                 pass
-        server.close()
-        try:
-            await asyncio.wait_for(server.wait_closed(), 5)
-        except Exception:
-            pass
-    res = chromium_metrics(sc, trace, sig.log, marks, t0)
-    raw = {"run": run_no, "t0": t0, "logMode": log_mode, "wsPort": ws_port, "marks": marks, "server": sig.log, "trace": trace,
+        server_log = await stop_servers(server, server_log_path)
+    res = chromium_metrics(sc, trace, server_log, marks, t0)
+    raw = {"run": run_no, "t0": t0, "logMode": log_mode, "wsPort": ws_port, "marks": marks, "server": server_log, "trace": trace,
            "summaries": summaries}
     log(f"chromium run {run_no + 1}: join phase full={res['joinPhase']['full']} "
         f"after last join {res['joinPhase']['fullMeshAfterLastJoinMs']} ms; full at end={res['end']['full']}; "
@@ -346,7 +372,6 @@ def chromium_metrics(sc, trace, server_log, marks, t0):
 
 async def chromium_side(sc, runs, outdir, log, log_mode="batch"):
     from playwright.async_api import async_playwright
-    srv, http_port = start_http()
     exe = os.environ.get("CHROMIUM") or shutil.which("chromium")
     if not exe:
         raise RuntimeError("chromium not found: run scripts/chromium/setup.sh")
@@ -357,14 +382,13 @@ async def chromium_side(sc, runs, outdir, log, log_mode="batch"):
         version = browser.version
         try:
             for i in range(runs):
-                res, raw = await step(chromium_run(browser, sc, http_port, i, log, log_mode), f"chromium run {i + 1}",
+                res, raw = await step(chromium_run(browser, sc, outdir, i, log, log_mode), f"chromium run {i + 1}",
                                       sc["duration"] / 1000.0 + 30 + 3 * len(sc["peers"]) + 2 * STEP_TIMEOUT)
                 results.append(res)
                 raws.append(raw)
                 await asyncio.sleep(1.0)
         finally:
             await asyncio.wait_for(browser.close(), 15)
-    srv.shutdown()
     with gzip.open(os.path.join(outdir, "chromium-raw.json.gz"), "wt") as f:
         json.dump(raws, f, separators=(",", ":"))
     return results, version
