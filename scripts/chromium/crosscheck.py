@@ -49,6 +49,7 @@ def published_policy_code():
     return text[start + 6:end + 1]
 LOOPBACK_NETWORK = {"latency": "0.05ms", "jitter": "0ms", "server": {"latency": "0ms"}, "stun": False, "turn": False}
 STEP_TIMEOUT = 20.0   # seconds for any single browser step (page load, evaluate, reload, close)
+PRE_TAKE_MS = 250.0   # a reloading page's records are taken this long before the reload
 
 
 class Refused(Exception):
@@ -297,10 +298,6 @@ async def chromium_run(browser, sc, outdir, run_no, log, log_mode="batch"):
             name = a["peer"]
             page = pages[name]
             if kind == "refresh":
-                # The records so far go to the driver first, as before a tab close: the page's
-                # `pagehide` handler hands what is left to the next document, and with a whole
-                # run's records that serialising held the unload up by 10-40 ms (session 17).
-                await take_from(name, page)
                 mark("refresh", peer=name)
                 rejoin = t0 + a["at"] + a["downtime"]
                 await step(page.evaluate(f"mesh.holdNextLoadUntil({rejoin})"), f"hold {name}")
@@ -315,6 +312,19 @@ async def chromium_run(browser, sc, outdir, run_no, log, log_mode="batch"):
                 mark("wsDrop", peer=name)
                 await step(page.evaluate(f"mesh.dropWs({a['reconnectAfter']})"), f"wsDrop {name}")
 
+        async def take_ahead(a):
+            # A reloading page's `pagehide` handler hands its records to the next document;
+            # taken by the driver 250 ms before, they are few, so the handler does not hold
+            # the unload up serialising a whole run's records (session 17). Not right before
+            # the reload: the take itself would then delay it.
+            delay = (t0 + a["at"] - PRE_TAKE_MS - now_ms()) / 1000.0
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await take_from(a["peer"], pages[a["peer"]])
+
+        for at, kind, a in actions:
+            if kind == "refresh":
+                tasks.append(asyncio.create_task(take_ahead(a)))
         for at, kind, a in actions:
             delay = (t0 + at - now_ms()) / 1000.0
             if delay > 0:
