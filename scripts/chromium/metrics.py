@@ -217,6 +217,11 @@ def alive_at(ev, t):
     return sorted(p for p, up in state.items() if up)
 
 
+def joined_by(ev, t):
+    """pages (peer names) whose hello reached the server at or before time t"""
+    return {e["peer"] for e in ev if e["kind"] == "hello" and e["t"] <= t}
+
+
 def current_link(links, peer, remote, t):
     best = None
     for lid, l in links.items():
@@ -352,7 +357,10 @@ def sequence(l):
 def disruption(ev, links, lk, d, end_t):
     T, target, what = d["t"], d["peer"], d["value"]
     out = {"event": what, "peer": target, "t": T, "observers": []}
-    before = [p for p in alive_at(ev, T - 0.001) if p != target]
+    # Observers: pages in the mesh at the event. A crosscheck tab is loaded seconds before its
+    # join, a MeshSim page at it, so a loaded page that has not joined yet is no observer.
+    joined = joined_by(ev, T - 0.001)
+    before = [p for p in alive_at(ev, T - 0.001) if p != target and p in joined]
     for o in before:
         old = current_link(links, o, target, T - 0.001)
         r = {"observer": o, "oldRole": links[old]["role"] if old is not None else None}
