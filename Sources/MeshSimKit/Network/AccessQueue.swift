@@ -91,7 +91,7 @@ extension Datagram {
     /// application data are counted exactly (chunk headers, DTLS record, TURN framing); the
     /// rest, which is rare and small beside them, by typical sizes (model choices).
     var wireBytes: Int {
-        let ipUDP = 28
+        let ipUDP = Self.ipUDPHeaderBytes
         switch packet {
         case .stun: return ipUDP + 100
         case .dtls: return ipUDP + 1_000
@@ -112,6 +112,9 @@ extension Datagram {
         }
     }
 
+    /// IPv4 and UDP headers.
+    static let ipUDPHeaderBytes = 28
+
     /// DTLS 1.2 record overhead with AES-GCM: 13 header + 8 explicit nonce + 16 tag (dcSCTP's 37).
     private static let dtlsRecord = 37
 
@@ -128,5 +131,35 @@ extension Datagram {
         case .sack: return 12 + 16
         case .initiate, .initAck, .cookieEcho, .cookieAck, .abort: return 12 + 100
         }
+    }
+}
+
+extension PeerPacket {
+    /// A STUN message (Binding, or TURN's): what Chromium's network service throttles
+    /// (`STUNThrottle`).
+    @inline(__always) var isSTUNFormatted: Bool {
+        switch self {
+        case .stun, .turn: return true
+        default: return false
+        }
+    }
+
+    /// A STUN request or response (not an indication): receiving one makes its sender an
+    /// address the socket has heard from (`STUNThrottle`).
+    @inline(__always) var isSTUNRequestOrResponse: Bool {
+        // No payload bound: a binding would copy the packet.
+        switch self {
+        case .stun: return true
+        case .turn(.sendIndication), .turn(.dataIndication): return false
+        case .turn: return true
+        default: return false
+        }
+    }
+
+    /// A STUN message's bytes as the throttle counts them: its datagram's, less the IP and UDP
+    /// headers (the sizes `Datagram.wireBytes` uses for the access links).
+    var stunBytes: Int {
+        Datagram(from: TransportAddress(ip: 0, port: 0), to: TransportAddress(ip: 0, port: 0), packet: copy self).wireBytes
+            - Datagram.ipUDPHeaderBytes
     }
 }

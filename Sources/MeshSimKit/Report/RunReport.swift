@@ -35,6 +35,8 @@ struct RunReport {
     var datagramsBlocked: Int
     /// Dropped by full access-link queues; nil when no host has an `uplink` or `downlink`.
     var datagramsQueueDropped: Int?
+    /// STUN datagrams the pages' browsers dropped at their send limit (`STUNThrottle`).
+    var datagramsThrottled = 0
     /// TURN allocations granted and refused (508) over the run.
     var turnAllocations: Int
     var turnRefused: Int
@@ -82,6 +84,7 @@ struct RunReport {
         datagramsLost = s.network.datagramsLost
         datagramsBlocked = s.network.datagramsBlocked
         datagramsQueueDropped = s.network.links.isEmpty ? nil : s.network.datagramsQueueDropped
+        datagramsThrottled = s.stats.stunThrottled
         turnAllocations = s.turnServer.allocationsGranted
         turnRefused = s.turnServer.allocationsRefused
         iceRestarts = s.stats.iceRestarts
@@ -97,12 +100,14 @@ struct RunReport {
     /// One JSON object, keys in a fixed order (docs/contract.md "Report").
     var json: String { JSONWriter.write(.object(jsonObject)) }
 
-    /// `datagrams`: `queueDropped` only in runs with an access-link capacity.
+    /// `datagrams`: `queueDropped` only in runs with an access-link capacity, `throttled` only
+    /// when a page's browser dropped STUN at its send limit.
     private var datagramsJSON: JSONObject {
         var entries: [(key: String, value: JSONValue)] = [("sent", .number(JSONNumber(datagramsSent))),
                                                            ("lost", .number(JSONNumber(datagramsLost))),
                                                            ("blocked", .number(JSONNumber(datagramsBlocked)))]
         if let q = datagramsQueueDropped { entries.append(("queueDropped", .number(JSONNumber(q)))) }
+        if datagramsThrottled > 0 { entries.append(("throttled", .number(JSONNumber(datagramsThrottled)))) }
         return JSONObject(entries)
     }
 
@@ -179,7 +184,8 @@ struct RunReport {
         lines.append("  signaling: \(counted(signalingMessages, "signal")) relayed, \(counted(controlMessages, "control message"))\(signalsDropped > 0 ? ", \(signalsDropped) dropped (no WebSocket)" : ""); \(counted(offersCreated, "offer"))\(iceRestarts > 0 ? " (\(counted(iceRestarts, "ICE restart")))" : ""), \(counted(connectionsCreated, "peer connection"))\(connectionsRefused > 0 ? " (\(connectionsRefused) refused)" : "")")
         let blocked = datagramsBlocked > 0 ? ", \(datagramsBlocked) blocked by NATs, firewalls or routing" : ""
         let queued = (datagramsQueueDropped ?? 0) > 0 ? ", \(datagramsQueueDropped!) dropped by full access-link queues" : ""
-        lines.append("  simulated \(formatSeconds(simulatedNs)) in \(counted(events, "event")); \(counted(datagramsSent, "datagram")) (\(datagramsLost) lost\(blocked)\(queued)); trace \(counted(traceLines, "line")), hash \(traceHash)")
+        let throttled = datagramsThrottled > 0 ? "; \(datagramsThrottled) STUN dropped by the pages' browsers at their send limit" : ""
+        lines.append("  simulated \(formatSeconds(simulatedNs)) in \(counted(events, "event")); \(counted(datagramsSent, "datagram")) (\(datagramsLost) lost\(blocked)\(queued))\(throttled); trace \(counted(traceLines, "line")), hash \(traceHash)")
         if turnAllocations + turnRefused > 0 {
             lines.append("  TURN: \(turnAllocations) allocations\(turnRefused > 0 ? ", \(turnRefused) refused (508 Insufficient Capacity: all \(turnCapacity) relayed transport addresses in use)" : "")")
         }

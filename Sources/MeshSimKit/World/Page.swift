@@ -23,6 +23,8 @@ struct Page {
     var devtoolsLogging = false
     /// The kinds of work (`CPUWork` raw values as bits) this document has done at least once.
     var warmed: UInt32 = 0
+    /// The network service's limit on the page's STUN to addresses not yet heard from.
+    var stunThrottle = STUNThrottle()
     /// When the latest state change posted towards the script arrives there (they keep order).
     var lastStatePost: Int64 = 0
     var alive = true
@@ -130,6 +132,9 @@ final class ConnectionSlot {
     var iceConnectedSinceRestart = false
     /// This connection's checks the network dropped, by reason (for stuck-pair diagnosis).
     var checkDrops = CheckDrops()
+    /// Addresses from which the connection's socket received a STUN request or response:
+    /// the network service's `connected_peers_`, to which STUN goes unthrottled (`STUNThrottle`).
+    @exclusivity(unchecked) var heardFrom = HeardAddresses()
     /// When the page closed or dropped this connection, and the manager's reason if it gave one.
     var closedAt: Int64?
     var closedBecause: String?
@@ -156,6 +161,8 @@ struct CheckDrops {
     var firewall = 0
     /// Lost in the network (`loss`).
     var lost = 0
+    /// Dropped by the browser's STUN limit before they left the page (`STUNThrottle`).
+    var throttled = 0
     /// Dropped because a host was offline or a partition was in force: the checks failed for
     /// a while, not for the NATs' sake (QA, session 15: a set-up during an outage was blamed on
     /// NAT filtering, "add a TURN server").
@@ -169,6 +176,7 @@ struct CheckDrops {
         case .firewall: firewall += 1
         case .loss, .queueFull: lost += 1
         case .offline, .partition: outage += 1
+        case .throttled: throttled += 1
         }
     }
 }

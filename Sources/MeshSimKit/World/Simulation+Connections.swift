@@ -160,6 +160,7 @@ extension Simulation {
                     sendInOrder(Datagram(from: slot.base, to: to, packet: consume packet, sender: c), fromHost: pages[Int(page)].host, connection: c)
                     continue
                 }
+                if packet.isSTUNFormatted, !slot.heardFrom.contains(to), !stunLeaves(packet, connection: c, page: page) { continue }
                 send(Datagram(from: slot.base, to: to, packet: consume packet, sender: c), fromHost: pages[Int(page)].host)
             case .sendOverTCP(let to, let packet):
                 send(Datagram(from: slot.base, to: to, packet: consume packet, sender: c, tcp: true), fromHost: pages[Int(page)].host)
@@ -344,7 +345,9 @@ extension Simulation {
             guard network.isReachable(host), let c = hostSockets[Int(host)].owner(of: d.to.port),
                   !connections[Int(c)].closed else { return }
             eventProfile?.count(d.packet)
+            let heardSTUN = d.packet.isSTUNRequestOrResponse
             callConnection(c) { slot, out in
+                if heardSTUN { slot.heardFrom.insert(d.from) }
                 // Charged before the connection sees it: what it sends leaves when the work ends.
                 cursor = charge(receiveWork(CPUWork.packet(d.packet), slot: slot), page: slot.page, readyAt: now)
                 slot.pc.receive(d.packet, from: d.from, overTCP: d.tcp, now: now, into: &out)
@@ -353,6 +356,17 @@ extension Simulation {
             eventProfile?.count(.dropped)
             noteDrop(reason, d)
         }
+    }
+
+    /// Whether STUN `packet` of connection `c`, to an address its socket has not heard from,
+    /// leaves `page`'s browser: within the page's limit (`STUNThrottle`). A dropped check counts
+    /// among the connection's drops.
+    @inline(never)
+    private func stunLeaves(_ packet: PeerPacket, connection c: Int32, page: Int32) -> Bool {
+        if pages[Int(page)].stunThrottle.admit(packet.stunBytes, at: cursor) { return true }
+        stats.stunThrottled += 1
+        if case .stun(let m) = packet, m.kind == .bindingRequest { connections[Int(c)].checkDrops.record(.throttled) }
+        return false
     }
 
     /// The network thread's work for a packet whose kind is `work`, received by the connection in

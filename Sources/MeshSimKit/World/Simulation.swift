@@ -333,6 +333,8 @@ struct RunStats {
     var connectionsRefused = 0
     var operationErrors = 0
     var signalsDropped = 0
+    /// STUN datagrams the pages' browsers dropped at their send limit (`STUNThrottle`).
+    var stunThrottled = 0
     /// `restartIce()` calls by mesh managers.
     var iceRestarts = 0
 }
