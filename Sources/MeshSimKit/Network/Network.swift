@@ -59,8 +59,6 @@ enum DropReason: Equatable {
     case filtered(nat: Int32)
     /// Dropped by a full access-link queue (`AccessQueue`, drop-tail).
     case queueFull
-    /// Dropped by the sending page's browser before it left the host (`STUNThrottle`).
-    case throttled
 }
 
 /// Where an arriving datagram goes (`Network.route`); the datagram itself stays with the caller.

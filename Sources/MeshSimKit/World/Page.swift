@@ -161,8 +161,6 @@ struct CheckDrops {
     var firewall = 0
     /// Lost in the network (`loss`).
     var lost = 0
-    /// Dropped by the browser's STUN limit before they left the page (`STUNThrottle`).
-    var throttled = 0
     /// Dropped because a host was offline or a partition was in force: the checks failed for
     /// a while, not for the NATs' sake (QA, session 15: a set-up during an outage was blamed on
     /// NAT filtering, "add a TURN server").
@@ -176,7 +174,6 @@ struct CheckDrops {
         case .firewall: firewall += 1
         case .loss, .queueFull: lost += 1
         case .offline, .partition: outage += 1
-        case .throttled: throttled += 1
         }
     }
 }

@@ -160,7 +160,7 @@ extension Simulation {
                     sendInOrder(Datagram(from: slot.base, to: to, packet: consume packet, sender: c), fromHost: pages[Int(page)].host, connection: c)
                     continue
                 }
-                if packet.isSTUNFormatted, !slot.heardFrom.contains(to), !stunLeaves(packet, connection: c, page: page) { continue }
+                if packet.isSTUNFormatted, !slot.heardFrom.contains(to), !stunLeaves(packet, page: page) { continue }
                 send(Datagram(from: slot.base, to: to, packet: consume packet, sender: c), fromHost: pages[Int(page)].host)
             case .sendOverTCP(let to, let packet):
                 send(Datagram(from: slot.base, to: to, packet: consume packet, sender: c, tcp: true), fromHost: pages[Int(page)].host)
@@ -358,14 +358,12 @@ extension Simulation {
         }
     }
 
-    /// Whether STUN `packet` of connection `c`, to an address its socket has not heard from,
-    /// leaves `page`'s browser: within the page's limit (`STUNThrottle`). A dropped check counts
-    /// among the connection's drops.
+    /// Whether STUN `packet`, to an address its connection's socket has not heard from, leaves
+    /// `page`'s browser: within the page's limit (`STUNThrottle`).
     @inline(never)
-    private func stunLeaves(_ packet: PeerPacket, connection c: Int32, page: Int32) -> Bool {
+    private func stunLeaves(_ packet: PeerPacket, page: Int32) -> Bool {
         if pages[Int(page)].stunThrottle.admit(packet.stunBytes, at: cursor) { return true }
         stats.stunThrottled += 1
-        if case .stun(let m) = packet, m.kind == .bindingRequest { connections[Int(c)].checkDrops.record(.throttled) }
         return false
     }
 
